@@ -1,0 +1,455 @@
+"""The classifier: normalization -> jieba segmentation -> lexicon matching -> decisions.
+
+Build once with `Classifier.load()` (a private jieba tokenizer with the domain dictionary, the
+rules compiled once), then call `classify()` as often as needed; it is pure and allocation-light.
+
+Matching works on the normalized text. A keyword matches where it starts at a jieba token
+boundary (``settings.match: token``), so 门 does not fire inside 部门 but 漏水 fires in 厨房漏水了.
+Among overlapping matches the longest wins and the ones it contains are dropped, so a phrase such
+as 没人来修 (a complaint) is not also read as the negator 没 plus the repair word 修. Negators
+(不/没/未/别/冇/唔...) cancel the content word that follows within ``negation_window``
+characters in the same clause (电梯没坏 is not a repair), and flip sentiment (不满意).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jieba
+
+from nlp.classification import Classification, Intent, Risk, UnitAddress
+from nlp.normalize import Normalized, Normalizer
+from nlp.rules import DEFAULT_RULES_PATH, Rule, RulesError, RuleSet, load_rules
+from nlp.units import parse_unit
+
+__all__ = ["DEFAULT_USERDICT_PATH", "Analysis", "Classifier", "Hit"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_USERDICT_PATH = Path(__file__).with_name("data") / "userdict.txt"
+
+_CLAUSE_BREAKS = frozenset(",，。.!！?？;；、\n~…:：")
+_INTENT_ORDER = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY, Intent.OTHER)  # tie-break order
+_CONTENT_KINDS = frozenset({"intent", "category", "urgent", "sentiment", "risk"})
+
+
+@dataclass
+class Hit:
+    start: int
+    end: int
+    text: str
+    rules: list[Rule]
+    negated_by: str | None = None
+
+
+@dataclass
+class Analysis:
+    """Everything `classify` computed, kept for `explain` and the benches."""
+
+    normalized: Normalized
+    tokens: list[str]
+    hits: list[Hit]
+    intent_scores: dict[Intent, float]
+    category_scores: dict[str, float]
+    lexical_sentiment: float
+    classification: Classification
+    notes: list[str] = field(default_factory=list)
+
+
+class Classifier:
+    """Rule-based, explainable classifier for owner messages. Thread-safe after `load`."""
+
+    def __init__(self, rules: RuleSet, normalizer: Normalizer, tokenizer: jieba.Tokenizer) -> None:
+        self.rules = rules
+        self.settings = rules.settings
+        self._normalizer = normalizer
+        self._tokenizer = tokenizer
+        self._hmm = rules.settings.hmm
+        self._token_mode = rules.settings.match == "token"
+        # First character -> candidate words, longest first.
+        index: dict[str, list[str]] = {}
+        for word in rules.lexicon:
+            index.setdefault(word[0], []).append(word)
+        for words in index.values():
+            words.sort(key=len, reverse=True)
+        self._index = index
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def load(cls, rules_path: Path | None = None, userdict_path: Path | None = None) -> Classifier:
+        """Build a classifier: compile the rules and initialise a private jieba tokenizer.
+
+        Raises `RulesError` if the rules file (or the user dictionary) is invalid.
+        """
+        rules_path = rules_path or DEFAULT_RULES_PATH
+        userdict_path = userdict_path or DEFAULT_USERDICT_PATH
+        # Read settings first: the normalizer depends on them, and keywords are normalized by it.
+        probe = Normalizer()
+        ruleset = load_rules(rules_path, probe.normalize_term, _pattern_normalizer(probe))
+        s = ruleset.settings
+        normalizer = Normalizer(ruleset.emoticons, max_chars=s.max_chars, opencc_config=s.opencc)
+        if s.opencc != probe.opencc_config:
+            ruleset = load_rules(rules_path, normalizer.normalize_term, _pattern_normalizer(normalizer))
+
+        logging.getLogger("jieba").setLevel(logging.WARNING)  # jieba logs its cache loading at DEBUG
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        for word, freq, tag in _read_userdict(userdict_path, normalizer):
+            tokenizer.add_word(word, freq, tag)
+        if s.add_keywords_to_dictionary:
+            for word in ruleset.lexicon:
+                if len(word) > 1 and " " not in word and not tokenizer.FREQ.get(word):
+                    tokenizer.add_word(word)
+        log.debug("classifier loaded: %d words, %d patterns", len(ruleset.lexicon), len(ruleset.patterns))
+        return cls(ruleset, normalizer, tokenizer)
+
+    # ------------------------------------------------------------------ public API
+
+    def classify(self, text: str) -> Classification:
+        return self.analyse(text).classification
+
+    def category_label(self, code: str, traditional: bool = False) -> str:
+        spec = self.rules.categories.get(code)
+        if spec is None:
+            raise KeyError(code)
+        return spec.label_hant if traditional else spec.label_hans
+
+    def categories(self) -> dict[str, tuple[Intent, ...]]:
+        return {code: spec.intents for code, spec in self.rules.categories.items()}
+
+    def tokens(self, text: str) -> list[str]:
+        return list(self._tokenizer.cut(self._normalizer(text).text, HMM=self._hmm))
+
+    def explain(self, text: str) -> str:
+        a = self.analyse(text)
+        c = a.classification
+        n = a.normalized
+        lines: list[str] = []
+        shown = n.display if len(n.display) <= 200 else n.display[:200] + "…"
+        lines.append(f"message:    {shown}")
+        if n.text != n.display:
+            lines.append(f"normalized: {n.text if len(n.text) <= 200 else n.text[:200] + '…'}")
+        flags = []
+        if n.truncated:
+            flags.append(f"truncated to {self.settings.max_chars} chars")
+        if n.traditional:
+            flags.append("traditional script")
+        if n.exclaim_runs:
+            flags.append(f"!!! x{n.exclaim_runs}")
+        if n.question_runs:
+            flags.append(f"??? x{n.question_runs}")
+        if n.emoticons:
+            flags.append("emoticons " + " ".join(n.emoticons))
+        if flags:
+            lines.append(f"signals:    {'; '.join(flags)}")
+        tokens = a.tokens if len(a.tokens) <= 60 else [*a.tokens[:60], "…"]
+        lines.append(f"tokens:     {' / '.join(tokens)}")
+        lines.append("matches:")
+        if not a.hits:
+            lines.append("  (none)")
+        for h in a.hits:
+            ids = ", ".join(r.id for r in h.rules)
+            neg = f"  [negated by {h.negated_by}]" if h.negated_by else ""
+            lines.append(f"  {h.text!r} @{h.start}: {ids}{neg}")
+        scores = "  ".join(f"{i.value}={a.intent_scores[i]:.2f}" for i in _INTENT_ORDER)
+        lines.append(f"scores:     {scores}")
+        if a.category_scores:
+            cats = "  ".join(
+                f"{k}={v:.2f}" for k, v in sorted(a.category_scores.items(), key=lambda kv: -kv[1])
+            )
+            lines.append(f"categories: {cats}")
+        label = ""
+        if c.category is not None:
+            label = f" ({self.category_label(c.category, n.traditional)})"
+        lines.append(f"intent:     {c.intent.value}")
+        lines.append(f"category:   {c.category}{label}")
+        lines.append(f"urgent:     {'YES' if c.urgent else 'no'}")
+        lines.append(f"unit:       {c.unit.masked() if c.unit else '-'}")
+        lines.append(f"sentiment:  {c.sentiment:+.2f} ({'negative' if c.negative else 'not negative'})")
+        lines.append(f"risk:       {c.risk} ({_RISK_NAMES[c.risk]})")
+        for note in a.notes:
+            lines.append(f"note:       {note}")
+        lines.append(f"rules:      {', '.join(c.rules) if c.rules else '-'}")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ the pipeline
+
+    def analyse(self, text: str) -> Analysis:
+        if not isinstance(text, str):
+            raise TypeError(f"classify() expects str, got {type(text).__name__}")
+        norm = self._normalizer(text)
+        t = norm.text
+        tokens: list[str] = list(self._tokenizer.cut(t, HMM=self._hmm)) if t else []
+        hits = self._match(t, tokens)
+        self._apply_negation(t, hits)
+        return self._decide(norm, tokens, hits)
+
+    def _match(self, t: str, tokens: list[str]) -> list[Hit]:
+        index = self._index
+        lexicon = self.rules.lexicon
+        found: list[Hit] = []
+        token_mode = self._token_mode
+        positions: Iterable[tuple[int, str]]
+        if token_mode:
+            positions = _token_starts(tokens)
+        else:
+            positions = ((i, t[i]) for i in range(len(t)))
+        for i, tok in positions:
+            cands = index.get(t[i])
+            if cands is None:
+                continue
+            for w in cands:
+                if t.startswith(w, i):
+                    # A one-character keyword (吵, 狗, 门) must be a whole token: 门 is not 门口.
+                    if token_mode and len(w) == 1 and tok != w:
+                        continue
+                    found.append(Hit(i, i + len(w), w, lexicon[w]))
+        # Longest match wins: drop hits contained in an earlier (or same-start, longer) hit.
+        found.sort(key=lambda h: (h.start, -h.end))
+        hits: list[Hit] = []
+        max_end = -1
+        for h in found:
+            if h.end > max_end:
+                hits.append(h)
+                max_end = h.end
+        for rule in self.rules.patterns:
+            assert rule.pattern is not None
+            m = rule.pattern.search(t)
+            if m is not None:
+                hits.append(Hit(m.start(), m.end(), m.group(0), [rule]))
+        hits.sort(key=lambda h: (h.start, -h.end))
+        return hits
+
+    def _apply_negation(self, t: str, hits: list[Hit]) -> None:
+        window = self.settings.negation_window
+        last_neg: Hit | None = None
+        for h in hits:
+            kinds = {r.kind for r in h.rules}
+            if "negation" in kinds and not kinds & _CONTENT_KINDS:
+                last_neg = h
+                continue
+            if last_neg is None or h.rules[0].pattern is not None:
+                continue
+            gap = h.start - last_neg.end
+            if 0 <= gap <= window and not any(ch in _CLAUSE_BREAKS for ch in t[last_neg.end : h.start]):
+                if kinds & _CONTENT_KINDS:
+                    h.negated_by = last_neg.text
+
+    def _decide(self, norm: Normalized, tokens: list[str], hits: list[Hit]) -> Analysis:
+        s = self.settings
+        cats = self.rules.categories
+        scores = dict.fromkeys(_INTENT_ORDER, 0.0)
+        cat_scores: dict[str, float] = {}
+        fired: list[str] = []
+        notes: list[str] = []
+        senti = 0.0
+        urgent_ids: list[str] = []
+        risk_kinds: set[str] = set()
+        mods: dict[str, list[Hit]] = {}
+        degree_ends: list[tuple[int, float]] = []
+
+        for h in hits:
+            for r in h.rules:
+                if r.kind == "degree":
+                    degree_ends.append((h.end, r.weight))
+
+        for h in hits:
+            mult = 1.0
+            for end, w in degree_ends:
+                if 0 <= h.start - end <= s.degree_window:
+                    mult = max(mult, w)
+            for r in h.rules:
+                kind = r.kind
+                if h.negated_by is not None and kind in _CONTENT_KINDS:
+                    if kind == "sentiment":
+                        # 不满意 / 不好: a negated sentiment word counts with the opposite sign.
+                        sign = 1.0 if r.target == "negative" else -1.0
+                        senti += sign * r.weight * 0.8
+                        fired.append(f"not:{r.id}")
+                    elif kind == "risk":
+                        risk_kinds.add(r.target)  # 不想闹到12345 is still a threat
+                        fired.append(r.id)
+                    else:
+                        fired.append(f"not:{r.id}")
+                    continue
+                fired.append(r.id)
+                if kind == "intent":
+                    scores[Intent(r.target)] += r.weight * mult
+                elif kind == "category":
+                    cat_scores[r.target] = cat_scores.get(r.target, 0.0) + r.weight
+                    spec = cats[r.target]
+                    if len(spec.intents) == 1 and spec.boost:
+                        scores[spec.intents[0]] += r.weight * spec.boost
+                elif kind == "urgent":
+                    urgent_ids.append(r.id)
+                    scores[Intent.REPAIR] += r.weight * s.urgent_to_repair
+                elif kind == "risk":
+                    risk_kinds.add(r.target)
+                elif kind == "sentiment":
+                    sign = -1.0 if r.target == "negative" else 1.0
+                    senti += sign * r.weight * mult
+                else:
+                    mods.setdefault(kind, []).append(h)
+                    if kind == "question":
+                        scores[Intent.INQUIRY] += r.weight
+                    elif kind == "request":
+                        scores[Intent.REPAIR] += r.weight
+                    elif kind == "resolved":
+                        scores[Intent.OTHER] += r.weight
+                        scores[Intent.REPAIR] -= r.weight
+                    elif kind == "persistence":
+                        pass  # applied below, once the other evidence is known
+
+        if norm.question_marks and "question" not in mods:
+            scores[Intent.INQUIRY] += s.question_mark_weight
+            fired.append("q:?")
+        # Persistence (又/一直/三天了还没) turns a problem report into a complaint.
+        persist = sum(
+            r.weight for h in mods.get("persistence", []) for r in h.rules if r.kind == "persistence"
+        )
+        if persist:
+            if scores[Intent.REPAIR] > 0 or scores[Intent.COMPLAINT] > 0 or cat_scores:
+                scores[Intent.COMPLAINT] += persist * s.persistence_weight
+            senti -= 0.5 * persist
+
+        # Signals from the normalizer.
+        emo = self._normalizer.emoticon_score(norm)
+        if emo:
+            senti += emo
+            fired.extend(f"emo:{e}" for e in norm.emoticons)
+        if norm.exclaim_runs:
+            senti += s.exclaim_run_weight * min(norm.exclaim_runs, 3)
+            fired.append("punct:!!!")
+        if norm.question_runs:
+            senti += s.question_run_weight * min(norm.question_runs, 3)
+            fired.append("punct:???")
+        if senti < 0:
+            scores[Intent.COMPLAINT] += -senti * s.negative_to_complaint
+
+        # Intent: best score, ties broken complaint > repair > inquiry > other.
+        best = max(_INTENT_ORDER, key=lambda i: scores[i])
+        intent = best if scores[best] >= s.min_intent_score else Intent.OTHER
+        if intent is Intent.OTHER and best is not Intent.OTHER:
+            notes.append(f"best score {scores[best]:.2f} below min_intent_score {s.min_intent_score}")
+
+        category = self._pick_category(intent, cat_scores)
+
+        final_senti = senti + (s.complaint_sentiment if intent is Intent.COMPLAINT else 0.0)
+        sentiment = math.tanh(final_senti / s.sentiment_scale)
+        negative = sentiment <= s.negative_threshold
+
+        urgent = bool(urgent_ids)
+        if urgent:
+            suppress = [k for k in ("past", "hypothetical", "resolved") if k in mods]
+            if suppress and "present" not in mods:
+                urgent = False
+                fired.append(f"urgent.suppressed:{suppress[0]}")
+                notes.append(f"urgent words found but suppressed ({', '.join(suppress)})")
+
+        risk = Risk.NONE
+        if negative:
+            risk = Risk.NEGATIVE
+        if risk_kinds & {"external", "collective"}:
+            risk = Risk.EXTERNAL
+        if {"external", "collective"} <= risk_kinds or "crisis" in risk_kinds:
+            risk = Risk.CRISIS
+
+        unit: UnitAddress | None = parse_unit(norm.text, norm.display if norm.aligned else None)
+        if unit is not None:
+            fired.append("unit")
+
+        classification = Classification(
+            intent=intent,
+            category=category,
+            urgent=urgent,
+            unit=unit,
+            sentiment=max(-1.0, min(1.0, sentiment)),
+            negative=negative,
+            risk=risk,
+            rules=tuple(dict.fromkeys(fired)),
+        )
+        return Analysis(
+            normalized=norm,
+            tokens=tokens,
+            hits=hits,
+            intent_scores=scores,
+            category_scores=cat_scores,
+            lexical_sentiment=senti,
+            classification=classification,
+            notes=notes,
+        )
+
+    def _pick_category(self, intent: Intent, cat_scores: dict[str, float]) -> str | None:
+        if intent is Intent.OTHER:
+            return None
+        best: str | None = None
+        best_score = 0.0
+        for code, score in cat_scores.items():
+            if intent in self.rules.categories[code].intents and score > best_score:
+                best, best_score = code, score
+        if best is None:
+            return self.rules.fallback_category.get(intent)
+        return best
+
+
+_RISK_NAMES = {0: "none", 1: "negative", 2: "external / collective", 3: "crisis"}
+
+
+def _token_starts(tokens: list[str]) -> list[tuple[int, str]]:
+    starts: list[tuple[int, str]] = []
+    pos = 0
+    for tok in tokens:
+        starts.append((pos, tok))
+        pos += len(tok)
+    return starts
+
+
+def _pattern_normalizer(n: Normalizer) -> _PatternNormalizer:
+    return _PatternNormalizer(n)
+
+
+class _PatternNormalizer:
+    def __init__(self, n: Normalizer) -> None:
+        self._n = n
+
+    def __call__(self, pattern: str) -> str:
+        import unicodedata
+
+        return self._n.to_simplified(unicodedata.normalize("NFKC", pattern))
+
+
+def _read_userdict(path: Path, normalizer: Normalizer) -> list[tuple[str, int | None, str | None]]:
+    """Parse a jieba user dictionary (``word [freq] [tag]`` per line, ``#`` comments)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise RulesError(f"{path.name}: cannot read user dictionary: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise RulesError(f"{path.name}: not valid UTF-8") from None
+    out: list[tuple[str, int | None, str | None]] = []
+    for lineno, line in enumerate(lines, 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        word = normalizer.normalize_term(parts[0])
+        freq: int | None = None
+        tag: str | None = None
+        if len(parts) >= 2:
+            if not parts[1].isdigit():
+                raise RulesError(
+                    f"{path.name}: line {lineno}: frequency must be an integer, got {parts[1]!r}"
+                )
+            freq = int(parts[1])
+        if len(parts) >= 3:
+            tag = parts[2]
+        if len(parts) > 3:
+            raise RulesError(f"{path.name}: line {lineno}: expected 'word [freq] [tag]'")
+        if word:
+            out.append((word, freq, tag))
+    return out

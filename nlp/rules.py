@@ -1,0 +1,479 @@
+"""The rules file: loading, validation and compilation.
+
+Rules are data (``nlp/data/rules.yaml``): a property manager adds a word by editing YAML, not code.
+Every entry is validated when the classifier is built; a bad file raises `RulesError` whose
+message names the entry, e.g. ``rules.yaml: categories.plumbing.keywords[3]: weight must be a
+number``.
+
+A keyword entry is one of::
+
+    - 漏水                          # a word, weight 1
+    - 漏水: 2                       # a word and its weight
+    - {word: 漏水, weight: 2}        # the same, long form (optional ``id``)
+    - {words: [漏水, 渗水], weight: 2}
+    - {pattern: '(\\d+|[几两三四五六七八九十]+)天了?(还|都)?(没|未)', id: persist.days, weight: 3}
+
+Words are written in either script: they are normalized exactly like messages (NFKC, Traditional
+-> Simplified, lower case) when loaded. Each entry gets a rule id shown in
+`Classification.rules`; words default to ``<section>:<word>``, patterns must name theirs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nlp.classification import Intent
+
+__all__ = [
+    "CategorySpec",
+    "Rule",
+    "RuleSet",
+    "RulesError",
+    "Settings",
+    "load_rules",
+    "parse_rules",
+]
+
+DEFAULT_RULES_PATH = Path(__file__).with_name("data") / "rules.yaml"
+
+# Sections that hold keyword lists, and the rule-id prefix of each.
+MODIFIER_KINDS = (
+    "negation",
+    "question",
+    "request",
+    "persistence",
+    "degree",
+    "resolved",
+    "past",
+    "hypothetical",
+    "present",
+)
+RISK_KINDS = ("external", "collective", "crisis")
+SENTIMENT_KINDS = ("negative", "positive")
+_ID_PREFIX = {
+    "negation": "neg",
+    "question": "q",
+    "request": "req",
+    "persistence": "persist",
+    "degree": "deg",
+    "resolved": "resolved",
+    "past": "past",
+    "hypothetical": "hypo",
+    "present": "now",
+}
+_RESERVED_ENTRY_KEYS = frozenset({"word", "words", "pattern", "weight", "id", "note"})
+
+
+class RulesError(ValueError):
+    """The rules file is invalid. The message names the file and the offending entry."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_chars: int = 2000
+    opencc: str = "hk2s"
+    hmm: bool = False
+    match: str = "token"  # "token": keywords must start at a jieba token boundary; "substring"
+    add_keywords_to_dictionary: bool = True
+    negation_window: int = 2  # max characters between a negator and the word it negates
+    degree_window: int = 2
+    min_intent_score: float = 1.0
+    category_boost: float = 0.5  # share of a single-intent category's score added to its intent
+    question_mark_weight: float = 1.0
+    sentiment_scale: float = 3.0
+    negative_threshold: float = -0.2
+    exclaim_run_weight: float = -0.6
+    question_run_weight: float = -0.6
+    persistence_weight: float = 0.0  # how much 又/一直 adds to complaint (lateness is a category)
+    urgent_to_repair: float = 1.0
+    complaint_sentiment: float = -0.6
+    negative_to_complaint: float = 0.4
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str  # intent | category | urgent | risk | sentiment | modifier kinds
+    target: str  # intent value, category code, risk kind, sentiment polarity, or the modifier kind
+    weight: float
+    path: str  # where the entry lives in the file, e.g. categories.plumbing.keywords[3]
+    word: str | None = None  # normalized
+    source: str | None = None  # as written in the file
+    pattern: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    code: str
+    intents: tuple[Intent, ...]
+    label_hans: str
+    label_hant: str
+    boost: float
+    fallback: tuple[Intent, ...] = ()
+
+
+@dataclass
+class RuleSet:
+    path: Path
+    settings: Settings
+    categories: dict[str, CategorySpec]
+    rules: list[Rule] = field(default_factory=list)
+    emoticons: dict[str, float] = field(default_factory=dict)
+    # Filled by `compile`: normalized word -> rules; patterns listed separately.
+    lexicon: dict[str, list[Rule]] = field(default_factory=dict)
+    patterns: list[Rule] = field(default_factory=list)
+    fallback_category: dict[Intent, str] = field(default_factory=dict)
+
+    def words(self) -> list[str]:
+        return list(self.lexicon)
+
+
+def _err(path: Path, where: str, message: str) -> RulesError:
+    return RulesError(f"{path.name}: {where}: {message}")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _expect_mapping(path: Path, where: str, value: object) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _err(path, where, f"must be a mapping, got {type(value).__name__}")
+    for key in value:
+        if not isinstance(key, str):
+            raise _err(path, where, f"keys must be strings, got {key!r}")
+    return value
+
+
+def _check_keys(path: Path, where: str, value: Mapping[str, Any], allowed: set[str]) -> None:
+    for key in value:
+        if key not in allowed:
+            raise _err(path, f"{where}.{key}", f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+
+
+def parse_rules(
+    data: object,
+    path: Path,
+    normalize_term: Callable[[str], str],
+    normalize_pattern: Callable[[str], str] | None = None,
+) -> RuleSet:
+    """Validate a parsed rules document and build a `RuleSet` (not yet compiled)."""
+    top = _expect_mapping(path, "(top level)", data)
+    _check_keys(
+        path,
+        "(top level)",
+        top,
+        {"version", "settings", "intents", "categories", "modifiers", "urgent", "risk", "sentiment"},
+    )
+    version = top.get("version", 1)
+    if version != 1:
+        raise _err(path, "version", f"unsupported version {version!r} (expected 1)")
+
+    settings = _parse_settings(path, top.get("settings", {}))
+    categories: dict[str, CategorySpec] = {}
+    rules: list[Rule] = []
+    seen_ids: dict[str, str] = {}
+
+    def add_list(where: str, items: object, kind: str, target: str, id_prefix: str) -> None:
+        if items is None:
+            return
+        if not isinstance(items, list):
+            raise _err(path, where, "must be a list of keywords")
+        seen_words: dict[str, str] = {}
+        for i, item in enumerate(items):
+            entry_where = f"{where}[{i}]"
+            for rule in _parse_entry(
+                path,
+                entry_where,
+                item,
+                kind,
+                target,
+                id_prefix,
+                normalize_term,
+                normalize_pattern or (lambda p: p),
+            ):
+                if rule.word is not None:
+                    if rule.word in seen_words:
+                        raise _err(
+                            path,
+                            rule.path,
+                            f"duplicate keyword {rule.source!r} (already at {seen_words[rule.word]})",
+                        )
+                    seen_words[rule.word] = rule.path
+                if rule.id in seen_ids:
+                    raise _err(
+                        path, rule.path, f"duplicate rule id {rule.id!r} (already at {seen_ids[rule.id]})"
+                    )
+                seen_ids[rule.id] = rule.path
+                rules.append(rule)
+
+    intents = _expect_mapping(path, "intents", top.get("intents", {}))
+    valid_intents = {i.value for i in Intent}
+    for name, body in intents.items():
+        if name not in valid_intents:
+            raise _err(
+                path,
+                f"intents.{name}",
+                f"unknown intent (expected one of: {', '.join(sorted(valid_intents))})",
+            )
+        b = _expect_mapping(path, f"intents.{name}", body)
+        _check_keys(path, f"intents.{name}", b, {"keywords"})
+        add_list(f"intents.{name}.keywords", b.get("keywords"), "intent", name, name)
+
+    cats = _expect_mapping(path, "categories", top.get("categories", {}))
+    for code, body in cats.items():
+        where = f"categories.{code}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", code):
+            raise _err(path, where, "category code must be lower_snake_case ASCII")
+        b = _expect_mapping(path, where, body)
+        _check_keys(path, where, b, {"intents", "label", "keywords", "boost", "fallback_for"})
+        raw_intents = b.get("intents")
+        if not isinstance(raw_intents, list) or not raw_intents:
+            raise _err(path, f"{where}.intents", "must be a non-empty list of intents")
+        cat_intents: list[Intent] = []
+        for j, it in enumerate(raw_intents):
+            if it not in valid_intents or it == Intent.OTHER.value:
+                raise _err(
+                    path,
+                    f"{where}.intents[{j}]",
+                    f"unknown intent {it!r} (expected repair, complaint or inquiry)",
+                )
+            cat_intents.append(Intent(it))
+        label = _expect_mapping(path, f"{where}.label", b.get("label"))
+        _check_keys(path, f"{where}.label", label, {"hans", "hant"})
+        for script in ("hans", "hant"):
+            if not isinstance(label.get(script), str) or not label[script].strip():
+                raise _err(path, f"{where}.label.{script}", "must be a non-empty string")
+        boost = b.get("boost", settings.category_boost if len(cat_intents) == 1 else 0.0)
+        if not _is_number(boost):
+            raise _err(path, f"{where}.boost", "must be a number")
+        fallback_raw = b.get("fallback_for", [])
+        if not isinstance(fallback_raw, list):
+            raise _err(path, f"{where}.fallback_for", "must be a list of intents")
+        fallback: list[Intent] = []
+        for j, it in enumerate(fallback_raw):
+            if it not in [c.value for c in cat_intents]:
+                raise _err(
+                    path, f"{where}.fallback_for[{j}]", f"{it!r} is not one of this category's intents"
+                )
+            fallback.append(Intent(it))
+        categories[code] = CategorySpec(
+            code=code,
+            intents=tuple(cat_intents),
+            label_hans=label["hans"].strip(),
+            label_hant=label["hant"].strip(),
+            boost=float(boost),
+            fallback=tuple(fallback),
+        )
+        add_list(f"{where}.keywords", b.get("keywords"), "category", code, f"cat.{code}")
+
+    mods = _expect_mapping(path, "modifiers", top.get("modifiers", {}))
+    _check_keys(path, "modifiers", mods, set(MODIFIER_KINDS))
+    for kind in MODIFIER_KINDS:
+        add_list(f"modifiers.{kind}", mods.get(kind), kind, kind, _ID_PREFIX[kind])
+
+    urgent = _expect_mapping(path, "urgent", top.get("urgent", {}))
+    _check_keys(path, "urgent", urgent, {"keywords"})
+    add_list("urgent.keywords", urgent.get("keywords"), "urgent", "urgent", "urgent")
+
+    risk = _expect_mapping(path, "risk", top.get("risk", {}))
+    _check_keys(path, "risk", risk, set(RISK_KINDS))
+    for kind in RISK_KINDS:
+        add_list(f"risk.{kind}", risk.get(kind), "risk", kind, f"risk.{kind}")
+
+    senti = _expect_mapping(path, "sentiment", top.get("sentiment", {}))
+    _check_keys(path, "sentiment", senti, {*SENTIMENT_KINDS, "emoticons"})
+    add_list("sentiment.negative", senti.get("negative"), "sentiment", "negative", "sent-")
+    add_list("sentiment.positive", senti.get("positive"), "sentiment", "positive", "sent+")
+    emoticons: dict[str, float] = {}
+    emo = _expect_mapping(path, "sentiment.emoticons", senti.get("emoticons", {}))
+    for key, value in emo.items():
+        if not key.strip():
+            raise _err(path, "sentiment.emoticons", "empty emoticon")
+        if not _is_number(value):
+            raise _err(path, f"sentiment.emoticons.{key}", "weight must be a number")
+        emoticons[key] = float(value)
+
+    ruleset = RuleSet(path=path, settings=settings, categories=categories, rules=rules, emoticons=emoticons)
+    for code, spec in categories.items():
+        for it in spec.fallback:
+            if it in ruleset.fallback_category:
+                raise _err(
+                    path,
+                    f"categories.{code}.fallback_for",
+                    f"{it.value} already falls back to {ruleset.fallback_category[it]!r}",
+                )
+            ruleset.fallback_category[it] = code
+    _compile(ruleset)
+    return ruleset
+
+
+def _parse_settings(path: Path, value: object) -> Settings:
+    raw = _expect_mapping(path, "settings", value)
+    defaults = Settings()
+    allowed = set(Settings.__dataclass_fields__)
+    _check_keys(path, "settings", raw, allowed)
+    kwargs: dict[str, Any] = {}
+    for key, v in raw.items():
+        default = getattr(defaults, key)
+        where = f"settings.{key}"
+        if isinstance(default, bool):
+            if not isinstance(v, bool):
+                raise _err(path, where, "must be true or false")
+        elif isinstance(default, int):
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise _err(path, where, "must be a non-negative integer")
+        elif isinstance(default, float):
+            if not _is_number(v):
+                raise _err(path, where, "must be a number")
+            v = float(v)
+        elif isinstance(default, str) and not isinstance(v, str):
+            raise _err(path, where, "must be a string")
+        kwargs[key] = v
+    s = Settings(**kwargs)
+    if s.max_chars < 1:
+        raise _err(path, "settings.max_chars", "must be at least 1")
+    if s.match not in ("token", "substring"):
+        raise _err(path, "settings.match", "must be 'token' or 'substring'")
+    if s.sentiment_scale <= 0:
+        raise _err(path, "settings.sentiment_scale", "must be positive")
+    return s
+
+
+def _parse_entry(
+    path: Path,
+    where: str,
+    item: object,
+    kind: str,
+    target: str,
+    id_prefix: str,
+    normalize_term: Callable[[str], str],
+    normalize_pattern: Callable[[str], str],
+) -> list[Rule]:
+    weight: object = 1.0
+    explicit_id: object = None
+    words: list[tuple[str, str]] = []  # (where, source)
+    pattern_src: str | None = None
+    if isinstance(item, int) and not isinstance(item, bool):
+        item = str(item)  # a hotline number written bare in YAML: - 12345
+    if isinstance(item, str):
+        words.append((where, item))
+    elif isinstance(item, Mapping):
+        keys = set(item)
+        if len(keys) == 1 and not keys & _RESERVED_ENTRY_KEYS:
+            (word, weight) = next(iter(item.items()))
+            if not isinstance(word, str):
+                raise _err(path, where, f"keyword must be a string, got {word!r}")
+            words.append((where, word))
+        else:
+            unknown = keys - _RESERVED_ENTRY_KEYS
+            if unknown:
+                raise _err(
+                    path,
+                    where,
+                    f"unknown key {sorted(map(str, unknown))[0]!r} (expected word, words, pattern, weight, id, note)",
+                )
+            forms = [k for k in ("word", "words", "pattern") if k in item]
+            if len(forms) != 1:
+                raise _err(path, where, "needs exactly one of 'word', 'words' or 'pattern'")
+            weight = item.get("weight", 1.0)
+            explicit_id = item.get("id")
+            if "word" in item:
+                words.append((where, item["word"]))
+            elif "words" in item:
+                ws = item["words"]
+                if not isinstance(ws, list) or not ws:
+                    raise _err(path, f"{where}.words", "must be a non-empty list of strings")
+                words.extend((f"{where}.words[{j}]", w) for j, w in enumerate(ws))
+                if explicit_id is not None:
+                    raise _err(path, f"{where}.id", "an id can only be given to a single word or a pattern")
+            else:
+                p = item["pattern"]
+                if not isinstance(p, str) or not p:
+                    raise _err(path, f"{where}.pattern", "must be a non-empty string")
+                pattern_src = p
+    else:
+        raise _err(path, where, f"must be a keyword string or a mapping, got {type(item).__name__}")
+
+    if not _is_number(weight):
+        raise _err(path, where, "weight must be a number")
+    w = float(weight)  # type: ignore[arg-type]
+    if kind == "degree" and w <= 0:
+        raise _err(path, where, "degree weight is a multiplier and must be positive")
+    if explicit_id is not None and (not isinstance(explicit_id, str) or not explicit_id.strip()):
+        raise _err(path, f"{where}.id", "must be a non-empty string")
+
+    if pattern_src is not None:
+        if explicit_id is None:
+            raise _err(path, where, "a pattern needs an 'id'")
+        try:
+            # Patterns are matched against normalized text; convert their literal characters too
+            # (script only: lower-casing would turn \D into \d).
+            compiled = re.compile(normalize_pattern(pattern_src))
+        except re.error as exc:
+            raise _err(path, f"{where}.pattern", f"invalid regular expression: {exc}") from None
+        if compiled.search("") is not None:
+            raise _err(path, f"{where}.pattern", "pattern matches the empty string")
+        return [
+            Rule(
+                id=str(explicit_id),
+                kind=kind,
+                target=target,
+                weight=w,
+                path=where,
+                pattern=compiled,
+                source=pattern_src,
+            )
+        ]
+
+    out: list[Rule] = []
+    for w_where, source in words:
+        if not isinstance(source, str) or not source.strip():
+            raise _err(path, w_where, "keyword must be a non-empty string")
+        norm = normalize_term(source)
+        if not norm:
+            raise _err(path, w_where, f"keyword {source!r} is empty after normalization")
+        rid = str(explicit_id) if explicit_id is not None else f"{id_prefix}:{norm}"
+        out.append(Rule(id=rid, kind=kind, target=target, weight=w, path=w_where, word=norm, source=source))
+    return out
+
+
+def _compile(ruleset: RuleSet) -> None:
+    lexicon: dict[str, list[Rule]] = {}
+    for rule in ruleset.rules:
+        if rule.pattern is not None:
+            ruleset.patterns.append(rule)
+        elif rule.word is not None:
+            lexicon.setdefault(rule.word, []).append(rule)
+    ruleset.lexicon = lexicon
+
+
+def load_rules(
+    path: Path,
+    normalize_term: Callable[[str], str],
+    normalize_pattern: Callable[[str], str] | None = None,
+) -> RuleSet:
+    """Read, validate and compile a rules file. Raises `RulesError` on any problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"{path.name}: cannot read rules file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise RulesError(f"{path.name}: not valid UTF-8") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "(parse)"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RulesError(f"{path.name}: {where}: invalid YAML: {problem}") from None
+    if data is None:
+        raise RulesError(f"{path.name}: (top level): the rules file is empty")
+    return parse_rules(data, path, normalize_term, normalize_pattern)

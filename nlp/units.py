@@ -1,0 +1,136 @@
+"""Unit addresses: 3栋2单元1302, 12-1-602, 3座12樓B室, A座16樓, 5号楼, 3幢.
+
+Parsing runs on the normalized (Simplified, half-width, lower-case) text; `raw` is cut from the
+display text (original script) when the two are aligned.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlp.classification import UnitAddress
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN = "零〇一二两三四五六七八九十"
+
+_NUM_B = rf"\d{{1,3}}|[a-z]\d{{0,2}}|[{_CN}]{{1,3}}"
+_ADDRESS = re.compile(
+    rf"""
+    (?<![0-9a-z])(?:第\s*)?
+    (?P<b>{_NUM_B})\s*(?:号楼|号栋|栋楼|栋|幢|座|号馆)
+    (?:\s*[-,，]?\s*(?P<e>\d{{1,2}}|[{_CN}]{{1,3}})\s*(?:单元|号门|门洞))?
+    (?:\s*[-,，]?\s*(?P<f>\d{{1,2}}|[{_CN}]{{1,3}})\s*(?:楼|层|/f|f(?![0-9a-z])))?
+    (?:\s*[-,，]?\s*(?:
+        (?P<r>\d{{3,4}})(?!\d)(?:室|号房|房|号|户)?
+      | (?P<r2>\d{{1,2}}[a-z]?|[a-z])\s*(?:室|号房|房|户)
+    ))?
+    """,
+    re.VERBOSE,
+)
+_DASH3 = re.compile(r"(?<![\d.:/-])(?P<b>\d{1,3})-(?P<e>\d{1,2})-(?P<r>\d{3,4})(?![\d.:/-])")
+_DASH2 = re.compile(
+    r"(?<![\d.:/-])(?P<b>\d{1,2})-(?P<r>\d{3,4})(?![\d.:/-])(?!\s*(?:元|块|年|米|号|日|月|点))"
+)
+_ROOM = re.compile(r"(?<![\d.:/-])(?P<r>\d{3,4})\s*(?:室|号房|房|户)")
+
+
+def _cn_to_int(s: str) -> int | None:
+    """一 -> 1, 十二 -> 12, 二十 -> 20, 二十三 -> 23 (up to 99)."""
+    if not s:
+        return None
+    if s.isdigit():
+        return int(s)
+    if "十" in s:
+        head, _, tail = s.partition("十")
+        if "十" in tail:
+            return None
+        tens = 1 if head == "" else _CN_DIGITS.get(head)
+        ones = 0 if tail == "" else _CN_DIGITS.get(tail)
+        if tens is None or ones is None:
+            return None
+        return tens * 10 + ones
+    if len(s) == 1:
+        return _CN_DIGITS.get(s)
+    digits = [_CN_DIGITS.get(c) for c in s]
+    if any(d is None for d in digits):
+        return None
+    return int("".join(str(d) for d in digits))
+
+
+def _num(s: str | None) -> str | None:
+    if s is None:
+        return None
+    if s[0].isascii() and s[0].isalpha():
+        return s.upper()
+    n = _cn_to_int(s)
+    return str(n) if n is not None else None
+
+
+def _floor_of_room(room: str) -> str | None:
+    if room.isdigit() and len(room) in (3, 4):
+        return str(int(room[:-2]))
+    return None
+
+
+def parse_unit(text: str, display: str | None = None) -> UnitAddress | None:
+    """Find the first unit address in normalized `text`.
+
+    `display` is the same text in its original script (same length); when given, `raw` is cut
+    from it so an address written as 3座12樓B室 is reported as written.
+    """
+    if not any(c.isdigit() for c in text) and not any(c in _CN for c in text):
+        return None
+
+    def raw_of(m: re.Match[str]) -> str:
+        src = display if display is not None and len(display) == len(text) else text
+        return src[m.start() : m.end()].strip(" -,，")
+
+    for m in _ADDRESS.finditer(text):
+        building = _num(m.group("b"))
+        if building is None:
+            continue
+        entrance = _num(m.group("e"))
+        floor = _num(m.group("f"))
+        room: str | None = None
+        if m.group("r"):
+            room = m.group("r")
+            floor = floor or _floor_of_room(room)
+        elif m.group("r2"):
+            r2 = m.group("r2").upper()
+            room = f"{floor}{r2}" if floor and r2.isalpha() else r2
+        return UnitAddress(raw=raw_of(m), building=building, entrance=entrance, floor=floor, room=room)
+
+    m3 = _DASH3.search(text)
+    if m3:
+        room = m3.group("r")
+        return UnitAddress(
+            raw=raw_of(m3),
+            building=str(int(m3.group("b"))),
+            entrance=str(int(m3.group("e"))),
+            floor=_floor_of_room(room),
+            room=room,
+        )
+    m2 = _DASH2.search(text)
+    if m2:
+        room = m2.group("r")
+        return UnitAddress(
+            raw=raw_of(m2), building=str(int(m2.group("b"))), floor=_floor_of_room(room), room=room
+        )
+    mr = _ROOM.search(text)
+    if mr:
+        room = mr.group("r")
+        return UnitAddress(raw=raw_of(mr), floor=_floor_of_room(room), room=room)
+    return None
