@@ -1,0 +1,1 @@
+"""Local fake servers that speak the real wire protocols of the platforms Steward talks to."""

@@ -1,0 +1,1 @@
+"""WeCom adapter tests: crypto, parsers, callback routes, sender, archive."""
