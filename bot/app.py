@@ -1,0 +1,174 @@
+"""The composition root: the one place that builds config, database, classifier, router,
+outbox sender and adapters, and hands them to each other. Nothing is built at import time;
+tests call `build_app` with fakes (a local channel, a frozen clock, a temp database).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot import middlewares
+from bot.channel import Channel
+from bot.clock import Clock, SystemClock
+from bot.config import CommunityEntry, CommunityFile, Settings, load_community_file
+from bot.delivery import OutboxSender
+from bot.events import Incoming
+from bot.router import Dispatcher, Router
+from handlers import general, intake
+from handlers.context import Context, Services
+from handlers.sla import SlaBook
+from handlers.texts import Texts
+from nlp.classifier import Classifier
+from storage.db import check_migrated, create_engine, session_factory
+from storage.directory import ChatBinding, CommunitySpec, RosterPerson
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def build_router() -> Router:
+    """Feature routers, most specific first; intake's catch-all text handler comes last."""
+    root = Router()
+    for feature in (general.router, intake.router):
+        root.include(feature)
+    return root
+
+
+def community_spec(entry: CommunityEntry) -> CommunitySpec:
+    people = [
+        RosterPerson(
+            name=p.name,
+            role=role,
+            buildings=list(p.buildings),
+            categories=list(p.categories),
+            hours=p.hours,
+            days=list(p.days),
+            accounts={str(k): v for k, v in p.accounts.items()},
+        )
+        for role, group in (
+            ("steward", entry.steward),
+            ("supervisor", entry.supervisor),
+            ("manager", entry.manager),
+        )
+        for p in group
+    ]
+    chats = [
+        ChatBinding(
+            platform=c.platform,
+            platform_chat_id=c.id,
+            role=c.role,
+            title=c.title,
+            buildings=list(c.buildings),
+            webhook_key=c.webhook_key,
+        )
+        for c in entry.chat
+    ]
+    return CommunitySpec(
+        code=entry.code,
+        name=entry.name,
+        timezone=entry.timezone,
+        language=entry.language,
+        buildings=list(entry.buildings),
+        chats=chats,
+        people=people,
+    )
+
+
+@dataclass
+class App:
+    settings: Settings
+    communities: CommunityFile
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    services: Services
+    dispatcher: Dispatcher
+    sender: OutboxSender
+    channels: dict[str, Channel] = field(default_factory=dict)
+
+    async def handle(self, incoming: Incoming) -> None:
+        """The single entry point for every update from every adapter."""
+        await self.dispatcher.handle(incoming)
+
+    async def sync_communities(self) -> None:
+        async with self.sessions() as session:
+            store = Store(session)
+            for entry in self.communities.community:
+                await store.directory.sync_community(community_spec(entry), self.services.clock.now())
+            await store.commit()
+
+    async def start(self, *, channels: bool = True, sender: bool = True) -> None:
+        await check_migrated(self.engine)
+        await self.sync_communities()
+        if sender:
+            await self.sender.start()
+        if channels:
+            for channel in self.channels.values():
+                await channel.start(self.handle)
+
+    async def stop(self) -> None:
+        for channel in self.channels.values():
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("stopping the %s adapter failed", channel.platform)
+        await self.sender.stop()
+        await self.engine.dispose()
+
+
+def parse_admins(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def build_app(
+    settings: Settings,
+    *,
+    channels: Mapping[str, Channel] | None = None,
+    clock: Clock | None = None,
+    classifier: Classifier | None = None,
+    engine: AsyncEngine | None = None,
+    community_file: Path | None = None,
+) -> App:
+    """Wire everything. Raises `ConfigError` for a bad community file (checked first)."""
+    communities = load_community_file(community_file or settings.community_file)
+    clock = clock or SystemClock()
+    engine = engine or create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    services = Services(
+        classifier=classifier or Classifier.load(),
+        clock=clock,
+        texts=Texts(),
+        admins=parse_admins(settings.admins),
+        extras={"sla": SlaBook.load()},
+    )
+    channel_map = dict(channels or {})
+    sender = OutboxSender(
+        sessions,
+        channel_map,
+        clock,
+        max_attempts=settings.outbox_max_attempts,
+        poll_interval=settings.outbox_poll_interval,
+    )
+
+    def make_context(incoming: Incoming) -> Context:
+        return Context(incoming=incoming, services=services)
+
+    def is_admin(platform: str, user_id: str) -> bool:
+        return f"{platform}:{user_id}" in services.admins
+
+    dispatcher = Dispatcher(
+        build_router(),
+        [
+            middlewares.errors(sessions),
+            middlewares.session(sessions),
+            middlewares.deduplicate(),
+            middlewares.resolve(is_admin),
+        ],
+        make_context,
+        after=sender.wake,
+    )
+    return App(settings, communities, engine, sessions, services, dispatcher, sender, channel_map)

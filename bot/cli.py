@@ -1,0 +1,113 @@
+"""The `steward` command. Every failure a user can cause ends in one clear line, exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot.config import ConfigError, Settings
+from storage.db import DatabaseError
+
+log = logging.getLogger("steward")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("jieba", "httpx", "apscheduler", "aiosqlite", "telegram.ext"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "STEWARD_" + str(err["loc"][0]).upper() if err["loc"] else "settings"
+        raise ConfigError(f"{name}: {err['msg']}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="steward", description="Steward, the property steward bot.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="migrate the database to the latest schema")
+    db_sub.add_parser("current", help="show the database's schema revision")
+    down = db_sub.add_parser("downgrade", help="migrate down to a revision")
+    down.add_argument("revision")
+
+    sub.add_parser("demo", help="play a scripted scenario on a local simulated chat")
+    sub.add_parser("chat", help="an interactive local chat: type as an owner or a steward")
+
+    classify = sub.add_parser("classify", help="classify a message (or --json: one per line on stdin)")
+    classify.add_argument("rest", nargs=argparse.REMAINDER)
+    rules = sub.add_parser("rules", help="classifier rules")
+    rules.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import create_engine, current_revision, downgrade, head_revision, upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        if args.db_command == "upgrade":
+            await upgrade(engine)
+            print(f"database at revision {await current_revision(engine)} (latest {head_revision()})")
+        elif args.db_command == "current":
+            print(f"{await current_revision(engine) or 'not migrated'} (latest {head_revision()})")
+        else:
+            await downgrade(engine, args.revision)
+            print(f"database at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        if args.command == "db":
+            return asyncio.run(_db(settings, args))
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            tickets = asyncio.run(run_demo())
+            return 0 if tickets else 1
+        if args.command == "chat":
+            from bot.interactive import run_chat
+
+            return asyncio.run(run_chat(settings))
+        if args.command == "classify":
+            from nlp.cli import classify_main
+
+            return classify_main(list(args.rest), sys.stdin, sys.stdout)
+        if args.command == "rules":
+            from nlp.cli import rules_check_main
+
+            rest = list(args.rest)
+            if not rest or rest[0] != "check":
+                print("usage: steward rules check [--rules FILE] [--corpus FILE]", file=sys.stderr)
+                return 2
+            return rules_check_main(rest[1:], sys.stdout)
+    except (ConfigError, DatabaseError) as exc:
+        print(f"steward: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

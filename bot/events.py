@@ -1,0 +1,176 @@
+"""The two platform-neutral types every message travels as.
+
+An adapter turns a platform update into one `Incoming` and renders one `Outgoing` for its
+platform. Handlers see nothing else, so they never import a platform library.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Platform(StrEnum):
+    LOCAL = "local"
+    TELEGRAM = "telegram"
+    WECOM = "wecom"
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"  # plain text, or a photo/video caption
+    COMMAND = "command"  # "/my", "/ticket BX-...", "/cmd@BotName args"
+    CALLBACK = "callback"  # a button press; `callback_data` carries the button's data
+    STICKER = "sticker"
+    PHOTO = "photo"  # photo without caption
+    VOICE = "voice"
+    OTHER_MEDIA = "other_media"
+    BOT_ADDED = "bot_added"  # the bot joined a chat
+    BOT_REMOVED = "bot_removed"  # the bot left or was kicked
+    CHAT_MIGRATED = "chat_migrated"  # group -> supergroup; `migrated_to` holds the new chat id
+
+    @property
+    def is_classifiable(self) -> bool:
+        return self in (MessageKind.TEXT,)
+
+
+class ChatType(StrEnum):
+    GROUP = "group"
+    PRIVATE = "private"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One delivery from a platform.
+
+    `message_id` is the platform's id of the message (or of the callback query); together
+    with `platform`, `chat_id` and `edited_at` it identifies the delivery for de-duplication.
+    """
+
+    platform: str
+    chat_id: str
+    sender_id: str
+    text: str
+    message_id: str
+    sent_at: datetime
+    sender_name: str = ""
+    chat_type: ChatType = ChatType.GROUP
+    chat_title: str = ""
+    kind: MessageKind = MessageKind.TEXT
+    reply_to: str | None = None  # platform message id this message replies to
+    thread_id: str | None = None  # forum topic (Telegram) to answer in
+    callback_data: str | None = None
+    edited_at: datetime | None = None
+    migrated_to: str | None = None
+    # Platform-specific reply hook (e.g. WeCom's response_url); opaque to handlers.
+    reply_hint: str | None = None
+
+    @property
+    def delivery_key(self) -> str:
+        """Unique per delivery: a retry of the same update has the same key, an edit does not."""
+        base = f"{self.chat_id}:{self.kind.value}:{self.message_id}"
+        if self.edited_at is not None:
+            base += f":edit:{int(self.edited_at.timestamp())}"
+        return base
+
+    @property
+    def command(self) -> tuple[str, list[str]] | None:
+        """`("notice", ["list"])` for "/notice@StewardBot list"; None if not a command."""
+        if not self.text.startswith("/"):
+            return None
+        head, *args = self.text.split()
+        name = head[1:].split("@", 1)[0].lower()
+        if not name:
+            return None
+        return name, args
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # opaque to the platform; parsed by handlers (<= 64 bytes for Telegram)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A person to notify: the platform user id and the name to show."""
+
+    user_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one chat, as handlers express it."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    reply_to: str | None = None
+    thread_id: str | None = None
+    image_path: str | None = None
+    reply_hint: str | None = None
+    urgent: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "text": self.text,
+                "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
+                "mentions": [[m.user_id, m.name] for m in self.mentions],
+                "reply_to": self.reply_to,
+                "thread_id": self.thread_id,
+                "image_path": self.image_path,
+                "reply_hint": self.reply_hint,
+                "urgent": self.urgent,
+                "extra": self.extra,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> Outgoing:
+        data = json.loads(raw)
+        return cls(
+            text=data["text"],
+            buttons=tuple(tuple(Button(label, d) for label, d in row) for row in data.get("buttons", [])),
+            mentions=tuple(Mention(uid, name) for uid, name in data.get("mentions", [])),
+            reply_to=data.get("reply_to"),
+            thread_id=data.get("thread_id"),
+            image_path=data.get("image_path"),
+            reply_hint=data.get("reply_hint"),
+            urgent=bool(data.get("urgent", False)),
+            extra=dict(data.get("extra", {})),
+        )
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What a platform answered to one send: the id of the message it created."""
+
+    message_id: str | None
+
+
+class SendError(Exception):
+    """A send that failed. `retry_after` (seconds) when the platform said when to retry."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        chat_gone: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+        self.chat_gone = chat_gone
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

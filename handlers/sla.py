@@ -1,0 +1,150 @@
+"""SLA policies as data, and the deadline arithmetic (calendar or working time).
+
+Pure functions: no I/O beyond reading the policy file once, no clock of their own.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "sla.toml"
+
+
+class PolicyError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    start: time
+    end: time
+    days: frozenset[int]  # ISO weekdays
+
+    def add(self, start: datetime, minutes: float, tz: ZoneInfo) -> datetime:
+        """`start` plus `minutes` of working time in zone `tz` (UTC in, UTC out)."""
+        local = start.astimezone(tz)
+        remaining = timedelta(minutes=minutes)
+        for _ in range(3660):  # at most ten years of days; ends long before
+            day_start = datetime.combine(local.date(), self.start, tz)
+            day_end = datetime.combine(local.date(), self.end, tz)
+            if local.isoweekday() in self.days and local < day_end:
+                begin = max(local, day_start)
+                available = day_end - begin
+                if remaining <= available:
+                    return (begin + remaining).astimezone(UTC)
+                remaining -= available
+            local = datetime.combine(local.date() + timedelta(days=1), time(0), tz)
+        raise PolicyError("working hours never open")
+
+    def elapsed(self, start: datetime, end: datetime, tz: ZoneInfo) -> timedelta:
+        """Working time between two instants."""
+        total = timedelta()
+        local = start.astimezone(tz)
+        stop = end.astimezone(tz)
+        while local < stop:
+            day_start = datetime.combine(local.date(), self.start, tz)
+            day_end = datetime.combine(local.date(), self.end, tz)
+            if local.isoweekday() in self.days:
+                begin, finish = max(local, day_start), min(stop, day_end)
+                if finish > begin:
+                    total += finish - begin
+            local = datetime.combine(local.date() + timedelta(days=1), time(0), tz)
+        return total
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    respond: int  # minutes
+    resolve: int
+    onsite: int | None = None
+    kind: str | None = None
+    category: str | None = None
+    priority: str | None = None
+    working_hours: bool = False
+
+    def specificity(self) -> int:
+        return (4 if self.category else 0) + (2 if self.priority else 0) + (1 if self.kind else 0)
+
+    def matches(self, kind: str, category: str | None, priority: str) -> bool:
+        return (
+            (self.kind is None or self.kind == kind)
+            and (self.category is None or self.category == category)
+            and (self.priority is None or self.priority == priority)
+        )
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    policy: str
+    respond_due: datetime
+    resolve_due: datetime
+    onsite_due: datetime | None
+    respond_minutes: int
+
+
+class SlaBook:
+    def __init__(self, policies: list[Policy], hours: WorkingHours) -> None:
+        if not policies:
+            raise PolicyError("no SLA policies")
+        self.policies = sorted(policies, key=lambda p: -p.specificity())
+        self.hours = hours
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> SlaBook:
+        path = path or DEFAULT_FILE
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise PolicyError(f"{path}: {exc}") from exc
+        return cls.from_mapping(data, str(path))
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any], source: str = "sla") -> SlaBook:
+        wh = data.get("working_hours", {})
+        try:
+            hours = WorkingHours(
+                start=time.fromisoformat(wh.get("start", "08:30")),
+                end=time.fromisoformat(wh.get("end", "17:30")),
+                days=frozenset(int(d) for d in wh.get("days", [1, 2, 3, 4, 5])),
+            )
+        except (TypeError, ValueError) as exc:
+            raise PolicyError(f"{source}: working_hours: {exc}") from exc
+        policies = []
+        for index, raw in enumerate(data.get("policy", [])):
+            try:
+                policy = Policy(**raw)
+                if policy.respond <= 0 or policy.resolve < policy.respond:
+                    raise ValueError("need 0 < respond <= resolve")
+            except (TypeError, ValueError) as exc:
+                raise PolicyError(f"{source}: policy[{index}] ({raw.get('name', '?')}): {exc}") from exc
+            policies.append(policy)
+        return cls(policies, hours)
+
+    def policy_for(self, kind: str, category: str | None, priority: str) -> Policy:
+        for policy in self.policies:
+            if policy.matches(kind, category, priority):
+                return policy
+        raise PolicyError(f"no SLA policy for {kind}/{category}/{priority}")
+
+    def deadlines(
+        self, kind: str, category: str | None, priority: str, start: datetime, tz: ZoneInfo
+    ) -> Deadlines:
+        policy = self.policy_for(kind, category, priority)
+        return Deadlines(
+            policy=policy.name,
+            respond_due=self.add(policy, start, policy.respond, tz),
+            resolve_due=self.add(policy, start, policy.resolve, tz),
+            onsite_due=self.add(policy, start, policy.onsite, tz) if policy.onsite else None,
+            respond_minutes=policy.respond,
+        )
+
+    def add(self, policy: Policy, start: datetime, minutes: float, tz: ZoneInfo) -> datetime:
+        if policy.working_hours:
+            return self.hours.add(start, minutes, tz)
+        return start + timedelta(minutes=minutes)

@@ -1,0 +1,121 @@
+"""Engine, sessions and the migration gate.
+
+SQLite (the embedded default) gets WAL journal mode, a busy timeout and foreign keys on every
+connection; PostgreSQL goes through asyncpg with a pool. The application refuses to start on
+a database that is not at the latest migration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message is one line fit to end the program with."""
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def _current_revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(_current_revision)
+    except (OperationalError, DBAPIError, OSError) as exc:
+        raise DatabaseError(f"database unreachable ({_safe_url(engine)}): {_first_line(exc)}") from exc
+
+
+async def check_migrated(engine: AsyncEngine) -> None:
+    """Raise `DatabaseError` unless the schema is at the latest migration."""
+    current = await current_revision(engine)
+    head = head_revision()
+    if current != head:
+        state = "not migrated" if current is None else f"at revision {current}, latest is {head}"
+        raise DatabaseError(f"database {state}: run `steward db upgrade` first ({_safe_url(engine)})")
+
+
+def _upgrade(conn: Connection, revision: str) -> None:
+    cfg = alembic_config(str(conn.engine.url))
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, revision)
+
+
+def _downgrade(conn: Connection, revision: str) -> None:
+    cfg = alembic_config(str(conn.engine.url))
+    cfg.attributes["connection"] = conn
+    command.downgrade(cfg, revision)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade, revision)
+    except (OperationalError, OSError) as exc:
+        raise DatabaseError(f"database unreachable ({_safe_url(engine)}): {_first_line(exc)}") from exc
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(_downgrade, revision)
+
+
+def _safe_url(engine: AsyncEngine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    inner = getattr(exc, "orig", None) or exc
+    text = str(inner).strip().splitlines()
+    return text[0] if text else type(inner).__name__
+
+
+def run_sync(coro: Any) -> Any:
+    return asyncio.run(coro)

@@ -1,0 +1,232 @@
+"""Who and where: communities, chats, stewards and members."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Chat, Community, Member, Steward, Ticket
+
+OPEN_STATUSES = ("open", "assigned", "in_progress", "reopened")
+
+
+@dataclass(frozen=True)
+class RosterPerson:
+    """One roster entry as the config file gives it; kept free of config types."""
+
+    name: str
+    role: str  # steward | supervisor | manager
+    buildings: list[str]
+    categories: list[str]
+    hours: str
+    days: list[int]
+    accounts: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ChatBinding:
+    platform: str
+    platform_chat_id: str
+    role: str
+    title: str
+    buildings: list[str]
+    webhook_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CommunitySpec:
+    code: str
+    name: str
+    timezone: str
+    language: str
+    buildings: list[str]
+    chats: list[ChatBinding] = field(default_factory=list)
+    people: list[RosterPerson] = field(default_factory=list)
+
+
+class Directory:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # -- configuration sync -------------------------------------------------------------
+    async def sync_community(self, spec: CommunitySpec, now: datetime) -> Community:
+        """Make the tables match the community file (idempotent; run at every start)."""
+        community = await self.session.scalar(select(Community).where(Community.code == spec.code))
+        if community is None:
+            community = Community(code=spec.code)
+            self.session.add(community)
+        community.name = spec.name
+        community.timezone = spec.timezone
+        community.language = spec.language
+        community.buildings = list(spec.buildings)
+        await self.session.flush()
+
+        for binding in spec.chats:
+            chat = await self.chat_by_platform_id(binding.platform, binding.platform_chat_id)
+            if chat is None:
+                chat = Chat(
+                    platform=binding.platform,
+                    platform_chat_id=binding.platform_chat_id,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                )
+                self.session.add(chat)
+            chat.community_id = community.id
+            chat.role = binding.role
+            chat.title = binding.title or chat.title or ""
+            chat.buildings = list(binding.buildings)
+            chat.webhook_key = binding.webhook_key
+            chat.active = True
+
+        existing = {
+            s.name: s
+            for s in await self.session.scalars(select(Steward).where(Steward.community_id == community.id))
+        }
+        for person in spec.people:
+            steward = existing.pop(person.name, None)
+            if steward is None:
+                steward = Steward(community_id=community.id, name=person.name)
+                self.session.add(steward)
+            steward.role = person.role
+            steward.buildings = list(person.buildings)
+            steward.categories = list(person.categories)
+            steward.hours = person.hours
+            steward.days = list(person.days)
+            steward.accounts = dict(person.accounts)
+            steward.active = True
+        for gone in existing.values():
+            gone.active = False
+        await self.session.flush()
+        return community
+
+    # -- lookups ------------------------------------------------------------------------
+    async def community(self, community_id: int) -> Community | None:
+        return await self.session.get(Community, community_id)
+
+    async def community_by_code(self, code: str) -> Community | None:
+        return await self.session.scalar(select(Community).where(Community.code == code))
+
+    async def communities(self) -> Sequence[Community]:
+        return (await self.session.scalars(select(Community).order_by(Community.id))).all()
+
+    async def chat_by_platform_id(self, platform: str, platform_chat_id: str) -> Chat | None:
+        return await self.session.scalar(
+            select(Chat).where(Chat.platform == platform, Chat.platform_chat_id == platform_chat_id)
+        )
+
+    async def chat(self, chat_id: int) -> Chat | None:
+        return await self.session.get(Chat, chat_id)
+
+    async def see_chat(self, platform: str, platform_chat_id: str, title: str, now: datetime) -> Chat:
+        """The chat an update came from, recorded as `unbound` the first time it is seen."""
+        chat = await self.chat_by_platform_id(platform, platform_chat_id)
+        if chat is None:
+            chat = Chat(
+                platform=platform,
+                platform_chat_id=platform_chat_id,
+                role="unbound",
+                title=title,
+                buildings=[],
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+            self.session.add(chat)
+            await self.session.flush()
+        else:
+            chat.last_seen_at = now
+            if title and chat.title != title:
+                chat.title = title
+        return chat
+
+    async def chats_with_role(self, community_id: int, role: str) -> Sequence[Chat]:
+        return (
+            await self.session.scalars(
+                select(Chat)
+                .where(Chat.community_id == community_id, Chat.role == role, Chat.active.is_(True))
+                .order_by(Chat.id)
+            )
+        ).all()
+
+    async def all_chats(self, platform: str | None = None) -> Sequence[Chat]:
+        query = select(Chat).order_by(Chat.id)
+        if platform:
+            query = query.where(Chat.platform == platform)
+        return (await self.session.scalars(query)).all()
+
+    async def set_chat_active(self, platform: str, platform_chat_id: str, active: bool) -> None:
+        await self.session.execute(
+            update(Chat)
+            .where(Chat.platform == platform, Chat.platform_chat_id == platform_chat_id)
+            .values(active=active)
+        )
+
+    async def migrate_chat(self, platform: str, old_id: str, new_id: str) -> bool:
+        result = await self.session.execute(
+            update(Chat)
+            .where(Chat.platform == platform, Chat.platform_chat_id == old_id)
+            .values(platform_chat_id=new_id)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def see_member(self, platform: str, user_id: str, name: str, now: datetime) -> Member:
+        member = await self.session.scalar(
+            select(Member).where(Member.platform == platform, Member.platform_user_id == user_id)
+        )
+        if member is None:
+            member = Member(platform=platform, platform_user_id=user_id, display_name=name, first_seen_at=now)
+            self.session.add(member)
+            await self.session.flush()
+        elif name and member.display_name != name:
+            member.display_name = name
+        return member
+
+    async def member(self, member_id: int) -> Member | None:
+        return await self.session.get(Member, member_id)
+
+    async def steward_by_account(
+        self, community_id: int | None, platform: str, user_id: str
+    ) -> Steward | None:
+        """The roster person behind a platform account (in one community, or any)."""
+        query = select(Steward).where(Steward.active.is_(True))
+        if community_id is not None:
+            query = query.where(Steward.community_id == community_id)
+        for steward in await self.session.scalars(query.order_by(Steward.id)):
+            if str(steward.accounts.get(platform, "")) == user_id:
+                return steward
+        return None
+
+    async def steward(self, steward_id: int) -> Steward | None:
+        return await self.session.get(Steward, steward_id)
+
+    async def steward_by_name(self, community_id: int, name: str) -> Steward | None:
+        return await self.session.scalar(
+            select(Steward).where(Steward.community_id == community_id, Steward.name == name)
+        )
+
+    async def roster(self, community_id: int, role: str | None = None) -> Sequence[Steward]:
+        query = select(Steward).where(Steward.community_id == community_id, Steward.active.is_(True))
+        if role:
+            query = query.where(Steward.role == role)
+        return (await self.session.scalars(query.order_by(Steward.id))).all()
+
+    async def open_ticket_counts(self, community_id: int) -> dict[int, int]:
+        rows = await self.session.execute(
+            select(Ticket.assignee_id, func.count())
+            .where(
+                Ticket.community_id == community_id,
+                Ticket.status.in_(OPEN_STATUSES),
+                Ticket.assignee_id.is_not(None),
+            )
+            .group_by(Ticket.assignee_id)
+        )
+        return {int(assignee): int(count) for assignee, count in rows.all() if assignee is not None}
+
+
+def account_of(steward: Steward, platform: str) -> str | None:
+    value: Any = steward.accounts.get(platform)
+    return str(value) if value else None

@@ -1,0 +1,44 @@
+"""The message log (every message seen, with its classification) and delivery de-duplication."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import MessageLog, ProcessedDelivery
+
+
+class MessageRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def seen(self, platform: str, delivery_key: str) -> bool:
+        found = await self.session.scalar(
+            select(ProcessedDelivery.id).where(
+                ProcessedDelivery.platform == platform, ProcessedDelivery.delivery_key == delivery_key
+            )
+        )
+        return found is not None
+
+    def mark_processed(self, platform: str, delivery_key: str, at: datetime) -> None:
+        """Recorded in the handler's transaction: a delivery counts as handled only if the
+        handling committed, and a concurrent duplicate fails on the unique constraint."""
+        self.session.add(ProcessedDelivery(platform=platform, delivery_key=delivery_key, at=at))
+
+    async def log(self, entry: MessageLog) -> MessageLog:
+        self.session.add(entry)
+        await self.session.flush()
+        return entry
+
+    async def get(self, log_id: int) -> MessageLog | None:
+        return await self.session.get(MessageLog, log_id)
+
+    async def latest_by_platform_message(self, chat_id: int, platform_message_id: str) -> MessageLog | None:
+        return await self.session.scalar(
+            select(MessageLog)
+            .where(MessageLog.chat_id == chat_id, MessageLog.platform_message_id == platform_message_id)
+            .order_by(MessageLog.id.desc())
+            .limit(1)
+        )

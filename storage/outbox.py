@@ -1,0 +1,171 @@
+"""The outbox: messages to send, written in the transaction of the change that caused them.
+
+Delivery claims the oldest unsent row of each chat (so per-chat order is kept), marks it
+`sending` with a lease, and records the outcome in a short transaction of its own. On
+PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so two senders never take the same row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import OutboxMessage
+
+UNSENT = ("pending", "sending")
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def enqueue(
+        self,
+        *,
+        platform: str,
+        platform_chat_id: str,
+        chat_id: int | None,
+        payload: str,
+        now: datetime,
+        not_before: datetime | None = None,
+        ref_type: str | None = None,
+        ref_id: int | None = None,
+        dedupe_key: str | None = None,
+    ) -> OutboxMessage | None:
+        """Add a message; with `dedupe_key`, a second enqueue of the same key is a no-op
+        (returns None), settled by the unique constraint."""
+        row = OutboxMessage(
+            platform=platform,
+            platform_chat_id=platform_chat_id,
+            chat_id=chat_id,
+            payload=payload,
+            status="pending",
+            attempts=0,
+            next_attempt_at=not_before or now,
+            created_at=now,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            dedupe_key=dedupe_key,
+        )
+        if dedupe_key is None:
+            self.session.add(row)
+            await self.session.flush()
+            return row
+        exists = await self.session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+        )
+        if exists is not None:
+            return None
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError:
+            return None
+        return row
+
+    async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[OutboxMessage]:
+        """Take up to `limit` rows to send: the head of each chat's queue, if it is due."""
+        earlier = aliased(OutboxMessage)
+        head = (
+            select(func.min(earlier.id))
+            .where(
+                earlier.platform == OutboxMessage.platform,
+                earlier.platform_chat_id == OutboxMessage.platform_chat_id,
+                earlier.status.in_(UNSENT),
+            )
+            .scalar_subquery()
+        )
+        query = (
+            select(OutboxMessage)
+            .where(
+                and_(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                    OutboxMessage.id == head,
+                )
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = (await self.session.scalars(query)).all()
+        for row in rows:
+            row.status = "sending"
+            row.next_attempt_at = now + lease
+        await self.session.flush()
+        return rows
+
+    async def recover_expired(self, now: datetime) -> int:
+        """Rows left `sending` past their lease (a sender died mid-send) go back to pending."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < now)
+            .values(status="pending", next_attempt_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def mark_sent(self, row_id: int, platform_message_id: str | None, now: datetime) -> None:
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(status="sent", sent_at=now, platform_message_id=platform_message_id, error=None)
+        )
+
+    async def mark_retry(self, row_id: int, error: str, at: datetime) -> None:
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(status="pending", attempts=OutboxMessage.attempts + 1, next_attempt_at=at, error=error)
+        )
+
+    async def mark_failed(self, row_id: int, error: str) -> None:
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(status="failed", attempts=OutboxMessage.attempts + 1, error=error)
+        )
+
+    async def fail_chat(self, platform: str, platform_chat_id: str, error: str) -> int:
+        """A chat that is gone (bot kicked): everything still queued for it fails at once."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.platform == platform,
+                OutboxMessage.platform_chat_id == platform_chat_id,
+                OutboxMessage.status.in_(UNSENT),
+            )
+            .values(status="failed", error=error)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def find_ref(
+        self, platform: str, platform_chat_id: str, platform_message_id: str
+    ) -> OutboxMessage | None:
+        """The outbox row that produced a given platform message (e.g. which ticket a card is)."""
+        return await self.session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.platform == platform,
+                OutboxMessage.platform_chat_id == platform_chat_id,
+                OutboxMessage.platform_message_id == platform_message_id,
+            )
+        )
+
+    async def pending_count(self) -> int:
+        return int(
+            await self.session.scalar(select(func.count()).where(OutboxMessage.status.in_(UNSENT))) or 0
+        )
+
+    async def by_ref(self, ref_type: str, ref_id: int) -> Sequence[OutboxMessage]:
+        return (
+            await self.session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.ref_type == ref_type, OutboxMessage.ref_id == ref_id)
+                .order_by(OutboxMessage.id)
+            )
+        ).all()

@@ -1,0 +1,95 @@
+"""The real application on a local channel, a frozen clock and a real database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import App, build_app
+from bot.clock import FrozenClock
+from bot.config import ROOT, Settings
+from bot.events import Incoming, MessageKind
+from bot.local import LocalChannel, LocalMessage
+from nlp.classifier import Classifier
+from storage.models import Base, OutboxMessage, Ticket, TicketEvent
+
+# Monday 2026-11-23 10:00 in Shanghai: every steward in the example roster is on duty.
+MONDAY_MORNING = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+EXAMPLE = ROOT / "examples" / "community.toml"
+
+
+class Harness:
+    def __init__(self, engine: AsyncEngine, db_url: str, classifier: Classifier) -> None:
+        self.clock = FrozenClock(MONDAY_MORNING)
+        self.channel = LocalChannel(self.clock)
+        self.app: App = build_app(
+            Settings(database_url=db_url, community_file=EXAMPLE),
+            channels={"local": self.channel},
+            clock=self.clock,
+            classifier=classifier,
+            engine=engine,
+        )
+
+    async def start(self) -> None:
+        await self.app.start(sender=False)
+
+    async def stop(self) -> None:
+        for channel in self.app.channels.values():
+            await channel.stop()
+
+    async def say(self, chat: str, user: str, text: str, **kwargs: object) -> Incoming:
+        """An owner (or steward) writes; the outbox is then delivered."""
+        incoming = await self.channel.post(chat, user, text, **kwargs)  # type: ignore[arg-type]
+        await self.app.sender.drain()
+        return incoming
+
+    async def deliver(self, incoming: Incoming) -> None:
+        await self.channel.deliver(incoming)
+        await self.app.sender.drain()
+
+    async def press(self, chat: str, message: LocalMessage, data: str, user: str) -> None:
+        await self.channel.press(chat, message.message_id, data, user)
+        await self.app.sender.drain()
+
+    def sent(self, chat: str) -> list[LocalMessage]:
+        return self.channel.sent_to(chat)
+
+    async def tickets(self) -> list[Ticket]:
+        async with self.app.sessions() as session:
+            return list((await session.scalars(select(Ticket).order_by(Ticket.id))).all())
+
+    async def events(self, ticket_id: int) -> list[TicketEvent]:
+        async with self.app.sessions() as session:
+            return list(
+                (
+                    await session.scalars(
+                        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+                    )
+                ).all()
+            )
+
+    async def count(self, model: type[Base]) -> int:
+        async with self.app.sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+    async def outbox(self) -> list[OutboxMessage]:
+        async with self.app.sessions() as session:
+            return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+
+
+def text_message(
+    chat: str, user: str, text: str, message_id: str, kind: MessageKind = MessageKind.TEXT
+) -> Incoming:
+    return Incoming(
+        platform="local",
+        chat_id=chat,
+        sender_id=user,
+        sender_name=user,
+        text=text,
+        message_id=message_id,
+        sent_at=MONDAY_MORNING,
+        kind=kind,
+    )
