@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+import pytest
+
+from handlers.content.tips import TipCalendar, TipLibrary
+
+
+@pytest.fixture(scope="session")
+def library() -> TipLibrary:
+    return TipLibrary.load()
+
+
+@pytest.fixture(scope="session")
+def calendar() -> TipCalendar:
+    return TipCalendar.load()
