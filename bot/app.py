@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import middlewares
@@ -20,7 +21,7 @@ from bot.delivery import OutboxSender
 from bot.events import Incoming
 from bot.router import Dispatcher, Router
 from handlers import general, intake
-from handlers.context import Context, Services
+from handlers.context import Context, Runtime, Services
 from handlers.sla import SlaBook
 from handlers.texts import Texts
 from nlp.classifier import Classifier
@@ -88,6 +89,8 @@ class App:
     services: Services
     dispatcher: Dispatcher
     sender: OutboxSender
+    runtime: Runtime
+    scheduler: AsyncIOScheduler
     channels: dict[str, Channel] = field(default_factory=dict)
 
     async def handle(self, incoming: Incoming) -> None:
@@ -101,11 +104,13 @@ class App:
                 await store.directory.sync_community(community_spec(entry), self.services.clock.now())
             await store.commit()
 
-    async def start(self, *, channels: bool = True, sender: bool = True) -> None:
+    async def start(self, *, channels: bool = True, sender: bool = True, scheduler: bool = True) -> None:
         await check_migrated(self.engine)
         await self.sync_communities()
         if sender:
             await self.sender.start()
+        if scheduler:
+            self.scheduler.start()
         if channels:
             for channel in self.channels.values():
                 await channel.start(self.handle)
@@ -116,6 +121,8 @@ class App:
                 await channel.stop()
             except Exception:
                 log.exception("stopping the %s adapter failed", channel.platform)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await self.sender.stop()
         await self.engine.dispose()
 
@@ -171,4 +178,8 @@ def build_app(
         make_context,
         after=sender.wake,
     )
-    return App(settings, communities, engine, sessions, services, dispatcher, sender, channel_map)
+    runtime = Runtime(sessions, services, sender.wake)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    return App(
+        settings, communities, engine, sessions, services, dispatcher, sender, runtime, scheduler, channel_map
+    )

@@ -6,6 +6,8 @@ which write `Outgoing` messages to the outbox inside the update's transaction.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -15,6 +17,8 @@ from bot.events import Button, ChatType, Incoming, Mention, MessageKind, Outgoin
 from handlers.texts import Texts
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
     from bot.clock import Clock
     from nlp.classifier import Classifier
     from storage.models import Chat, Community, Member, MessageLog, Steward
@@ -187,3 +191,28 @@ async def send_to_chat(
         dedupe_key=dedupe_key,
     )
     return row is not None
+
+
+@dataclass
+class Runtime:
+    """What scheduled jobs get instead of an update: sessions, services and a way to wake
+    the outbox sender. Jobs write to the outbox exactly like handlers do."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    services: Services
+    wake: Callable[[], None] = lambda: None
+
+    @property
+    def now(self) -> datetime:
+        return self.services.clock.now()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Store]:
+        """One committed unit of work; the sender is woken once it is committed."""
+        from storage.store import Store
+
+        async with self.sessions() as session:
+            store = Store(session)
+            yield store
+            await store.commit()
+        self.wake()

@@ -58,11 +58,14 @@ def alembic_config(url: str) -> AlembicConfig:
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    """The latest revision(s), comma-joined when feature branches have not been merged yet."""
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def _current_revision(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+    heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
@@ -74,7 +77,7 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 async def check_migrated(engine: AsyncEngine) -> None:
-    """Raise `DatabaseError` unless the schema is at the latest migration."""
+    """Raise `DatabaseError` unless the schema is at the latest migration(s)."""
     current = await current_revision(engine)
     head = head_revision()
     if current != head:
@@ -94,7 +97,7 @@ def _downgrade(conn: Connection, revision: str) -> None:
     command.downgrade(cfg, revision)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     try:
         async with engine.begin() as conn:
             await conn.run_sync(_upgrade, revision)

@@ -56,7 +56,8 @@ async def test_non_text_messages_are_logged_silently(harness: Harness, kind: Mes
 async def test_unknown_command_gets_a_clear_reply(harness: Harness) -> None:
     await harness.say(OWNERS, "u-x", "/frobnicate now")
     [reply] = harness.sent(OWNERS)
-    assert "未知命令 /frobnicate" in reply.text and "/help" in reply.text
+    assert "未知命令 /frobnicate" in reply.text
+    assert "/help" in reply.text
 
 
 async def test_help_differs_by_chat(harness: Harness) -> None:
@@ -85,7 +86,12 @@ def run_cli(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.
     full_env = {**os.environ, **env}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True, text=True, env=full_env, stdin=subprocess.DEVNULL, timeout=120, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        cwd=tmp_path,
         check=False,
     )
 
@@ -99,22 +105,32 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], pattern: str
 
 
 def test_cli_missing_config(tmp_path: Path) -> None:
-    env = {"STEWARD_COMMUNITY_FILE": str(tmp_path / "missing.toml"),
-           "STEWARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+    env = {
+        "STEWARD_COMMUNITY_FILE": str(tmp_path / "missing.toml"),
+        "STEWARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+    }
     assert_one_line_error(run_cli(["chat"], env, tmp_path), "community file not found")
 
 
 def test_cli_broken_config(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text((ROOT / "examples" / "community.toml").read_text().replace('timezone = "Asia/Hong_Kong"',
-                                                                               'timezone = 8'))
-    env = {"STEWARD_COMMUNITY_FILE": str(bad), "STEWARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+    bad.write_text(
+        (ROOT / "examples" / "community.toml")
+        .read_text()
+        .replace('timezone = "Asia/Hong_Kong"', "timezone = 8")
+    )
+    env = {
+        "STEWARD_COMMUNITY_FILE": str(bad),
+        "STEWARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+    }
     assert_one_line_error(run_cli(["chat"], env, tmp_path), "community[1].timezone")
 
 
 def test_cli_unmigrated_database(tmp_path: Path) -> None:
     env = {"STEWARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"}
-    assert_one_line_error(run_cli(["chat"], env, tmp_path), "database not migrated: run `steward db upgrade` first")
+    assert_one_line_error(
+        run_cli(["chat"], env, tmp_path), "database not migrated: run `steward db upgrade` first"
+    )
 
 
 def test_cli_unreachable_database(tmp_path: Path) -> None:
