@@ -1,0 +1,182 @@
+"""Chat-archive records (会话内容存档 JSONL) -> Incoming, with bad lines reported by number."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.events import ChatType, MessageKind
+from bot.wecom.archive import iter_archive, parse_archive_line
+from bot.wecom.fields import WeComPayloadError
+
+
+def record(**over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "msgid": "CAQQluDa4QUY0On2rYSAgAMgzPrShAE=",
+        "action": "send",
+        "from": "zhangsan",
+        "tolist": ["lisi", "wangwu"],
+        "roomid": "wrAAAABBBB",
+        "msgtime": 1714550400123,
+        "msgtype": "text",
+        "text": {"content": "5栋地下车库一直在漏水，没人管吗"},
+    }
+    base.update(over)
+    return base
+
+
+def line(**over: Any) -> str:
+    return json.dumps(record(**over), ensure_ascii=False)
+
+
+def test_group_text_record() -> None:
+    msg = parse_archive_line(line())
+    assert msg is not None
+    assert msg.platform == "wecom"
+    assert msg.chat_id == "wrAAAABBBB"
+    assert msg.chat_type is ChatType.GROUP
+    assert msg.sender_id == "zhangsan"
+    assert msg.message_id == "CAQQluDa4QUY0On2rYSAgAMgzPrShAE="
+    assert msg.text == "5栋地下车库一直在漏水，没人管吗"
+    assert msg.kind is MessageKind.TEXT
+    assert msg.sent_at == datetime(2024, 5, 1, 8, 0, 0, 123000, tzinfo=UTC)
+    assert msg.reply_hint is None
+
+
+def test_direct_chat_gets_a_stable_pair_id() -> None:
+    a = parse_archive_line(line(roomid="", tolist=["lisi"]))
+    b = parse_archive_line(line(roomid="", **{"from": "lisi"}, tolist=["zhangsan"]))
+    assert a is not None
+    assert b is not None
+    assert a.chat_id == b.chat_id == "single:lisi|zhangsan"
+    assert a.chat_type is ChatType.PRIVATE
+
+
+def test_recall_and_switch_are_skipped() -> None:
+    recall = record(action="recall", msgtype="revoke", revoke={"pre_msgid": "X"})
+    del recall["text"]
+    assert parse_archive_line(json.dumps(recall)) is None
+    switch = {"msgid": "S", "action": "switch", "time": 1554119421840, "user": "XuJinSheng"}
+    assert parse_archive_line(json.dumps(switch)) is None
+
+
+@pytest.mark.parametrize(
+    ("msgtype", "kind"),
+    [
+        ("image", MessageKind.PHOTO),
+        ("voice", MessageKind.VOICE),
+        ("emotion", MessageKind.STICKER),
+        ("file", MessageKind.OTHER_MEDIA),
+        ("redpacket", MessageKind.OTHER_MEDIA),
+    ],
+)
+def test_media_kinds(msgtype: str, kind: MessageKind) -> None:
+    msg = parse_archive_line(line(msgtype=msgtype, text=None, **{msgtype: {"sdkfileid": "x"}}))
+    assert msg is not None
+    assert (msg.kind, msg.text) == (kind, "")
+
+
+def test_commands_keep_their_kind() -> None:
+    msg = parse_archive_line(line(text={"content": "/my"}))
+    assert msg is not None
+    assert msg.kind is MessageKind.COMMAND
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("{not json", "not JSON"),
+        ("[1]", "object"),
+        (line(action="edit"), "action"),
+        (json.dumps({"msgid": "m"}), "action"),
+        (line(msgid=""), "msgid"),
+        (line(msgid=None), "msgid"),
+        (line(**{"from": 7}), "from"),
+        (line(tolist="lisi"), "tolist"),
+        (line(tolist=[1]), "tolist"),
+        (line(roomid=5), "roomid"),
+        (line(msgtime="1714550400123"), "msgtime"),
+        (line(msgtime=-1), "msgtime"),
+        (line(msgtime=10**20), "msgtime"),
+        (line(msgtime=True), "msgtime"),
+        (line(msgtype=None), "msgtype"),
+        (line(text="plain"), "text"),
+        (line(text={"content": None}), "content"),
+    ],
+)
+def test_bad_lines_raise_with_a_reason(bad: str, reason: str) -> None:
+    with pytest.raises(WeComPayloadError, match=reason):
+        parse_archive_line(bad)
+
+
+def test_iter_archive_reports_bad_lines_and_keeps_going(tmp_path: Path) -> None:
+    path = tmp_path / "archive.jsonl"
+    lines = [
+        line(msgid="m1"),
+        "{broken",
+        "",
+        line(msgid="m2", action="recall"),
+        line(msgid="m3", msgtime="soon"),
+        line(msgid="m4", text={"content": "电梯又停了"}),
+    ]
+    path.write_bytes(
+        ("\ufeff" + "\n".join(lines) + "\n").encode() + b"\xff\xfe\n" + line(msgid="m5").encode()
+    )
+    results = list(iter_archive(path))
+    assert [(n, m.message_id if m else None, e is not None) for n, m, e in results] == [
+        (1, "m1", False),
+        (2, None, True),
+        (4, None, False),
+        (5, None, True),
+        (6, "m4", False),
+        (7, None, True),
+        (8, "m5", False),
+    ]
+    errors = {n: e for n, _, e in results if e}
+    assert errors[2] == "not JSON"
+    assert "msgtime" in errors[5]
+    assert errors[7] == "not UTF-8"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=300))
+def test_any_text_parses_or_raises_the_declared_error(text: str) -> None:
+    with contextlib.suppress(WeComPayloadError):
+        parse_archive_line(text)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    fields=st.fixed_dictionaries(
+        {},
+        optional={
+            "msgid": json_values,
+            "action": st.sampled_from(["send", "recall", "switch"]) | json_values,
+            "from": json_values,
+            "tolist": st.lists(json_values, max_size=3) | json_values,
+            "roomid": json_values,
+            "msgtime": st.integers() | json_values,
+            "msgtype": st.sampled_from(["text", "image", "voice"]) | json_values,
+            "text": st.fixed_dictionaries({}, optional={"content": json_values}) | json_values,
+        },
+    )
+)
+def test_structured_fuzz(fields: dict[str, Any]) -> None:
+    with contextlib.suppress(WeComPayloadError):
+        parse_archive_line(json.dumps(fields))
