@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -32,12 +33,26 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 
 
+# Feature modules, in routing order: intake's catch-all text handler comes last. A feature
+# module has `router`; it may also have `TEXTS_HANS` / `TEXTS_HANT` (its bot texts) and
+# `install(app)` (its scheduled jobs and services), both picked up here.
+FEATURES: tuple[ModuleType, ...] = (general, intake)
+
+
 def build_router() -> Router:
-    """Feature routers, most specific first; intake's catch-all text handler comes last."""
     root = Router()
-    for feature in (general.router, intake.router):
-        root.include(feature)
+    for feature in FEATURES:
+        root.include(feature.router)
     return root
+
+
+def build_texts() -> Texts:
+    texts = Texts()
+    for feature in FEATURES:
+        hans = getattr(feature, "TEXTS_HANS", None)
+        if hans:
+            texts.register(hans, getattr(feature, "TEXTS_HANT", None))
+    return texts
 
 
 def community_spec(entry: CommunityEntry) -> CommunitySpec:
@@ -148,7 +163,7 @@ def build_app(
     services = Services(
         classifier=classifier or Classifier.load(),
         clock=clock,
-        texts=Texts(),
+        texts=build_texts(),
         admins=parse_admins(settings.admins),
         extras={"sla": SlaBook.load()},
     )
@@ -180,6 +195,11 @@ def build_app(
     )
     runtime = Runtime(sessions, services, sender.wake)
     scheduler = AsyncIOScheduler(timezone="UTC")
-    return App(
+    app = App(
         settings, communities, engine, sessions, services, dispatcher, sender, runtime, scheduler, channel_map
     )
+    for feature in FEATURES:
+        install = getattr(feature, "install", None)
+        if install is not None:
+            install(app)
+    return app

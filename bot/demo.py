@@ -8,6 +8,7 @@ classifier, exactly as it would for a live message.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,6 +55,54 @@ SCRIPT: list[Line] = [
 START = datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday morning
 
 
+@dataclass
+class Demo:
+    """What a demo scene drives: the real app on a local channel and a simulated clock."""
+
+    app: App
+    channel: LocalChannel
+    clock: FrozenClock
+    console: Console
+
+    async def say(self, line: Line) -> None:
+        self.clock.advance(timedelta(minutes=3))
+        await self.channel.post(line.chat, line.user, line.text, sender_name=line.name, kind=line.kind)
+        await self.app.sender.drain()
+
+    async def press(self, chat: str, data_prefix: str, user: str, name: str) -> bool:
+        """Press the newest button in `chat` whose data starts with `data_prefix`."""
+        for message in reversed(self.channel.sent_to(chat)):
+            if message.outgoing is None:
+                continue
+            for row in message.outgoing.buttons:
+                for button in row:
+                    if button.data.startswith(data_prefix):
+                        self.console.print(f"[dim]  ({name} 按下「{button.label}」)[/dim]")
+                        await self.channel.press(chat, message.message_id, button.data, user, name)
+                        await self.app.sender.drain()
+                        return True
+        return False
+
+    async def run_jobs(self) -> None:
+        """Run every scheduled job once, now (on the simulated clock)."""
+        for job in self.app.scheduler.get_jobs():
+            await job.func(*job.args, **job.kwargs)
+        await self.app.sender.drain()
+
+
+Scene = Callable[[Demo], Awaitable[None]]
+
+
+async def intake_scene(demo: Demo) -> None:
+    demo.console.rule("业主群消息 → 工单")
+    for line in SCRIPT:
+        await demo.say(line)
+
+
+# Scenes in order; each later feature adds its own.
+SCENES: list[Scene] = [intake_scene]
+
+
 async def run_demo(console: Console | None = None, workdir: Path | None = None) -> list[Ticket]:
     console = console or Console()
     tmp = tempfile.TemporaryDirectory(prefix="steward-demo-") if workdir is None else None
@@ -67,13 +116,11 @@ async def run_demo(console: Console | None = None, workdir: Path | None = None) 
         app = build_app(Settings(database_url=url), channels={"local": channel}, clock=clock, engine=engine)
         titles = {c.id: c.title or c.id for entry in app.communities.community for c in entry.chat}
         channel.listeners.append(TranscriptPrinter(console, titles))
-        await app.start()
+        await app.start(sender=False, scheduler=False)  # the demo drives both by hand
+        demo = Demo(app, channel, clock, console)
         try:
-            console.rule("Steward demo · 业主群消息 → 工单")
-            for line in SCRIPT:
-                clock.advance(timedelta(minutes=3))
-                await channel.post(line.chat, line.user, line.text, sender_name=line.name, kind=line.kind)
-                await app.sender.drain()
+            for scene in SCENES:
+                await scene(demo)
             tickets = await summarize(app, console)
         finally:
             await app.stop()

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.events import Button, ChatType, Incoming, Mention, MessageKind, Outgoing
 from handlers.texts import Texts
@@ -216,3 +216,19 @@ class Runtime:
             yield store
             await store.commit()
         self.wake()
+
+
+class AppPorts(Protocol):
+    """What a feature module's `install(app)` may use from the composition root."""
+
+    @property
+    def runtime(self) -> Runtime: ...
+
+    @property
+    def services(self) -> Services: ...
+
+    @property
+    def scheduler(self) -> Any: ...  # apscheduler AsyncIOScheduler
+
+    @property
+    def settings(self) -> Any: ...  # bot.config.Settings

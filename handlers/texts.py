@@ -83,6 +83,15 @@ class Texts:
         self.hant = dict(HANT if hant is None else hant)
         self._cache: dict[tuple[str, str], str] = {}
 
+    def register(self, hans: dict[str, str], hant: dict[str, str] | None = None) -> None:
+        """Add a feature module's texts (`TEXTS_HANS` / `TEXTS_HANT`); a key may not clash."""
+        clash = set(hans) & set(self.hans)
+        if clash:
+            raise ValueError(f"text keys defined twice: {sorted(clash)}")
+        self.hans.update(hans)
+        self.hant.update(hant or {})
+        self._cache.clear()
+
     def template(self, key: str, lang: str) -> str:
         cached = self._cache.get((key, lang))
         if cached is not None:

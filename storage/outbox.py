@@ -95,11 +95,19 @@ class OutboxRepository:
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = (await self.session.scalars(query)).all()
-        for row in rows:
-            row.status = "sending"
-            row.next_attempt_at = now + lease
-        await self.session.flush()
-        return rows
+        if not rows:
+            return []
+        # The conditional UPDATE settles races between senders: a row another sender took
+        # since our SELECT is no longer pending, so it is not ours.
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([row.id for row in rows]), OutboxMessage.status == "pending")
+            .values(status="sending", next_attempt_at=now + lease)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        mine = set(result.scalars().all())
+        return [row for row in rows if row.id in mine]
 
     async def recover_expired(self, now: datetime) -> int:
         """Rows left `sending` past their lease (a sender died mid-send) go back to pending."""

@@ -8,9 +8,9 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection
 
-from storage.models import Base
+from storage.schema import metadata
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _run(connection: Connection) -> None:

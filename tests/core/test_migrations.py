@@ -18,7 +18,7 @@ from storage.db import (
     head_revision,
     upgrade,
 )
-from storage.models import Base
+from storage.schema import metadata
 
 
 async def test_fresh_database_is_refused_until_upgraded(db_url: str) -> None:
@@ -44,9 +44,7 @@ async def test_downgrade_to_base_and_up_again(engine: AsyncEngine) -> None:
 
 
 def _diff(conn: Connection) -> list[object]:
-    return list(
-        compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
-    )
+    return list(compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), metadata))
 
 
 async def test_models_match_migrations(engine: AsyncEngine) -> None:

@@ -165,3 +165,19 @@ async def test_dedupe_key_makes_enqueue_idempotent(harness: Harness) -> None:
     assert first is not None
     assert second is None
     assert len(await harness.outbox()) == 1
+
+
+async def test_two_senders_at_once_never_send_a_row_twice(harness: Harness) -> None:
+    import asyncio
+
+    for i in range(12):
+        await harness.channel.post(f"lxy-owners-{1 + i % 2}", f"u-{i}", f"请问第{i}个问题怎么办理？")
+    a = LocalChannel(harness.clock)
+    b = LocalChannel(harness.clock)
+    sender_a = OutboxSender(harness.app.sessions, {"local": a}, harness.clock)
+    sender_b = OutboxSender(harness.app.sessions, {"local": b}, harness.clock)
+    await asyncio.gather(sender_a.drain(), sender_b.drain(), sender_a.drain(), sender_b.drain())
+    texts = [m.outgoing.reply_to for m in a.transcript + b.transcript if m.outgoing]
+    assert len(texts) == 12
+    assert len(set(texts)) == 12
+    assert {r.status for r in await harness.outbox()} == {"sent"}
