@@ -35,6 +35,9 @@ DEFAULT_USERDICT_PATH = Path(__file__).with_name("data") / "userdict.txt"
 _CLAUSE_BREAKS = frozenset(",，。.!！?？;；、\n~…:：")
 _INTENT_ORDER = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY, Intent.OTHER)  # tie-break order
 _CONTENT_KINDS = frozenset({"intent", "category", "urgent", "sentiment", "risk"})
+# Kinds whose rules survive inside a longer match of another kind.
+_SURVIVOR_KINDS = frozenset({"category", "urgent", "risk", "sentiment"})
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 @dataclass
@@ -77,6 +80,8 @@ class Classifier:
         for words in index.values():
             words.sort(key=len, reverse=True)
         self._index = index
+        # Category precedence is the order of the rules file (see docs/LABELLING.md section 2).
+        self._precedence = {code: i for i, code in enumerate(rules.categories)}
 
     # ------------------------------------------------------------------ construction
 
@@ -194,29 +199,44 @@ class Classifier:
         lexicon = self.rules.lexicon
         found: list[Hit] = []
         token_mode = self._token_mode
+        n = len(t)
         positions: Iterable[tuple[int, str]]
         if token_mode:
             positions = _token_starts(tokens)
         else:
-            positions = ((i, t[i]) for i in range(len(t)))
+            positions = ((i, t[i]) for i in range(n))
         for i, tok in positions:
             cands = index.get(t[i])
             if cands is None:
                 continue
             for w in cands:
-                if t.startswith(w, i):
-                    # A one-character keyword (吵, 狗, 门) must be a whole token: 门 is not 门口.
-                    if token_mode and len(w) == 1 and tok != w:
-                        continue
-                    found.append(Hit(i, i + len(w), w, lexicon[w]))
-        # Longest match wins: drop hits contained in an earlier (or same-start, longer) hit.
+                if not t.startswith(w, i):
+                    continue
+                # A one-character keyword (吵, 狗, 门) must be a whole token: 门 is not 门口.
+                if token_mode and len(w) == 1 and tok != w:
+                    continue
+                # Latin letters and digits need word boundaries: 12345 is not inside 13812345678.
+                end = i + len(w)
+                if w[0] in _ALNUM and i > 0 and t[i - 1] in _ALNUM:
+                    continue
+                if w[-1] in _ALNUM and end < n and t[end] in _ALNUM:
+                    continue
+                found.append(Hit(i, end, w, lexicon[w]))
+        # Longest match wins: a hit inside a longer one is dropped, except for the rules of a kind
+        # that the longer hit does not carry and that must not be lost (困人 inside 电梯困人 is still
+        # urgent; 物业费 inside 不交物业费 is still about fees).
         found.sort(key=lambda h: (h.start, -h.end))
         hits: list[Hit] = []
-        max_end = -1
+        container: Hit | None = None
         for h in found:
-            if h.end > max_end:
+            if container is None or h.end > container.end:
                 hits.append(h)
-                max_end = h.end
+                container = h
+                continue
+            outer = {r.kind for r in container.rules}
+            survivors = [r for r in h.rules if r.kind in _SURVIVOR_KINDS and r.kind not in outer]
+            if survivors:
+                hits.append(Hit(h.start, h.end, h.text, survivors))
         for rule in self.rules.patterns:
             assert rule.pattern is not None
             m = rule.pattern.search(t)
@@ -228,17 +248,23 @@ class Classifier:
     def _apply_negation(self, t: str, hits: list[Hit]) -> None:
         window = self.settings.negation_window
         last_neg: Hit | None = None
+        bridge_end = -1  # end of degree words right after the negator (不太吵, 没怎么)
         for h in hits:
             kinds = {r.kind for r in h.rules}
             if "negation" in kinds and not kinds & _CONTENT_KINDS:
                 last_neg = h
+                bridge_end = h.end
                 continue
             if last_neg is None or h.rules[0].pattern is not None:
                 continue
-            gap = h.start - last_neg.end
+            if "degree" in kinds and h.start - bridge_end <= window:
+                bridge_end = h.end
+                continue
+            if not kinds & _CONTENT_KINDS:
+                continue
+            gap = h.start - bridge_end
             if 0 <= gap <= window and not any(ch in _CLAUSE_BREAKS for ch in t[last_neg.end : h.start]):
-                if kinds & _CONTENT_KINDS:
-                    h.negated_by = last_neg.text
+                h.negated_by = last_neg.text
 
     def _decide(self, norm: Normalized, tokens: list[str], hits: list[Hit]) -> Analysis:
         s = self.settings
@@ -248,9 +274,11 @@ class Classifier:
         fired: list[str] = []
         notes: list[str] = []
         senti = 0.0
+        question = 0.0
+        persist = 0.0
         urgent_ids: list[str] = []
-        risk_kinds: set[str] = set()
-        mods: dict[str, list[Hit]] = {}
+        risk_ids: dict[str, list[str]] = {}
+        mods: set[str] = set()
         degree_ends: list[tuple[int, float]] = []
 
         for h in hits:
@@ -260,9 +288,10 @@ class Classifier:
 
         for h in hits:
             mult = 1.0
-            for end, w in degree_ends:
-                if 0 <= h.start - end <= s.degree_window:
-                    mult = max(mult, w)
+            if degree_ends:
+                for end, w in degree_ends:
+                    if 0 <= h.start - end <= s.degree_window:
+                        mult = max(mult, w)
             for r in h.rules:
                 kind = r.kind
                 if h.negated_by is not None and kind in _CONTENT_KINDS:
@@ -272,7 +301,7 @@ class Classifier:
                         senti += sign * r.weight * 0.8
                         fired.append(f"not:{r.id}")
                     elif kind == "risk":
-                        risk_kinds.add(r.target)  # 不想闹到12345 is still a threat
+                        risk_ids.setdefault(r.target, []).append(r.id)  # 不想闹到12345 is still a threat
                         fired.append(r.id)
                     else:
                         fired.append(f"not:{r.id}")
@@ -287,49 +316,49 @@ class Classifier:
                         scores[spec.intents[0]] += r.weight * spec.boost
                 elif kind == "urgent":
                     urgent_ids.append(r.id)
-                    scores[Intent.REPAIR] += r.weight * s.urgent_to_repair
                 elif kind == "risk":
-                    risk_kinds.add(r.target)
+                    risk_ids.setdefault(r.target, []).append(r.id)
                 elif kind == "sentiment":
                     sign = -1.0 if r.target == "negative" else 1.0
                     senti += sign * r.weight * mult
                 else:
-                    mods.setdefault(kind, []).append(h)
+                    mods.add(kind)
                     if kind == "question":
-                        scores[Intent.INQUIRY] += r.weight
+                        question += r.weight
                     elif kind == "request":
                         scores[Intent.REPAIR] += r.weight
                     elif kind == "resolved":
                         scores[Intent.OTHER] += r.weight
                         scores[Intent.REPAIR] -= r.weight
                     elif kind == "persistence":
-                        pass  # applied below, once the other evidence is known
+                        persist += r.weight
 
-        if norm.question_marks and "question" not in mods:
-            scores[Intent.INQUIRY] += s.question_mark_weight
+        if norm.question_marks:
+            question += s.question_mark_weight
             fired.append("q:?")
-        # Persistence (又/一直/三天了还没) turns a problem report into a complaint.
-        persist = sum(
-            r.weight for h in mods.get("persistence", []) for r in h.rules if r.kind == "persistence"
-        )
-        if persist:
-            if scores[Intent.REPAIR] > 0 or scores[Intent.COMPLAINT] > 0 or cat_scores:
-                scores[Intent.COMPLAINT] += persist * s.persistence_weight
-            senti -= 0.5 * persist
+        if question:
+            scores[Intent.INQUIRY] += min(question, s.question_cap)
 
-        # Signals from the normalizer.
+        # Urgency: words of danger, unless the message is about the past, a tip, news or resolved.
+        urgent = bool(urgent_ids)
+        suppressed_by = [k for k in ("past", "hypothetical", "resolved") if k in mods]
+        live = not suppressed_by or "present" in mods
+        if urgent and not live:
+            urgent = False
+            fired.append(f"urgent.suppressed:{suppressed_by[0]}")
+            notes.append(f"urgent words found but suppressed ({', '.join(suppressed_by)})")
+        if urgent:
+            scores[Intent.REPAIR] += s.urgent_to_repair
+        crisis = "crisis" in risk_ids and live
+
         emo = self._normalizer.emoticon_score(norm)
         if emo:
             senti += emo
             fired.extend(f"emo:{e}" for e in norm.emoticons)
-        if norm.exclaim_runs:
-            senti += s.exclaim_run_weight * min(norm.exclaim_runs, 3)
-            fired.append("punct:!!!")
-        if norm.question_runs:
-            senti += s.question_run_weight * min(norm.question_runs, 3)
-            fired.append("punct:???")
         if senti < 0:
             scores[Intent.COMPLAINT] += -senti * s.negative_to_complaint
+        if persist:
+            scores[Intent.COMPLAINT] += persist * s.persistence_weight
 
         # Intent: best score, ties broken complaint > repair > inquiry > other.
         best = max(_INTENT_ORDER, key=lambda i: scores[i])
@@ -339,24 +368,34 @@ class Classifier:
 
         category = self._pick_category(intent, cat_scores)
 
-        final_senti = senti + (s.complaint_sentiment if intent is Intent.COMPLAINT else 0.0)
-        sentiment = math.tanh(final_senti / s.sentiment_scale)
-        negative = sentiment <= s.negative_threshold
+        # Sentiment. Persistence (又/一直) and !!! / ??? only count against a problem report.
+        problem = intent in (Intent.REPAIR, Intent.COMPLAINT) or urgent
+        if problem:
+            if persist:
+                senti -= s.persistence_sentiment * persist
+            if norm.exclaim_runs:
+                senti += s.exclaim_run_weight * min(norm.exclaim_runs, 3)
+                fired.append("punct:!!!")
+            if norm.question_runs:
+                senti += s.question_run_weight * min(norm.question_runs, 3)
+                fired.append("punct:???")
+        if intent is Intent.COMPLAINT:
+            senti += s.complaint_sentiment
+        sentiment = math.tanh(senti / s.sentiment_scale)
 
-        urgent = bool(urgent_ids)
-        if urgent:
-            suppress = [k for k in ("past", "hypothetical", "resolved") if k in mods]
-            if suppress and "present" not in mods:
-                urgent = False
-                fired.append(f"urgent.suppressed:{suppress[0]}")
-                notes.append(f"urgent words found but suppressed ({', '.join(suppress)})")
+        escalation = bool(risk_ids.keys() & {"external", "collective", "refusal"})
+        negative = (
+            sentiment <= s.negative_threshold or intent is Intent.COMPLAINT or urgent or escalation or crisis
+        )
+        if negative and sentiment > s.negative_threshold:
+            sentiment = s.negative_threshold  # every complaint and emergency reads as negative
+        if negative and sentiment == s.negative_threshold and intent is Intent.COMPLAINT:
+            fired.append("negative:complaint")
 
-        risk = Risk.NONE
-        if negative:
-            risk = Risk.NEGATIVE
-        if risk_kinds & {"external", "collective"}:
+        risk = Risk.NEGATIVE if negative else Risk.NONE
+        if escalation:
             risk = Risk.EXTERNAL
-        if {"external", "collective"} <= risk_kinds or "crisis" in risk_kinds:
+        if ("external" in risk_ids and "collective" in risk_ids) or crisis:
             risk = Risk.CRISIS
 
         unit: UnitAddress | None = parse_unit(norm.text, norm.display if norm.aligned else None)
@@ -387,14 +426,20 @@ class Classifier:
     def _pick_category(self, intent: Intent, cat_scores: dict[str, float]) -> str | None:
         if intent is Intent.OTHER:
             return None
-        best: str | None = None
-        best_score = 0.0
-        for code, score in cat_scores.items():
-            if intent in self.rules.categories[code].intents and score > best_score:
-                best, best_score = code, score
-        if best is None:
+        cands = [
+            (code, score)
+            for code, score in cat_scores.items()
+            if score > 0 and intent in self.rules.categories[code].intents
+        ]
+        if not cands:
             return self.rules.fallback_category.get(intent)
-        return best
+        if self.settings.category_select == "precedence":
+            order = self._precedence
+            strong = [c for c in cands if c[1] >= self.settings.category_min_score]
+            if strong:
+                return min(strong, key=lambda c: order[c[0]])[0]
+        order = self._precedence
+        return max(cands, key=lambda c: (c[1], -order[c[0]]))[0]
 
 
 _RISK_NAMES = {0: "none", 1: "negative", 2: "external / collective", 3: "crisis"}

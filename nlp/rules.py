@@ -12,6 +12,7 @@ A keyword entry is one of::
     - {word: 漏水, weight: 2}        # the same, long form (optional ``id``)
     - {words: [漏水, 渗水], weight: 2}
     - {pattern: '(\\d+|[几两三四五六七八九十]+)天了?(还|都)?(没|未)', id: persist.days, weight: 3}
+    - [漏水, 渗水]                   # a group of words, weight 1
 
 Words are written in either script: they are normalized exactly like messages (NFKC, Traditional
 -> Simplified, lower case) when loaded. Each entry gets a rule id shown in
@@ -55,7 +56,7 @@ MODIFIER_KINDS = (
     "hypothetical",
     "present",
 )
-RISK_KINDS = ("external", "collective", "crisis")
+RISK_KINDS = ("external", "collective", "refusal", "crisis")
 SENTIMENT_KINDS = ("negative", "positive")
 _ID_PREFIX = {
     "negation": "neg",
@@ -92,7 +93,11 @@ class Settings:
     exclaim_run_weight: float = -0.6
     question_run_weight: float = -0.6
     persistence_weight: float = 0.0  # how much 又/一直 adds to complaint (lateness is a category)
-    urgent_to_repair: float = 1.0
+    persistence_sentiment: float = 0.6
+    urgent_to_repair: float = 2.0
+    question_cap: float = 2.5
+    category_select: str = "score"  # "score": best score; "precedence": first strong one in file order
+    category_min_score: float = 1.5
     complaint_sentiment: float = -0.6
     negative_to_complaint: float = 0.4
 
@@ -342,6 +347,8 @@ def _parse_settings(path: Path, value: object) -> Settings:
         raise _err(path, "settings.max_chars", "must be at least 1")
     if s.match not in ("token", "substring"):
         raise _err(path, "settings.match", "must be 'token' or 'substring'")
+    if s.category_select not in ("score", "precedence"):
+        raise _err(path, "settings.category_select", "must be 'score' or 'precedence'")
     if s.sentiment_scale <= 0:
         raise _err(path, "settings.sentiment_scale", "must be positive")
     return s
@@ -359,12 +366,16 @@ def _parse_entry(
 ) -> list[Rule]:
     weight: object = 1.0
     explicit_id: object = None
-    words: list[tuple[str, str]] = []  # (where, source)
+    words: list[tuple[str, object]] = []  # (where, source)
     pattern_src: str | None = None
     if isinstance(item, int) and not isinstance(item, bool):
         item = str(item)  # a hotline number written bare in YAML: - 12345
     if isinstance(item, str):
         words.append((where, item))
+    elif isinstance(item, list):  # a group of words, weight 1: - [煤气味, 燃气味]
+        if not item:
+            raise _err(path, where, "empty list of keywords")
+        words.extend((f"{where}[{j}]", w) for j, w in enumerate(item))
     elif isinstance(item, Mapping):
         keys = set(item)
         if len(keys) == 1 and not keys & _RESERVED_ENTRY_KEYS:
@@ -435,6 +446,8 @@ def _parse_entry(
 
     out: list[Rule] = []
     for w_where, source in words:
+        if isinstance(source, int) and not isinstance(source, bool):
+            source = str(source)
         if not isinstance(source, str) or not source.strip():
             raise _err(path, w_where, "keyword must be a non-empty string")
         norm = normalize_term(source)

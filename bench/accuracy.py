@@ -1,0 +1,358 @@
+"""Accuracy bench: the classifier against the labelled corpus, with two baselines.
+
+Run from the repository root::
+
+    python -m bench.accuracy                 # frozen test split, then dev
+    python -m bench.accuracy --json out.json
+    python -m bench.accuracy --errors        # list dev-split mistakes (never the test split)
+
+Reports per-class precision / recall / F1 and a confusion matrix for intent, category accuracy,
+urgent P/R, risk >= 2 P/R, negative F1, for:
+
+* ``steward``: `nlp.Classifier` with the packaged rules;
+* ``naive``: plain substring keywords from the same rules file (no negation, no question forms,
+  no persistence, no longest-match), to show what the machinery adds;
+* ``snownlp``: SnowNLP sentiment (< 0.5 means negative) on the ``negative`` label only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from nlp import Classifier, Intent
+from nlp.normalize import Normalizer
+
+CORPUS_DIR = Path("tests/data/corpus")
+INTENTS = [i.value for i in Intent]
+TARGETS = {
+    "intent_macro_f1": 0.92,
+    "urgent_recall": 1.00,
+    "urgent_precision": 0.90,
+    "risk2_recall": 0.90,
+    "risk2_precision": 0.80,
+    "negative_f1": 0.90,
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: str
+    category: str | None
+    urgent: bool
+    negative: bool
+    risk: int
+    script: str
+
+
+@dataclass(frozen=True)
+class Prediction:
+    intent: str | None = None
+    category: str | None = None
+    urgent: bool | None = None
+    negative: bool | None = None
+    risk: int | None = None
+
+
+def load_corpus(path: Path) -> list[Example]:
+    out: list[Example] = []
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+                out.append(
+                    Example(
+                        text=str(d["text"]),
+                        intent=str(d["intent"]),
+                        category=d.get("category"),
+                        urgent=bool(d["urgent"]),
+                        negative=bool(d["negative"]),
+                        risk=int(d["risk"]),
+                        script=str(d.get("script", "")),
+                    )
+                )
+            except (KeyError, ValueError, TypeError) as exc:
+                raise SystemExit(f"{path}:{lineno}: bad record: {exc}") from None
+    return out
+
+
+# ------------------------------------------------------------------------------------ metrics
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": p, "recall": r, "f1": f, "support": float(tp + fn), "predicted": float(tp + fp)}
+
+
+def binary(gold: Sequence[bool], pred: Sequence[bool]) -> dict[str, float]:
+    tp = sum(1 for g, p in zip(gold, pred, strict=True) if g and p)
+    fp = sum(1 for g, p in zip(gold, pred, strict=True) if p and not g)
+    fn = sum(1 for g, p in zip(gold, pred, strict=True) if g and not p)
+    return prf(tp, fp, fn)
+
+
+def intent_metrics(gold: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
+    per_class = {c: binary([g == c for g in gold], [p == c for p in pred]) for c in INTENTS}
+    confusion = {g: {p: 0 for p in INTENTS} for g in INTENTS}
+    for g, p in zip(gold, pred, strict=True):
+        confusion[g][p] += 1
+    macro = sum(m["f1"] for m in per_class.values()) / len(per_class)
+    accuracy = sum(1 for g, p in zip(gold, pred, strict=True) if g == p) / len(gold) if gold else 0.0
+    return {"per_class": per_class, "macro_f1": macro, "accuracy": accuracy, "confusion": confusion}
+
+
+def evaluate(examples: Sequence[Example], preds: Sequence[Prediction]) -> dict[str, Any]:
+    res: dict[str, Any] = {"n": len(examples)}
+    if preds and preds[0].intent is not None:
+        res["intent"] = intent_metrics([e.intent for e in examples], [p.intent or "" for p in preds])
+        both = [(e, p) for e, p in zip(examples, preds, strict=True)]
+        res["category_accuracy"] = sum(
+            1 for e, p in both if (e.intent, e.category) == (p.intent, p.category)
+        ) / len(both)
+        in_intent = [(e, p) for e, p in both if e.intent == p.intent]
+        res["category_accuracy_given_intent"] = (
+            sum(1 for e, p in in_intent if e.category == p.category) / len(in_intent) if in_intent else 0.0
+        )
+    if preds and preds[0].urgent is not None:
+        res["urgent"] = binary([e.urgent for e in examples], [bool(p.urgent) for p in preds])
+    if preds and preds[0].risk is not None:
+        res["risk2"] = binary([e.risk >= 2 for e in examples], [(p.risk or 0) >= 2 for p in preds])
+        res["risk3"] = binary([e.risk >= 3 for e in examples], [(p.risk or 0) >= 3 for p in preds])
+        res["risk_accuracy"] = sum(1 for e, p in zip(examples, preds, strict=True) if e.risk == p.risk) / len(
+            examples
+        )
+    if preds and preds[0].negative is not None:
+        res["negative"] = binary([e.negative for e in examples], [bool(p.negative) for p in preds])
+    return res
+
+
+def bars(res: dict[str, Any]) -> dict[str, bool]:
+    return {
+        "intent_macro_f1": res["intent"]["macro_f1"] >= TARGETS["intent_macro_f1"],
+        "urgent": res["urgent"]["recall"] >= TARGETS["urgent_recall"]
+        and res["urgent"]["precision"] >= TARGETS["urgent_precision"],
+        "risk2": res["risk2"]["recall"] >= TARGETS["risk2_recall"]
+        and res["risk2"]["precision"] >= TARGETS["risk2_precision"],
+        "negative_f1": res["negative"]["f1"] >= TARGETS["negative_f1"],
+    }
+
+
+# ------------------------------------------------------------------------------------ systems
+
+
+def steward_predict(clf: Classifier) -> Callable[[str], Prediction]:
+    def predict(text: str) -> Prediction:
+        c = clf.classify(text)
+        return Prediction(c.intent.value, c.category, c.urgent, c.negative, c.risk)
+
+    return predict
+
+
+def naive_predict(clf: Classifier) -> Callable[[str], Prediction]:
+    """Plain substring keywords from the same rules file: no segmentation, negation or context."""
+    rules = clf.rules
+    intent_words: dict[str, list[tuple[str, float]]] = {i: [] for i in INTENTS}
+    cat_words: dict[str, list[tuple[str, float]]] = {}
+    urgent_words: list[str] = []
+    risk_words: list[str] = []
+    neg_words: list[str] = []
+    for r in rules.rules:
+        if r.word is None:
+            continue
+        if r.kind == "intent":
+            intent_words[r.target].append((r.word, r.weight))
+        elif r.kind == "question":
+            intent_words["inquiry"].append((r.word, r.weight))
+        elif r.kind == "category":
+            spec = rules.categories[r.target]
+            cat_words.setdefault(r.target, []).append((r.word, r.weight))
+            for it in spec.intents:
+                intent_words[it.value].append((r.word, r.weight))
+        elif r.kind == "urgent":
+            urgent_words.append(r.word)
+        elif r.kind == "risk":
+            risk_words.append(r.word)
+        elif r.kind == "sentiment" and r.target == "negative":
+            neg_words.append(r.word)
+    norm = Normalizer(max_chars=rules.settings.max_chars, opencc_config=rules.settings.opencc)
+
+    def predict(text: str) -> Prediction:
+        t = norm(text).text
+        scores = {i: sum(w for k, w in ws if k in t) for i, ws in intent_words.items()}
+        best = max(INTENTS, key=lambda i: scores[i])
+        intent = best if scores[best] > 0 else "other"
+        category: str | None = None
+        if intent != "other":
+            cands = {
+                c: sum(w for k, w in ws if k in t)
+                for c, ws in cat_words.items()
+                if Intent(intent) in rules.categories[c].intents
+            }
+            cands = {c: v for c, v in cands.items() if v > 0}
+            category = (
+                max(cands, key=lambda c: cands[c]) if cands else rules.fallback_category.get(Intent(intent))
+            )
+        negative = intent == "complaint" or any(k in t for k in neg_words)
+        risky = any(k in t for k in risk_words)
+        risk = 2 if risky else (1 if negative else 0)
+        return Prediction(intent, category, any(k in t for k in urgent_words), negative or risky, risk)
+
+    return predict
+
+
+def snownlp_predict() -> Callable[[str], Prediction]:
+    from snownlp import SnowNLP
+
+    norm = Normalizer()
+
+    def predict(text: str) -> Prediction:
+        t = norm(text).text or " "
+        return Prediction(negative=float(SnowNLP(t).sentiments) < 0.5)
+
+    return predict
+
+
+# ------------------------------------------------------------------------------------ report
+
+
+def _pct(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def format_report(split: str, results: dict[str, dict[str, Any]], out: TextIO) -> None:
+    r = results["steward"]
+    out.write(f"\n=== split: {split} ({r['n']} messages) ===\n")
+    it = r["intent"]
+    out.write("intent (steward):\n")
+    out.write(f"  {'class':<10}{'P':>7}{'R':>7}{'F1':>7}{'n':>6}\n")
+    for c in INTENTS:
+        m = it["per_class"][c]
+        out.write(
+            f"  {c:<10}{_pct(m['precision']):>7}{_pct(m['recall']):>7}{_pct(m['f1']):>7}{int(m['support']):>6}\n"
+        )
+    out.write(f"  macro-F1 {_pct(it['macro_f1'])}   accuracy {_pct(it['accuracy'])}\n")
+    out.write("  confusion (rows gold, columns predicted):\n")
+    out.write("  " + " " * 10 + "".join(f"{c[:9]:>10}" for c in INTENTS) + "\n")
+    for g in INTENTS:
+        out.write(f"  {g:<10}" + "".join(f"{it['confusion'][g][p]:>10}" for p in INTENTS) + "\n")
+    out.write(
+        f"  category accuracy {_pct(r['category_accuracy'])} "
+        f"(given correct intent {_pct(r['category_accuracy_given_intent'])})\n"
+    )
+    out.write("\n")
+    header = f"  {'system':<9}{'intF1':>7}{'urgP':>7}{'urgR':>7}{'rsk2P':>7}{'rsk2R':>7}{'negP':>7}{'negR':>7}{'negF1':>7}\n"
+    out.write(header)
+    for name, res in results.items():
+        cells = [
+            res["intent"]["macro_f1"] if "intent" in res else None,
+            res["urgent"]["precision"] if "urgent" in res else None,
+            res["urgent"]["recall"] if "urgent" in res else None,
+            res["risk2"]["precision"] if "risk2" in res else None,
+            res["risk2"]["recall"] if "risk2" in res else None,
+            res["negative"]["precision"] if "negative" in res else None,
+            res["negative"]["recall"] if "negative" in res else None,
+            res["negative"]["f1"] if "negative" in res else None,
+        ]
+        out.write(f"  {name:<9}" + "".join(f"{'-' if v is None else _pct(v):>7}" for v in cells) + "\n")
+    out.write(
+        f"  steward: risk exact {_pct(r['risk_accuracy'])}; urgent {int(r['urgent']['support'])} gold / "
+        f"{int(r['urgent']['predicted'])} predicted; risk>=2 {int(r['risk2']['support'])} gold / "
+        f"{int(r['risk2']['predicted'])} predicted\n"
+    )
+    ok = bars(r)
+    out.write(
+        "  bars: "
+        + "  ".join(f"{k} {'PASS' if v else 'FAIL'}" for k, v in ok.items())
+        + f"   ({'all met' if all(ok.values()) else 'not all met'})\n"
+    )
+
+
+def print_errors(examples: Sequence[Example], clf: Classifier, out: TextIO) -> None:
+    out.write("\n=== dev-split mistakes ===\n")
+    for e in examples:
+        c = clf.classify(e.text)
+        wrong = []
+        if c.intent.value != e.intent:
+            wrong.append(f"intent {e.intent}->{c.intent.value}")
+        elif c.category != e.category:
+            wrong.append(f"category {e.category}->{c.category}")
+        if c.urgent != e.urgent:
+            wrong.append(f"urgent {e.urgent}->{c.urgent}")
+        if c.negative != e.negative:
+            wrong.append(f"negative {e.negative}->{c.negative}")
+        if (c.risk >= 2) != (e.risk >= 2) or c.risk != e.risk:
+            wrong.append(f"risk {e.risk}->{c.risk}")
+        if wrong:
+            out.write(f"- {e.text}\n    {'; '.join(wrong)}\n    rules: {', '.join(c.rules)}\n")
+
+
+def run_split(path: Path, clf: Classifier, with_snownlp: bool) -> dict[str, dict[str, Any]]:
+    examples = load_corpus(path)
+    results: dict[str, dict[str, Any]] = {}
+    systems: list[tuple[str, Callable[[str], Prediction]]] = [
+        ("steward", steward_predict(clf)),
+        ("naive", naive_predict(clf)),
+    ]
+    if with_snownlp:
+        systems.append(("snownlp", snownlp_predict()))
+    for name, fn in systems:
+        results[name] = evaluate(examples, [fn(e.text) for e in examples])
+    by_script: dict[str, dict[str, Any]] = {}
+    for script in sorted({e.script for e in examples}):
+        sub = [e for e in examples if e.script == script]
+        pred = steward_predict(clf)
+        by_script[script] = evaluate(sub, [pred(e.text) for e in sub])
+    results["steward"]["by_script"] = by_script
+    return results
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus-dir", type=Path, default=CORPUS_DIR)
+    ap.add_argument("--split", choices=["test", "dev", "both"], default="both")
+    ap.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    ap.add_argument("--no-snownlp", action="store_true", help="skip the (slow) SnowNLP baseline")
+    ap.add_argument("--errors", action="store_true", help="list mistakes on the dev split (never on test)")
+    args = ap.parse_args(argv)
+
+    t0 = time.perf_counter()
+    clf = Classifier.load()
+    out.write(f"classifier loaded in {time.perf_counter() - t0:.2f}s\n")
+    splits = ["test", "dev"] if args.split == "both" else [args.split]
+    report: dict[str, Any] = {"targets": TARGETS, "splits": {}}
+    for split in splits:
+        path = args.corpus_dir / f"{split}.jsonl"
+        if not path.exists():
+            out.write(f"\n=== split: {split}: {path} not found, skipped ===\n")
+            continue
+        results = run_split(path, clf, not args.no_snownlp)
+        format_report(split, results, out)
+        for script, res in results["steward"]["by_script"].items():
+            out.write(
+                f"  [{script}] n={res['n']} intent macro-F1 {_pct(res['intent']['macro_f1'])} "
+                f"urgent R {_pct(res['urgent']['recall'])} negative F1 {_pct(res['negative']['f1'])}\n"
+            )
+        report["splits"][split] = {**results, "bars": bars(results["steward"])}
+    if args.errors:
+        dev = args.corpus_dir / "dev.jsonl"
+        if dev.exists():
+            print_errors(load_corpus(dev), clf, out)
+    if args.json:
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        out.write(f"\nwrote {args.json}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
