@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,6 +32,7 @@ import httpx
 
 from bot.channel import Deliver
 from bot.events import Incoming, Outgoing, Platform, SendError, SendResult
+from bot.wecom.buttons import button_press
 from bot.wecom.render import RenderError, image_payload, markdown_payloads, text_payloads
 from bot.wecom.webhook import (
     Payload,
@@ -66,6 +67,7 @@ class WeComChannel:
         max_rate_limited_retries: int = 6,
         response_url_limit: int = 20480,
         request_timeout: float = 10.0,
+        callback_prefixes: Iterable[str] = (),
     ) -> None:
         self._api_base = api_base.rstrip("/")
         self._resolver: KeyResolver = webhook_keys if webhook_keys is not None else {}
@@ -74,6 +76,7 @@ class WeComChannel:
         self._max_retries = max_rate_limited_retries
         self._response_url_limit = response_url_limit
         self._timeout = request_timeout
+        self._callback_prefixes = tuple(callback_prefixes)
         self._learnt: dict[str, str] = {}
         self._http: httpx.AsyncClient | None = None
         self._webhook: WebhookClient | None = None
@@ -98,12 +101,13 @@ class WeComChannel:
             await http.aclose()
 
     async def receive(self, incoming: Incoming) -> None:
-        """A `Deliver` for `add_wecom_routes`: learns the group's webhook key, then delivers."""
+        """A `Deliver` for `add_wecom_routes`: learns the group's webhook key, turns replies to
+        rendered buttons back into button presses (`callback_prefixes`), then delivers."""
         if incoming.reply_hint:
             self.remember_webhook(incoming.chat_id, incoming.reply_hint)
         if self._deliver is None:
             raise RuntimeError("WeComChannel.receive called before start()")
-        await self._deliver(incoming)
+        await self._deliver(button_press(incoming, self._callback_prefixes))
 
     def remember_webhook(self, chat_id: str, webhook_url: str) -> bool:
         """Learn a chat's robot key from a `…/webhook/send?key=…` URL; False if it is not one."""

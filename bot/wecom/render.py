@@ -6,9 +6,9 @@
 
       1. 回复 /accept BX-20240501-0001 接单
 
-  The command comes from `Button.data`: data starting with "/" is used as it is; "cmd:a:b"
-  becomes "/cmd a b"; anything else becomes "/" + data. The router then receives the reply as
-  an ordinary command.
+  The command comes from `Button.data` (see `bot.wecom.buttons`): data starting with "/" is
+  used as it is; "t:claim:42" becomes "/t claim 42", which `buttons.button_press` turns back
+  into the CALLBACK "t:claim:42" when the user sends it.
 * Long texts are split on sentence ends (。！？ and newlines, then ；，、 and spaces), never
   inside a UTF-8 character; joined back together the pieces give the original text.
 * An image (report charts) goes as `msgtype: image` with its base64 and md5; at most 2 MB,
@@ -21,7 +21,8 @@ import base64
 import hashlib
 from typing import Any
 
-from bot.events import Button, Outgoing
+from bot.events import Outgoing
+from bot.wecom.buttons import button_command
 
 TEXT_LIMIT = 2048
 MARKDOWN_LIMIT = 4096
@@ -77,16 +78,6 @@ def _cut_point(text: str, limit: int) -> int:
 def neutralize_mentions(text: str) -> str:
     """Stop text that came from users from pinging anyone: '<@' becomes '<\\u200b@'."""
     return text.replace("<@", "<" + _ZWSP + "@")
-
-
-def button_command(button: Button) -> str:
-    data = button.data.strip()
-    if data.startswith("/"):
-        return data
-    parts = [part for part in data.split(":") if part]
-    if not parts:
-        return ""
-    return " ".join(["/" + parts[0], *parts[1:]])
 
 
 def render_markdown(message: Outgoing) -> str:

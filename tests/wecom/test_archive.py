@@ -161,7 +161,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     fields=st.fixed_dictionaries(
         {},

@@ -357,3 +357,22 @@ async def test_response_url_on_another_host_is_refused(
         await channel.send(CHAT, Outgoing(text="hi", reply_hint=hint))
     assert err.value.permanent
     assert fake_api.requests == []
+
+
+async def test_receive_turns_button_replies_into_presses(fake_api: FakeWeComAPI) -> None:
+    delivered: list[Incoming] = []
+
+    async def deliver(incoming: Incoming) -> None:
+        delivered.append(incoming)
+
+    channel = WeComChannel(api_base=fake_api.base_url, callback_prefixes=("t:claim:",))
+    await channel.start(deliver)
+    try:
+        for text in ("/t claim 42", "/my"):
+            await channel.receive(Incoming("wecom", "g", "u", text, "m", utcnow(), kind=MessageKind.COMMAND))
+    finally:
+        await channel.stop()
+    assert [(m.kind, m.callback_data) for m in delivered] == [
+        (MessageKind.CALLBACK, "t:claim:42"),
+        (MessageKind.COMMAND, None),
+    ]

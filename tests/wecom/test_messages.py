@@ -296,7 +296,7 @@ aibot_like = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(payload=aibot_like)
 def test_aibot_parser_structured_fuzz(payload: dict[str, Any]) -> None:
     with contextlib.suppress(WeComPayloadError):
@@ -336,7 +336,7 @@ xml_fragments = st.lists(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(parts=xml_fragments, root=st.sampled_from(["xml", "XML", "x"]))
 def test_group_robot_parser_structured_fuzz(parts: list[str], root: str) -> None:
     with contextlib.suppress(WeComPayloadError):

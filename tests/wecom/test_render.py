@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.events import Button, Mention, Outgoing
+from bot.wecom.buttons import button_command
 from bot.wecom.render import (
     IMAGE_LIMIT,
     MARKDOWN_LIMIT,
     TEXT_LIMIT,
     RenderError,
-    button_command,
     image_payload,
     render_markdown,
     split_utf8,
