@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.events import ChatType, Incoming, MessageKind, Platform
-from bot.wecom.fields import WeComPayloadError, opt_str, req_id, req_obj, req_str
+from bot.wecom.fields import WeComPayloadError, clean, opt_str, req_id, req_obj, req_str
 from bot.wecom.messages import text_kind
 
 _KINDS = {
@@ -74,7 +74,7 @@ def parse_archive_line(line: str) -> Incoming | None:
     if roomid:
         chat_id, chat_type = roomid, ChatType.GROUP
     else:
-        peers = sorted({sender, *tolist})
+        peers = sorted({sender, *(clean(t) for t in tolist)})
         chat_id, chat_type = "single:" + "|".join(peers), ChatType.PRIVATE
 
     return Incoming(

@@ -88,7 +88,7 @@ class WeComCrypto:
     def signature(self, timestamp: str, nonce: str, encrypt: str) -> str:
         """sha1 hex digest of the lexicographically sorted concatenation, as WeCom computes it."""
         parts = sorted([self._token, timestamp, nonce, encrypt])
-        return hashlib.sha1("".join(parts).encode("utf-8")).hexdigest()
+        return hashlib.sha1("".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def verify_and_decrypt(self, msg_signature: str, timestamp: str, nonce: str, encrypt: str) -> str:
         """Return the plaintext message, or raise a `WeComCryptoError` subclass.
@@ -97,7 +97,7 @@ class WeComCrypto:
         ciphertext is ever examined.
         """
         expected = self.signature(timestamp, nonce, encrypt)
-        if not hmac.compare_digest(expected.encode("utf-8"), msg_signature.encode("utf-8")):
+        if not hmac.compare_digest(expected.encode(), msg_signature.encode("utf-8", "surrogatepass")):
             raise BadSignature("msg_signature mismatch")
         self._check_timestamp(timestamp)
         return self._decrypt(encrypt)

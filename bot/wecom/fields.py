@@ -12,6 +12,13 @@ class WeComPayloadError(ValueError):
     """A payload we cannot turn into an Incoming; the message says which field and why."""
 
 
+def clean(value: str) -> str:
+    """Replace lone surrogates (JSON can smuggle them in as \\ud800) so the text encodes."""
+    if value.isascii():
+        return value
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -27,7 +34,7 @@ def req_str(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str):
         raise WeComPayloadError(f"'{key}' must be a string")
-    return value
+    return clean(value)
 
 
 def opt_str(data: dict[str, Any], key: str) -> str:
@@ -36,7 +43,7 @@ def opt_str(data: dict[str, Any], key: str) -> str:
         return ""
     if not isinstance(value, str):
         raise WeComPayloadError(f"'{key}' must be a string")
-    return value
+    return clean(value)
 
 
 def req_id(data: dict[str, Any], key: str) -> str:
@@ -47,4 +54,4 @@ def req_id(data: dict[str, Any], key: str) -> str:
         raise WeComPayloadError(f"'{key}' must be a non-empty string")
     if len(value) > MAX_ID_LEN:
         raise WeComPayloadError(f"'{key}' is too long")
-    return value
+    return clean(value)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from bot.events import ChatType, MessageKind
 from bot.wecom.archive import iter_archive, parse_archive_line
 from bot.wecom.fields import WeComPayloadError
+from tests.wecom.conftest import assert_encodable
 
 
 def record(**over: Any) -> dict[str, Any]:
@@ -57,6 +58,11 @@ def test_direct_chat_gets_a_stable_pair_id() -> None:
     assert b is not None
     assert a.chat_id == b.chat_id == "single:lisi|zhangsan"
     assert a.chat_type is ChatType.PRIVATE
+
+
+def test_lone_surrogates_are_replaced() -> None:
+    msg = parse_archive_line(line(roomid="", tolist=["li\udc80"], text={"content": "\ud83d"}))
+    assert_encodable(msg)
 
 
 def test_recall_and_switch_are_skipped() -> None:
@@ -151,7 +157,7 @@ def test_iter_archive_reports_bad_lines_and_keeps_going(tmp_path: Path) -> None:
 @given(text=st.text(max_size=300))
 def test_any_text_parses_or_raises_the_declared_error(text: str) -> None:
     with contextlib.suppress(WeComPayloadError):
-        parse_archive_line(text)
+        assert_encodable(parse_archive_line(text))
 
 
 json_values = st.recursive(
@@ -179,4 +185,4 @@ json_values = st.recursive(
 )
 def test_structured_fuzz(fields: dict[str, Any]) -> None:
     with contextlib.suppress(WeComPayloadError):
-        parse_archive_line(json.dumps(fields))
+        assert_encodable(parse_archive_line(json.dumps(fields)))

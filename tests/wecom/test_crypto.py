@@ -259,6 +259,14 @@ def test_any_query_raises_only_declared_errors(sig: str, ts: str, nonce: str, en
         make().verify_and_decrypt(sig, ts, nonce, enc)
 
 
+def test_lone_surrogates_are_refused_not_crashed() -> None:
+    with pytest.raises(BadSignature):
+        make().verify_and_decrypt("\udcff", TS, "\ud800", "x")
+    crypto = make()
+    with pytest.raises(BadCiphertext):
+        crypto.verify_and_decrypt(signed(crypto, "\ud800"), TS, NONCE, "\ud800")
+
+
 def test_bad_configuration_rejected() -> None:
     with pytest.raises(ValueError, match="EncodingAESKey"):
         WeComCrypto(TOKEN, AES_KEY[:-1], "")

@@ -19,6 +19,7 @@ from bot.wecom.messages import (
     strip_robot_mention,
 )
 from tests.fakes.wecom_api import aibot_text, group_robot_event, group_robot_text
+from tests.wecom.conftest import assert_encodable
 
 FIXED = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -62,6 +63,14 @@ def test_documented_example_payload() -> None:
     }
     msg = aibot(payload)
     assert (msg.text, msg.chat_id, msg.sender_id) == ("hello robot", "CHATID", "USERID")
+
+
+def test_lone_surrogates_from_json_escapes_are_replaced() -> None:
+    raw = json.dumps(aibot_text("报修\ud800", msgid="m\udcff"))  # json escapes them as \\ud800
+    msg = parse_aibot_callback(raw)
+    assert msg is not None
+    assert msg.text == "报修\ufffd\ufffd\ufffd"
+    assert_encodable(msg)
 
 
 def test_command_keeps_its_text() -> None:
@@ -300,14 +309,14 @@ aibot_like = st.fixed_dictionaries(
 @given(payload=aibot_like)
 def test_aibot_parser_structured_fuzz(payload: dict[str, Any]) -> None:
     with contextlib.suppress(WeComPayloadError):
-        parse_aibot_callback(json.dumps(payload))
+        assert_encodable(parse_aibot_callback(json.dumps(payload)))
 
 
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(max_size=300))
 def test_aibot_parser_any_text(text: str) -> None:
     with contextlib.suppress(WeComPayloadError):
-        parse_aibot_callback(text)
+        assert_encodable(parse_aibot_callback(text))
 
 
 xml_fragments = st.lists(
