@@ -35,8 +35,9 @@ DEFAULT_USERDICT_PATH = Path(__file__).with_name("data") / "userdict.txt"
 _CLAUSE_BREAKS = frozenset(",，。.!！?？;；、\n~…:：")
 _INTENT_ORDER = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY, Intent.OTHER)  # tie-break order
 _CONTENT_KINDS = frozenset({"intent", "category", "urgent", "sentiment", "risk"})
-# Kinds whose rules survive inside a longer match of another kind.
-_SURVIVOR_KINDS = frozenset({"category", "urgent", "risk", "sentiment"})
+# Kinds whose rules survive inside a longer, topical match of another kind.
+_SURVIVOR_KINDS = frozenset({"category", "urgent", "risk", "sentiment", "question"})
+_TOPICAL_KINDS = frozenset({"category", "urgent", "risk", "sentiment"})
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
@@ -72,7 +73,7 @@ class Classifier:
         self._normalizer = normalizer
         self._tokenizer = tokenizer
         self._hmm = rules.settings.hmm
-        self._token_mode = rules.settings.match == "token"
+        self._token_mode = rules.settings.match in ("token", "token_strict")
         # First character -> candidate words, longest first.
         index: dict[str, list[str]] = {}
         for word in rules.lexicon:
@@ -197,43 +198,58 @@ class Classifier:
     def _match(self, t: str, tokens: list[str]) -> list[Hit]:
         index = self._index
         lexicon = self.rules.lexicon
-        found: list[Hit] = []
-        token_mode = self._token_mode
         n = len(t)
-        positions: Iterable[tuple[int, str]]
+        token_mode = self._token_mode
+        starts: dict[int, str] = {}
+        ends: set[int] = set()
         if token_mode:
-            positions = _token_starts(tokens)
-        else:
-            positions = ((i, t[i]) for i in range(n))
-        for i, tok in positions:
+            pos = 0
+            for tok in tokens:
+                starts[pos] = tok
+                pos += len(tok)
+                ends.add(pos)
+        strict = self.settings.match == "token_strict"
+        found: list[tuple[Hit, bool]] = []  # (hit, aligned on token boundaries)
+        for i in range(n):
             cands = index.get(t[i])
             if cands is None:
                 continue
+            tok = starts.get(i)
             for w in cands:
                 if not t.startswith(w, i):
                     continue
-                # A one-character keyword (吵, 狗, 门) must be a whole token: 门 is not 门口.
-                if token_mode and len(w) == 1 and tok != w:
-                    continue
-                # Latin letters and digits need word boundaries: 12345 is not inside 13812345678.
                 end = i + len(w)
+                # Latin letters and digits need word boundaries: 12345 is not inside 13812345678.
                 if w[0] in _ALNUM and i > 0 and t[i - 1] in _ALNUM:
                     continue
                 if w[-1] in _ALNUM and end < n and t[end] in _ALNUM:
                     continue
-                found.append(Hit(i, end, w, lexicon[w]))
-        # Longest match wins: a hit inside a longer one is dropped, except for the rules of a kind
-        # that the longer hit does not carry and that must not be lost (困人 inside 电梯困人 is still
-        # urgent; 物业费 inside 不交物业费 is still about fees).
-        found.sort(key=lambda h: (h.start, -h.end))
+                if not token_mode:
+                    aligned = True
+                elif len(w) == 1:
+                    # A one-character keyword (吵, 狗, 门) must be a whole token: 门 is not 门口.
+                    aligned = tok == w
+                else:
+                    aligned = tok is not None and (not strict or end in ends)
+                found.append((Hit(i, end, w, lexicon[w]), aligned))
+        # Longest match wins. A match must start on a token boundary unless it lies inside a longer
+        # match; inside a *topical* match (category / urgent / risk / sentiment words only) the
+        # rules of kinds the outer match lacks still count: 困人 inside 电梯困人 is urgent, 物业费
+        # inside 不交物业费 is about fees. Inside a functional phrase (没人来修, 打不着火, 修好了吗)
+        # the parts are ignored.
+        found.sort(key=lambda ha: (ha[0].start, -ha[0].end))
         hits: list[Hit] = []
         container: Hit | None = None
-        for h in found:
+        outer: frozenset[str] = frozenset()
+        for h, aligned in found:
             if container is None or h.end > container.end:
-                hits.append(h)
-                container = h
+                if aligned:
+                    hits.append(h)
+                    container = h
+                    outer = frozenset(r.kind for r in h.rules)
                 continue
-            outer = {r.kind for r in container.rules}
+            if not outer <= _TOPICAL_KINDS:
+                continue
             survivors = [r for r in h.rules if r.kind in _SURVIVOR_KINDS and r.kind not in outer]
             if survivors:
                 hits.append(Hit(h.start, h.end, h.text, survivors))
@@ -357,6 +373,10 @@ class Classifier:
             fired.extend(f"emo:{e}" for e in norm.emoticons)
         if senti < 0:
             scores[Intent.COMPLAINT] += -senti * s.negative_to_complaint
+        elif senti > 0:
+            scores[Intent.OTHER] += senti * s.positive_to_other
+        if risk_ids.keys() & {"external", "collective", "refusal"}:
+            scores[Intent.COMPLAINT] += s.risk_to_complaint
         if persist:
             scores[Intent.COMPLAINT] += persist * s.persistence_weight
 

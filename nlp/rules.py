@@ -93,8 +93,10 @@ class Settings:
     exclaim_run_weight: float = -0.6
     question_run_weight: float = -0.6
     persistence_weight: float = 0.0  # how much 又/一直 adds to complaint (lateness is a category)
-    persistence_sentiment: float = 0.6
+    persistence_sentiment: float = 0.8
     urgent_to_repair: float = 2.0
+    risk_to_complaint: float = 1.5
+    positive_to_other: float = 0.5
     question_cap: float = 2.5
     category_select: str = "score"  # "score": best score; "precedence": first strong one in file order
     category_min_score: float = 1.5
@@ -345,8 +347,8 @@ def _parse_settings(path: Path, value: object) -> Settings:
     s = Settings(**kwargs)
     if s.max_chars < 1:
         raise _err(path, "settings.max_chars", "must be at least 1")
-    if s.match not in ("token", "substring"):
-        raise _err(path, "settings.match", "must be 'token' or 'substring'")
+    if s.match not in ("token", "token_strict", "substring"):
+        raise _err(path, "settings.match", "must be 'token', 'token_strict' or 'substring'")
     if s.category_select not in ("score", "precedence"):
         raise _err(path, "settings.category_select", "must be 'score' or 'precedence'")
     if s.sentiment_scale <= 0:
