@@ -36,7 +36,7 @@ _CLAUSE_BREAKS = frozenset(",，。.!！?？;；、\n~…:：")
 _INTENT_ORDER = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY, Intent.OTHER)  # tie-break order
 _CONTENT_KINDS = frozenset({"intent", "category", "urgent", "sentiment", "risk"})
 # Kinds whose rules survive inside a longer, topical match of another kind.
-_SURVIVOR_KINDS = frozenset({"category", "urgent", "risk", "sentiment", "question"})
+_SURVIVOR_KINDS = frozenset({"category", "urgent", "risk", "question"})
 _TOPICAL_KINDS = frozenset({"category", "urgent", "risk", "sentiment"})
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
@@ -229,8 +229,12 @@ class Classifier:
                 elif len(w) == 1:
                     # A one-character keyword (吵, 狗, 门) must be a whole token: 门 is not 门口.
                     aligned = tok == w
+                elif strict:
+                    aligned = tok is not None and end in ends
                 else:
-                    aligned = tok is not None and (not strict or end in ends)
+                    # Starts or ends on a token boundary: 漏水 in 漏水了, 演习 in 消防演习, but not
+                    # 水管 in the middle of 下水管道.
+                    aligned = tok is not None or end in ends
                 found.append((Hit(i, end, w, lexicon[w]), aligned))
         # Longest match wins. A match must start on a token boundary unless it lies inside a longer
         # match; inside a *topical* match (category / urgent / risk / sentiment words only) the
@@ -321,6 +325,8 @@ class Classifier:
                         fired.append(r.id)
                     else:
                         fired.append(f"not:{r.id}")
+                        if kind == "intent" and r.target in ("repair", "complaint"):
+                            scores[Intent.OTHER] += r.weight * s.negated_problem_to_other  # 电梯没坏
                     continue
                 fired.append(r.id)
                 if kind == "intent":

@@ -97,6 +97,7 @@ class Settings:
     urgent_to_repair: float = 2.0
     risk_to_complaint: float = 1.5
     positive_to_other: float = 0.5
+    negated_problem_to_other: float = 0.5
     question_cap: float = 2.5
     category_select: str = "score"  # "score": best score; "precedence": first strong one in file order
     category_min_score: float = 1.5
