@@ -21,7 +21,7 @@ from bot.config import CommunityEntry, CommunityFile, Settings, load_community_f
 from bot.delivery import OutboxSender
 from bot.events import Incoming
 from bot.router import Dispatcher, Router
-from handlers import general, intake
+from handlers import general, intake, sla_watch, tickets
 from handlers.context import Context, Runtime, Services
 from handlers.sla import SlaBook
 from handlers.texts import Texts
@@ -34,15 +34,17 @@ log = logging.getLogger(__name__)
 
 
 # Feature modules, in routing order: intake's catch-all text handler comes last. A feature
-# module has `router`; it may also have `TEXTS_HANS` / `TEXTS_HANT` (its bot texts) and
+# module may have `router` (its handlers), `TEXTS_HANS` / `TEXTS_HANT` (its bot texts) and
 # `install(app)` (its scheduled jobs and services), both picked up here.
-FEATURES: tuple[ModuleType, ...] = (general, intake)
+FEATURES: tuple[ModuleType, ...] = (general, tickets, sla_watch, intake)
 
 
 def build_router() -> Router:
     root = Router()
     for feature in FEATURES:
-        root.include(feature.router)
+        feature_router = getattr(feature, "router", None)
+        if feature_router is not None:
+            root.include(feature_router)
     return root
 
 

@@ -27,6 +27,7 @@ class LocalMessage:
     text: str
     at: datetime
     outgoing: Outgoing | None = None
+    toast: bool = False  # a button's answer, seen only by the person who pressed it
 
     @property
     def from_bot(self) -> bool:
@@ -61,6 +62,14 @@ class LocalChannel:
     async def send(self, chat_id: str, message: Outgoing) -> SendResult:
         if chat_id in self.gone:
             raise SendError("bot was removed from the chat", permanent=True, chat_gone=True)
+        answer = message.extra.get("callback_answer")
+        if answer is not None and not message.text:
+            # A button's answer: a toast for the person who pressed it, not a chat message.
+            toast = LocalMessage(
+                chat_id, "", "bot", "Steward", f"（提示）{answer}", self.clock.now(), message, True
+            )
+            self._record(toast)
+            return SendResult(None)
         message_id = f"b{next(self._ids)}"
         self._record(
             LocalMessage(chat_id, message_id, "bot", "Steward", message.text, self.clock.now(), message)
@@ -132,7 +141,10 @@ class LocalChannel:
 
     # -- reading the transcript -----------------------------------------------------------
     def sent_to(self, chat_id: str) -> list[LocalMessage]:
-        return [m for m in self.transcript if m.chat_id == chat_id and m.from_bot]
+        return [m for m in self.transcript if m.chat_id == chat_id and m.from_bot and not m.toast]
+
+    def toasts(self, chat_id: str) -> list[LocalMessage]:
+        return [m for m in self.transcript if m.chat_id == chat_id and m.toast]
 
     def last_to(self, chat_id: str) -> LocalMessage:
         sent = self.sent_to(chat_id)

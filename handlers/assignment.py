@@ -1,5 +1,6 @@
 """Who gets a ticket: the roster's grid (buildings) and skills (categories), on duty now,
-fewest open tickets first; nobody fits → a supervisor.
+fewest open tickets first; nobody fits → nobody (the card
+offers 「接单」 and the supervisors are asked to dispatch).
 
 Pure functions over roster rows; the caller supplies the open-ticket counts and the time.
 """
@@ -56,10 +57,3 @@ def choose_assignee(
         pool,
         key=lambda s: (open_counts.get(s.id, 0), 0 if building in s.buildings else 1, s.id),
     )
-
-
-def fallback_supervisor(roster: Sequence[Steward], local: datetime) -> Steward | None:
-    supervisors = [s for s in roster if s.role == "supervisor" and s.active]
-    working = [s for s in supervisors if on_duty(s, local)]
-    pool = working or supervisors
-    return pool[0] if pool else None

@@ -30,7 +30,6 @@ HANS: dict[str, str] = {
     "card.unassigned": "暂无值班管家，请主管派单。",
     "btn.claim": "接单",
     "btn.accept": "接单",
-    "btn.progress": "处理中",
     "btn.resolve": "已解决",
     # durations
     "dur.minutes": "{n}分钟",

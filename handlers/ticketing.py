@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.events import Button, Mention, Outgoing
-from handlers.assignment import choose_assignee, fallback_supervisor
+from handlers.assignment import choose_assignee
 from handlers.context import Context
 from handlers.privacy import mask_text, mask_unit
 from handlers.sla import Deadlines, SlaBook
@@ -87,9 +87,9 @@ async def open_ticket(ctx: Context, classification: Classification, *, kind: str
     roster = await ctx.store.directory.roster(community.id)
     counts = await ctx.store.directory.open_ticket_counts(community.id)
     local = now.astimezone(tz)
+    # Nobody on duty who covers it: the ticket stays unassigned, its card offers 「接单」 to
+    # any steward, and the supervisors are asked to dispatch it (see post_card).
     assignee = choose_assignee(roster, building, classification.category, local, counts)
-    if assignee is None:
-        assignee = fallback_supervisor(roster, local)
 
     ticket = await ctx.store.tickets.add(
         Ticket(
@@ -110,6 +110,7 @@ async def open_ticket(ctx: Context, classification: Classification, *, kind: str
             updated_at=now,
             respond_due_at=deadlines.respond_due,
             resolve_due_at=deadlines.resolve_due,
+            sla_started_at=now,
         )
     )
     await ctx.store.tickets.record(
@@ -156,12 +157,12 @@ def card_text(ctx: Context, ticket: Ticket, community: Community, assignee: Stew
 
 
 def card_buttons(ctx: Context, ticket: Ticket) -> tuple[tuple[Button, ...], ...]:
+    """Unassigned: anyone may claim it. Assigned: the assignee accepts, then resolves."""
     if ticket.assignee_id is None:
         return ((Button(ctx.t("btn.claim"), f"t:claim:{ticket.id}"),),)
     return (
         (
             Button(ctx.t("btn.accept"), f"t:accept:{ticket.id}"),
-            Button(ctx.t("btn.progress"), f"t:progress:{ticket.id}"),
             Button(ctx.t("btn.resolve"), f"t:resolve:{ticket.id}"),
         ),
     )

@@ -157,6 +157,40 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     rating: Mapped[str | None] = mapped_column(String(16))
+    # When the current SLA clock started (creation, or the last reopening).
+    sla_started_at: Mapped[datetime | None]
+    rating_requested_at: Mapped[datetime | None]
+
+
+class TicketFollower(Base):
+    """Another owner reporting the same thing: merged into the ticket (an incident), told
+    when it is resolved, and able to follow it with /my."""
+
+    __tablename__ = "ticket_followers"
+    __table_args__ = (UniqueConstraint("ticket_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
+    source_message_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class BindCode(Base):
+    """A one-time code an admin creates so a chat can join a community with `/bind CODE`."""
+
+    __tablename__ = "bind_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    buildings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id"))
 
 
 class TicketEvent(Base):

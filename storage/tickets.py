@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Counter, Ticket, TicketEvent
+from storage.models import BindCode, Counter, Ticket, TicketEvent, TicketFollower
+
+ACTIVE = ("open", "assigned", "in_progress", "reopened")
 
 
 class TicketRepository:
@@ -94,3 +96,119 @@ class TicketRepository:
         for name, value in filters.items():
             query = query.where(getattr(Ticket, name) == value)
         return (await self.session.scalars(query.order_by(Ticket.id))).all()
+
+    async def claim(self, ticket_id: int, steward_id: int, now: datetime) -> bool:
+        """Take an unassigned ticket. One conditional UPDATE: the row count says who won."""
+        result = await self.session.execute(
+            update(Ticket)
+            .where(
+                Ticket.id == ticket_id, Ticket.assignee_id.is_(None), Ticket.status.in_(("open", "reopened"))
+            )
+            .values(assignee_id=steward_id, status="assigned", updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        won = bool(getattr(result, "rowcount", 0))
+        if won:
+            ticket = await self.session.get(Ticket, ticket_id)
+            if ticket is not None:
+                await self.session.refresh(ticket)
+        return won
+
+    async def find_incident(
+        self, community_id: int, category: str, building: str | None, chat_id: int, since: datetime
+    ) -> Ticket | None:
+        """An active ticket about the same thing, recently opened: same category, and the same
+        building (or, when neither names one, the same chat)."""
+        query = select(Ticket).where(
+            Ticket.community_id == community_id,
+            Ticket.category == category,
+            Ticket.status.in_(ACTIVE),
+            Ticket.created_at >= since,
+        )
+        if building is not None:
+            query = query.where(Ticket.building == building)
+        else:
+            query = query.where(Ticket.building.is_(None), Ticket.source_chat_id == chat_id)
+        return await self.session.scalar(query.order_by(Ticket.id).limit(1))
+
+    async def add_follower(
+        self, ticket: Ticket, member_id: int, chat_id: int, message_id: str, now: datetime
+    ) -> bool:
+        exists = await self.session.scalar(
+            select(TicketFollower.id).where(
+                TicketFollower.ticket_id == ticket.id, TicketFollower.member_id == member_id
+            )
+        )
+        if exists is not None:
+            return False
+        self.session.add(
+            TicketFollower(
+                ticket_id=ticket.id,
+                member_id=member_id,
+                chat_id=chat_id,
+                source_message_id=message_id,
+                created_at=now,
+            )
+        )
+        await self.session.flush()
+        return True
+
+    async def followers(self, ticket_id: int) -> Sequence[TicketFollower]:
+        return (
+            await self.session.scalars(
+                select(TicketFollower)
+                .where(TicketFollower.ticket_id == ticket_id)
+                .order_by(TicketFollower.id)
+            )
+        ).all()
+
+    async def visible_to_owner(self, member_id: int, limit: int = 10) -> Sequence[Ticket]:
+        followed = select(TicketFollower.ticket_id).where(TicketFollower.member_id == member_id)
+        return (
+            await self.session.scalars(
+                select(Ticket)
+                .where(or_(Ticket.owner_member_id == member_id, Ticket.id.in_(followed)))
+                .order_by(Ticket.id.desc())
+                .limit(limit)
+            )
+        ).all()
+
+    async def is_follower(self, ticket_id: int, member_id: int) -> bool:
+        found = await self.session.scalar(
+            select(TicketFollower.id).where(
+                TicketFollower.ticket_id == ticket_id, TicketFollower.member_id == member_id
+            )
+        )
+        return found is not None
+
+    async def active(self) -> Sequence[Ticket]:
+        """Tickets an SLA timer may still fire on: active ones, and resolved ones awaiting a rating."""
+        return (
+            await self.session.scalars(
+                select(Ticket).where(Ticket.status.in_((*ACTIVE, "resolved"))).order_by(Ticket.id)
+            )
+        ).all()
+
+    async def has_event(self, ticket_id: int, action: str, note: str | None = None) -> bool:
+        query = select(TicketEvent.id).where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == action)
+        if note is not None:
+            query = query.where(TicketEvent.note == note)
+        return (await self.session.scalar(query.limit(1))) is not None
+
+    # -- bind codes ------------------------------------------------------------------------
+    async def add_bind_code(self, code: BindCode) -> BindCode:
+        self.session.add(code)
+        await self.session.flush()
+        return code
+
+    async def use_bind_code(self, code: str, chat_id: int, now: datetime) -> BindCode | None:
+        """Spend a one-time code; None if unknown, used or expired (settled by one UPDATE)."""
+        result = await self.session.execute(
+            update(BindCode)
+            .where(BindCode.code == code, BindCode.used_at.is_(None), BindCode.expires_at > now)
+            .values(used_at=now, used_by_chat_id=chat_id)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(result, "rowcount", 0):
+            return None
+        return await self.session.scalar(select(BindCode).where(BindCode.code == code))

@@ -1,0 +1,160 @@
+"""SLA arithmetic (pure) and the SLA watch: each reminder and escalation exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.local import LocalChannel
+from handlers.sla import PolicyError, SlaBook, WorkingHours
+from handlers.sla_watch import check_sla
+from storage.models import OutboxMessage
+from tests.harness import EXAMPLE, Harness
+
+SH = ZoneInfo("Asia/Shanghai")
+OWNERS, STEWARDS, SUPERVISORS = "lxy-owners-1", "lxy-stewards", "lxy-supervisors"
+
+
+def test_policy_precedence_and_defaults() -> None:
+    book = SlaBook.load()
+    start = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
+    urgent = book.deadlines("repair", "gas", "urgent", start, SH)
+    assert (urgent.respond_due - start, urgent.resolve_due - start) == (
+        timedelta(minutes=15),
+        timedelta(hours=4),
+    )
+    assert urgent.onsite_due is not None
+    assert urgent.onsite_due - start == timedelta(hours=1)
+    repair = book.deadlines("repair", "plumbing", "normal", start, SH)
+    assert (repair.respond_due - start, repair.resolve_due - start) == (
+        timedelta(minutes=30),
+        timedelta(hours=48),
+    )
+    assert book.deadlines("complaint", "noise", "normal", start, SH).resolve_due - start == timedelta(days=3)
+    assert book.deadlines("repair", "public_facility", "normal", start, SH).resolve_due - start == timedelta(
+        days=5
+    )
+    general = book.deadlines("complaint", "fees", "normal", start, SH)
+    assert (general.respond_due - start, general.resolve_due - start) == (
+        timedelta(hours=24),
+        timedelta(hours=48),
+    )
+
+
+def test_working_hours_skip_nights_and_sundays() -> None:
+    hours = WorkingHours(time(8, 30), time(17, 30), frozenset({1, 2, 3, 4, 5, 6}))
+    saturday_late = datetime(2026, 11, 28, 17, 0, tzinfo=SH)  # Saturday 17:00
+    due = hours.add(saturday_late, 60, SH)
+    assert due.astimezone(SH) == datetime(2026, 11, 30, 9, 0, tzinfo=SH)  # Monday 09:00
+    assert hours.elapsed(saturday_late, due, SH) == timedelta(minutes=60)
+    night = datetime(2026, 11, 23, 22, 0, tzinfo=SH)
+    assert hours.add(night, 30, SH).astimezone(SH) == datetime(2026, 11, 24, 9, 0, tzinfo=SH)
+
+
+def test_neighbour_dispute_counts_seven_working_days() -> None:
+    book = SlaBook.load()
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=SH)  # Monday
+    due = book.deadlines("complaint", "neighbour", "normal", start, SH).resolve_due
+    # seven working days of 9 h from Monday 09:00, Sunday skipped: the next Tuesday 09:00
+    assert due.astimezone(SH) == datetime(2026, 12, 1, 9, 0, tzinfo=SH)
+    assert book.hours.elapsed(start, due, SH) == timedelta(minutes=7 * 540)
+    assert due.astimezone(SH).isoweekday() != 7
+
+
+def test_bad_policy_file_names_the_entry() -> None:
+    with pytest.raises(PolicyError, match=r"policy\[1\] \(broken\)"):
+        SlaBook.from_mapping(
+            {
+                "policy": [
+                    {"name": "ok", "respond": 10, "resolve": 20},
+                    {"name": "broken", "respond": 30, "resolve": 5},
+                ]
+            }
+        )
+
+
+async def sla_rows(harness: Harness) -> list[OutboxMessage]:
+    return [r for r in await harness.outbox() if r.ref_type == "sla"]
+
+
+async def test_reminder_breach_and_manager_each_sent_once(harness: Harness) -> None:
+    await harness.say(OWNERS, "u-zhang", "3栋厨房水管漏水了，麻烦派人来修")
+    [ticket] = await harness.tickets()
+    runtime = harness.app.runtime
+
+    harness.clock.advance(timedelta(minutes=23))  # 77 % of the 30-minute response window
+    assert await check_sla(runtime) == 0
+    harness.clock.advance(timedelta(minutes=2))  # 83 %
+    assert await check_sla(runtime) == 1
+    assert await check_sla(runtime) == 0  # the job running twice sends nothing twice
+    await harness.app.sender.drain()
+    reminder = harness.sent(STEWARDS)[-1]
+    assert "时限将到" in reminder.text
+    assert [m.name for m in reminder.outgoing.mentions] == ["王管家"]  # type: ignore[union-attr]
+
+    harness.clock.advance(timedelta(minutes=6))  # 103 %
+    assert await check_sla(runtime) == 1
+    await harness.app.sender.drain()
+    breach = harness.sent(SUPERVISORS)[-1]
+    assert "已超过响应时限" in breach.text
+    assert [m.name for m in breach.outgoing.mentions] == ["李主管"]  # type: ignore[union-attr]
+
+    # a restart: a second process on the same database finds nothing new to send
+    other = build_app(
+        Settings(database_url=harness.app.settings.database_url, community_file=EXAMPLE),
+        channels={"local": LocalChannel(harness.clock)},
+        clock=harness.clock,
+        classifier=harness.app.services.classifier,
+        engine=harness.app.engine,
+    )
+    assert await check_sla(other.runtime) == 0
+
+    harness.clock.advance(timedelta(minutes=30))  # 203 %: to the manager (no management chat → supervisors)
+    assert await check_sla(runtime) == 1
+    assert await check_sla(other.runtime) == 0
+    await harness.app.sender.drain()
+    manager = harness.sent(SUPERVISORS)[-1]
+    assert "经理" in manager.text
+    assert [m.name for m in manager.outgoing.mentions] == ["陈经理"]  # type: ignore[union-attr]
+    actions = [e.action for e in await harness.events(ticket.id)]
+    assert actions.count("sla_reminder") == 1
+    assert actions.count("sla_breach") == 1
+    assert actions.count("sla_manager") == 1
+    assert len(await sla_rows(harness)) == 3
+
+
+async def test_accepting_moves_the_watch_to_the_resolution_window(harness: Harness) -> None:
+    await harness.say(OWNERS, "u-zhang", "3栋厨房水管漏水了，麻烦派人来修")
+    [ticket] = await harness.tickets()
+    await harness.say(STEWARDS, "wang", f"/accept {ticket.number}")
+    harness.clock.advance(timedelta(hours=2))  # the response window is long past, but it was met
+    assert await check_sla(harness.app.runtime) == 0
+    harness.clock.advance(timedelta(hours=37))  # 39 h of 48 h > 80 %
+    assert await check_sla(harness.app.runtime) == 1
+    await harness.app.sender.drain()
+    assert "办结时限将到" in harness.sent(STEWARDS)[-1].text
+
+
+async def test_unrated_tickets_close_after_three_days(harness: Harness) -> None:
+    await harness.say(OWNERS, "u-zhang", "3栋厨房水管漏水了，麻烦派人来修")
+    [ticket] = await harness.tickets()
+    await harness.say(STEWARDS, "wang", f"/resolve {ticket.number} 已修好")
+    harness.clock.advance(timedelta(days=2, hours=23))
+    await check_sla(harness.app.runtime)
+    assert (await harness.tickets())[0].status == "resolved"
+    harness.clock.advance(timedelta(hours=1))
+    await check_sla(harness.app.runtime)
+    [ticket] = await harness.tickets()
+    assert ticket.status == "closed"
+    assert ticket.rating is None
+    assert [e.action for e in await harness.events(ticket.id)][-1] == "auto_closed"
+
+
+async def test_the_watch_is_scheduled(harness: Harness) -> None:
+    job = harness.app.scheduler.get_job("sla-watch")
+    assert job is not None
+    assert job.trigger.interval == timedelta(seconds=harness.app.settings.sla_check_interval)
