@@ -35,6 +35,7 @@ import functools
 import hmac
 import json
 import logging
+import os
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -80,6 +81,12 @@ from bot.telegram.render import (
 )
 
 _LOG = logging.getLogger(__name__)
+
+# PTB 22 warns (PTBDeprecationWarning) every time it builds a RetryAfter, i.e. on every 429,
+# unless the program opts in to the v23 behaviour of time attributes being timedeltas. Steward
+# reads them through `ratelimit.retry_after_seconds`, which accepts both, so opt in; an
+# explicit PTB_TIMEDELTA in the environment still wins.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -509,7 +509,7 @@ class FakeTelegramAPI:
         self._next_message_id: dict[int, int] = defaultdict(lambda: 1)
         self._send_times: dict[int, deque[float]] = defaultdict(deque)
         self._accepted_sends: dict[int, list[float]] = defaultdict(list)
-        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._faults: dict[str, deque[Fault | None]] = defaultdict(deque)
         self._open_queries: dict[str, _OpenQuery] = {}
         self._pending: list[dict[str, Any]] = []
         self._allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
@@ -786,9 +786,10 @@ class FakeTelegramAPI:
 
     # ---- test side: faults and flood check -----------------------------------------------------
 
-    def fail_next(self, method: str, fault: Fault, times: int = 1) -> None:
-        """The next `times` calls of `method` suffer `fault` (queued after earlier faults)."""
-        self._faults[method.lower()].extend([fault] * times)
+    def fail_next(self, method: str, fault: Fault, times: int = 1, *, after: int = 0) -> None:
+        """`times` calls of `method` suffer `fault`, once `after` more calls were served normally
+        (queued behind faults injected earlier)."""
+        self._faults[method.lower()].extend([None] * after + [fault] * times)
 
     def set_rate_limit(self, limit: int | None, window: float = 60.0) -> None:
         self.rate_limit = limit
