@@ -218,8 +218,8 @@ class TelegramChannel:
             raise RuntimeError("TelegramChannel is already started")
         app = self._build()
         self._deliver = deliver
-        await app.initialize()
         try:
+            await app.initialize()
             self._bot_username = app.bot.username or ""
             await app.start()
             if self.mode == "polling":
@@ -237,14 +237,29 @@ class TelegramChannel:
                     allowed_updates=list(ALLOWED_UPDATES),
                     max_connections=self._webhook_max_connections,
                 )
-        except BaseException:
-            if app.running:
-                await app.stop()
-            await app.shutdown()
-            self._deliver = None
+        except BaseException as exc:
+            await self._abandon(app)
+            if isinstance(exc, InvalidToken):  # its message quotes the token: keep that out of logs
+                raise RuntimeError(
+                    "telegram: the bot token was rejected (check STEWARD_TELEGRAM_TOKEN)"
+                ) from None
+            if isinstance(exc, TelegramError):
+                raise RuntimeError(f"telegram: cannot start: {exc.message}") from exc
             raise
         self._app = app
         _LOG.info("telegram: started as @%s in %s mode", self._bot_username, self.mode)
+
+    async def _abandon(self, app: _App) -> None:
+        """Undo a start that failed half-way, closing the HTTP clients it opened."""
+        self._deliver = None
+        with contextlib.suppress(Exception):
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+            # An Application whose initialize() failed skips the bot in shutdown(); close it here.
+            await app.bot.shutdown()
 
     async def stop(self) -> None:
         """Stop receiving, answer callback queries still open, and close connections.

@@ -72,14 +72,18 @@ def split_plain(text: str, limit: int) -> list[str]:
 
 def render_chunks(text: str, mentions: Sequence[Mention], limit: int) -> list[str]:
     """HTML messages, each within `limit`, that together show `text` then the mentions."""
-    mention_markup, mention_plain = _mentions(mentions)
     pieces = split_plain(text, limit) if text.strip() else []
     chunks = [html.escape(p, quote=False) for p in pieces]
-    if mention_plain:
-        if pieces and utf16_len(pieces[-1]) + 1 + utf16_len(mention_plain) <= limit:
-            chunks[-1] += "\n" + mention_markup
+    sizes = [utf16_len(p) for p in pieces]
+    separator = "\n"  # mentions go on a line of their own after the text
+    for markup, plain in (mention_html(m) for m in mentions):
+        if chunks and sizes[-1] + 1 + utf16_len(plain) <= limit:
+            chunks[-1] += separator + markup
+            sizes[-1] += 1 + utf16_len(plain)
         else:
-            chunks.append(mention_markup)
+            chunks.append(markup)
+            sizes.append(utf16_len(plain))
+        separator = " "
     return chunks
 
 

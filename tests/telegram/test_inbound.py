@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC
 
+import pytest
+
 from bot.events import Button, ChatType, Incoming, MessageKind, Outgoing
-from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FakeUser
-from tests.telegram.conftest import ChannelFactory, Inbox
+from bot.telegram import TelegramChannel
+from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FakeUser, Fault
+from tests.telegram.conftest import FAST, ChannelFactory, Inbox
 
 
 async def _marker(fake: FakeTelegramAPI, inbox: Inbox, chat: FakeChat, user: FakeUser) -> list[Incoming]:
@@ -317,3 +320,26 @@ async def test_a_failing_deliver_does_not_stop_the_channel(
     fake.user_says(group, owner, "after")
 
     assert (await inbox.next()).text == "after"
+
+
+async def test_start_with_a_rejected_token_fails_cleanly(fake: FakeTelegramAPI) -> None:
+    channel = TelegramChannel("999:rejected-token", api_url=fake.base_url, **FAST)
+
+    with pytest.raises(RuntimeError, match="token was rejected") as raised:
+        await channel.start(Inbox())
+
+    assert "rejected-token" not in str(raised.value)
+    assert raised.value.__cause__ is None
+    await channel.stop()  # a no-op: nothing is left running
+
+
+async def test_start_when_the_api_is_down_fails_cleanly(fake: FakeTelegramAPI) -> None:
+    fake.fail_next("getMe", Fault.server_error(502))
+    channel = TelegramChannel(fake.token, api_url=fake.base_url, **FAST)
+
+    with pytest.raises(RuntimeError, match="cannot start"):
+        await channel.start(Inbox())
+
+    inbox = Inbox()
+    await channel.start(inbox)  # and can be started again once it is back
+    await channel.stop()
