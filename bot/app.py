@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import middlewares
 from bot.channel import Channel
 from bot.clock import Clock, SystemClock
-from bot.config import CommunityEntry, CommunityFile, Settings, load_community_file
+from bot.config import CommunityEntry, CommunityFile, ConfigError, Settings, load_community_file
 from bot.delivery import OutboxSender
 from bot.events import Incoming
 from bot.router import Dispatcher, Router
-from handlers import general, intake, sla_watch, tickets
+from handlers import general, intake, membership, opinion, reports, sla_watch, tickets
 from handlers.context import Context, Runtime, Services
+from handlers.knowledge import KnowledgeBase, KnowledgeError
 from handlers.sla import SlaBook
 from handlers.texts import Texts
 from nlp.classifier import Classifier
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 # Feature modules, in routing order: intake's catch-all text handler comes last. A feature
 # module may have `router` (its handlers), `TEXTS_HANS` / `TEXTS_HANT` (its bot texts) and
 # `install(app)` (its scheduled jobs and services), both picked up here.
-FEATURES: tuple[ModuleType, ...] = (general, tickets, sla_watch, intake)
+FEATURES: tuple[ModuleType, ...] = (general, membership, tickets, sla_watch, opinion, reports, intake)
 
 
 def build_router() -> Router:
@@ -144,6 +145,20 @@ class App:
         await self.engine.dispose()
 
 
+def load_knowledge(communities: CommunityFile, path: Path) -> dict[str, KnowledgeBase]:
+    """Each community's knowledge base (a bad file stops the start like a bad config)."""
+    bases: dict[str, KnowledgeBase] = {}
+    for entry in communities.community:
+        if entry.knowledge is None:
+            bases[entry.code] = KnowledgeBase.empty()
+            continue
+        try:
+            bases[entry.code] = KnowledgeBase.load(path.parent / entry.knowledge)
+        except KnowledgeError as exc:
+            raise ConfigError(f"community {entry.code}: knowledge base: {exc}") from exc
+    return bases
+
+
 def parse_admins(raw: str) -> frozenset[str]:
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
 
@@ -158,7 +173,9 @@ def build_app(
     community_file: Path | None = None,
 ) -> App:
     """Wire everything. Raises `ConfigError` for a bad community file (checked first)."""
-    communities = load_community_file(community_file or settings.community_file)
+    path = community_file or settings.community_file
+    communities = load_community_file(path)
+    knowledge = load_knowledge(communities, path)
     clock = clock or SystemClock()
     engine = engine or create_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -167,7 +184,7 @@ def build_app(
         clock=clock,
         texts=build_texts(),
         admins=parse_admins(settings.admins),
-        extras={"sla": SlaBook.load()},
+        extras={"sla": SlaBook.load(), "knowledge": knowledge},
     )
     channel_map = dict(channels or {})
     sender = OutboxSender(

@@ -48,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="play a scripted scenario on a local simulated chat")
     sub.add_parser("chat", help="an interactive local chat: type as an owner or a steward")
 
+    admin = sub.add_parser("admin", help="administration")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
+    bind = admin_sub.add_parser("bind-code", help="create a one-time code a chat uses to join: /bind CODE")
+    bind.add_argument("--community", required=True, help="community code, e.g. lxy")
+    bind.add_argument("--role", default="owners", choices=["owners", "stewards", "supervisors", "management"])
+    bind.add_argument("--buildings", default="", help="comma-separated buildings this group covers")
+    bind.add_argument("--hours", type=float, default=24.0, help="how long the code stays valid")
+
     classify = sub.add_parser("classify", help="classify a message (or --json: one per line on stdin)")
     classify.add_argument("rest", nargs=argparse.REMAINDER)
     rules = sub.add_parser("rules", help="classifier rules")
@@ -73,6 +81,34 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _bind_code(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from bot.app import build_app
+    from handlers.membership import create_bind_code
+
+    app = build_app(settings)
+    try:
+        await app.start(channels=False, sender=False, scheduler=False)
+        buildings = [b.strip() for b in args.buildings.split(",") if b.strip()]
+        async with app.runtime.transaction() as store:
+            try:
+                code = await create_bind_code(
+                    store,
+                    args.community,
+                    args.role,
+                    buildings,
+                    app.services.clock.now(),
+                    timedelta(hours=args.hours),
+                )
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from exc
+            print(f"{code.code}  (send `/bind {code.code}` in the chat within {args.hours:g} h; one use)")
+    finally:
+        await app.stop()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -80,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level)
         if args.command == "db":
             return asyncio.run(_db(settings, args))
+        if args.command == "admin":
+            return asyncio.run(_bind_code(settings, args))
         if args.command == "demo":
             from bot.demo import run_demo
 

@@ -63,6 +63,28 @@ class Settings(BaseSettings):
     outbox_poll_interval: float = 1.0
     sla_check_interval: float = 60.0
 
+    # -- public-opinion monitoring and reports (issue 8; docs/OPINION.md gives the reasoning) --
+    # Repeats of one matter (same topic or same owner) within this many minutes of its first
+    # alert are folded into it: long enough to cover one burst of discussion in a group.
+    opinion_cooldown_minutes: int = Field(default=120, ge=1)
+    # A group complaint: this many distinct owners negative about one topic within the window
+    # below (3 households is the usual threshold for 群体性投诉 in property practice).
+    opinion_group_owners: int = Field(default=3, ge=2)
+    opinion_group_window_minutes: int = Field(default=120, ge=1)
+    # A spike: negative owner messages in the last hour >= max(min_count, mean + k * max(sd,
+    # sqrt(mean))) of the same hour on the previous `baseline_days` days.
+    opinion_spike_min_count: int = Field(default=5, ge=1)
+    opinion_spike_k: float = Field(default=3.0, gt=0)
+    opinion_spike_baseline_days: int = Field(default=7, ge=1)
+    # Local time of the daily digest to the supervisors (covers the preceding 24 hours).
+    opinion_digest_time: str = Field(default="18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # The monthly service report goes to the supervisors on this day of the month, at this time.
+    report_monthly_day: int = Field(default=1, ge=1, le=28)
+    report_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # Where report charts and CSVs are written (images wait there for the outbox sender);
+    # unset: <system temp dir>/steward-reports.
+    report_dir: Path | None = None
+
 
 class StewardEntry(BaseModel):
     """One person on the roster: a steward, a supervisor or a manager."""
@@ -117,6 +139,7 @@ class CommunityEntry(BaseModel):
     steward: list[StewardEntry] = Field(default_factory=list)
     supervisor: list[StewardEntry] = Field(min_length=1)
     manager: list[StewardEntry] = Field(default_factory=list)
+    knowledge: Path | None = None  # relative to the community file
 
     @field_validator("timezone")
     @classmethod

@@ -30,6 +30,13 @@ class LocalMessage:
     toast: bool = False  # a button's answer, seen only by the person who pressed it
 
     @property
+    def out(self) -> Outgoing:
+        """The bot's message as sent (for a user's message there is none)."""
+        if self.outgoing is None:
+            raise ValueError("a user's message has no Outgoing")
+        return self.outgoing
+
+    @property
     def from_bot(self) -> bool:
         return self.outgoing is not None
 

@@ -8,17 +8,27 @@ Non-text messages (stickers, voice, photos without caption) are logged, not clas
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from bot.events import MessageKind
+from bot.events import MessageKind, Outgoing
 from bot.router import Router
+from handlers import opinion
 from handlers.context import Context, Role
-from handlers.ticketing import category_label, open_ticket, place_suffix, promise
+from handlers.knowledge import KnowledgeBase
+from handlers.lifecycle import ACTIVE
+from handlers.ticketing import category_label, open_ticket, place_suffix, promise, ticket_building
 from nlp.classification import Classification, Intent
 from storage.models import MessageLog
 
 log = logging.getLogger(__name__)
 
 router = Router(name="intake")
+
+INCIDENT_WINDOW_MINUTES = 120  # reports of the same thing this close together are one incident
+
+TEXTS_HANS = {
+    "kb.answer": "{answer}\n（来源：{source}）",
+}
 
 MEDIA = (MessageKind.STICKER, MessageKind.PHOTO, MessageKind.VOICE, MessageKind.OTHER_MEDIA)
 
@@ -62,6 +72,7 @@ async def owner_message(ctx: Context) -> None:
         return
     classification = ctx.services.classifier.classify(text)
     entry = await log_message(ctx, classification)
+    await opinion.observe(ctx, classification, entry)  # alerts to supervisors; never raises
     log.debug(
         "message %s: intent=%s category=%s urgent=%s risk=%s",
         ctx.incoming.message_id,
@@ -73,6 +84,8 @@ async def owner_message(ctx: Context) -> None:
     if ctx.chat_role != "owners" or ctx.role is not Role.OWNER or ctx.community is None:
         return
     if classification.intent in (Intent.REPAIR, Intent.COMPLAINT):
+        if await merge_into_incident(ctx, classification, entry):
+            return
         opened = await open_ticket(ctx, classification)
         entry.ticket_id = opened.ticket.id
         key = "ack.urgent" if opened.ticket.priority == "urgent" else f"ack.{opened.ticket.kind}"
@@ -91,6 +104,80 @@ async def owner_message(ctx: Context) -> None:
         await answer_inquiry(ctx, classification)
 
 
+async def merge_into_incident(ctx: Context, classification: Classification, entry: MessageLog) -> bool:
+    """Another owner reporting what is already being handled (same category and building,
+    recently): linked to that ticket instead of opening a new one."""
+    assert ctx.community is not None and ctx.chat is not None and ctx.member is not None
+    if classification.category is None:
+        return False
+    if classification.category == "repair_delay" and await chase_own_ticket(ctx, entry):
+        return True
+    since = ctx.now - timedelta(minutes=INCIDENT_WINDOW_MINUTES)
+    building = ticket_building(ctx, classification)
+    existing = await ctx.store.tickets.find_incident(
+        ctx.community.id, classification.category, building, ctx.chat.id, since
+    )
+    if existing is None:
+        return False
+    entry.ticket_id = existing.id
+    if existing.owner_member_id == ctx.member.id or await ctx.store.tickets.is_follower(
+        existing.id, ctx.member.id
+    ):
+        await ctx.reply(ctx.t("t.owner.again", number=existing.number))
+        return True
+    await ctx.store.tickets.add_follower(
+        existing, ctx.member.id, ctx.chat.id, ctx.incoming.message_id, ctx.now
+    )
+    reporters = 1 + len(await ctx.store.tickets.followers(existing.id))
+    await ctx.store.tickets.record(
+        existing, at=ctx.now, actor=f"member:{ctx.member.id}", action="merged", note=f"reporters={reporters}"
+    )
+    await ctx.reply(ctx.t("t.owner.merged", n=reporters, number=existing.number))
+    for chat in await ctx.store.directory.chats_with_role(existing.community_id, "stewards"):
+        await ctx.send(chat, Outgoing(text=ctx.t("t.staff.merged", number=existing.number, n=reporters)))
+    return True
+
+
+async def chase_own_ticket(ctx: Context, entry: MessageLog) -> bool:
+    """「还没修好吗」 from an owner with a ticket still open: a chase (催办) on that ticket,
+    not a new complaint; the steward's group hears of it."""
+    assert ctx.member is not None and ctx.community is not None
+    mine = [
+        t
+        for t in await ctx.store.tickets.visible_to_owner(ctx.member.id)
+        if t.community_id == ctx.community.id and t.status in ACTIVE
+    ]
+    if not mine:
+        return False
+    ticket = mine[0]
+    entry.ticket_id = ticket.id
+    await ctx.store.tickets.record(ticket, at=ctx.now, actor=f"member:{ctx.member.id}", action="chased")
+    await ctx.reply(ctx.t("t.owner.again", number=ticket.number))
+    for chat in await ctx.store.directory.chats_with_role(ticket.community_id, "stewards"):
+        await ctx.send(chat, Outgoing(text=ctx.t("t.staff.chased", number=ticket.number)))
+    return True
+
+
 async def answer_inquiry(ctx: Context, classification: Classification) -> None:
-    """Until the knowledge base answers, tell the owner the question reached a steward."""
-    await ctx.reply(ctx.t("inquiry.nobody"))
+    """The community's knowledge base answers at once, citing the entry; anything it cannot
+    answer goes to the steward on duty as a light ticket with a 24-hour reply target."""
+    assert ctx.community is not None
+    knowledge: dict[str, KnowledgeBase] = ctx.services.extras.get("knowledge", {})
+    base = knowledge.get(ctx.community.code)
+    found = base.match(ctx.incoming.text, classification.category) if base else None
+    if found is not None:
+        answer = (
+            found.answer_hant
+            if found.answer_hant and ctx.lang == "zh-Hant"
+            else ctx.services.texts.convert(found.answer, ctx.lang)
+        )
+        await ctx.reply(
+            ctx.t("kb.answer", answer=answer, source=ctx.services.texts.convert(found.title, ctx.lang))
+        )
+        return
+    opened = await open_ticket(ctx, classification, kind="inquiry")
+    if ctx.log_entry is not None:
+        ctx.log_entry.ticket_id = opened.ticket.id
+    await ctx.reply(
+        ctx.t("inquiry.received", number=opened.ticket.number), ref_type="ticket_ack", ref_id=opened.ticket.id
+    )

@@ -3,6 +3,7 @@ acknowledgement and the card in the stewards' group, all in the update's transac
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,6 +17,8 @@ from nlp.classification import Classification
 from storage.directory import account_of
 from storage.models import Community, Steward, Ticket
 
+# A building named without a unit: 「C座大堂」, 「5号楼门口」, 「3棟電梯」.
+BUILDING_MENTION = re.compile(r"(?<![A-Z0-9])([A-Z]|\d{1,2})\s*(?:座|栋|棟|幢|号楼|號樓|號|号)")
 PREFIX = {"repair": "BX", "complaint": "TS", "inquiry": "ZX"}
 ICON = {"repair": "🔧", "complaint": "📣", "inquiry": "❓"}
 SUMMARY_LIMIT = 500
@@ -58,6 +61,25 @@ def mention_of(steward: Steward, platform: str) -> Mention | None:
     return Mention(account, steward.name) if account else None
 
 
+def ticket_building(ctx: Context, classification: Classification) -> str | None:
+    """The building a report is about: as written, else the owner's registered unit, else
+    the group's only building. A building the community does not have is ignored."""
+    community, chat, member = ctx.community, ctx.chat, ctx.member
+    assert community is not None and chat is not None and member is not None
+    unit = classification.unit
+    building = unit.building if unit and unit.building else None
+    if building is None:
+        named = BUILDING_MENTION.search(ctx.incoming.text.upper())
+        building = named.group(1) if named else None
+    if building is None and member.unit:
+        building = member.unit.split("-", 1)[0]
+    if building is None and len(chat.buildings) == 1 and chat.buildings[0] != "*":
+        building = chat.buildings[0]
+    if building is not None and building not in community.buildings:
+        building = None  # a typo'd or foreign building must not steer assignment
+    return building
+
+
 async def allocate_number(ctx: Context, kind: str, community: Community) -> str:
     day = ctx.now.astimezone(community_tz(community)).strftime("%Y%m%d")
     prefix = PREFIX[kind]
@@ -75,13 +97,7 @@ async def open_ticket(ctx: Context, classification: Classification, *, kind: str
     now = ctx.now
     priority = "urgent" if classification.urgent else "normal"
     unit = classification.unit
-    building = unit.building if unit and unit.building else None
-    if building is None and member.unit:
-        building = member.unit.split("-", 1)[0]
-    if building is None and len(chat.buildings) == 1 and chat.buildings[0] != "*":
-        building = chat.buildings[0]
-    if building is not None and building not in community.buildings:
-        building = None  # a typo'd or foreign building must not steer assignment
+    building = ticket_building(ctx, classification)
     deadlines = sla.deadlines(kind, classification.category, priority, now, tz)
 
     roster = await ctx.store.directory.roster(community.id)

@@ -28,7 +28,7 @@ async def test_a_repair_opens_an_acknowledged_assigned_ticket_with_a_card(harnes
 
     [ack] = harness.sent(OWNERS)
     assert ack.outgoing is not None
-    assert ack.outgoing.reply_to == msg.message_id
+    assert ack.out.reply_to == msg.message_id
     assert ticket.number in ack.text
     assert "30分钟" in ack.text
     assert "1302" not in ack.text
@@ -39,9 +39,9 @@ async def test_a_repair_opens_an_acknowledged_assigned_ticket_with_a_card(harnes
     assert card.outgoing is not None
     assert ticket.number in card.text
     assert "1302" not in card.text
-    assert [m.name for m in card.outgoing.mentions] == ["王管家"]
-    assert [m.user_id for m in card.outgoing.mentions] == ["wang"]
-    assert {b.data for row in card.outgoing.buttons for b in row} >= {f"t:accept:{ticket.id}"}
+    assert [m.name for m in card.out.mentions] == ["王管家"]
+    assert [m.user_id for m in card.out.mentions] == ["wang"]
+    assert {b.data for row in card.out.buttons for b in row} >= {f"t:accept:{ticket.id}"}
     actions = [e.action for e in await harness.events(ticket.id)]
     assert actions == ["opened", "assigned"]
 
@@ -63,7 +63,7 @@ async def test_urgent_ticket_goes_to_supervisors_too(harness: Harness) -> None:
     assert "紧急" in harness.sent("lxy-owners-2")[0].text
     [copy] = harness.sent(SUPERVISORS)
     assert ticket.number in copy.text
-    assert [m.name for m in copy.outgoing.mentions] == ["李主管"]
+    assert [m.name for m in copy.out.mentions] == ["李主管"]
     assert ticket.resolve_due_at is not None
     assert ticket.respond_due_at is not None
     assert (ticket.respond_due_at - ticket.created_at).total_seconds() == 15 * 60
@@ -75,7 +75,8 @@ async def test_inquiry_is_answered_and_chatter_is_not(harness: Harness) -> None:
     await harness.say(OWNERS, "u-e", "今天天气真好啊")
     replies = harness.sent(OWNERS)
     assert len(replies) == 1
-    assert "咨询" in replies[0].text
+    assert "微信" in replies[0].text
+    assert "来源：物业费缴纳" in replies[0].text
     assert await harness.tickets() == []
     assert await harness.count(MessageLog) == 3
 
@@ -90,7 +91,7 @@ async def test_traditional_community_is_answered_in_traditional(harness: Harness
     assert "报" not in ack.text
     assert "16樓" not in ack.text
     [card] = harness.sent("hbhy-stewards")
-    assert [m.name for m in card.outgoing.mentions] == ["何姑娘"]  # type: ignore[union-attr]
+    assert [m.name for m in card.out.mentions] == ["何姑娘"]
 
 
 async def test_duplicate_delivery_is_dropped(harness: Harness) -> None:

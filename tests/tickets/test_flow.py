@@ -19,7 +19,7 @@ async def report(
 
 def button(harness: Harness, chat: str, prefix: str) -> tuple[str, str]:
     for message in reversed(harness.sent(chat)):
-        for row in message.outgoing.buttons if message.outgoing else ():
+        for row in message.out.buttons if message.outgoing else ():
             for b in row:
                 if b.data.startswith(prefix):
                     return message.message_id, b.data
@@ -41,9 +41,7 @@ async def test_full_loop_with_buttons_and_a_reply_note(harness: Harness) -> None
     assert ticket.first_response_at is not None
     assert "已由王管家受理" in harness.sent(OWNERS)[-1].text
 
-    card = next(
-        m for m in harness.sent(STEWARDS) if ticket.number in m.text and m.outgoing and m.outgoing.buttons
-    )
+    card = next(m for m in harness.sent(STEWARDS) if ticket.number in m.text and m.outgoing and m.out.buttons)
     await harness.say(STEWARDS, "wang", "师傅已到现场，正在更换阀门", reply_to=card.message_id)
     assert "进度：师傅已到现场" in harness.sent(OWNERS)[-1].text
     assert len(await harness.tickets()) == 1  # the note opened no ticket
@@ -53,12 +51,12 @@ async def test_full_loop_with_buttons_and_a_reply_note(harness: Harness) -> None
     assert ticket.status == "resolved"
     resolved = harness.sent(OWNERS)[-1]
     assert "已处理完毕" in resolved.text
-    assert [b.label for row in resolved.outgoing.buttons for b in row] == [
+    assert [b.label for row in resolved.out.buttons for b in row] == [
         "非常满意",
         "满意",
         "一般",
         "不满意",
-    ]  # type: ignore[union-attr]
+    ]
 
     await press(harness, OWNERS, f"rate:{ticket.id}:0", "u-zhang")  # 非常满意
     [ticket] = await harness.tickets()
@@ -93,7 +91,7 @@ async def test_happy_rating_closes_and_unhappy_reopens_with_a_deadline(harness: 
     assert second.resolve_due_at is not None
     assert (second.resolve_due_at - harness.clock.now()).total_seconds() == 2 * 3600
     assert "不满意" in harness.sent(SUPERVISORS)[-1].text
-    assert [m.name for m in harness.sent(SUPERVISORS)[-1].outgoing.mentions] == ["李主管"]  # type: ignore[union-attr]
+    assert [m.name for m in harness.sent(SUPERVISORS)[-1].out.mentions] == ["李主管"]
     # rating twice is refused
     await harness.channel.press(OWNERS, message_id, f"rate:{second.id}:0", "u-li")
     await harness.app.sender.drain()
@@ -151,7 +149,7 @@ async def test_assign_and_transfer(harness: Harness) -> None:
     assert ticket.assignee_id is not None
     msg = harness.sent(STEWARDS)[-1]
     assert "转派给赵师傅" in msg.text
-    assert [m.name for m in msg.outgoing.mentions] == ["赵师傅"]  # type: ignore[union-attr]
+    assert [m.name for m in msg.out.mentions] == ["赵师傅"]
     await harness.say(STEWARDS, "wang", f"/accept {ticket.number}")
     assert "负责" in harness.sent(STEWARDS)[-1].text  # no longer his
     await harness.say(SUPERVISORS, "li", f"/assign {ticket.number} 王管家")

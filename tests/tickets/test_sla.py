@@ -94,14 +94,14 @@ async def test_reminder_breach_and_manager_each_sent_once(harness: Harness) -> N
     await harness.app.sender.drain()
     reminder = harness.sent(STEWARDS)[-1]
     assert "时限将到" in reminder.text
-    assert [m.name for m in reminder.outgoing.mentions] == ["王管家"]  # type: ignore[union-attr]
+    assert [m.name for m in reminder.out.mentions] == ["王管家"]
 
     harness.clock.advance(timedelta(minutes=6))  # 103 %
     assert await check_sla(runtime) == 1
     await harness.app.sender.drain()
     breach = harness.sent(SUPERVISORS)[-1]
     assert "已超过响应时限" in breach.text
-    assert [m.name for m in breach.outgoing.mentions] == ["李主管"]  # type: ignore[union-attr]
+    assert [m.name for m in breach.out.mentions] == ["李主管"]
 
     # a restart: a second process on the same database finds nothing new to send
     other = build_app(
@@ -119,7 +119,7 @@ async def test_reminder_breach_and_manager_each_sent_once(harness: Harness) -> N
     await harness.app.sender.drain()
     manager = harness.sent(SUPERVISORS)[-1]
     assert "经理" in manager.text
-    assert [m.name for m in manager.outgoing.mentions] == ["陈经理"]  # type: ignore[union-attr]
+    assert [m.name for m in manager.out.mentions] == ["陈经理"]
     actions = [e.action for e in await harness.events(ticket.id)]
     assert actions.count("sla_reminder") == 1
     assert actions.count("sla_breach") == 1

@@ -1,0 +1,141 @@
+"""Incident merging, knowledge-base answers, light inquiry tickets, /unit and /bind."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import ROOT
+from handlers.knowledge import KnowledgeBase, KnowledgeError
+from handlers.membership import create_bind_code
+from storage.models import Chat, Member
+from tests.harness import Harness
+
+OWNERS, OWNERS2, STEWARDS = "lxy-owners-1", "lxy-owners-2", "lxy-stewards"
+
+
+async def test_same_thing_from_several_owners_is_one_incident(harness: Harness) -> None:
+    await harness.say(OWNERS2, "u-a", "5号楼电梯坏了，按了没反应")
+    harness.clock.advance(timedelta(minutes=10))
+    await harness.say(OWNERS2, "u-b", "5栋的电梯坏了，走楼梯上18楼太累了")
+    harness.clock.advance(timedelta(minutes=10))
+    await harness.say(OWNERS2, "u-c", "5号楼电梯故障，一直停在一楼")
+    tickets = await harness.tickets()
+    assert len(tickets) == 1
+    [ticket] = tickets
+    merged = harness.sent(OWNERS2)[-1].text
+    assert "已有 3 位业主反映" in merged
+    assert ticket.number in merged
+    assert "共 3 位" in harness.sent(STEWARDS)[-1].text
+    # the same owner again is not counted twice
+    await harness.say(OWNERS2, "u-b", "5号楼电梯坏了还没修吗")
+    assert "您已反映过" in harness.sent(OWNERS2)[-1].text
+    # all of them hear of the resolution, each under their own message
+    await harness.say(STEWARDS, "liu", f"/resolve {ticket.number} 已更换控制板，电梯恢复运行")
+    finals = [m for m in harness.sent(OWNERS2) if "已处理完毕" in m.text]
+    assert len(finals) == 3
+    # and the followers can see it with /my
+    await harness.say(OWNERS2, "u-c", "/my")
+    assert ticket.number in harness.sent(OWNERS2)[-1].text
+
+
+async def test_different_buildings_or_a_later_report_are_separate(harness: Harness) -> None:
+    await harness.say(OWNERS2, "u-a", "5号楼电梯坏了，按了没反应")
+    await harness.say(OWNERS2, "u-b", "6号楼电梯坏了，按了没反应")
+    harness.clock.advance(timedelta(hours=3))
+    await harness.say(OWNERS2, "u-c", "5号楼电梯坏了，按了没反应")
+    assert len(await harness.tickets()) == 3
+
+
+async def test_traditional_inquiry_answered_from_the_hk_knowledge_base(harness: Harness) -> None:
+    await harness.say("hbhy-owners", "u-x", "請問管理費點交？")
+    reply = harness.sent("hbhy-owners")[-1].text
+    assert "轉數快" in reply
+    assert "來源" in reply
+
+
+async def test_unmatched_inquiry_becomes_a_light_ticket(harness: Harness) -> None:
+    await harness.say(OWNERS, "u-x", "请问小区游泳池什么时候开放？")
+    [ticket] = await harness.tickets()
+    assert ticket.kind == "inquiry"
+    assert ticket.number.startswith("ZX-")
+    assert ticket.resolve_due_at is not None
+    assert ticket.resolve_due_at - ticket.created_at == timedelta(hours=24)
+    assert "已转给值班管家" in harness.sent(OWNERS)[-1].text
+    assert any(ticket.number in m.text for m in harness.sent(STEWARDS))
+
+
+def test_bad_knowledge_file_names_the_entry(tmp_path: Path) -> None:
+    path = tmp_path / "kb.toml"
+    path.write_text('[[entry]]\nid = "a"\ntitle = "A"\nkeywords = []\nanswer = "x"\n', encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"entry\[0\] \(a\)"):
+        KnowledgeBase.load(path)
+    shipped = KnowledgeBase.load(ROOT / "examples" / "knowledge" / "lxy.toml")
+    assert shipped.match("请问报修电话多少", "contact") is not None
+    assert shipped.match("今天天气不错", None) is None
+
+
+async def test_unit_registration_is_private_and_once(harness: Harness) -> None:
+    await harness.say(OWNERS, "u-x", "/unit 3-2-1302")
+    reply = harness.sent(OWNERS)[-1].text
+    assert "3栋****" in reply
+    assert "1302" not in reply
+    await harness.say(OWNERS, "u-x", "/unit 2-1-101")
+    assert "已登记过" in harness.sent(OWNERS)[-1].text
+    await harness.say(OWNERS, "u-y", "/unit 9-1-101")
+    assert "没有 9 栋" in harness.sent(OWNERS)[-1].text
+    await harness.say(OWNERS, "u-z", "/unit hello")
+    assert "/unit 3-2-1302" in harness.sent(OWNERS)[-1].text
+    # the registered unit steers a later report that names no building
+    await harness.say(OWNERS, "u-x", "家里厨房水管漏水了，麻烦派人来修")
+    [ticket] = await harness.tickets()
+    assert ticket.building == "3"
+    async with harness.app.sessions() as session:
+        from sqlalchemy import select
+
+        member = await session.scalar(select(Member).where(Member.platform_user_id == "u-x"))
+    assert member is not None
+    assert member.unit == "3-2-1302"
+
+
+async def test_bind_code_binds_a_new_group_once(harness: Harness) -> None:
+    async with harness.app.runtime.transaction() as store:
+        code = await create_bind_code(store, "lxy", "owners", ["4"], harness.clock.now(), timedelta(hours=1))
+    await harness.say("new-group", "u-x", "3栋水管漏水了")
+    assert await harness.tickets() == []  # an unbound group opens no tickets
+    await harness.say("new-group", "u-x", f"/bind {code.code.lower()}")
+    assert "绿溪园" in harness.sent("new-group")[-1].text
+    await harness.say("other-group", "u-y", f"/bind {code.code}")
+    assert "无效" in harness.sent("other-group")[-1].text
+    await harness.say("new-group", "u-x", "厨房水管漏水了，麻烦派人来修")
+    [ticket] = await harness.tickets()
+    assert ticket.building == "4"
+    async with harness.app.sessions() as session:
+        from sqlalchemy import select
+
+        chat = await session.scalar(select(Chat).where(Chat.platform_chat_id == "new-group"))
+    assert chat is not None
+    assert chat.role == "owners"
+
+
+async def test_expired_bind_code_is_refused(harness: Harness) -> None:
+    async with harness.app.runtime.transaction() as store:
+        code = await create_bind_code(store, "lxy", "owners", [], harness.clock.now(), timedelta(hours=1))
+    harness.clock.advance(timedelta(hours=2))
+    await harness.say("late-group", "u-x", f"/bind {code.code}")
+    assert "已过期" in harness.sent("late-group")[-1].text
+
+
+async def test_an_owner_chasing_their_open_ticket_is_a_chase_not_a_new_complaint(harness: Harness) -> None:
+    await harness.say(OWNERS, "u-a", "3栋厨房水管漏水了，麻烦派人来修")
+    harness.clock.advance(timedelta(days=1))
+    await harness.say(OWNERS, "u-a", "报修一天了还没人来修，怎么回事")
+    [ticket] = await harness.tickets()
+    assert "您已反映过" in harness.sent(OWNERS)[-1].text
+    assert "催办" in harness.sent(STEWARDS)[-1].text
+    assert "chased" in [e.action for e in await harness.events(ticket.id)]
+    # with no open ticket, the same words are a complaint of their own
+    await harness.say(OWNERS, "u-b", "报修一天了还没人来修，怎么回事")
+    assert (await harness.tickets())[-1].kind == "complaint"
