@@ -13,15 +13,19 @@ characters in the same clause (电梯没坏 is not a repair), and flip sentiment
 
 from __future__ import annotations
 
+import importlib
 import logging
 import math
-from collections.abc import Iterable
+import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jieba
 
-from nlp.classification import Classification, Intent, Risk, UnitAddress
+from nlp.classification import Classification, Intent, Risk, UnitAddress, mask_digits
 from nlp.normalize import Normalized, Normalizer
 from nlp.rules import DEFAULT_RULES_PATH, Rule, RulesError, RuleSet, load_rules
 from nlp.units import parse_unit
@@ -38,10 +42,25 @@ _CONTENT_KINDS = frozenset({"intent", "category", "urgent", "sentiment", "risk"}
 # Kinds whose rules survive inside a longer, topical match of another kind.
 _SURVIVOR_KINDS = frozenset({"category", "urgent", "risk", "question"})
 _TOPICAL_KINDS = frozenset({"category", "urgent", "risk", "sentiment"})
+_INTENTS = {i.value: i for i in Intent}
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
-@dataclass
+class _Entry:
+    """One lexicon word with what `_match` needs precomputed."""
+
+    __slots__ = ("alnum_edges", "kinds", "rules", "size", "topical", "word")
+
+    def __init__(self, word: str, rules: list[Rule]) -> None:
+        self.word = word
+        self.rules = rules
+        self.size = len(word)
+        self.kinds = frozenset(r.kind for r in rules)
+        self.topical = self.kinds <= _TOPICAL_KINDS
+        self.alnum_edges = word[0] in _ALNUM or word[-1] in _ALNUM
+
+
+@dataclass(slots=True)
 class Hit:
     start: int
     end: int
@@ -74,33 +93,74 @@ class Classifier:
         self._tokenizer = tokenizer
         self._hmm = rules.settings.hmm
         self._token_mode = rules.settings.match in ("token", "token_strict")
-        # First character -> candidate words, longest first.
-        index: dict[str, list[str]] = {}
-        for word in rules.lexicon:
-            index.setdefault(word[0], []).append(word)
-        for words in index.values():
-            words.sort(key=len, reverse=True)
+        # Matching index: two-character prefix -> candidate words (longest first), plus the set
+        # of one-character words and of every first character (a cheap pre-check per position).
+        index: dict[str, list[_Entry]] = {}
+        singles: dict[str, _Entry] = {}
+        for word, word_rules in rules.lexicon.items():
+            entry = _Entry(word, word_rules)
+            if len(word) == 1:
+                singles[word] = entry
+            else:
+                index.setdefault(word[:2], []).append(entry)
+        for entries in index.values():
+            entries.sort(key=lambda e: e.size, reverse=True)
         self._index = index
+        self._singles = singles
+        self._strict = rules.settings.match == "token_strict"
+        self._firsts = frozenset(w[0] for w in rules.lexicon)
+        # Pattern pre-filter: each pattern needs some characters (one of each required set); give
+        # every required set a bit, map characters to bits, and search only patterns whose bits
+        # are all present in the message.
+        self._patterns: list[tuple[Rule, re.Pattern[str], int]] = []
+        char_bits: dict[str, int] = {}
+        bit = 1
+        for r in rules.patterns:
+            assert r.pattern is not None
+            need = 0
+            for chars in _required_chars(r.pattern):
+                for ch in chars:
+                    char_bits[ch] = char_bits.get(ch, 0) | bit
+                need |= bit
+                bit <<= 1
+            self._patterns.append((r, r.pattern, need))
+        self._char_bits = char_bits
         # Category precedence is the order of the rules file (see docs/LABELLING.md section 2).
         self._precedence = {code: i for i, code in enumerate(rules.categories)}
 
     # ------------------------------------------------------------------ construction
 
     @classmethod
-    def load(cls, rules_path: Path | None = None, userdict_path: Path | None = None) -> Classifier:
+    def load(
+        cls,
+        rules_path: Path | None = None,
+        userdict_path: Path | None = None,
+        *,
+        settings: Mapping[str, object] | None = None,
+    ) -> Classifier:
         """Build a classifier: compile the rules and initialise a private jieba tokenizer.
 
-        Raises `RulesError` if the rules file (or the user dictionary) is invalid.
+        `settings` overrides entries of the rules file's ``settings`` section (for benches and
+        experiments). Raises `RulesError` if the rules file or the user dictionary is invalid.
         """
         rules_path = rules_path or DEFAULT_RULES_PATH
         userdict_path = userdict_path or DEFAULT_USERDICT_PATH
-        # Read settings first: the normalizer depends on them, and keywords are normalized by it.
-        probe = Normalizer()
-        ruleset = load_rules(rules_path, probe.normalize_term, _pattern_normalizer(probe))
+        # Keywords are normalized by the same Normalizer as messages; its OpenCC configuration is
+        # itself a setting, so rebuild once if the file asks for a non-default one.
+        normalizer = Normalizer()
+        ruleset = load_rules(rules_path, normalizer.normalize_term, _PatternNormalizer(normalizer), settings)
         s = ruleset.settings
+        if s.opencc != normalizer.opencc_config:
+            try:
+                normalizer = Normalizer(opencc_config=s.opencc)
+            except Exception as exc:  # OpenCC raises a plain RuntimeError for unknown configs
+                raise RulesError(
+                    f"{rules_path.name}: settings.opencc: cannot load {s.opencc!r}: {exc}"
+                ) from None
+            ruleset = load_rules(
+                rules_path, normalizer.normalize_term, _PatternNormalizer(normalizer), settings
+            )
         normalizer = Normalizer(ruleset.emoticons, max_chars=s.max_chars, opencc_config=s.opencc)
-        if s.opencc != probe.opencc_config:
-            ruleset = load_rules(rules_path, normalizer.normalize_term, _pattern_normalizer(normalizer))
 
         logging.getLogger("jieba").setLevel(logging.WARNING)  # jieba logs its cache loading at DEBUG
         tokenizer = jieba.Tokenizer()
@@ -136,10 +196,14 @@ class Classifier:
         c = a.classification
         n = a.normalized
         lines: list[str] = []
-        shown = n.display if len(n.display) <= 200 else n.display[:200] + "…"
+        display, matchable = n.display, n.text
+        if c.unit is not None:  # the explanation may end up in a log: never show a full unit
+            display = display.replace(c.unit.raw, c.unit.masked())
+            matchable = mask_digits(matchable)
+        shown = display if len(display) <= 200 else display[:200] + "…"
         lines.append(f"message:    {shown}")
         if n.text != n.display:
-            lines.append(f"normalized: {n.text if len(n.text) <= 200 else n.text[:200] + '…'}")
+            lines.append(f"normalized: {matchable if len(matchable) <= 200 else matchable[:200] + '…'}")
         flags = []
         if n.truncated:
             flags.append(f"truncated to {self.settings.max_chars} chars")
@@ -154,6 +218,8 @@ class Classifier:
         if flags:
             lines.append(f"signals:    {'; '.join(flags)}")
         tokens = a.tokens if len(a.tokens) <= 60 else [*a.tokens[:60], "…"]
+        if c.unit is not None:
+            tokens = [mask_digits(t) for t in tokens]
         lines.append(f"tokens:     {' / '.join(tokens)}")
         lines.append("matches:")
         if not a.hits:
@@ -197,71 +263,85 @@ class Classifier:
 
     def _match(self, t: str, tokens: list[str]) -> list[Hit]:
         index = self._index
-        lexicon = self.rules.lexicon
+        singles = self._singles
+        firsts = self._firsts
         n = len(t)
         token_mode = self._token_mode
+        strict = self._strict
         starts: dict[int, str] = {}
         ends: set[int] = set()
         if token_mode:
             pos = 0
-            for tok in tokens:
-                starts[pos] = tok
-                pos += len(tok)
+            for token in tokens:
+                starts[pos] = token
+                pos += len(token)
                 ends.add(pos)
-        strict = self.settings.match == "token_strict"
-        found: list[tuple[Hit, bool]] = []  # (hit, aligned on token boundaries)
-        for i in range(n):
-            cands = index.get(t[i])
-            if cands is None:
+        # Candidates come out ordered by start, then longest first: no sort needed.
+        found: list[tuple[int, int, str, _Entry, bool]] = []  # start, end, word, entry, aligned
+        for i, c in enumerate(t):
+            if c not in firsts:
                 continue
             tok = starts.get(i)
-            for w in cands:
-                if not t.startswith(w, i):
+            entries = index.get(t[i : i + 2])
+            if entries is not None:
+                for e in entries:
+                    w = e.word
+                    if not t.startswith(w, i):
+                        continue
+                    end = i + e.size
+                    # Latin letters and digits need word boundaries: 12345 is not in 13812345678.
+                    if e.alnum_edges and (
+                        (c in _ALNUM and i > 0 and t[i - 1] in _ALNUM)
+                        or (w[-1] in _ALNUM and end < n and t[end] in _ALNUM)
+                    ):
+                        continue
+                    if not token_mode:
+                        aligned = True
+                    elif strict:
+                        aligned = tok is not None and end in ends
+                    else:
+                        # Starts or ends on a token boundary: 漏水 in 漏水了, 演习 in 消防演习,
+                        # but not 水管 in the middle of 下水管道.
+                        aligned = tok is not None or end in ends
+                    found.append((i, end, w, e, aligned))
+            e1 = singles.get(c)
+            if e1 is not None:
+                if c in _ALNUM and ((i > 0 and t[i - 1] in _ALNUM) or (i + 1 < n and t[i + 1] in _ALNUM)):
                     continue
-                end = i + len(w)
-                # Latin letters and digits need word boundaries: 12345 is not inside 13812345678.
-                if w[0] in _ALNUM and i > 0 and t[i - 1] in _ALNUM:
-                    continue
-                if w[-1] in _ALNUM and end < n and t[end] in _ALNUM:
-                    continue
-                if not token_mode:
-                    aligned = True
-                elif len(w) == 1:
-                    # A one-character keyword (吵, 狗, 门) must be a whole token: 门 is not 门口.
-                    aligned = tok == w
-                elif strict:
-                    aligned = tok is not None and end in ends
-                else:
-                    # Starts or ends on a token boundary: 漏水 in 漏水了, 演习 in 消防演习, but not
-                    # 水管 in the middle of 下水管道.
-                    aligned = tok is not None or end in ends
-                found.append((Hit(i, end, w, lexicon[w]), aligned))
+                # A one-character keyword (吵, 狗, 门) must be a whole token: 门 is not 门口.
+                found.append((i, i + 1, c, e1, not token_mode or tok == c))
         # Longest match wins. A match must start on a token boundary unless it lies inside a longer
-        # match; inside a *topical* match (category / urgent / risk / sentiment words only) the
-        # rules of kinds the outer match lacks still count: 困人 inside 电梯困人 is urgent, 物业费
-        # inside 不交物业费 is about fees. Inside a functional phrase (没人来修, 打不着火, 修好了吗)
-        # the parts are ignored.
-        found.sort(key=lambda ha: (ha[0].start, -ha[0].end))
+        # match; inside a *topical* match (category / urgent / risk words only) the rules of kinds
+        # the outer match lacks still count: 困人 inside 电梯困人 is urgent, 物业费 inside 不交物业费
+        # is about fees. Inside a functional phrase (没人来修, 打不着火, 修好了吗) the parts are
+        # ignored.
         hits: list[Hit] = []
-        container: Hit | None = None
-        outer: frozenset[str] = frozenset()
-        for h, aligned in found:
-            if container is None or h.end > container.end:
+        container_end = -1
+        outer: _Entry | None = None
+        for i, end, w, e, aligned in found:
+            if end > container_end:
                 if aligned:
-                    hits.append(h)
-                    container = h
-                    outer = frozenset(r.kind for r in h.rules)
+                    hits.append(Hit(i, end, w, e.rules))
+                    container_end = end
+                    outer = e
                 continue
-            if not outer <= _TOPICAL_KINDS:
+            if outer is None or not outer.topical:
                 continue
-            survivors = [r for r in h.rules if r.kind in _SURVIVOR_KINDS and r.kind not in outer]
+            outer_kinds = outer.kinds
+            survivors = [r for r in e.rules if r.kind in _SURVIVOR_KINDS and r.kind not in outer_kinds]
             if survivors:
-                hits.append(Hit(h.start, h.end, h.text, survivors))
-        for rule in self.rules.patterns:
-            assert rule.pattern is not None
-            m = rule.pattern.search(t)
-            if m is not None:
-                hits.append(Hit(m.start(), m.end(), m.group(0), [rule]))
+                hits.append(Hit(i, end, w, survivors))
+        if self._patterns:
+            char_bits = self._char_bits
+            present = 0
+            for ch in set(t):
+                present |= char_bits.get(ch, 0)
+            for rule, pattern, need in self._patterns:
+                if present & need != need:
+                    continue  # cannot match: a character it needs is missing
+                m = pattern.search(t)
+                if m is not None:
+                    hits.append(Hit(m.start(), m.end(), m.group(0), [rule]))
         hits.sort(key=lambda h: (h.start, -h.end))
         return hits
 
@@ -330,7 +410,7 @@ class Classifier:
                     continue
                 fired.append(r.id)
                 if kind == "intent":
-                    scores[Intent(r.target)] += r.weight * mult
+                    scores[_INTENTS[r.target]] += r.weight * mult
                 elif kind == "category":
                     cat_scores[r.target] = cat_scores.get(r.target, 0.0) + r.weight
                     spec = cats[r.target]
@@ -471,17 +551,81 @@ class Classifier:
 _RISK_NAMES = {0: "none", 1: "negative", 2: "external / collective", 3: "crisis"}
 
 
-def _token_starts(tokens: list[str]) -> list[tuple[int, str]]:
-    starts: list[tuple[int, str]] = []
-    pos = 0
-    for tok in tokens:
-        starts.append((pos, tok))
-        pos += len(tok)
-    return starts
+_sre_parse: Any = importlib.import_module("re._parser")
+_sre: Any = importlib.import_module("re._constants")
 
 
-def _pattern_normalizer(n: Normalizer) -> _PatternNormalizer:
-    return _PatternNormalizer(n)
+def _required_chars(pattern: re.Pattern[str] | None) -> tuple[frozenset[str], ...]:
+    """Character sets a text must intersect for `pattern` to match anywhere in it.
+
+    One set per mandatory element of the pattern's top-level sequence whose first characters are
+    known (for ``(报修?|报咗).{0,8}([0-9]+)天`` that is {报} and {天}). Lets `_match` skip most
+    patterns with a few set tests instead of a regex search. Empty when nothing is known.
+    """
+    if pattern is None:
+        return ()
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:  # pragma: no cover - private API drift: just do not pre-filter
+        return ()
+    items = list(parsed)
+    if len(items) == 1 and items[0][0] is _sre.BRANCH:  # a|b at top level: first chars only
+        first, nullable = _first_of_item(*items[0])
+        return (frozenset(first),) if first and not nullable else ()
+    required: list[frozenset[str]] = []
+    for op, av in items:
+        first, nullable = _first_of_item(op, av)
+        if first and not nullable:
+            required.append(frozenset(first))
+    return tuple(required)
+
+
+def _first_of_sequence(items: list[Any]) -> tuple[set[str] | None, bool]:
+    out: set[str] = set()
+    for op, av in items:
+        first, nullable = _first_of_item(op, av)
+        if first is None:
+            return None, False
+        out |= first
+        if not nullable:
+            return out, False
+    return out, True
+
+
+def _first_of_item(op: Any, av: Any) -> tuple[set[str] | None, bool]:
+    if op is _sre.LITERAL:
+        return {chr(av)}, False
+    if op is _sre.AT:
+        return set(), True
+    if op is _sre.IN:
+        chars: set[str] = set()
+        for sub_op, sub_av in av:
+            if sub_op is _sre.LITERAL:
+                chars.add(chr(sub_av))
+            elif sub_op is _sre.RANGE and sub_av[1] - sub_av[0] <= 64:
+                chars.update(chr(c) for c in range(sub_av[0], sub_av[1] + 1))
+            else:
+                return None, False
+        return chars, False
+    if op is _sre.SUBPATTERN:
+        return _first_of_sequence(list(av[-1]))
+    if op is _sre.BRANCH:
+        union: set[str] = set()
+        any_nullable = False
+        for branch in av[1]:
+            first, nullable = _first_of_sequence(list(branch))
+            if first is None:
+                return None, False
+            union |= first
+            any_nullable = any_nullable or nullable
+        return union, any_nullable
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+        low, _high, body = av
+        first, nullable = _first_of_sequence(list(body))
+        if first is None:
+            return None, False
+        return first, nullable or low == 0
+    return None, False
 
 
 class _PatternNormalizer:
@@ -489,8 +633,6 @@ class _PatternNormalizer:
         self._n = n
 
     def __call__(self, pattern: str) -> str:
-        import unicodedata
-
         return self._n.to_simplified(unicodedata.normalize("NFKC", pattern))
 
 

@@ -25,9 +25,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import opencc
 
@@ -76,6 +75,11 @@ _FOLD = str.maketrans(
 )
 
 
+_FOLD_CHARS = re.compile("[" + "".join(chr(k) for k in _FOLD) + "]")
+# Whitespace that is not already a single plain space (runs, tabs, newlines, NBSP ...).
+_SPACE_NOT_SINGLE = re.compile(r"\s{2,}|[^\S ]")
+
+
 class _Converter(Protocol):
     def convert(self, text: str) -> str: ...
 
@@ -86,9 +90,8 @@ def _opencc(config: str) -> _Converter:
     return converter
 
 
-@dataclass(frozen=True)
-class Normalized:
-    """A message ready for matching.
+class Normalized(NamedTuple):
+    """A message ready for matching (immutable).
 
     ``text`` is what rules see (Simplified, half-width, lower-case, emoticons removed). ``display``
     is the same message cleaned and bounded but in its original script: ``text`` and ``display``
@@ -105,7 +108,7 @@ class Normalized:
     question_runs: int = 0
     ellipsis_runs: int = 0
     question_marks: int = 0
-    emoticons: tuple[str, ...] = field(default_factory=tuple)
+    emoticons: tuple[str, ...] = ()
 
 
 class Normalizer:
@@ -139,7 +142,8 @@ class Normalizer:
 
     def to_simplified(self, text: str) -> str:
         """Traditional -> Simplified conversion used for both messages and rule keywords."""
-        return self._cc.convert(text).translate(_FOLD)
+        out = self._cc.convert(text)
+        return out.translate(_FOLD) if _FOLD_CHARS.search(out) else out
 
     def normalize_term(self, term: str) -> str:
         """Normalize a rule keyword or dictionary word exactly like message text is normalized."""
@@ -151,7 +155,8 @@ class Normalizer:
         truncated = len(raw) > self.max_chars
         text = raw[: self.max_chars] if truncated else raw
         text = _CONTROL.sub("", text)
-        text = unicodedata.normalize("NFKC", text)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
 
         emoticons: list[str] = []
         if "[" in text:
@@ -165,8 +170,11 @@ class Normalizer:
             text, exclaim_runs = _EXCLAIM_RUN.subn("!", text)
         if "." in text or "。" in text or "…" in text:
             text, ellipsis_runs = _ELLIPSIS_RUN.subn("…", text)
-        text = _OTHER_PUNCT_RUN.sub(r"\1", text)
-        text = _SPACE.sub(" ", text).strip()
+        if _OTHER_PUNCT_RUN.search(text):
+            text = _OTHER_PUNCT_RUN.sub(r"\1", text)
+        if _SPACE_NOT_SINGLE.search(text):
+            text = _SPACE.sub(" ", text)
+        text = text.strip()
 
         simplified = self.to_simplified(text)
         aligned = len(simplified) == len(text)

@@ -171,8 +171,13 @@ def parse_rules(
     path: Path,
     normalize_term: Callable[[str], str],
     normalize_pattern: Callable[[str], str] | None = None,
+    overrides: Mapping[str, object] | None = None,
 ) -> RuleSet:
-    """Validate a parsed rules document and build a `RuleSet` (not yet compiled)."""
+    """Validate a parsed rules document and build a compiled `RuleSet`.
+
+    `overrides` replaces entries of the ``settings`` section (validated the same way); the
+    benches use it to compare HMM on/off and matching modes without editing the file.
+    """
     top = _expect_mapping(path, "(top level)", data)
     _check_keys(
         path,
@@ -184,7 +189,9 @@ def parse_rules(
     if version != 1:
         raise _err(path, "version", f"unsupported version {version!r} (expected 1)")
 
-    settings = _parse_settings(path, top.get("settings", {}))
+    raw_settings = dict(_expect_mapping(path, "settings", top.get("settings", {})))
+    raw_settings.update(overrides or {})
+    settings = _parse_settings(path, raw_settings)
     categories: dict[str, CategorySpec] = {}
     rules: list[Rule] = []
     seen_ids: dict[str, str] = {}
@@ -475,6 +482,7 @@ def load_rules(
     path: Path,
     normalize_term: Callable[[str], str],
     normalize_pattern: Callable[[str], str] | None = None,
+    overrides: Mapping[str, object] | None = None,
 ) -> RuleSet:
     """Read, validate and compile a rules file. Raises `RulesError` on any problem."""
     try:
@@ -492,4 +500,4 @@ def load_rules(
         raise RulesError(f"{path.name}: {where}: invalid YAML: {problem}") from None
     if data is None:
         raise RulesError(f"{path.name}: (top level): the rules file is empty")
-    return parse_rules(data, path, normalize_term, normalize_pattern)
+    return parse_rules(data, path, normalize_term, normalize_pattern, overrides)

@@ -44,6 +44,7 @@ _DASH3 = re.compile(r"(?<![\d.:/-])(?P<b>\d{1,3})-(?P<e>\d{1,2})-(?P<r>\d{3,4})(
 _DASH2 = re.compile(
     r"(?<![\d.:/-])(?P<b>\d{1,2})-(?P<r>\d{3,4})(?![\d.:/-])(?!\s*(?:元|块|年|米|号|日|月|点))"
 )
+_MAYBE = re.compile(r"\d|[" + _CN + r"a-z]\s*(?:号楼|号栋|栋|幢|座|号馆)")
 _ROOM = re.compile(r"(?<![\d.:/-])(?P<r>\d{3,4})\s*(?:室|号房|房|户)")
 
 
@@ -91,7 +92,7 @@ def parse_unit(text: str, display: str | None = None) -> UnitAddress | None:
     `display` is the same text in its original script (same length); when given, `raw` is cut
     from it so an address written as 3座12樓B室 is reported as written.
     """
-    if not any(c.isdigit() for c in text) and not any(c in _CN for c in text):
+    if _MAYBE.search(text) is None:
         return None
 
     def raw_of(m: re.Match[str]) -> str:
