@@ -194,6 +194,7 @@ class TelegramChannel:
             .token(self._token)
             .base_url(self._api_url)
             .rate_limiter(limiter)
+            .job_queue(None)  # Steward schedules with its own APScheduler
             .connect_timeout(self._request_timeout)
             .read_timeout(self._request_timeout)
             .write_timeout(self._request_timeout)
