@@ -1,0 +1,207 @@
+"""Queries for public-opinion monitoring: owners' negative messages, alerts and feedback.
+
+"Owner messages" are text messages logged in a community's owner groups from people who are
+not on the roster: staff talking in an owner group do not make opinion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.directory import OPEN_STATUSES
+from storage.models import Chat, Member, MessageLog, OutboxMessage, Ticket
+from storage.models_opinion import OpinionAlert, OpinionAlertMessage, OpinionFeedback
+
+
+@dataclass(frozen=True)
+class Signal:
+    """What opinion detection needs of one logged owner message (no text)."""
+
+    message_log_id: int
+    member_id: int | None
+    category: str | None
+    rules: tuple[str, ...]
+    sent_at: datetime
+
+
+def owner_messages(community_id: int, *columns: Any) -> Select[Any]:
+    """SELECT `columns` FROM the community's owner text messages (joins chats and members)."""
+    return (
+        select(*columns)
+        .select_from(MessageLog)
+        .join(Chat, Chat.id == MessageLog.chat_id)
+        .outerjoin(Member, Member.id == MessageLog.member_id)
+        .where(
+            MessageLog.community_id == community_id,
+            MessageLog.kind == "text",
+            Chat.role == "owners",
+            Member.steward_id.is_(None),
+        )
+    )
+
+
+class OpinionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def savepoint(self) -> Any:
+        """A nested transaction: opinion work that fails must not undo the intake around it."""
+        return self.session.begin_nested()
+
+    # -- signals ------------------------------------------------------------------------------
+    async def negative_signals(self, community_id: int, since: datetime, until: datetime) -> list[Signal]:
+        query = owner_messages(
+            community_id,
+            MessageLog.id,
+            MessageLog.member_id,
+            MessageLog.category,
+            MessageLog.rules,
+            MessageLog.sent_at,
+        ).where(MessageLog.negative.is_(True), MessageLog.sent_at > since, MessageLog.sent_at <= until)
+        rows = (await self.session.execute(query.order_by(MessageLog.sent_at, MessageLog.id))).all()
+        return [Signal(r[0], r[1], r[2], tuple(r[3] or ()), r[4]) for r in rows]
+
+    async def negative_counts(
+        self, community_id: int, windows: Sequence[tuple[datetime, datetime]]
+    ) -> list[int]:
+        """Negative owner messages in each (start, end] window, in one query."""
+        if not windows:
+            return []
+        inside = [and_(MessageLog.sent_at > start, MessageLog.sent_at <= end) for start, end in windows]
+        sums = [func.coalesce(func.sum(case((cond, 1), else_=0)), 0) for cond in inside]
+        query = owner_messages(community_id, *sums).where(MessageLog.negative.is_(True), or_(*inside))
+        row = (await self.session.execute(query)).one()
+        return [int(value) for value in row]
+
+    async def message_counts(self, community_id: int, since: datetime, until: datetime) -> tuple[int, int]:
+        """(all, negative) owner text messages in (since, until]."""
+        query = owner_messages(
+            community_id,
+            func.count(),
+            func.coalesce(func.sum(case((MessageLog.negative.is_(True), 1), else_=0)), 0),
+        ).where(MessageLog.sent_at > since, MessageLog.sent_at <= until)
+        total, negative = (await self.session.execute(query)).one()
+        return int(total), int(negative)
+
+    # -- alerts -------------------------------------------------------------------------------
+    async def add_alert(self, alert: OpinionAlert) -> OpinionAlert:
+        self.session.add(alert)
+        await self.session.flush()
+        return alert
+
+    async def get(self, alert_id: int) -> OpinionAlert | None:
+        return await self.session.get(OpinionAlert, alert_id)
+
+    async def recent_alerts(
+        self, community_id: int, since: datetime, kinds: Sequence[str]
+    ) -> Sequence[OpinionAlert]:
+        """Alerts of these kinds whose first message is after `since`, newest first."""
+        return (
+            await self.session.scalars(
+                select(OpinionAlert)
+                .where(
+                    OpinionAlert.community_id == community_id,
+                    OpinionAlert.kind.in_(kinds),
+                    OpinionAlert.first_at > since,
+                )
+                .order_by(OpinionAlert.id.desc())
+            )
+        ).all()
+
+    async def alerts_between(
+        self, community_id: int, since: datetime, until: datetime
+    ) -> Sequence[OpinionAlert]:
+        return (
+            await self.session.scalars(
+                select(OpinionAlert)
+                .where(
+                    OpinionAlert.community_id == community_id,
+                    OpinionAlert.created_at > since,
+                    OpinionAlert.created_at <= until,
+                )
+                .order_by(OpinionAlert.id)
+            )
+        ).all()
+
+    async def link(self, alert: OpinionAlert, message_log_id: int, at: datetime) -> bool:
+        """Attach a message to an alert; False if it was attached already."""
+        exists = await self.session.scalar(
+            select(OpinionAlertMessage.id).where(
+                OpinionAlertMessage.alert_id == alert.id, OpinionAlertMessage.message_log_id == message_log_id
+            )
+        )
+        if exists is not None:
+            return False
+        self.session.add(OpinionAlertMessage(alert_id=alert.id, message_log_id=message_log_id, at=at))
+        await self.session.flush()
+        return True
+
+    async def linked_messages(self, alert_ids: Sequence[int]) -> dict[int, list[MessageLog]]:
+        if not alert_ids:
+            return {}
+        rows = (
+            await self.session.execute(
+                select(OpinionAlertMessage.alert_id, MessageLog)
+                .join(MessageLog, MessageLog.id == OpinionAlertMessage.message_log_id)
+                .where(OpinionAlertMessage.alert_id.in_(alert_ids))
+                .order_by(MessageLog.sent_at, MessageLog.id)
+            )
+        ).all()
+        linked: dict[int, list[MessageLog]] = {}
+        for alert_id, message in rows:
+            linked.setdefault(int(alert_id), []).append(message)
+        return linked
+
+    async def open_tickets_of(self, member_ids: Sequence[int], limit: int = 5) -> Sequence[Ticket]:
+        if not member_ids:
+            return []
+        return (
+            await self.session.scalars(
+                select(Ticket)
+                .where(Ticket.owner_member_id.in_(member_ids), Ticket.status.in_(OPEN_STATUSES))
+                .order_by(Ticket.id.desc())
+                .limit(limit)
+            )
+        ).all()
+
+    async def tickets(self, ticket_ids: Sequence[int]) -> Sequence[Ticket]:
+        if not ticket_ids:
+            return []
+        return (
+            await self.session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id))
+        ).all()
+
+    # -- feedback -----------------------------------------------------------------------------
+    async def add_feedback(self, feedback: OpinionFeedback) -> OpinionFeedback:
+        self.session.add(feedback)
+        await self.session.flush()
+        return feedback
+
+    async def feedback(
+        self, since: datetime | None = None, verdict: str | None = None
+    ) -> list[tuple[OpinionFeedback, OpinionAlert, MessageLog | None]]:
+        query = (
+            select(OpinionFeedback, OpinionAlert, MessageLog)
+            .join(OpinionAlert, OpinionAlert.id == OpinionFeedback.alert_id)
+            .outerjoin(MessageLog, MessageLog.id == OpinionFeedback.message_log_id)
+            .order_by(OpinionFeedback.id)
+        )
+        if since is not None:
+            query = query.where(OpinionFeedback.at > since)
+        if verdict is not None:
+            query = query.where(OpinionFeedback.verdict == verdict)
+        rows = (await self.session.execute(query)).all()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def all_queued(self, dedupe_keys: Sequence[str]) -> bool:
+        """Whether every one of these idempotent messages is in the outbox already."""
+        found = await self.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedupe_key.in_(dedupe_keys))
+        )
+        return int(found or 0) >= len(set(dedupe_keys))
