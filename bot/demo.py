@@ -33,7 +33,7 @@ class Line:
     user: str
     name: str
     text: str
-    kind: MessageKind = MessageKind.TEXT
+    kind: MessageKind | None = None  # None: a command if it starts with '/', else text
 
 
 SCRIPT: list[Line] = [
@@ -83,9 +83,12 @@ class Demo:
                         return True
         return False
 
-    async def run_jobs(self) -> None:
-        """Run every scheduled job once, now (on the simulated clock)."""
-        for job in self.app.scheduler.get_jobs():
+    async def run_jobs(self, *job_ids: str) -> None:
+        """Run the named scheduled jobs once, now (on the simulated clock)."""
+        for job_id in job_ids:
+            job = self.app.scheduler.get_job(job_id)
+            if job is None:
+                raise KeyError(f"no scheduled job {job_id!r}")
             await job.func(*job.args, **job.kwargs)
         await self.app.sender.drain()
 
@@ -101,6 +104,13 @@ async def intake_scene(demo: Demo) -> None:
 
 # Scenes in order; each later feature adds its own.
 SCENES: list[Scene] = [intake_scene]
+
+
+def scenes() -> list[Scene]:
+    """All scenes in order (feature scenes import this module, so they are added late)."""
+    from bot.demo_tickets import tickets_scene
+
+    return [*SCENES[:1], tickets_scene, *SCENES[1:]]
 
 
 async def run_demo(console: Console | None = None, workdir: Path | None = None) -> list[Ticket]:
@@ -119,7 +129,7 @@ async def run_demo(console: Console | None = None, workdir: Path | None = None) 
         await app.start(sender=False, scheduler=False)  # the demo drives both by hand
         demo = Demo(app, channel, clock, console)
         try:
-            for scene in SCENES:
+            for scene in scenes():
                 await scene(demo)
             tickets = await summarize(app, console)
         finally:

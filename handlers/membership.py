@@ -49,10 +49,10 @@ async def unit_command(ctx: Context) -> None:
     if unit.building not in community.buildings:
         raise DomainError("unit.unknown_building", building=unit.building[:8])
     if member.unit:
-        raise DomainError("unit.already", masked=mask_unit(member.unit.split("-", 1)[0]))
+        raise DomainError("unit.already", masked=mask_unit(member.unit.split("-", 1)[0], ctx.lang))
     member.unit = unit.canonical()
     member.community_id = community.id
-    await ctx.reply(ctx.t("unit.saved", masked=mask_unit(unit.building)))
+    await ctx.reply(ctx.t("unit.saved", masked=mask_unit(unit.building, ctx.lang)))
 
 
 @router.command("bind")

@@ -54,5 +54,9 @@ def mask_text(text: str) -> str:
     return _PHONE.sub(phone, text)
 
 
-def mask_unit(building: str | None) -> str:
-    return f"{building}栋****" if building else "****"
+BUILDING_WORD = {"zh-Hans": "栋", "zh-Hant": "座", "zh-Hant-TW": "棟"}
+
+
+def mask_unit(building: str | None, lang: str = "zh-Hans") -> str:
+    """The building only, in the community's own word for it: 3栋****, A座****."""
+    return f"{building}{BUILDING_WORD.get(lang, '栋')}****" if building else "****"

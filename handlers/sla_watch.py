@@ -138,7 +138,7 @@ async def notify(
         category=texts.convert(
             runtime.services.classifier.category_label(ticket.category or ticket.kind), lang
         ),
-        place=mask_unit(ticket.building),
+        place=mask_unit(ticket.building, lang),
         phase=texts.render(f"sla.phase.{phase}", lang),
         due=due.astimezone(ZoneInfo(community.timezone)).strftime("%m-%d %H:%M"),
         assignee=assignee.name if assignee else "-",

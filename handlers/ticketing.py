@@ -162,7 +162,7 @@ def card_text(ctx: Context, ticket: Ticket, community: Community, assignee: Stew
     body = ctx.t(
         "card.body",
         category=category_label(ctx, ticket.category, ticket.kind),
-        place=mask_unit(ticket.building) if ticket.building else ctx.t("place.unknown"),
+        place=mask_unit(ticket.building, ctx.lang) if ticket.building else ctx.t("place.unknown"),
         owner=owner,
         text=mask_text(ticket.summary),
         respond_due=local_time(community, ticket.respond_due_at),
@@ -221,4 +221,4 @@ def promise(ctx: Context, deadlines: Deadlines) -> str:
 
 
 def place_suffix(ctx: Context, ticket: Ticket) -> str:
-    return ctx.t("ack.place", place=mask_unit(ticket.building)) if ticket.building else ""
+    return ctx.t("ack.place", place=mask_unit(ticket.building, ctx.lang)) if ticket.building else ""

@@ -414,7 +414,7 @@ async def ticket_command(ctx: Context) -> None:
         "t.ticket.head",
         number=ticket.number,
         category=category_label(ctx, ticket.category, ticket.kind),
-        place=mask_unit(ticket.building),
+        place=mask_unit(ticket.building, ctx.lang),
         status=ctx.services.texts.convert(lifecycle.LABELS_HANS[ticket.status], ctx.lang),
         assignee=assignee.name if assignee else "-",
     )
