@@ -1,0 +1,348 @@
+"""Behaviour of the packaged rules on hand-written messages (not taken from the corpus)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp import Classification, Classifier, Intent, Risk, classify
+
+# (text, intent, category or None for "any", urgent, negative)
+EXAMPLES: list[tuple[str, str, str | None, bool, bool]] = [
+    ("厨房水槽下面一直在滴水，麻烦明天派人看看 8栋1502", "repair", "plumbing", False, False),
+    ("卫生间马桶冲不下去了，能安排师傅吗", "repair", "plumbing", False, False),
+    ("家里的水龙头拧不紧，哗哗流", "repair", "plumbing", False, False),
+    ("客厅插座一插电器就跳闸", "repair", "electrical", False, False),
+    ("5号楼电梯按钮失灵了，按了没反应", "repair", "elevator", False, False),
+    ("单元门的门禁刷不开，进不了楼", "repair", "access", False, False),
+    ("楼道的灭火器箱门掉了", "repair", "fire_safety", False, False),
+    ("燃气灶打不着火，是不是燃气表没电了", "repair", "gas", False, False),
+    ("卧室墙角发霉还渗水，应该是外墙防水坏了", "repair", "structure", False, False),
+    ("儿童乐园的秋千链子断了，小孩容易摔", "repair", "public_facility", False, True),
+    ("地库B区的灯全都不亮了", "repair", "public_facility", False, False),
+    ("快着火了！！9栋楼下电动车棚起火了，快来人", "repair", "fire_safety", True, True),
+    ("厨房好大一股煤气味，我已经开窗了，快派人来 2-3-701", "repair", "gas", True, True),
+    ("电梯突然停了，我被困在里面，救命", "repair", "elevator", True, True),
+    ("楼上水管爆了，水从天花板往下灌，家里全淹了！！", "repair", None, True, True),
+    ("电箱在冒火花还有噼啪声，吓死了", "repair", "electrical", True, True),
+    ("廚房水喉漏水，唔該派師傅上嚟睇下 12座8樓C室", "repair", "plumbing", False, False),
+    ("部lift又壞咗，成日都係咁😤", "repair", "elevator", False, True),
+    ("大堂道閘開唔到，住戶咭拍極都冇反應", "repair", "access", False, False),
+    ("走廊盞燈閃閃下，麻煩換一換", "repair", "public_facility", False, False),
+    ("浴室天花有水滲落嚟，應該係樓上漏水", "repair", "structure", False, False),
+    ("電梯困咗人！！快啲嚟救命", "repair", "elevator", True, True),
+    ("家裡插座冒煙，有燒焦味，請馬上派人", "repair", "electrical", True, True),
+    ("廚房有瓦斯味，已經關掉總開關，請快點來", "repair", "gas", True, True),
+    ("楼上每晚十二点还在蹦迪，吵得根本睡不着", "complaint", "noise", False, True),
+    ("垃圾桶满了好几天没人倒，臭气熏天", "complaint", "sanitation", False, True),
+    ("对门把电动车停在楼道里充电，太危险了", "complaint", "safety_hazard", False, True),
+    ("我的车位又被别人的车占了，物业管不管", "complaint", "parking", False, True),
+    ("楼下的狗天天晚上叫，养狗的能不能管好自己的狗", "complaint", "pets", False, True),
+    ("前台的工作人员态度非常恶劣，问个事还翻白眼", "complaint", "service", False, True),
+    ("物业费又涨了，服务却越来越差", "complaint", "fees", False, True),
+    ("水管漏水报修五天了，一个人都没来过", "complaint", "repair_delay", False, True),
+    ("楼上装修天天中午电钻，一点都不按规定来", "complaint", "renovation", False, True),
+    ("小区门口保安天天玩手机，外人随便进出也不管", "complaint", "security", False, True),
+    ("再不解决我就打12345投诉你们", "complaint", None, False, True),
+    ("业主们已经联名了，周末要去住建局反映，还要找媒体曝光", "complaint", None, False, True),
+    ("樓上成晚唱K，嘈到我哋全家都瞓唔著", "complaint", "noise", False, True),
+    ("報咗維修兩個禮拜都冇人理，究竟幾時先嚟整？", "complaint", "repair_delay", False, True),
+    ("管理處職員態度好差，問兩句就唔耐煩", "complaint", "service", False, True),
+    ("垃圾房臭到成條走廊都係味，冇人清理", "complaint", "sanitation", False, True),
+    ("有人成日喺樓梯度叉電單車，好危險", "complaint", "safety_hazard", False, True),
+    ("管理費年年加價，又唔公開數，我哋會搵傳媒", "complaint", "fees", False, True),
+    ("请问物业费可以用支付宝交吗", "inquiry", "fees", False, False),
+    ("明天会停电吗？大概几点恢复", "inquiry", "outage", False, False),
+    ("装修申请需要准备什么材料", "inquiry", "renovation", False, False),
+    ("想问一下小区月租车位还有没有", "inquiry", "parking", False, False),
+    ("快递放在哪里可以取？", "inquiry", "delivery", False, False),
+    ("新业主怎么办理门禁卡", "inquiry", "procedure", False, False),
+    ("请问我前天报修的热水器什么时候有人来？", "inquiry", "ticket_status", False, False),
+    ("物业值班电话是多少", "inquiry", "contact", False, False),
+    ("请问小区游泳池几点开放", "inquiry", "other_inquiry", False, False),
+    ("請問管理費點樣交？可唔可以用八達通", "inquiry", "fees", False, False),
+    ("聽日係咪停水？幾點開始？", "inquiry", "outage", False, False),
+    ("請問管理處電話幾多號？", "inquiry", "contact", False, False),
+    ("想問下裝修要交幾多按金", "inquiry", "renovation", False, False),
+    ("請問搬屋要點樣申請？", "inquiry", "procedure", False, False),
+    ("热水器修好了，谢谢师傅", "other", None, False, False),
+    ("大家中午好呀", "other", None, False, False),
+    ("团购新鲜荔枝，要的接龙", "other", None, False, False),
+    ("有人在3栋门口捡到一个钱包吗？失主请联系我", "other", None, False, False),
+    ("去年的消防演习大家都参加了吗，挺有意思的", "other", None, False, False),
+    ("冇水喇，多謝師傅", "other", None, False, False),
+    ("部lift整好咗，多謝晒", "other", None, False, False),
+    ("中秋節快樂，祝大家闔家平安", "other", None, False, False),
+    ("温馨提示：闻到煤气味不要开灯，先开窗通风", "other", None, False, False),
+    ("上个月隔壁小区电梯困人的新闻大家看到了吗", "other", None, False, False),
+    ("电梯修好了，谢谢", "other", None, False, False),
+    ("请问报修电话多少", "inquiry", "contact", False, False),
+    ("报修三天了还没人来修", "complaint", "repair_delay", False, True),
+    ("电梯没坏，是我按错了", "other", None, False, False),
+    ("不是投诉，想问一下停车费多少钱一个月", "inquiry", None, False, False),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "category", "urgent", "negative"), EXAMPLES)
+def test_examples(
+    clf: Classifier, text: str, intent: str, category: str | None, urgent: bool, negative: bool
+) -> None:
+    c = clf.classify(text)
+    assert c.intent.value == intent, c.rules
+    if category is not None:
+        assert c.category == category, c.rules
+    assert c.urgent is urgent, c.rules
+    assert c.negative is negative, c.rules
+
+
+def test_the_three_canonical_cases(clf: Classifier) -> None:
+    delay = clf.classify("报修三天了还没人来修")
+    assert (delay.intent, delay.category) == (Intent.COMPLAINT, "repair_delay")
+    assert delay.negative
+    fixed = clf.classify("电梯修好了，谢谢")
+    assert fixed.intent is Intent.OTHER
+    assert fixed.category is None
+    assert not fixed.negative
+    assert any(r.startswith("resolved:") for r in fixed.rules)
+    ask = clf.classify("请问报修电话多少")
+    assert (ask.intent, ask.category) == (Intent.INQUIRY, "contact")
+
+
+# ----------------------------------------------------------------------------- negation
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("电梯坏了", Intent.REPAIR),
+        ("电梯没坏，是我按错了", Intent.OTHER),
+        ("厨房漏水了", Intent.REPAIR),
+        ("厨房已经没有漏水了，谢谢", Intent.OTHER),
+        ("冇漏水喇，多謝師傅", Intent.OTHER),
+    ],
+)
+def test_negation_cancels_a_fault(clf: Classifier, text: str, intent: Intent) -> None:
+    assert clf.classify(text).intent is intent
+
+
+def test_negated_word_is_reported(clf: Classifier) -> None:
+    c = clf.classify("电梯没坏")
+    assert "not:repair:坏" in c.rules
+
+
+def test_negation_flips_sentiment(clf: Classifier) -> None:
+    assert clf.classify("对这次维修很满意").sentiment > 0
+    assert clf.classify("对这次维修很不满意").sentiment < 0
+
+
+def test_not_a_complaint_is_an_inquiry(clf: Classifier) -> None:
+    for text in ("不是投诉哈，就是想问下管理处几点下班", "唔係投訴，想問下管理處幾點收工"):
+        c = clf.classify(text)
+        assert c.intent is Intent.INQUIRY, (text, c.rules)
+        assert not c.negative
+
+
+def test_negators_inside_words_are_not_negators(clf: Classifier) -> None:
+    # 不亮 is itself a fault; 没人管 is a grievance: neither is "不"/"没" negating something.
+    assert clf.classify("楼道灯不亮").intent is Intent.REPAIR
+    assert clf.classify("垃圾堆了一周没人管").intent is Intent.COMPLAINT
+
+
+# ----------------------------------------------------------------------------- questions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请问明天停水吗",
+        "明天几点停电？",
+        "聽日幾點停水？",
+        "有冇人知今晚係咪停電",
+        "停车月卡怎么办理",
+        "點樣申請住戶咭？",
+    ],
+)
+def test_questions_are_inquiries(clf: Classifier, text: str) -> None:
+    assert clf.classify(text).intent is Intent.INQUIRY
+
+
+def test_a_fault_with_a_question_is_still_a_repair(clf: Classifier) -> None:
+    for text in (
+        "厨房水管漏水了，什么时候能派人来？",
+        "部lift壞咗，幾時有人嚟整？",
+        "請問有人在嗎？電梯卡在5樓，裡面有人！",
+    ):
+        assert clf.classify(text).intent is Intent.REPAIR, text
+
+
+def test_rhetorical_questions_are_complaints(clf: Classifier) -> None:
+    for text in ("中午不是不让装修吗？楼上还在砸墙", "你们物业到底有没有人管？"):
+        c = clf.classify(text)
+        assert c.intent is Intent.COMPLAINT, (text, c.rules)
+        assert c.negative
+
+
+# ----------------------------------------------------------------------------- persistence
+
+
+def test_recurrence_makes_a_repair_negative_but_not_a_complaint(clf: Classifier) -> None:
+    c = clf.classify("电梯又坏了")
+    assert c.intent is Intent.REPAIR
+    assert c.negative
+    assert not clf.classify("电梯坏了").negative
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "报修一个星期了还没人来",
+        "门禁坏了十天了都没修",
+        "上周报的漏水到现在还没人处理",
+        "報咗維修成個禮拜都冇人嚟",
+        "部lift壞咗三日都未整好",
+    ],
+)
+def test_lateness_is_a_repair_delay_complaint(clf: Classifier, text: str) -> None:
+    c = clf.classify(text)
+    assert (c.intent, c.category) == (Intent.COMPLAINT, "repair_delay"), c.rules
+    assert c.negative
+
+
+def test_polite_progress_question_is_ticket_status(clf: Classifier) -> None:
+    c = clf.classify("请问我昨天报修的空调，师傅什么时候来？")
+    assert (c.intent, c.category) == (Intent.INQUIRY, "ticket_status"), c.rules
+
+
+# ----------------------------------------------------------------------------- urgency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "闻到很重的煤气味，快来人",
+        "楼道着火了，好大的烟",
+        "电梯困人了！！里面有老人",
+        "水管爆了，客厅全淹了",
+        "配电箱在冒火花",
+        "有人在大堂晕倒了，快叫救护车",
+        "廚房有煤氣味，好驚",
+        "lift困咗人呀",
+    ],
+)
+def test_emergencies_are_urgent(clf: Classifier, text: str) -> None:
+    c = clf.classify(text)
+    assert c.urgent, c.rules
+    assert c.negative
+    assert c.intent is Intent.REPAIR
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上次煤气泄漏是怎么处理的？",
+        "温馨提示：闻到煤气味请勿开关电器",
+        "如果电梯困人应该打哪个电话",
+        "本周六上午消防演练，听到警报不要惊慌",
+        "听说隔壁小区昨天着火了，大家注意用电",
+        "早上困电梯的阿姨已经出来了，人没事",
+        "厨房水龙头有点滴水",
+        "家里没水了",
+    ],
+)
+def test_past_events_tips_and_ordinary_faults_are_not_urgent(clf: Classifier, text: str) -> None:
+    c = clf.classify(text)
+    assert not c.urgent, c.rules
+
+
+# ----------------------------------------------------------------------------- risk
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("谢谢师傅", Risk.NONE),
+        ("电梯坏了", Risk.NONE),
+        ("楼上太吵了，受不了", Risk.NEGATIVE),
+        ("再不修我就打12345", Risk.EXTERNAL),
+        ("这事我要找记者曝光", Risk.EXTERNAL),
+        ("大家联名罢免物业", Risk.EXTERNAL),
+        ("不交物业费了，服务这么差", Risk.EXTERNAL),
+        ("管理費年年加，我哋會搵傳媒", Risk.EXTERNAL),
+        ("我们已经联名了，明天一起去住建局", Risk.CRISIS),
+        ("3栋楼道着火了，浓烟很大", Risk.CRISIS),
+        ("家里被偷了，已经报警了", Risk.NEGATIVE),
+    ],
+)
+def test_risk_levels(clf: Classifier, text: str, risk: int) -> None:
+    c = clf.classify(text)
+    assert c.risk == risk, c.rules
+    assert (c.risk >= Risk.NEGATIVE) is c.negative
+
+
+def test_police_as_a_threat_is_external(clf: Classifier) -> None:
+    assert clf.classify("再这样吵我直接报警").risk == Risk.EXTERNAL
+    assert clf.classify("对面天天吵，再係咁我報警").risk == Risk.EXTERNAL
+
+
+def test_hotline_number_inside_a_phone_number_is_not_a_threat(clf: Classifier) -> None:
+    assert clf.classify("专业疏通下水道，电话13812345678").risk == Risk.NONE
+
+
+# ----------------------------------------------------------------------------- sentiment & signals
+
+
+def test_sentiment_is_bounded_and_consistent(clf: Classifier) -> None:
+    for text in ("谢谢谢谢谢谢，太感谢了👍👍👍", "垃圾物业！！！气死了😡😡😡[怒][怒]" * 5, "", "hello"):
+        c = clf.classify(text)
+        assert -1.0 <= c.sentiment <= 1.0
+        assert c.negative is (c.sentiment <= clf.settings.negative_threshold)
+
+
+def test_angry_emoticons_and_exclamations_count(clf: Classifier) -> None:
+    plain = clf.classify("部lift壞咗")
+    angry = clf.classify("部lift壞咗！！！😡")
+    assert angry.sentiment < plain.sentiment
+    assert angry.negative
+    assert not plain.negative
+    assert "emo:😡" in angry.rules
+
+
+def test_every_complaint_is_negative(clf: Classifier) -> None:
+    c = clf.classify("楼下的狗天天叫")
+    assert c.intent is Intent.COMPLAINT
+    assert c.negative
+    assert c.risk >= Risk.NEGATIVE
+
+
+# ----------------------------------------------------------------------------- API
+
+
+def test_module_level_classify_uses_the_default_classifier() -> None:
+    c = classify("電梯壞咗")
+    assert isinstance(c, Classification)
+    assert c.intent is Intent.REPAIR
+    assert c.category == "elevator"
+
+
+def test_explain_is_readable_and_masks_the_unit(clf: Classifier) -> None:
+    text = clf.explain("3栋2单元1302 厨房水管爆了！！快来人")
+    assert "intent:     repair" in text
+    assert "category:   plumbing (给排水)" in text
+    assert "urgent:     YES" in text
+    assert "urgent:水管爆" in text
+    assert "1302" not in text
+    assert "3栋****" in text
+
+
+def test_explain_uses_traditional_labels_for_traditional_text(clf: Classifier) -> None:
+    assert "(電梯)" in clf.explain("部lift壞咗")
+
+
+def test_classify_rejects_non_strings(clf: Classifier) -> None:
+    with pytest.raises(TypeError):
+        clf.classify(b"bytes")  # type: ignore[arg-type]
+
+
+def test_as_dict_shape(clf: Classifier) -> None:
+    d = clf.classify("3栋2单元1302 电梯坏了").as_dict()
+    assert set(d) == {"intent", "category", "urgent", "unit", "sentiment", "negative", "risk", "rules"}
+    assert d["unit"] == "3栋2单元1302"

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from nlp.cli import classify_main, rules_check_main
+
+FIELDS = {"intent", "category", "urgent", "unit", "sentiment", "negative", "risk", "rules"}
+
+
+def run_classify(argv: list[str], stdin: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    code = classify_main(argv, io.StringIO(stdin), out)
+    return code, out.getvalue()
+
+
+def test_json_reads_one_message_per_line() -> None:
+    code, out = run_classify(["--json"], "请问报修电话多少\n部lift壞咗\n\n3栋2单元1302 水管爆了！！\n")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 4  # one object per input line, blank lines included
+    objs = [json.loads(line) for line in lines]
+    for obj in objs:
+        assert set(obj) == FIELDS
+        assert isinstance(obj["rules"], list)
+        assert -1 <= obj["sentiment"] <= 1
+    assert (objs[0]["intent"], objs[0]["category"]) == ("inquiry", "contact")
+    assert (objs[1]["intent"], objs[1]["category"]) == ("repair", "elevator")
+    assert objs[2]["intent"] == "other"
+    assert objs[3]["urgent"] is True
+    assert objs[3]["unit"] == "3栋2单元1302"
+    assert "部lift壞咗" not in out  # non-ASCII written as-is, but only the fields, not the text
+
+
+def test_json_with_text_arguments() -> None:
+    code, out = run_classify(["--json", "电梯坏了", "谢谢"])
+    assert code == 0
+    assert [json.loads(line)["intent"] for line in out.splitlines()] == ["repair", "other"]
+
+
+def test_explanation() -> None:
+    code, out = run_classify(["报修三天了还没人来修"])
+    assert code == 0
+    assert "intent:     complaint" in out
+    assert "repair_delay" in out
+    assert "rules:" in out
+
+
+def test_no_message_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run_classify([])
+    assert code == 2
+    assert out == ""
+    assert "give a message" in capsys.readouterr().err
+
+
+def test_help_goes_to_stdout() -> None:
+    code, out = run_classify(["--help"])
+    assert code == 0
+    assert "--json" in out
+
+
+def test_bad_rules_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("version: 1\ncategories:\n  plumbing:\n    intents: [repair]\n", encoding="utf-8")
+    code, _ = run_classify(["--rules", str(bad), "水管"])
+    assert code == 2
+    assert "rules.yaml: categories.plumbing.label" in capsys.readouterr().err
+
+
+def test_rules_check_ok_and_dead_keywords(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        "\n".join(json.dumps({"text": t}, ensure_ascii=False) for t in ["电梯坏了", "谢谢师傅"]) + "\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    assert rules_check_main(["--corpus", str(corpus)], out) == 0
+    text = out.getvalue()
+    assert text.startswith("OK ")
+    assert "corpus" in text
+    assert "2 messages" in text
+    assert "never fire" in text
+    assert "categories.gas.keywords:" in text  # nothing about gas in this corpus
+    strict = io.StringIO()
+    assert rules_check_main(["--corpus", str(corpus), "--strict"], strict) == 1
+
+
+def test_rules_check_fails_on_a_bad_file(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text(
+        "version: 1\ncategories:\n  plumbing:\n    intents: [repair]\n    label: {hans: 水, hant: 水}\n"
+        "    keywords:\n      - 水管\n      - {word: 漏水, weight: lots}\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    assert rules_check_main(["--rules", str(bad), "--corpus", str(bad)], out) == 1
+    assert out.getvalue() == "FAIL rules.yaml: categories.plumbing.keywords[1]: weight must be a number\n"
+
+
+def test_rules_check_bad_corpus(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"txt": "x"}\n', encoding="utf-8")
+    out = io.StringIO()
+    assert rules_check_main(["--corpus", str(corpus)], out) == 1
+    assert "no 'text' string" in out.getvalue()

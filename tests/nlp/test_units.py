@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+
+from nlp import Classifier, UnitAddress
+from nlp.units import parse_unit
+
+
+@pytest.mark.parametrize(
+    ("text", "building", "entrance", "floor", "room"),
+    [
+        ("3栋2单元1302", "3", "2", "13", "1302"),
+        ("12-1-602", "12", "1", "6", "602"),
+        ("3座12楼b室", "3", None, "12", "12B"),
+        ("a座16楼", "A", None, "16", None),
+        ("5号楼", "5", None, None, None),
+        ("3幢", "3", None, None, None),
+        ("第三栋", "3", None, None, None),
+        ("十二栋1单元501", "12", "1", "5", "501"),
+        ("b栋 2单元 0903室", "B", "2", "9", "0903"),
+        ("7-1802", "7", None, "18", "1802"),
+    ],
+)
+def test_formats(text: str, building: str, entrance: str | None, floor: str | None, room: str | None) -> None:
+    unit = parse_unit(text)
+    assert unit is not None
+    assert (unit.building, unit.entrance, unit.floor, unit.room) == (building, entrance, floor, room)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电梯坏了",
+        "电话13812345678",
+        "2024-05-01停水",
+        "明天5号停水",
+        "10-12点停电",
+        "3楼楼道灯不亮",  # a floor alone is not a unit
+        "500-1000元",
+    ],
+)
+def test_no_unit(text: str) -> None:
+    assert parse_unit(text) is None
+
+
+def test_room_only() -> None:
+    unit = parse_unit("我家1502室漏水")
+    assert unit == UnitAddress(raw="1502室", floor="15", room="1502")
+
+
+def test_raw_is_taken_from_the_original_script(clf: Classifier) -> None:
+    c = clf.classify("３座１２樓Ｂ室 冇熱水")
+    assert c.unit is not None
+    assert c.unit.raw == "3座12樓B室"
+    assert c.unit.building == "3"
+    assert c.unit.masked() == "3栋****"
+
+
+def test_unit_in_a_sentence(clf: Classifier) -> None:
+    c = clf.classify("@管家 我家马桶堵了，12-1-602，什么时候能来人")
+    assert c.unit is not None
+    assert c.unit.canonical() == "12-1-602"
