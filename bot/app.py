@@ -21,7 +21,7 @@ from bot.config import CommunityEntry, CommunityFile, ConfigError, Settings, loa
 from bot.delivery import OutboxSender
 from bot.events import Incoming
 from bot.router import Dispatcher, Router
-from handlers import general, intake, membership, opinion, reports, sla_watch, tickets
+from handlers import broadcasts, general, intake, membership, opinion, reports, sla_watch, tickets
 from handlers.context import Context, Runtime, Services
 from handlers.knowledge import KnowledgeBase, KnowledgeError
 from handlers.sla import SlaBook
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 # Feature modules, in routing order: intake's catch-all text handler comes last. A feature
 # module may have `router` (its handlers), `TEXTS_HANS` / `TEXTS_HANT` (its bot texts) and
 # `install(app)` (its scheduled jobs and services), both picked up here.
-FEATURES: tuple[ModuleType, ...] = (general, membership, tickets, sla_watch, opinion, reports, intake)
+FEATURES: tuple[ModuleType, ...] = (general, membership, tickets, sla_watch, opinion, reports, broadcasts, intake)
 
 
 def build_router() -> Router:

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 8
     outbox_poll_interval: float = 1.0
     sla_check_interval: float = 60.0
+    # Broadcasts (issue 7, docs/BROADCASTS.md): non-urgent ones wait out the quiet hours (local);
+    # a scheduled run missed by more than the grace period is skipped and logged, not sent late.
+    broadcast_quiet_hours: str = Field(default="22:00-08:00", pattern=r"^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$")
+    broadcast_grace_minutes: int = Field(default=30, ge=0)
+    broadcast_tick_seconds: float = Field(default=60.0, gt=0)
 
     # -- public-opinion monitoring and reports (issue 8; docs/OPINION.md gives the reasoning) --
     # Repeats of one matter (same topic or same owner) within this many minutes of its first
@@ -140,6 +145,17 @@ class CommunityEntry(BaseModel):
     supervisor: list[StewardEntry] = Field(min_length=1)
     manager: list[StewardEntry] = Field(default_factory=list)
     knowledge: Path | None = None  # relative to the community file
+    tips: dict[str, object] | None = None  # safety-tip calendar override, shaped like calendar.yaml
+
+    @field_validator("tips")
+    @classmethod
+    def _tips(cls, value: dict[str, object] | None) -> dict[str, object] | None:
+        if value is not None:
+            from handlers.content.tips import TipCalendar
+
+            data = {k: v for k, v in value.items() if k != "enabled"}
+            TipCalendar.from_mapping(data, base=TipCalendar.load(), source="tips")
+        return value
 
     @field_validator("timezone")
     @classmethod

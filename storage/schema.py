@@ -10,7 +10,7 @@ import importlib
 
 from storage.models import Base
 
-FEATURE_MODELS = ("storage.models", "storage.models_opinion")
+FEATURE_MODELS = ("storage.models", "storage.models_opinion", "storage.models_broadcasts")
 
 for _module in FEATURE_MODELS:
     importlib.import_module(_module)
