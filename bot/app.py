@@ -27,7 +27,7 @@ from handlers.knowledge import KnowledgeBase, KnowledgeError
 from handlers.sla import SlaBook
 from handlers.texts import Texts
 from nlp.classifier import Classifier
-from storage.db import check_migrated, create_engine, session_factory
+from storage.db import WriteGate, check_migrated, create_engine, session_factory
 from storage.directory import ChatBinding, CommunitySpec, RosterPerson
 from storage.store import Store
 
@@ -187,12 +187,14 @@ def build_app(
         extras={"sla": SlaBook.load(), "knowledge": knowledge},
     )
     channel_map = dict(channels or {})
+    gate = WriteGate.for_url(str(engine.url))
     sender = OutboxSender(
         sessions,
         channel_map,
         clock,
         max_attempts=settings.outbox_max_attempts,
         poll_interval=settings.outbox_poll_interval,
+        gate=gate,
     )
 
     def make_context(incoming: Incoming) -> Context:
@@ -205,7 +207,7 @@ def build_app(
         build_router(),
         [
             middlewares.errors(sessions),
-            middlewares.session(sessions),
+            middlewares.session(sessions, gate),
             middlewares.deduplicate(),
             middlewares.resolve(is_admin),
         ],

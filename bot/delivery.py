@@ -1,8 +1,12 @@
 """The outbox sender: delivers what handlers wrote to the outbox, through the adapters.
 
-Each round claims the head row of every chat's queue, sends those concurrently (one per
-chat, so per-chat order holds), and records each outcome in a short transaction. Adapters
-do the platform's rate limiting; this loop does retries with back-off, honours
+A pipeline, not lock-step rounds: the sender claims the head row of every chat's queue that
+has nothing in flight, sends each in its own task, and keeps claiming while earlier sends
+are still waiting on a platform's rate limit, so one slow chat never holds up the others.
+Only one row per chat is ever in flight, so per-chat order holds. Outcomes are recorded in
+batches, one short transaction for all the sends that finished since the last one.
+
+Adapters do the platform's rate limiting; this loop does retries with back-off, honours
 `retry_after`, and stops retrying a chat that is gone (bot kicked).
 """
 
@@ -12,19 +16,28 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channel import Channel
 from bot.clock import Clock
 from bot.events import Outgoing, SendError
+from storage.db import WriteGate
 from storage.models import OutboxMessage
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 
 SentHook = Callable[[Store, OutboxMessage, str | None], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    row: OutboxMessage
+    message_id: str | None
+    error: SendError | None
 
 
 class OutboxSender:
@@ -36,26 +49,32 @@ class OutboxSender:
         *,
         max_attempts: int = 8,
         batch: int = 50,
+        max_in_flight: int = 200,
         lease: timedelta = timedelta(minutes=5),
         poll_interval: float = 1.0,
         on_sent: SentHook | None = None,
+        gate: WriteGate | None = None,
     ) -> None:
         self.sessions = sessions
         self.channels = channels
         self.clock = clock
         self.max_attempts = max_attempts
         self.batch = batch
+        self.max_in_flight = max_in_flight
         self.lease = lease
         self.poll_interval = poll_interval
         self.on_sent = on_sent
+        self.gate = gate or WriteGate(serialize=False)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._outcomes: list[Outcome] = []
 
     def wake(self) -> None:
         self._wake.set()
 
     async def start(self) -> None:
-        async with self.sessions() as session:
+        async with self.gate(), self.sessions() as session:
             store = Store(session)
             recovered = await store.outbox.recover_expired(self.clock.now())
             await store.commit()
@@ -64,43 +83,63 @@ class OutboxSender:
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
+        """Stop claiming; let the sends in flight finish and record them."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await self._record()
 
     async def _run(self) -> None:
         while True:
             try:
-                sent = await self.deliver_once()
+                claimed = await self.step()
             except Exception:
-                log.exception("outbox: delivery round failed")
-                sent = 0
-            if sent:
+                log.exception("outbox: delivery step failed")
+                claimed = 0
+            if claimed:
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
 
-    async def deliver_once(self) -> int:
-        """One round; returns how many rows were attempted."""
-        async with self.sessions() as session:
-            store = Store(session)
-            rows = list(await store.outbox.claim(self.clock.now(), self.batch, self.lease))
-            await store.commit()
-        if not rows:
+    async def step(self) -> int:
+        """Record finished sends, then claim and start new ones; returns how many started."""
+        await self._record()
+        room = self.max_in_flight - len(self._in_flight)
+        if room <= 0:
             return 0
-        await asyncio.gather(*(self._deliver(row) for row in rows))
+        async with self.gate(), self.sessions() as session:
+            store = Store(session)
+            rows = list(await store.outbox.claim(self.clock.now(), min(self.batch, room), self.lease))
+            await store.commit()
+        for row in rows:
+            task = asyncio.create_task(self._send(row), name=f"outbox-send-{row.id}")
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
         return len(rows)
 
-    async def drain(self, max_rounds: int = 10_000) -> None:
-        """Deliver until nothing is due (tests, the demo, and CLI one-shots)."""
+    async def deliver_once(self) -> int:
+        """Claim what is due, send it and record the outcomes (tests and one-shots).
+        Returns how many sends started or finished, so callers know whether to go on."""
+        finished = len(self._outcomes)
+        started = await self.step()
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        finished += len(self._outcomes)
+        await self._record()
+        return started + finished
+
+    async def drain(self, max_rounds: int = 100_000) -> None:
+        """Deliver until nothing is due and nothing is in flight (tests, demo, CLI)."""
         for _ in range(max_rounds):
-            if not await self.deliver_once():
+            if not await self.deliver_once() and not self._in_flight and not self._outcomes:
                 return
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _send(self, row: OutboxMessage) -> None:
         channel = self.channels.get(row.platform)
         message_id: str | None = None
         error: SendError | None = None
@@ -115,26 +154,38 @@ class OutboxSender:
             except Exception as exc:  # an adapter bug must not kill the loop or lose the row
                 log.exception("outbox: adapter %s raised on row %d", row.platform, row.id)
                 error = SendError(f"{type(exc).__name__}: {exc}")
+        self._outcomes.append(Outcome(row, message_id, error))
+        self.wake()
 
-        async with self.sessions() as session:
+    async def _record(self) -> None:
+        """Write every finished send's outcome in one transaction."""
+        if not self._outcomes:
+            return
+        outcomes, self._outcomes = self._outcomes, []
+        async with self.gate(), self.sessions() as session:
             store = Store(session)
             now = self.clock.now()
-            if error is None:
-                await store.outbox.mark_sent(row.id, message_id, now)
-                if self.on_sent is not None:
-                    await self.on_sent(store, row, message_id)
-            elif error.chat_gone:
-                log.warning("outbox: %s chat %s is gone; marking it inactive", row.platform, row.id)
-                await store.outbox.mark_failed(row.id, error.reason)
-                await store.outbox.fail_chat(row.platform, row.platform_chat_id, "chat gone: " + error.reason)
-                await store.directory.set_chat_active(row.platform, row.platform_chat_id, False)
-            elif error.permanent or row.attempts + 1 >= self.max_attempts:
-                log.warning("outbox: row %d failed for good: %s", row.id, error.reason)
-                await store.outbox.mark_failed(row.id, error.reason)
-            else:
-                delay = max(error.retry_after or 0.0, backoff(row.attempts))
-                await store.outbox.mark_retry(row.id, error.reason, now + timedelta(seconds=delay))
+            for outcome in outcomes:
+                await self._apply(store, outcome, now)
             await store.commit()
+
+    async def _apply(self, store: Store, outcome: Outcome, when: datetime) -> None:
+        row, error = outcome.row, outcome.error
+        if error is None:
+            await store.outbox.mark_sent(row.id, outcome.message_id, when)
+            if self.on_sent is not None:
+                await self.on_sent(store, row, outcome.message_id)
+        elif error.chat_gone:
+            log.warning("outbox: %s chat of row %d is gone; marking it inactive", row.platform, row.id)
+            await store.outbox.mark_failed(row.id, error.reason)
+            await store.outbox.fail_chat(row.platform, row.platform_chat_id, "chat gone: " + error.reason)
+            await store.directory.set_chat_active(row.platform, row.platform_chat_id, False)
+        elif error.permanent or row.attempts + 1 >= self.max_attempts:
+            log.warning("outbox: row %d failed for good: %s", row.id, error.reason)
+            await store.outbox.mark_failed(row.id, error.reason)
+        else:
+            delay = max(error.retry_after or 0.0, backoff(row.attempts))
+            await store.outbox.mark_retry(row.id, error.reason, when + timedelta(seconds=delay))
 
 
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> float:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.events import ChatType, MessageKind
 from bot.router import Middleware, Next
 from handlers.context import Context, DomainError, Role
+from storage.db import WriteGate
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -69,11 +70,13 @@ def errors(sessions: async_sessionmaker[AsyncSession]) -> Middleware:
     return middleware
 
 
-def session(sessions: async_sessionmaker[AsyncSession]) -> Middleware:
-    """One session and one transaction per update; committed by `deduplicate` on success."""
+def session(sessions: async_sessionmaker[AsyncSession], gate: WriteGate | None = None) -> Middleware:
+    """One session and one transaction per update; committed by `deduplicate` on success.
+    On SQLite the update holds the write gate (see `storage.db.WriteGate`)."""
+    gate = gate or WriteGate(serialize=False)
 
     async def middleware(ctx: Context, call_next: Next) -> None:
-        async with sessions() as db:
+        async with gate(), sessions() as db:
             ctx.store_ = Store(db)
             try:
                 await call_next(ctx)
@@ -124,8 +127,9 @@ def resolve(is_admin: Callable[[str, str], bool]) -> Middleware:
             chat.role = "private"
         ctx.chat = chat
         ctx.community = await directory.community(chat.community_id) if chat.community_id else None
+        owners_here = ctx.community.id if ctx.community is not None and chat.role == "owners" else None
         member = await directory.see_member(
-            incoming.platform, incoming.sender_id, incoming.sender_name, ctx.now
+            incoming.platform, incoming.sender_id, incoming.sender_name, ctx.now, owners_here
         )
         ctx.member = member
         steward = await directory.steward_by_account(

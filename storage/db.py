@@ -8,6 +8,8 @@ a database that is not at the latest migration.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,31 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class WriteGate:
+    """Serializes writers in this process when the database is SQLite.
+
+    SQLite has one writer at a time; concurrent writers otherwise meet in its busy handler,
+    which sleeps in growing steps (tens of ms) and turns contention into long tail latency.
+    Queueing them on an asyncio lock costs nothing. PostgreSQL needs no gate: row locks
+    (and SKIP LOCKED) settle it there.
+    """
+
+    def __init__(self, serialize: bool) -> None:
+        self._lock = asyncio.Lock() if serialize else None
+
+    @classmethod
+    def for_url(cls, url: str) -> WriteGate:
+        return cls(serialize=url.startswith("sqlite"))
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        if self._lock is None:
+            yield
+            return
+        async with self._lock:
+            yield
 
 
 class DatabaseError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -138,7 +138,10 @@ class Directory:
             self.session.add(chat)
             await self.session.flush()
         else:
-            chat.last_seen_at = now
+            # Touched at most once a minute: a write per message would be the hot path's
+            # most frequent UPDATE for a column nobody reads that precisely.
+            if now - chat.last_seen_at >= timedelta(minutes=1):
+                chat.last_seen_at = now
             if title and chat.title != title:
                 chat.title = title
         return chat
@@ -173,12 +176,20 @@ class Directory:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def see_member(self, platform: str, user_id: str, name: str, now: datetime) -> Member:
+    async def see_member(
+        self, platform: str, user_id: str, name: str, now: datetime, community_id: int | None = None
+    ) -> Member:
         member = await self.session.scalar(
             select(Member).where(Member.platform == platform, Member.platform_user_id == user_id)
         )
         if member is None:
-            member = Member(platform=platform, platform_user_id=user_id, display_name=name, first_seen_at=now)
+            member = Member(
+                platform=platform,
+                platform_user_id=user_id,
+                display_name=name,
+                first_seen_at=now,
+                community_id=community_id,
+            )
             self.session.add(member)
             await self.session.flush()
         elif name and member.display_name != name:
