@@ -22,6 +22,7 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
+from matplotlib.ticker import MaxNLocator
 
 FAMILIES = {"zh-Hans": "Noto Sans CJK SC", "zh-Hant": "Noto Sans CJK HK", "zh-Hant-TW": "Noto Sans CJK TC"}
 FONT_GLOBS = (
@@ -103,7 +104,7 @@ class Trend:
     labels: Sequence[str]
     counts: Sequence[int]
     count_name: str
-    shares: Sequence[float]
+    shares: Sequence[float | None]  # None: no messages that day
     share_name: str
     empty: str = "无数据"
 
@@ -146,14 +147,19 @@ def _bars(ax: Any, panel: Bars, font: CjkFont) -> None:
     shown = [f"{v:.0%}" if panel.percent else f"{v:g}" for v in values]
     if panel.horizontal:
         positions = list(range(len(values)))[::-1]
-        bars = ax.barh(positions, values, color=colours)
+        bars = ax.barh(positions, values, color=colours, height=0.6)
         ax.set_yticks(positions, labels)
+        ax.set_ylim(-0.6, max(len(values), 4) - 0.4)
+        if not panel.percent:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         limit = max(values) * 1.18 or 1
         ax.set_xlim(0, 1.15 if panel.percent else limit)
     else:
         positions = list(range(len(values)))
-        bars = ax.bar(positions, values, color=colours)
+        bars = ax.bar(positions, values, color=colours, width=0.6)
         ax.set_xticks(positions, labels)
+        if not panel.percent:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         if len(labels) > 5:
             for tick in ax.get_xticklabels():
                 tick.set_rotation(30)
@@ -180,7 +186,9 @@ def _trend(ax: Any, panel: Trend, font: CjkFont) -> None:
     step = max(1, len(positions) // 10)
     ax.set_xticks(positions[::step], list(panel.labels)[::step])
     share_ax = ax.twinx()
-    share_ax.plot(positions, panel.shares, color=PALETTE[0], marker="o", markersize=3, label=panel.share_name)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    shares = [float("nan") if share is None else share for share in panel.shares]
+    share_ax.plot(positions, shares, color=PALETTE[0], marker="o", markersize=3, label=panel.share_name)
     share_ax.set_ylim(0, 1.05)
     share_ax.set_yticks([0, 0.5, 1.0], ["0%", "50%", "100%"])
     handles = ax.get_legend_handles_labels()

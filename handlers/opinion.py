@@ -51,8 +51,19 @@ router = Router(name="opinion")
 Say = Callable[..., str]  # ctx.t, or Texts.render bound to a language
 
 # Category codes too broad to say two messages are about the same matter: almost every
-# complaint mentions 物业 (service), and a delay can be about anything.
-GENERIC_TOPICS = frozenset({"service", "repair_delay", "other_complaint", "other_repair", "other_inquiry"})
+# complaint mentions 物业 (service), a delay can be about anything, and a phone number in a
+# message (contact) or a question about a ticket says nothing about what is wrong.
+GENERIC_TOPICS = frozenset(
+    {
+        "service",
+        "repair_delay",
+        "contact",
+        "ticket_status",
+        "other_complaint",
+        "other_repair",
+        "other_inquiry",
+    }
+)
 # Fold counts at which the supervisors hear 「又有 N 条相关消息」: often at first, then rarely.
 FOLD_MILESTONES = (1, 3, 5, 10, 20, 50)
 FOLD_EVERY = 100
@@ -100,22 +111,20 @@ def policy_of(services: Services) -> OpinionPolicy:
 # -- pure pieces --------------------------------------------------------------------------------
 
 
-def topics_of(category: str | None, rules: Iterable[str]) -> frozenset[str]:
-    """The matters a message is about: the specific categories whose keywords fired (电梯 in
-    「电梯又坏了，物业不管」), else its category, however generic."""
-    fired = {rule[4:].split(":", 1)[0] for rule in rules if rule.startswith("cat.")}
-    if category:
-        fired.add(category)
-    specific = frozenset(code for code in fired if code not in GENERIC_TOPICS)
+def ordered_topics(category: str | None, rules: Iterable[str]) -> list[str]:
+    """The matters a message is about, its own category first, then the specific categories
+    whose keywords fired, in order (电梯 in 「电梯又坏了，物业不管」); a generic category only
+    when nothing more specific fired."""
+    fired = [rule[4:].split(":", 1)[0] for rule in rules if rule.startswith("cat.")]
+    candidates = list(dict.fromkeys([category, *fired] if category else fired))
+    specific = [code for code in candidates if code not in GENERIC_TOPICS]
     if specific:
         return specific
-    return frozenset({category}) if category else frozenset()
+    return [category] if category else []
 
 
-def primary_topic(category: str | None, topics: frozenset[str]) -> str | None:
-    if category in topics:
-        return category
-    return min(topics) if topics else category
+def topics_of(category: str | None, rules: Iterable[str]) -> frozenset[str]:
+    return frozenset(ordered_topics(category, rules))
 
 
 def tier_of(risk: int) -> int:
@@ -267,7 +276,7 @@ async def raise_message_alert(
             kind="message",
             tier=tier,
             state="open",
-            topic=primary_topic(entry.category, topics),
+            topic=next(iter(ordered_topics(entry.category, entry.rules)), entry.category),
             topics=sorted(topics),
             members=[member.id],
             chat_id=entry.chat_id,

@@ -293,7 +293,8 @@ def build_report(
     report.ratings = {k: ratings.get(k, 0) for k in RATINGS} | {
         k: n for k, n in ratings.items() if k not in RATINGS
     }
-    per_day: dict[date, list[int]] = {day: [0, 0] for day in period.dates()}
+    today = as_of.astimezone(tz).date()  # a period still running is drawn up to today
+    per_day: dict[date, list[int]] = {day: [0, 0] for day in period.dates() if day <= today}
     for sent_at, negative in messages:
         bucket = per_day.get(sent_at.astimezone(tz).date())
         if bucket is not None:
@@ -512,7 +513,7 @@ def staff_sheet(report: ServiceReport, say: Say) -> Sheet:
                 [d.strftime("%m-%d") for d, _, _ in report.daily],
                 [n for _, _, n in report.daily],
                 say("rp.legend.negative"),
-                [n / m if m else 0.0 for _, m, n in report.daily],
+                [n / m if m else None for _, m, n in report.daily],
                 say("rp.legend.share"),
                 empty=say("rp.empty"),
             ),
