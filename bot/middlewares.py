@@ -9,7 +9,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.events import ChatType, MessageKind
@@ -92,23 +91,20 @@ def session(sessions: async_sessionmaker[AsyncSession], gate: WriteGate | None =
 def deduplicate() -> Middleware:
     """Drop an update already handled (platforms redeliver), and commit the handled one.
 
-    The processed-delivery row is written in the handler's own transaction: a handler
-    that fails leaves no mark, so the retry is handled; two concurrent copies race on the
-    unique constraint and the loser is rolled back and dropped.
+    The processed-delivery row is the transaction's first write: a second copy fails on the
+    unique constraint at once (and a concurrent copy waits for the first to commit, then
+    fails), so it is dropped before any work. The row commits with the handler's work, so a
+    handler that fails leaves no mark and the platform's retry is handled.
     """
 
     async def middleware(ctx: Context, call_next: Next) -> None:
         store, incoming = ctx.store, ctx.incoming
-        if await store.messages.seen(incoming.platform, incoming.delivery_key):
+        if not await store.messages.claim_delivery(incoming.platform, incoming.delivery_key, ctx.now):
+            await store.rollback()
             log.debug("duplicate delivery %s dropped", incoming.delivery_key)
             return
         await call_next(ctx)
-        store.messages.mark_processed(incoming.platform, incoming.delivery_key, ctx.now)
-        try:
-            await store.commit()
-        except IntegrityError:
-            await store.rollback()
-            log.info("concurrent duplicate delivery %s dropped", incoming.delivery_key)
+        await store.commit()
 
     return middleware
 
@@ -122,11 +118,13 @@ def resolve(is_admin: Callable[[str, str], bool]) -> Middleware:
         name, title = storable(incoming.sender_name[:200]), storable(incoming.chat_title[:200])
         if (cleaned, name, title) != (incoming.text, incoming.sender_name, incoming.chat_title):
             ctx.incoming = incoming = replace(incoming, text=cleaned, sender_name=name, chat_title=title)
-        chat = await directory.see_chat(incoming.platform, incoming.chat_id, incoming.chat_title, ctx.now)
+        chat, community = await directory.see_chat(
+            incoming.platform, incoming.chat_id, incoming.chat_title, ctx.now
+        )
         if incoming.chat_type is ChatType.PRIVATE and chat.role == "unbound":
             chat.role = "private"
         ctx.chat = chat
-        ctx.community = await directory.community(chat.community_id) if chat.community_id else None
+        ctx.community = community
         owners_here = ctx.community.id if ctx.community is not None and chat.role == "owners" else None
         member = await directory.see_member(
             incoming.platform, incoming.sender_id, incoming.sender_name, ctx.now, owners_here

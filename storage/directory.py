@@ -122,10 +122,19 @@ class Directory:
     async def chat(self, chat_id: int) -> Chat | None:
         return await self.session.get(Chat, chat_id)
 
-    async def see_chat(self, platform: str, platform_chat_id: str, title: str, now: datetime) -> Chat:
-        """The chat an update came from, recorded as `unbound` the first time it is seen."""
-        chat = await self.chat_by_platform_id(platform, platform_chat_id)
-        if chat is None:
+    async def see_chat(
+        self, platform: str, platform_chat_id: str, title: str, now: datetime
+    ) -> tuple[Chat, Community | None]:
+        """The chat an update came from and its community, in one query; a chat seen for
+        the first time is recorded as `unbound`."""
+        row = (
+            await self.session.execute(
+                select(Chat, Community)
+                .outerjoin(Community, Community.id == Chat.community_id)
+                .where(Chat.platform == platform, Chat.platform_chat_id == platform_chat_id)
+            )
+        ).first()
+        if row is None:
             chat = Chat(
                 platform=platform,
                 platform_chat_id=platform_chat_id,
@@ -137,14 +146,15 @@ class Directory:
             )
             self.session.add(chat)
             await self.session.flush()
-        else:
-            # Touched at most once a minute: a write per message would be the hot path's
-            # most frequent UPDATE for a column nobody reads that precisely.
-            if now - chat.last_seen_at >= timedelta(minutes=1):
-                chat.last_seen_at = now
-            if title and chat.title != title:
-                chat.title = title
-        return chat
+            return chat, None
+        chat, community = row[0], row[1]
+        # Touched at most once a minute: a write per message would be the hot path's most
+        # frequent UPDATE, for a column nobody reads that precisely.
+        if now - chat.last_seen_at >= timedelta(minutes=1):
+            chat.last_seen_at = now
+        if title and chat.title != title:
+            chat.title = title
+        return chat, community
 
     async def chats_with_role(self, community_id: int, role: str) -> Sequence[Chat]:
         return (

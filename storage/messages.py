@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MessageLog, ProcessedDelivery
@@ -14,13 +15,15 @@ class MessageRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def seen(self, platform: str, delivery_key: str) -> bool:
-        found = await self.session.scalar(
-            select(ProcessedDelivery.id).where(
-                ProcessedDelivery.platform == platform, ProcessedDelivery.delivery_key == delivery_key
-            )
-        )
-        return found is not None
+    async def claim_delivery(self, platform: str, delivery_key: str, at: datetime) -> bool:
+        """Record a delivery as handled, as the transaction's first write; False if it was
+        already (the caller must roll back: the failed INSERT ends the transaction)."""
+        self.session.add(ProcessedDelivery(platform=platform, delivery_key=delivery_key, at=at))
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
 
     def mark_processed(self, platform: str, delivery_key: str, at: datetime) -> None:
         """Recorded in the handler's transaction: a delivery counts as handled only if the
