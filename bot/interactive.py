@@ -1,7 +1,7 @@
 """`steward chat`: type as an owner or a steward in a simulated community and watch every
 chat's messages. Uses the configured database (run `steward db upgrade` first).
 
-    /as owner [NAME]          speak as an owner (default)
+    /as owner [NAME|UNIT]     speak as an owner (default); a unit such as 3-2-1302 registers it
     /as steward 王管家         speak as a roster person (steward, supervisor or manager)
     /in CHAT                  switch chat (see /chats)
     /press N                  press button N of the last message with buttons in this chat
@@ -13,6 +13,7 @@ Anything else is sent as a message (commands like /my are passed to Steward).
 from __future__ import annotations
 
 import asyncio
+import re
 import shlex
 
 from rich.console import Console
@@ -21,6 +22,8 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.console import TranscriptPrinter
 from bot.local import LocalChannel
+
+UNIT = re.compile(r"^[0-9A-Za-z]{1,3}(-[0-9A-Za-z]{1,4}){1,2}$")
 
 
 async def run_chat(settings: Settings) -> int:
@@ -43,6 +46,7 @@ async def run_chat(settings: Settings) -> int:
     await app.start()
     chat_id = next((cid for cid, _ in local_chats if "owner" in cid), local_chats[0][0])
     user_id, user_name = "owner-1", "业主"
+    registered: set[str] = set()
     console.print(__doc__ or "")
     loop = asyncio.get_running_loop()
     try:
@@ -72,8 +76,17 @@ async def run_chat(settings: Settings) -> int:
                 if words[1] == "steward" and len(words) == 3 and words[2] in people:
                     user_id, user_name = str(people[words[2]]), words[2]
                 elif words[1] == "owner":
-                    user_name = words[2] if len(words) > 2 else "业主"
-                    user_id = f"owner-{user_name}"
+                    who = words[2] if len(words) > 2 else "1"
+                    user_id = f"owner-{who}"
+                    if not UNIT.match(who):
+                        user_name = who
+                    else:
+                        # An owner known by their unit: registered privately, shown by building only.
+                        user_name = f"{who.split('-')[0]}栋业主"
+                        if who not in registered:
+                            registered.add(who)
+                            await channel.post(chat_id, user_id, f"/unit {who}", sender_name=user_name)
+                            await app.sender.drain()
                 else:
                     console.print(f"[red]unknown person; roster: {', '.join(people)}[/red]")
                 continue
