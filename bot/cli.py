@@ -7,6 +7,9 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -60,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("rest", nargs=argparse.REMAINDER)
     rules = sub.add_parser("rules", help="classifier rules")
     rules.add_argument("rest", nargs=argparse.REMAINDER)
+    add_opinion_parsers(sub)
     return parser
 
 
@@ -118,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db(settings, args))
         if args.command == "admin":
             return asyncio.run(_bind_code(settings, args))
+        if args.command in ("opinion", "report"):
+            return asyncio.run(_opinion(settings, args))
         if args.command == "demo":
             from bot.demo import run_demo
 
@@ -145,6 +151,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+# -- opinion and reports (issue 8): `steward opinion report|feedback`, `steward report` --------
+
+
+def since(text: str) -> timedelta:
+    """'7d', '24h', '2w', '90m' -> a timedelta."""
+    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.isdigit() or int(number) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a period like 7d, 24h, 2w or 90m, got {text!r}")
+    return timedelta(**{units[unit]: int(number)})
+
+
+def add_opinion_parsers(sub: Any) -> None:
+    opinion = sub.add_parser("opinion", help="public-opinion monitoring")
+    opinion_sub = opinion.add_subparsers(dest="opinion_command", required=True)
+    report = opinion_sub.add_parser("report", help="the opinion digest of each community for a period")
+    report.add_argument("--since", type=since, default=timedelta(days=7), help="e.g. 7d (default), 24h, 2w")
+    report.add_argument("--community", help="one community code (default: all)")
+    feedback = opinion_sub.add_parser("feedback", help="staff verdicts on alerts (误报 etc.) as CSV")
+    feedback.add_argument("--since", type=since, help="only verdicts this recent, e.g. 30d")
+    feedback.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    service = sub.add_parser("report", help="a community's service report: CSV, PNG charts, owner summary")
+    service.add_argument("--community", required=True, help="community code, e.g. lxy")
+    period = service.add_mutually_exclusive_group(required=True)
+    period.add_argument("--month", help="e.g. 2026-11")
+    period.add_argument("--week", help="an ISO week, e.g. 2026-W47")
+    service.add_argument("--out", type=Path, required=True, help="directory to write the files to")
+
+
+async def _opinion(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from handlers import opinion, reports
+    from handlers.charts import FontMissing
+
+    app = build_app(settings)
+    try:
+        await app.start(channels=False, sender=False, scheduler=False)
+        if args.command == "report":
+            paths = await reports.export(app.runtime, args.community, args.month or args.week, args.out)
+            for path in paths:
+                print(path)
+        elif args.opinion_command == "report":
+            print(await opinion.report_text(app.runtime, args.since, args.community))
+        else:
+            start = app.runtime.now - args.since if args.since else None
+            text = await opinion.export_feedback(app.runtime, start)
+            if args.out:
+                args.out.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text)
+    except (LookupError, ValueError, FontMissing) as exc:
+        raise ConfigError(str(exc)) from exc
+    finally:
+        await app.stop()
+    return 0
 
 
 if __name__ == "__main__":
