@@ -813,9 +813,7 @@ async def export(runtime: Runtime, community_code: str, period_text: str, out_di
         store = Store(session)
         community = await store.directory.community_by_code(community_code)
         if community is None:
-            raise LookupError(
-                f"no community {community_code!r} (run steward once to load the community file)"
-            )
+            raise LookupError(f"no community {community_code!r} in the community file")
         period = Period.parse(period_text, ZoneInfo(community.timezone))
         report = await gather_report(store, runtime.services, community, period, runtime.now)
     say: Say = partial(runtime.services.texts.render, lang=community.language)

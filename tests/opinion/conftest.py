@@ -23,11 +23,23 @@ OWNERS_2 = "lxy-owners-2"
 STEWARDS = "lxy-stewards"
 SUPERVISORS = "lxy-supervisors"
 MANAGEMENT = "lxy-management"
+TG_SUPERVISORS = "-1003001"
 
 
-def community_file(tmp_path: Path, *, management: bool) -> Path:
-    """The example community file, with a management chat for 绿溪园 if asked."""
+def community_file(tmp_path: Path, *, management: bool, telegram: bool = False) -> Path:
+    """The example community file, with a management chat for 绿溪园 if asked, and a second
+    supervisors' chat on Telegram (where cards are edited in place) with 李主管's account."""
     text = EXAMPLE.read_text(encoding="utf-8")
+    if telegram:
+        anchor = 'title = "绿溪园主管群"\n'
+        accounts = 'accounts = { local = "li", wecom = "lizhuguan" }'
+        assert anchor in text
+        assert accounts in text
+        text = text.replace(
+            anchor,
+            anchor
+            + f'\n[[community.chat]]\nplatform = "telegram"\nid = "{TG_SUPERVISORS}"\nrole = "supervisors"\n',
+        ).replace(accounts, 'accounts = { local = "li", wecom = "lizhuguan", telegram = "3001" }')
     if management:
         anchor = 'title = "绿溪园主管群"\n'
         assert anchor in text
@@ -53,9 +65,13 @@ class OpinionHarness(Harness):
     ) -> None:
         self.clock = FrozenClock(MONDAY_MORNING)
         self.channel = LocalChannel(self.clock)
+        # A second in-process channel standing in for Telegram: what matters here is what
+        # handlers ask of it (edits in place), which is recorded on its `Outgoing`s.
+        self.telegram = LocalChannel(self.clock)
+        self.telegram.platform = "telegram"
         self.app = build_app(
             Settings(database_url=db_url, community_file=community, **settings),
-            channels={"local": self.channel},
+            channels={"local": self.channel, "telegram": self.telegram},
             clock=self.clock,
             classifier=classifier,
             engine=engine,
@@ -101,6 +117,11 @@ def management() -> bool:
 
 
 @pytest.fixture
+def telegram() -> bool:
+    return False
+
+
+@pytest.fixture
 async def oh(
     engine: AsyncEngine,
     db_url: str,
@@ -108,12 +129,13 @@ async def oh(
     tmp_path: Path,
     settings: dict[str, Any],
     management: bool,
+    telegram: bool,
 ) -> AsyncIterator[OpinionHarness]:
     h = OpinionHarness(
         engine,
         db_url,
         classifier,
-        community_file(tmp_path, management=management),
+        community_file(tmp_path, management=management, telegram=telegram),
         report_dir=tmp_path / "reports",
         **settings,
     )

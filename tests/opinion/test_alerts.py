@@ -10,7 +10,15 @@ from datetime import timedelta
 import pytest
 
 from handlers.opinion import export_feedback
-from tests.opinion.conftest import MANAGEMENT, OWNERS, OWNERS_2, STEWARDS, SUPERVISORS, OpinionHarness
+from tests.opinion.conftest import (
+    MANAGEMENT,
+    OWNERS,
+    OWNERS_2,
+    STEWARDS,
+    SUPERVISORS,
+    TG_SUPERVISORS,
+    OpinionHarness,
+)
 
 COLLECTIVE = "物业太差劲了，电梯天天坏，我们要拉横幅维权"  # risk 2: collective action
 ANGRY = (  # risk 3: collective and external at once
@@ -196,3 +204,36 @@ async def test_staff_and_old_messages_raise_no_alert(oh: OpinionHarness) -> None
     await oh.say(OWNERS, "wang", COLLECTIVE)  # 王管家 quoting an owner in the owner group
     await oh.say(STEWARDS, "liu", COLLECTIVE)  # and in the stewards' group
     assert await oh.alerts() == []
+
+
+@pytest.mark.parametrize("settings", [{"opinion_spike_min_count": 50}])
+@pytest.mark.parametrize("telegram", [True])
+async def test_on_telegram_the_card_is_edited_in_place(oh: OpinionHarness) -> None:
+    await oh.say(OWNERS, "u-zhang", COLLECTIVE)
+    [alert] = await oh.alerts()
+    [card] = oh.telegram.sent_to(TG_SUPERVISORS)
+    assert card.outgoing is not None
+    assert [m.user_id for m in card.outgoing.mentions] == ["3001"]
+
+    await oh.say(OWNERS, "u-a", REPEAT)  # folded: a note replying to the card, and the card edited
+    note, edit = oh.telegram.sent_to(TG_SUPERVISORS)[1:]
+    assert note.outgoing is not None
+    assert edit.outgoing is not None
+    assert note.outgoing.reply_to == card.message_id
+    assert edit.outgoing.extra == {"edit_message_id": card.message_id}
+    assert edit.text == card.text + "\n🔁 此后又有 1 条相关消息"
+    assert edit.outgoing.buttons == card.outgoing.buttons
+    [local_note] = [m for m in oh.sent(SUPERVISORS) if m.outgoing and not m.outgoing.buttons]
+    assert local_note.outgoing is not None
+    assert local_note.outgoing.extra == {}  # the local channel gets the note only
+
+    await oh.telegram.press(TG_SUPERVISORS, card.message_id, f"op:done:{alert.id}", "3001", "Li")
+    await oh.app.sender.drain()
+    pressed = oh.telegram.sent_to(TG_SUPERVISORS)[-1]
+    assert pressed.outgoing is not None
+    assert pressed.outgoing.extra == {
+        "edit_message_id": card.message_id,
+        "callback_answer": f"✅ 预警 #{alert.id} 已标记为「已跟进」（李主管）",
+    }
+    assert pressed.text == card.text + "\n🔁 此后又有 1 条相关消息\n✅ 已跟进：李主管"
+    assert (await oh.alerts())[0].state == "followed"
