@@ -12,6 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Chat, Community, Member, Steward, Ticket
 
+# The roster (stewards, supervisors, managers) changes only when the community file is
+# synced at start, yet nearly every update asks who its sender is and tickets ask who can take
+# them: one snapshot per database, read once after the sync, saves those queries on the hot
+# path. The objects are detached and read-only; `sync_community` drops the snapshot.
+_ROSTERS: dict[str, list[Steward]] = {}
+
 OPEN_STATUSES = ("open", "assigned", "in_progress", "reopened")
 
 
@@ -56,6 +62,7 @@ class Directory:
     # -- configuration sync -------------------------------------------------------------
     async def sync_community(self, spec: CommunitySpec, now: datetime) -> Community:
         """Make the tables match the community file (idempotent; run at every start)."""
+        _ROSTERS.pop(str(self.session.get_bind().url), None)
         community = await self.session.scalar(select(Community).where(Community.code == spec.code))
         if community is None:
             community = Community(code=spec.code)
@@ -179,12 +186,32 @@ class Directory:
         )
 
     async def migrate_chat(self, platform: str, old_id: str, new_id: str) -> bool:
-        result = await self.session.execute(
-            update(Chat)
-            .where(Chat.platform == platform, Chat.platform_chat_id == old_id)
-            .values(platform_chat_id=new_id)
-        )
-        return bool(getattr(result, "rowcount", 0))
+        """A chat now lives under a new id (a Telegram group became a supergroup): its row
+        takes the new id, so its binding and everything that refers to it follow. True if
+        a row moved.
+
+        The new id may have a row already, when someone wrote in the supergroup before the
+        migration reached us. An unbound one swaps ids with the old row (and is deactivated:
+        that chat is no more); a bound one keeps its own binding and the old row is only
+        deactivated."""
+        old = await self.chat_by_platform_id(platform, old_id)
+        if old is None or old_id == new_id:
+            return False
+        new = await self.chat_by_platform_id(platform, new_id)
+        if new is not None and new.role != "unbound":
+            old.active = False
+            await self.session.flush()
+            return False
+        if new is not None:  # free the new id first: the unique constraint is checked per statement
+            new.platform_chat_id = f"{old_id}:migrating"
+            await self.session.flush()
+        old.platform_chat_id = new_id
+        await self.session.flush()
+        if new is not None:
+            new.platform_chat_id = old_id
+            new.active = False
+            await self.session.flush()
+        return True
 
     async def see_member(
         self, platform: str, user_id: str, name: str, now: datetime, community_id: int | None = None
@@ -209,31 +236,42 @@ class Directory:
     async def member(self, member_id: int) -> Member | None:
         return await self.session.get(Member, member_id)
 
+    async def _roster(self) -> list[Steward]:
+        """Every roster person, from the process's snapshot (see `_ROSTERS`)."""
+        key = str(self.session.get_bind().url)
+        snapshot = _ROSTERS.get(key)
+        if snapshot is None:
+            snapshot = list(await self.session.scalars(select(Steward).order_by(Steward.id)))
+            for steward in snapshot:
+                self.session.expunge(steward)  # shared across sessions: never flushed from one
+            _ROSTERS[key] = snapshot
+        return snapshot
+
     async def steward_by_account(
         self, community_id: int | None, platform: str, user_id: str
     ) -> Steward | None:
         """The roster person behind a platform account (in one community, or any)."""
-        query = select(Steward).where(Steward.active.is_(True))
-        if community_id is not None:
-            query = query.where(Steward.community_id == community_id)
-        for steward in await self.session.scalars(query.order_by(Steward.id)):
+        for steward in await self._roster():
+            if not steward.active or (community_id is not None and steward.community_id != community_id):
+                continue
             if str(steward.accounts.get(platform, "")) == user_id:
                 return steward
         return None
 
     async def steward(self, steward_id: int) -> Steward | None:
-        return await self.session.get(Steward, steward_id)
+        return next((s for s in await self._roster() if s.id == steward_id), None)
 
     async def steward_by_name(self, community_id: int, name: str) -> Steward | None:
-        return await self.session.scalar(
-            select(Steward).where(Steward.community_id == community_id, Steward.name == name)
+        return next(
+            (s for s in await self._roster() if s.community_id == community_id and s.name == name), None
         )
 
     async def roster(self, community_id: int, role: str | None = None) -> Sequence[Steward]:
-        query = select(Steward).where(Steward.community_id == community_id, Steward.active.is_(True))
-        if role:
-            query = query.where(Steward.role == role)
-        return (await self.session.scalars(query.order_by(Steward.id))).all()
+        return [
+            s
+            for s in await self._roster()
+            if s.community_id == community_id and s.active and (role is None or s.role == role)
+        ]
 
     async def open_ticket_counts(self, community_id: int) -> dict[int, int]:
         rows = await self.session.execute(

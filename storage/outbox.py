@@ -53,8 +53,7 @@ class OutboxRepository:
             dedupe_key=dedupe_key,
         )
         if dedupe_key is None:
-            self.session.add(row)
-            await self.session.flush()
+            self.session.add(row)  # flushed with the next query or the commit, batched
             return row
         exists = await self.session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
@@ -149,6 +148,20 @@ class OutboxRepository:
                 OutboxMessage.status.in_(UNSENT),
             )
             .values(status="failed", error=error)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def move_chat(self, platform: str, old_id: str, new_id: str, now: datetime) -> int:
+        """A chat moved to a new id (see `Directory.migrate_chat`): its unsent rows go there,
+        due now and in their order (row ids are kept, and they order the queue)."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.platform == platform,
+                OutboxMessage.platform_chat_id == old_id,
+                OutboxMessage.status.in_(UNSENT),
+            )
+            .values(platform_chat_id=new_id, status="pending", next_attempt_at=now)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 

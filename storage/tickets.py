@@ -64,8 +64,7 @@ class TicketRepository:
             to_status=to_status,
             note=note,
         )
-        self.session.add(event)
-        await self.session.flush()
+        self.session.add(event)  # flushed with the next query or the commit, batched
         return event
 
     async def get(self, ticket_id: int) -> Ticket | None:
