@@ -175,6 +175,13 @@ class OutboxSender:
             await store.outbox.mark_sent(row.id, outcome.message_id, when)
             if self.on_sent is not None:
                 await self.on_sent(store, row, outcome.message_id)
+        elif error.migrated_to:
+            # The group became a supergroup (its migration update may not have reached us):
+            # keep the binding under the new id and send this row, and the rest of the
+            # chat's queue, there, in the same order.
+            log.warning("outbox: %s chat of row %d moved to a new id; re-queued there", row.platform, row.id)
+            await store.directory.migrate_chat(row.platform, row.platform_chat_id, error.migrated_to)
+            await store.outbox.move_chat(row.platform, row.platform_chat_id, error.migrated_to, when)
         elif error.chat_gone:
             log.warning("outbox: %s chat of row %d is gone; marking it inactive", row.platform, row.id)
             await store.outbox.mark_failed(row.id, error.reason)

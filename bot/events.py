@@ -155,7 +155,9 @@ class SendResult:
 
 
 class SendError(Exception):
-    """A send that failed. `retry_after` (seconds) when the platform said when to retry."""
+    """A send that failed. `retry_after` (seconds) when the platform said when to retry;
+    `migrated_to` when the chat lives on under a new id (a Telegram group that became a
+    supergroup): the sender rebinds the chat and sends there instead."""
 
     def __init__(
         self,
@@ -164,12 +166,14 @@ class SendError(Exception):
         permanent: bool = False,
         retry_after: float | None = None,
         chat_gone: bool = False,
+        migrated_to: str | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
         self.chat_gone = chat_gone
+        self.migrated_to = migrated_to
 
 
 def utcnow() -> datetime:
