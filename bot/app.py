@@ -115,6 +115,11 @@ class App:
         """The single entry point for every update from every adapter."""
         await self.dispatcher.handle(incoming)
 
+    def add_channel(self, channel: Channel) -> None:
+        """Register an adapter built after the app (bot/platforms.py builds them from the
+        settings, the community file and the router). The outbox sender shares this mapping."""
+        self.channels[channel.platform] = channel
+
     async def sync_communities(self) -> None:
         async with self.sessions() as session:
             store = Store(session)

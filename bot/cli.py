@@ -59,6 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
     bind.add_argument("--buildings", default="", help="comma-separated buildings this group covers")
     bind.add_argument("--hours", type=float, default=24.0, help="how long the code stays valid")
 
+    sub.add_parser("run", help="run Steward on its platforms (Telegram, WeCom) until SIGINT/SIGTERM")
+    telegram = sub.add_parser("telegram", help="Telegram tools")
+    telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
+    telegram_sub.add_parser("chats", help="list the Telegram chats the bot has seen (to find ids to bind)")
+    telegram_sub.add_parser("set-commands", help="register the command menu (zh-Hant, zh-Hans, en)")
+    wecom = sub.add_parser("wecom", help="WeCom tools")
+    wecom_sub = wecom.add_subparsers(dest="wecom_command", required=True)
+    archive = wecom_sub.add_parser(
+        "import-archive", help="import chat-archive records (会话内容存档, decrypted, one JSON per line)"
+    )
+    archive.add_argument("file", help="a .jsonl file of decrypted archive records")
+    archive.add_argument(
+        "--max-age", type=float, default=24.0, help="skip records older than this many hours (0: none)"
+    )
+
     classify = sub.add_parser("classify", help="classify a message (or --json: one per line on stdin)")
     classify.add_argument("rest", nargs=argparse.REMAINDER)
     rules = sub.add_parser("rules", help="classifier rules")
@@ -113,6 +128,55 @@ async def _bind_code(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _telegram(settings: Settings, args: argparse.Namespace) -> int:
+    if args.telegram_command == "chats":
+        from bot.app import build_app
+        from bot.chat_listing import print_chats
+
+        app = build_app(settings)
+        try:
+            await app.start(channels=False, sender=False, scheduler=False)
+            await print_chats(app, "telegram")
+        finally:
+            await app.stop()
+        return 0
+    from bot.platforms import build_telegram
+
+    if not settings.telegram_token:
+        raise ConfigError("STEWARD_TELEGRAM_TOKEN: not set")
+    channel = build_telegram(settings)
+    try:
+        await channel.connect()
+        await channel.set_commands()
+    except RuntimeError as exc:
+        raise ConfigError(str(exc)) from exc
+    finally:
+        await channel.stop()
+    print(f"command menu registered for @{channel.bot_username} (default zh-Hant, zh, en)")
+    return 0
+
+
+async def _wecom(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.app import build_app
+    from bot.archive_import import import_archive, print_summary
+
+    path = Path(args.file)
+    if not await asyncio.to_thread(path.is_file):
+        raise ConfigError(f"{path}: no such file")
+    app = build_app(settings)
+    try:
+        await app.start(channels=False, sender=False, scheduler=False)
+        summary = await import_archive(
+            app, path, robot_name=settings.wecom_robot_name, max_age_hours=args.max_age, progress=True
+        )
+    finally:
+        await app.stop()
+    print_summary(path, summary)
+    return 1 if summary.bad else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -124,6 +188,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_bind_code(settings, args))
         if args.command in ("opinion", "report"):
             return asyncio.run(_opinion(settings, args))
+        if args.command == "run":
+            from bot.run import run
+
+            return asyncio.run(run(settings))
+        if args.command == "telegram":
+            return asyncio.run(_telegram(settings, args))
+        if args.command == "wecom":
+            return asyncio.run(_wecom(settings, args))
         if args.command == "demo":
             from bot.demo import run_demo
 

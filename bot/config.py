@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.hours import parse_hours
@@ -33,7 +41,7 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     """Process settings. Every field can be set as `STEWARD_<NAME>` in the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="STEWARD_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="STEWARD_", extra="ignore", populate_by_name=True)
 
     database_url: str = "sqlite+aiosqlite:///steward.db"
     community_file: Path = ROOT / "examples" / "community.toml"
@@ -47,17 +55,41 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_url: str | None = None
-    telegram_secret_token: str | None = None
+    # STEWARD_TELEGRAM_SECRET_TOKEN; STEWARD_TELEGRAM_SECRET (bot/telegram/README.md) works too.
+    telegram_secret_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("STEWARD_TELEGRAM_SECRET_TOKEN", "STEWARD_TELEGRAM_SECRET"),
+    )
     telegram_overall_rate: float = 30.0  # messages per second, all chats
     telegram_group_rate: int = 20  # messages per group ...
     telegram_group_period: float = 60.0  # ... per this many seconds
+    # Connection tuning (README "Telegram setup"); tests scale these down.
+    telegram_poll_timeout: int = Field(default=30, ge=0)  # long-poll seconds
+    telegram_request_timeout: float = Field(default=10.0, gt=0)
+    telegram_retry_backoff: float = Field(default=1.0, ge=0)  # first back-off after a 5xx/timeout
+    telegram_callback_answer_grace: float = Field(default=1.0, ge=0)
+    telegram_set_commands: bool = True  # register the command menu when `steward run` starts
 
+    # WeCom (README "WeCom setup"). The intelligent robot (智能机器人, API mode, JSON callbacks
+    # at /wecom/aibot/callback) uses WECOM_TOKEN / WECOM_AES_KEY; the group robot (群机器人,
+    # XML callbacks at /wecom/robot/callback) has its own pair. Each callback is mounted only
+    # when its pair is set; pushes need nothing but the group robots' webhook keys.
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
     wecom_token: str | None = None
     wecom_aes_key: str | None = None
+    wecom_group_robot_token: str | None = None
+    wecom_group_robot_aes_key: str | None = None
     wecom_receive_id: str = ""
     wecom_rate: int = 20
     wecom_period: float = 60.0
+    wecom_rate_limited_backoff: float = Field(default=10.0, ge=0)  # wait after a 45009
+    wecom_callback_max_skew: float = Field(default=300.0, ge=0)  # replay window, seconds
+    wecom_reply_timeout: float = Field(default=4.0, gt=0)  # ack a callback after at most this
+    # The robot's display name: archive records that @-mention it were delivered live by its
+    # callback, so `steward wecom import-archive` skips them.
+    wecom_robot_name: str = ""
+
+    http_shutdown_timeout: float = Field(default=10.0, ge=0)  # in-flight requests at stop
 
     outbox_max_attempts: int = 8
     outbox_poll_interval: float = 1.0

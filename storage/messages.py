@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -29,6 +30,17 @@ class MessageRepository:
         """Recorded in the handler's transaction: a delivery counts as handled only if the
         handling committed, and a concurrent duplicate fails on the unique constraint."""
         self.session.add(ProcessedDelivery(platform=platform, delivery_key=delivery_key, at=at))
+
+    async def processed_keys(self, platform: str, delivery_keys: Sequence[str]) -> set[str]:
+        """Which of these deliveries were handled already (importers report duplicates)."""
+        if not delivery_keys:
+            return set()
+        rows = await self.session.scalars(
+            select(ProcessedDelivery.delivery_key).where(
+                ProcessedDelivery.platform == platform, ProcessedDelivery.delivery_key.in_(delivery_keys)
+            )
+        )
+        return set(rows.all())
 
     async def log(self, entry: MessageLog) -> MessageLog:
         self.session.add(entry)

@@ -250,6 +250,26 @@ class TelegramChannel:
         self._app = app
         _LOG.info("telegram: started as @%s in %s mode", self._bot_username, self.mode)
 
+    async def connect(self) -> None:
+        """Connect (getMe) without receiving: for one-off calls such as `set_commands` from the
+        CLI, which must neither consume updates (polling) nor touch the webhook. `stop()` closes."""
+        if self._app is not None:
+            raise RuntimeError("TelegramChannel is already started")
+        app = self._build()
+        try:
+            await app.initialize()
+        except BaseException as exc:
+            await self._abandon(app)
+            if isinstance(exc, InvalidToken):
+                raise RuntimeError(
+                    "telegram: the bot token was rejected (check STEWARD_TELEGRAM_TOKEN)"
+                ) from None
+            if isinstance(exc, TelegramError):
+                raise RuntimeError(f"telegram: cannot connect: {exc.message}") from exc
+            raise
+        self._bot_username = app.bot.username or ""
+        self._app = app
+
     async def _abandon(self, app: _App) -> None:
         """Undo a start that failed half-way, closing the HTTP clients it opened."""
         self._deliver = None
