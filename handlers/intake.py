@@ -13,6 +13,7 @@ from datetime import timedelta
 from bot.events import MessageKind, Outgoing
 from bot.router import Router
 from handlers import opinion
+from handlers.broadcasts_outages import answer_outage_question
 from handlers.context import Context, Role
 from handlers.knowledge import KnowledgeBase
 from handlers.lifecycle import ACTIVE
@@ -162,6 +163,8 @@ async def answer_inquiry(ctx: Context, classification: Classification) -> None:
     """The community's knowledge base answers at once, citing the entry; anything it cannot
     answer goes to the steward on duty as a light ticket with a 24-hour reply target."""
     assert ctx.community is not None
+    if await answer_outage_question(ctx, classification):  # an announced outage answers 「几点来水」
+        return
     knowledge: dict[str, KnowledgeBase] = ctx.services.extras.get("knowledge", {})
     base = knowledge.get(ctx.community.code)
     found = base.match(ctx.incoming.text, classification.category) if base else None

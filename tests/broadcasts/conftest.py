@@ -4,7 +4,6 @@ hand. Community files are the shipped example or written here (three time zones;
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -145,17 +144,19 @@ class Rig:
             return list(
                 (
                     await session.scalars(
-                        select(OutboxMessage).where(OutboxMessage.ref_type == ref_type).order_by(OutboxMessage.id)
+                        select(OutboxMessage)
+                        .where(OutboxMessage.ref_type == ref_type)
+                        .order_by(OutboxMessage.id)
                     )
                 ).all()
             )
 
 
 @pytest.fixture
-async def rig(engine: AsyncEngine, db_url: str, classifier: Classifier) -> AsyncIterator[Rig]:
+async def rig(engine: AsyncEngine, db_url: str, classifier: Classifier) -> Rig:
     r = Rig(engine, db_url, classifier)
     await r.start()
-    yield r
+    return r
 
 
 # -- community files written for a test ----------------------------------------------------------

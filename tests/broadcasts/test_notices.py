@@ -21,7 +21,8 @@ async def test_preview_then_confirm_sends_once_to_every_owner_group(rig: Rig) ->
     assert "通知预览 N1" in preview
     assert "2个群" in preview
     assert "电梯年检" in preview
-    assert rig.sent(OWNERS_1) == [] and rig.sent(OWNERS_2) == []  # nothing before the confirmation
+    assert rig.sent(OWNERS_1) == []
+    assert rig.sent(OWNERS_2) == []
     [[ok, no]] = rig.channel.last_to(SUPERVISORS).outgoing.buttons  # type: ignore[union-attr]
     assert (ok.data, no.data) == ("bc:ok:N1", "bc:no:N1")
 
@@ -35,10 +36,11 @@ async def test_preview_then_confirm_sends_once_to_every_owner_group(rig: Rig) ->
     # A second press (a double tap, a platform retry) sends nothing more.
     await rig.channel.press(SUPERVISORS, rig.channel.sent_to(SUPERVISORS)[0].message_id, "bc:ok:N1", "li")
     await rig.app.sender.drain()
-    assert len(rig.sent(OWNERS_1)) == 1 and len(rig.sent(OWNERS_2)) == 1
+    assert len(rig.sent(OWNERS_1)) == 1
+    assert len(rig.sent(OWNERS_2)) == 1
     assert "已经处理过" in rig.last(SUPERVISORS)
     rows = await rig.outbox()
-    assert sorted(r.dedupe_key for r in rows) == sorted(f"bc:1:{r.chat_id}" for r in rows)
+    assert sorted(str(r.dedupe_key) for r in rows) == sorted(f"bc:1:{r.chat_id}" for r in rows)
 
 
 async def test_cancel_button_sends_nothing(rig: Rig) -> None:
@@ -46,7 +48,8 @@ async def test_cancel_button_sends_nothing(rig: Rig) -> None:
     await rig.press(SUPERVISORS, "bc:no:", "li")
     assert "已取消 N1" in rig.last(SUPERVISORS)
     await rig.press(SUPERVISORS, "bc:ok:", "li")  # confirming a discarded preview does nothing
-    assert rig.sent(OWNERS_1) == [] and rig.sent(OWNERS_2) == []
+    assert rig.sent(OWNERS_1) == []
+    assert rig.sent(OWNERS_2) == []
     [broadcast] = await rig.broadcasts()
     assert broadcast.status == "cancelled"
 
@@ -185,7 +188,8 @@ async def test_cancelling_a_notice_mid_send_withdraws_what_is_not_sent(rig: Rig)
     await rig.channel.post(SUPERVISORS, "li", "/notice cancel N1")
     await rig.app.sender.drain()
     assert "撤回了 2 条尚未发出的消息" in rig.last(SUPERVISORS)
-    assert rig.sent(OWNERS_1) == [] and rig.sent(OWNERS_2) == []
+    assert rig.sent(OWNERS_1) == []
+    assert rig.sent(OWNERS_2) == []
     await rig.say(SUPERVISORS, "li", "/notice status N1")
     assert "已撤回：2" in rig.last(SUPERVISORS)
 
