@@ -21,6 +21,7 @@ from bot.app import App, build_app
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.console import TranscriptPrinter, ticket_table
+from bot.demo_broadcasts import broadcasts_scene
 from bot.demo_opinion import opinion_scene
 from bot.events import MessageKind
 from bot.local import LocalChannel
@@ -104,7 +105,7 @@ async def intake_scene(demo: Demo) -> None:
 
 
 # Scenes in order; each later feature adds its own.
-SCENES: list[Scene] = [intake_scene, opinion_scene]
+SCENES: list[Scene] = [intake_scene, opinion_scene, broadcasts_scene]
 
 
 def scenes() -> list[Scene]:
