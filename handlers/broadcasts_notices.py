@@ -489,7 +489,7 @@ async def list_notices(store: Store, actor: Actor, home: Community | None, speak
                 sent=report.count("sent"),
                 targets=broadcast.target_count or report.total,
                 when=when,
-                community=community.name if community_id is None else "",
+                community=f"{community.name} · " if community_id is None else "",
                 buildings=speaker.convert(building_label(broadcast.buildings)),
                 what=what,
             )
@@ -512,7 +512,7 @@ async def list_notices(store: Store, actor: Actor, home: Community | None, speak
                 ref=f"S{schedule.id}",
                 rule=speaker.convert(describe_cron(schedule.cron)),
                 status=speaker.t(f"bc.state.{schedule.status}"),
-                community=community.name if community_id is None else "",
+                community=f"{community.name} · " if community_id is None else "",
                 buildings=speaker.convert(building_label(schedule.buildings)),
                 what=what,
             )
