@@ -62,7 +62,7 @@ class Directory:
     # -- configuration sync -------------------------------------------------------------
     async def sync_community(self, spec: CommunitySpec, now: datetime) -> Community:
         """Make the tables match the community file (idempotent; run at every start)."""
-        _ROSTERS.pop(str(self.session.get_bind().url), None)
+        _ROSTERS.pop(str(self.session.get_bind().engine.url), None)
         community = await self.session.scalar(select(Community).where(Community.code == spec.code))
         if community is None:
             community = Community(code=spec.code)
@@ -238,7 +238,7 @@ class Directory:
 
     async def _roster(self) -> list[Steward]:
         """Every roster person, from the process's snapshot (see `_ROSTERS`)."""
-        key = str(self.session.get_bind().url)
+        key = str(self.session.get_bind().engine.url)
         snapshot = _ROSTERS.get(key)
         if snapshot is None:
             snapshot = list(await self.session.scalars(select(Steward).order_by(Steward.id)))
