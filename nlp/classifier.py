@@ -18,7 +18,7 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,14 @@ from typing import Any
 import jieba
 
 from nlp.classification import Classification, Intent, Risk, UnitAddress, mask_digits
+from nlp.model import (
+    DEFAULT_TRAIN_PATH,
+    Feature,
+    NaiveBayes,
+    TrainingExample,
+    load_examples,
+    message_features,
+)
 from nlp.normalize import Normalized, Normalizer
 from nlp.rules import DEFAULT_RULES_PATH, Rule, RulesError, RuleSet, load_rules
 from nlp.units import parse_unit
@@ -43,6 +51,7 @@ _CONTENT_KINDS = frozenset({"intent", "category", "urgent", "sentiment", "risk"}
 _SURVIVOR_KINDS = frozenset({"category", "urgent", "risk", "question"})
 _TOPICAL_KINDS = frozenset({"category", "urgent", "risk", "sentiment"})
 _INTENTS = {i.value: i for i in Intent}
+_ESCALATION = frozenset({"external", "collective", "refusal"})
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
@@ -86,11 +95,20 @@ class Analysis:
 class Classifier:
     """Rule-based, explainable classifier for owner messages. Thread-safe after `load`."""
 
-    def __init__(self, rules: RuleSet, normalizer: Normalizer, tokenizer: jieba.Tokenizer) -> None:
+    def __init__(
+        self,
+        rules: RuleSet,
+        normalizer: Normalizer,
+        tokenizer: jieba.Tokenizer,
+        model: NaiveBayes | None = None,
+        category_model: NaiveBayes | None = None,
+    ) -> None:
         self.rules = rules
         self.settings = rules.settings
         self._normalizer = normalizer
         self._tokenizer = tokenizer
+        self._model = model
+        self._category_model = category_model
         self._hmm = rules.settings.hmm
         self._token_mode = rules.settings.match in ("token", "token_strict")
         # Matching index: two-character prefix -> candidate words (longest first), plus the set
@@ -137,6 +155,7 @@ class Classifier:
         userdict_path: Path | None = None,
         *,
         settings: Mapping[str, object] | None = None,
+        train_path: Path | None = None,
     ) -> Classifier:
         """Build a classifier: compile the rules and initialise a private jieba tokenizer.
 
@@ -172,7 +191,58 @@ class Classifier:
                 if len(word) > 1 and " " not in word and not tokenizer.FREQ.get(word):
                     tokenizer.add_word(word)
         log.debug("classifier loaded: %d words, %d patterns", len(ruleset.lexicon), len(ruleset.patterns))
-        return cls(ruleset, normalizer, tokenizer)
+        clf = cls(ruleset, normalizer, tokenizer)
+        if s.model_weight > 0:
+            train_path = train_path or DEFAULT_TRAIN_PATH
+            try:
+                examples = load_examples(train_path)
+            except OSError as exc:
+                raise RulesError(
+                    f"{train_path.name}: cannot read training data: {exc.strerror or exc}"
+                ) from None
+            except ValueError as exc:
+                raise RulesError(str(exc)) from None
+            clf = clf.retrained(examples)
+        return clf
+
+    def retrained(self, examples: Sequence[TrainingExample]) -> Classifier:
+        """A classifier with the same rules and tokenizer and a model trained on `examples`.
+
+        Deterministic: the same examples give the same model. Used by `load` and by the
+        cross-validation in bench/accuracy.py. An empty list gives a rules-only classifier.
+        """
+        if not examples:
+            return type(self)(self.rules, self._normalizer, self._tokenizer)
+        s = self.settings
+        docs = [self._features(e.text) for e in examples]
+        intents = [i.value for i in _INTENT_ORDER]
+        model = NaiveBayes.train(docs, [e.intent for e in examples], intents, alpha=s.model_alpha)
+        cat_docs = [d for d, e in zip(docs, examples, strict=True) if e.category in self.rules.categories]
+        cat_labels = [str(e.category) for e in examples if e.category in self.rules.categories]
+        category_model = (
+            NaiveBayes.train(cat_docs, cat_labels, list(self.rules.categories), alpha=s.model_alpha)
+            if cat_docs
+            else None
+        )
+        return type(self)(self.rules, self._normalizer, self._tokenizer, model, category_model)
+
+    def _features(self, text: str) -> set[Feature]:
+        norm = self._normalizer(text)
+        tokens = list(self._tokenizer.cut(norm.text, HMM=self._hmm)) if norm.text else []
+        hits = self._match(norm.text, tokens)
+        self._apply_negation(norm.text, hits)
+        return self._model_features(norm, tokens, hits)
+
+    def _model_features(self, norm: Normalized, tokens: list[str], hits: list[Hit]) -> set[Feature]:
+        """Tokens, bigrams and signals, plus the kinds of rule that fired (``@category:noise``), so
+        the model learns what a whole lexicon means, not only its words seen in training."""
+        feats = message_features(norm.text, tokens, norm.question_marks > 0, norm.emoticons)
+        if self.settings.model_rule_features:
+            for h in hits:
+                neg = "!" if h.negated_by is not None else "@"
+                for r in h.rules:
+                    feats.add(f"{neg}{r.kind}:{r.target}")
+        return feats
 
     # ------------------------------------------------------------------ public API
 
@@ -376,7 +446,10 @@ class Classifier:
         senti = 0.0
         question = 0.0
         persist = 0.0
-        urgent_ids: list[str] = []
+        urgent_hits: list[tuple[Hit, Rule]] = []
+        crisis_hits: list[tuple[Hit, Rule]] = []
+        modal_hits: list[Hit] = []
+        negated_problem = live_problem = False
         risk_ids: dict[str, list[str]] = {}
         mods: set[str] = set()
         degree_ends: list[tuple[int, float]] = []
@@ -401,31 +474,41 @@ class Classifier:
                         senti += sign * r.weight * 0.8
                         fired.append(f"not:{r.id}")
                     elif kind == "risk":
+                        if r.target == "crisis":  # 没有着火 is no crisis
+                            fired.append(f"not:{r.id}")
+                            continue
                         risk_ids.setdefault(r.target, []).append(r.id)  # 不想闹到12345 is still a threat
                         fired.append(r.id)
                     else:
                         fired.append(f"not:{r.id}")
                         if kind == "intent" and r.target in ("repair", "complaint"):
                             scores[Intent.OTHER] += r.weight * s.negated_problem_to_other  # 电梯没坏
+                            negated_problem = True
                     continue
                 fired.append(r.id)
                 if kind == "intent":
                     scores[_INTENTS[r.target]] += r.weight * mult
+                    if r.target in ("repair", "complaint"):
+                        live_problem = True
                 elif kind == "category":
                     cat_scores[r.target] = cat_scores.get(r.target, 0.0) + r.weight
                     spec = cats[r.target]
                     if len(spec.intents) == 1 and spec.boost:
                         scores[spec.intents[0]] += r.weight * spec.boost
                 elif kind == "urgent":
-                    urgent_ids.append(r.id)
+                    urgent_hits.append((h, r))
                 elif kind == "risk":
+                    if r.target == "crisis":
+                        crisis_hits.append((h, r))
                     risk_ids.setdefault(r.target, []).append(r.id)
                 elif kind == "sentiment":
                     sign = -1.0 if r.target == "negative" else 1.0
                     senti += sign * r.weight * mult
                 else:
                     mods.add(kind)
-                    if kind == "question":
+                    if kind == "modal":
+                        modal_hits.append(h)
+                    elif kind == "question":
                         question += r.weight
                     elif kind == "request":
                         scores[Intent.REPAIR] += r.weight
@@ -441,17 +524,35 @@ class Classifier:
         if question:
             scores[Intent.INQUIRY] += min(question, s.question_cap)
 
-        # Urgency: words of danger, unless the message is about the past, a tip, news or resolved.
-        urgent = bool(urgent_ids)
-        suppressed_by = [k for k in ("past", "hypothetical", "resolved") if k in mods]
-        live = not suppressed_by or "present" in mods
+        # Urgency: words of danger, unless a modal word governs them (容易着火, 随时会爆炸, 如果困人)
+        # or the message is about the past, a tip, news or resolved. An ongoing or present marker
+        # (还在, 一直, 现在) revives a past-marked emergency; only a call for help (救命, 快来人)
+        # revives one in a tip, a drill notice or a hypothetical.
+        t = norm.text
+        live_urgent: list[Rule] = []
+        for h, r in urgent_hits:
+            modal = self._governing_modal(t, h, modal_hits)
+            if modal is not None:
+                fired.append(f"urgent.modal:{r.id}")
+                notes.append(f"{h.text!r} is hypothetical here ({modal})")
+            else:
+                live_urgent.append(r)
+        live_crisis = [r for h, r in crisis_hits if self._governing_modal(t, h, modal_hits) is None]
+        revived = "present" in mods or "alarm" in mods
+        suppressed_by = ["past"] if "past" in mods and not revived else []
+        if "resolved" in mods and "alarm" not in mods:
+            suppressed_by.append("resolved")  # 虚惊一场 / 已经救出来了 outweigh 现在 or 还在
+        if "hypothetical" in mods and "alarm" not in mods:
+            suppressed_by.insert(0, "hypothetical")
+        live = not suppressed_by
+        urgent = bool(live_urgent)
         if urgent and not live:
             urgent = False
             fired.append(f"urgent.suppressed:{suppressed_by[0]}")
             notes.append(f"urgent words found but suppressed ({', '.join(suppressed_by)})")
         if urgent:
             scores[Intent.REPAIR] += s.urgent_to_repair
-        crisis = "crisis" in risk_ids and live
+        crisis = bool(live_crisis) and live
 
         emo = self._normalizer.emoticon_score(norm)
         if emo:
@@ -459,12 +560,50 @@ class Classifier:
             fired.extend(f"emo:{e}" for e in norm.emoticons)
         if senti < 0:
             scores[Intent.COMPLAINT] += -senti * s.negative_to_complaint
+            # Frustration about something the property answers for (a facility, a person, a fee,
+            # a neighbour: any category word) reads as a grievance even without a complaint word.
+            if s.negative_subject_bonus and -senti >= s.negative_subject_min and cat_scores:
+                scores[Intent.COMPLAINT] += s.negative_subject_bonus
+                fired.append("complaint:negative_about_subject")
         elif senti > 0:
             scores[Intent.OTHER] += senti * s.positive_to_other
-        if risk_ids.keys() & {"external", "collective", "refusal"}:
+        if "authority" in risk_ids:
+            # A government body is an outside party only in a grievance: 我会去市政府陈情, not
+            # 转贴：市政府下周开始消毒.
+            authority = risk_ids.pop("authority")
+            if "hypothetical" not in mods and senti <= 0:
+                risk_ids.setdefault("external", []).extend(authority)
+        if risk_ids.keys() & _ESCALATION:
             scores[Intent.COMPLAINT] += s.risk_to_complaint
         if persist:
             scores[Intent.COMPLAINT] += persist * s.persistence_weight
+
+        # The statistical model: its probabilities are added to the rule scores, weighted.
+        model_probs: dict[Intent, float] | None = None
+        feats: set[Feature] | None = None
+        if self._model is not None:
+            feats = self._model_features(norm, tokens, hits)
+            probs = self._model.proba(feats, s.model_temperature)
+            model_probs = {Intent(c): p for c, p in zip(self._model.classes, probs, strict=True)}
+            top = max(model_probs, key=lambda i: model_probs[i])
+            if s.model_mode == "blend":
+                w = s.model_weight
+                damp = 1.0
+                if negated_problem and not live_problem and not urgent:
+                    # 电梯没坏: every fault word is negated; the model (which sees 坏) is damped.
+                    damp = s.model_negated_damp
+                    fired.append("model.damped:negated")
+                for it, p in model_probs.items():
+                    scores[it] += w * p * (damp if it in (Intent.REPAIR, Intent.COMPLAINT) else 1.0)
+                fired.append(f"model:{top.value}({model_probs[top]:.2f})")
+            elif (
+                max(scores.values()) < s.min_intent_score
+                and top is not Intent.OTHER
+                and model_probs[top] >= s.model_min_prob
+            ):
+                # Fallback: no rule is sure enough; the model decides if it is.
+                scores[top] = max(scores[top], s.min_intent_score) + model_probs[top]
+                fired.append(f"model:{top.value}({model_probs[top]:.2f})")
 
         # Intent: best score, ties broken complaint > repair > inquiry > other.
         best = max(_INTENT_ORDER, key=lambda i: scores[i])
@@ -473,6 +612,23 @@ class Classifier:
             notes.append(f"best score {scores[best]:.2f} below min_intent_score {s.min_intent_score}")
 
         category = self._pick_category(intent, cat_scores)
+        if (
+            self._category_model is not None
+            and intent is not Intent.OTHER
+            and not any(v > 0 and intent in cats[c].intents for c, v in cat_scores.items())
+        ):
+            # No rule names a category: ask the model, among this intent's categories.
+            if feats is None:
+                feats = self._model_features(norm, tokens, hits)
+            cm = self._category_model
+            cprobs = cm.proba(feats)
+            allowed = [(p, c) for c, p in zip(cm.classes, cprobs, strict=True) if intent in cats[c].intents]
+            if allowed:
+                z = sum(p for p, _ in allowed) or 1.0
+                p_best, c_best = max(allowed)
+                if p_best / z >= s.model_category_min:
+                    category = c_best
+                    fired.append(f"model.cat:{c_best}({p_best / z:.2f})")
 
         # Sentiment. Persistence (又/一直) and !!! / ??? only count against a problem report.
         problem = intent in (Intent.REPAIR, Intent.COMPLAINT) or urgent
@@ -489,7 +645,7 @@ class Classifier:
             senti += s.complaint_sentiment
         sentiment = math.tanh(senti / s.sentiment_scale)
 
-        escalation = bool(risk_ids.keys() & {"external", "collective", "refusal"})
+        escalation = bool(risk_ids.keys() & _ESCALATION)
         negative = (
             sentiment <= s.negative_threshold or intent is Intent.COMPLAINT or urgent or escalation or crisis
         )
@@ -528,6 +684,19 @@ class Classifier:
             classification=classification,
             notes=notes,
         )
+
+    def _governing_modal(self, t: str, h: Hit, modal_hits: list[Hit]) -> str | None:
+        """The modal word (可能, 容易, 随时, 万一…) right before `h` in the same clause, if any."""
+        window = self.settings.modal_window
+        for m in modal_hits:
+            # Right after the modal word, or overlapping it (好易跌 / 跌亲 in 好易跌亲).
+            if (
+                m.start <= h.start
+                and h.start - m.end <= window
+                and not any(ch in _CLAUSE_BREAKS for ch in t[m.end : h.start])
+            ):
+                return m.text
+        return None
 
     def _pick_category(self, intent: Intent, cat_scores: dict[str, float]) -> str | None:
         if intent is Intent.OTHER:

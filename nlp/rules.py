@@ -55,8 +55,10 @@ MODIFIER_KINDS = (
     "past",
     "hypothetical",
     "present",
+    "modal",
+    "alarm",
 )
-RISK_KINDS = ("external", "collective", "refusal", "crisis")
+RISK_KINDS = ("external", "authority", "collective", "refusal", "crisis")
 SENTIMENT_KINDS = ("negative", "positive")
 _ID_PREFIX = {
     "negation": "neg",
@@ -68,6 +70,8 @@ _ID_PREFIX = {
     "past": "past",
     "hypothetical": "hypo",
     "present": "now",
+    "modal": "modal",
+    "alarm": "alarm",
 }
 _RESERVED_ENTRY_KEYS = frozenset({"word", "words", "pattern", "weight", "id", "note"})
 
@@ -84,6 +88,7 @@ class Settings:
     match: str = "token"  # "token": keywords must start at a jieba token boundary; "substring"
     add_keywords_to_dictionary: bool = True
     negation_window: int = 2  # max characters between a negator and the word it negates
+    modal_window: int = 4  # max characters between a modal word (可能, 随时) and the danger it governs
     degree_window: int = 2
     min_intent_score: float = 1.0
     category_boost: float = 0.5  # share of a single-intent category's score added to its intent
@@ -103,6 +108,18 @@ class Settings:
     category_min_score: float = 1.5
     complaint_sentiment: float = -0.6
     negative_to_complaint: float = 0.4
+    model_weight: float = 0.0  # weight of the naive Bayes intent probabilities (0: rules only)
+    model_alpha: float = 0.3  # add-alpha smoothing of the model
+    model_temperature: float = 1.0  # softmax temperature of the model's probabilities
+    model_negated_damp: float = 0.3  # model's repair/complaint share when every fault word is negated
+    model_category_min: float = 0.0  # category model used when no rule names a category
+    model_rule_features: bool = True  # the model also sees which kinds of rule fired
+    model_mode: str = (
+        "blend"  # "blend": probabilities added to rule scores; "fallback": only when no rule is sure
+    )
+    model_min_prob: float = 0.5  # fallback mode: the model's least probability to decide
+    negative_subject_bonus: float = 0.0  # complaint bonus for negative sentiment about a category word
+    negative_subject_min: float = 1.5  # least negative lexical score for that bonus
 
 
 @dataclass(frozen=True)
@@ -357,6 +374,8 @@ def _parse_settings(path: Path, value: object) -> Settings:
         raise _err(path, "settings.max_chars", "must be at least 1")
     if s.match not in ("token", "token_strict", "substring"):
         raise _err(path, "settings.match", "must be 'token', 'token_strict' or 'substring'")
+    if s.model_mode not in ("blend", "fallback"):
+        raise _err(path, "settings.model_mode", "must be 'blend' or 'fallback'")
     if s.category_select not in ("score", "precedence"):
         raise _err(path, "settings.category_select", "must be 'score' or 'precedence'")
     if s.sentiment_scale <= 0:

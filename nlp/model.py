@@ -1,0 +1,164 @@
+"""A small statistical component: multinomial naive Bayes over jieba tokens and character bigrams.
+
+The rules carry the decisions; the model fills the gaps of their vocabulary (a complaint written
+without a complaint word, a fault described in words no rule lists). It is trained when the
+classifier is built, deterministically, from a labelled JSON-lines file shipped in the package
+(``nlp/data/train.jsonl``: the development splits, never the frozen test split), in well under
+0.3 s. Its output enters the decision as a rule like any other (``model:complaint(0.81)``).
+
+Features are binary (a feature counts once per message): the message's jieba tokens except
+punctuation and spaces, its character bigrams inside a clause, and a few signals (a question mark,
+an emoticon). Unknown features are ignored. Probabilities come out of a softmax over the summed
+log-likelihoods, so a message with no known feature gets the prior.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+__all__ = [
+    "DEFAULT_TRAIN_PATH",
+    "Feature",
+    "NaiveBayes",
+    "TrainingExample",
+    "load_examples",
+    "message_features",
+]
+
+DEFAULT_TRAIN_PATH = Path(__file__).with_name("data") / "train.jsonl"
+
+_SKIP = frozenset(" ,，。.!！?？;；、~…:：\"'“”‘’()（）[]【】<>《》-—_/\\|@#*+=&%$^`")
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingExample:
+    text: str
+    intent: str
+    category: str | None
+    urgent: bool
+    negative: bool
+
+
+def load_examples(path: Path) -> list[TrainingExample]:
+    """Read a labelled JSON-lines corpus (the format of docs/LABELLING.md)."""
+    out: list[TrainingExample] = []
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+                out.append(
+                    TrainingExample(
+                        text=str(d["text"]),
+                        intent=str(d["intent"]),
+                        category=None if d.get("category") is None else str(d["category"]),
+                        urgent=bool(d.get("urgent", False)),
+                        negative=bool(d.get("negative", False)),
+                    )
+                )
+            except (KeyError, ValueError, TypeError) as exc:
+                raise ValueError(f"{path.name}:{lineno}: bad training record: {exc}") from None
+    return out
+
+
+_SPLIT = re.compile("[" + re.escape("".join(sorted(_SKIP))) + "]+")
+
+
+Feature = str | tuple[str, str]
+
+
+def message_features(
+    text: str, tokens: Iterable[str], question: bool, emoticons: Sequence[str]
+) -> set[Feature]:
+    """Binary features of one normalized message: tokens, in-clause character bigrams, signals.
+
+    Bigrams are pairs of characters, so they stay apart from two-character tokens.
+    """
+    feats: set[Feature] = {tok for tok in tokens if tok not in _SKIP and not tok.isspace()}
+    for clause in _SPLIT.split(text):
+        if len(clause) > 1:
+            feats.update(pairwise(clause))
+    if question:
+        feats.add("<?>")
+    if emoticons:
+        feats.update(emoticons)
+    return feats
+
+
+class NaiveBayes:
+    """Multinomial naive Bayes with add-alpha smoothing over binary features."""
+
+    __slots__ = ("classes", "prior", "table")
+
+    def __init__(
+        self, classes: tuple[str, ...], prior: tuple[float, ...], table: dict[Feature, tuple[float, ...]]
+    ):
+        self.classes = classes
+        self.prior = prior
+        self.table = table
+
+    @classmethod
+    def train(
+        cls,
+        docs: Sequence[set[Feature]],
+        labels: Sequence[str],
+        classes: Sequence[str] | None = None,
+        *,
+        alpha: float = 0.3,
+        uniform_prior: bool = True,
+        min_count: int = 1,
+    ) -> NaiveBayes:
+        if len(docs) != len(labels):
+            raise ValueError("docs and labels differ in length")
+        names = tuple(classes) if classes is not None else tuple(sorted(set(labels)))
+        index = {c: i for i, c in enumerate(names)}
+        k = len(names)
+        counts: list[Counter[Feature]] = [Counter() for _ in names]
+        n_docs = [0] * k
+        for feats, label in zip(docs, labels, strict=True):
+            i = index[label]
+            counts[i].update(feats)
+            n_docs[i] += 1
+        df: Counter[Feature] = Counter()
+        for c in counts:
+            df.update(c)
+        vocab = sorted((f for f, n in df.items() if n >= min_count), key=str)  # deterministic
+        v = len(vocab)
+        denom = [math.log(sum(c[f] for f in vocab) + alpha * v) for c in counts]
+        log = math.log
+        # One row per feature, centred (a per-feature constant does not change the posterior and
+        # keeps the sums small).
+        columns = [[log(c[f] + alpha) - d for f in vocab] for c, d in zip(counts, denom, strict=True)]
+        table: dict[Feature, tuple[float, ...]] = {}
+        for f, row in zip(vocab, zip(*columns, strict=True), strict=True):
+            mean = sum(row) / k
+            table[f] = tuple([x - mean for x in row])
+        total_docs = sum(n_docs)
+        if uniform_prior or not total_docs:
+            prior = tuple(0.0 for _ in names)
+        else:
+            prior = tuple(math.log((n + 1) / (total_docs + k)) for n in n_docs)
+        return cls(names, prior, table)
+
+    def scores(self, feats: Iterable[Feature]) -> list[float]:
+        """Unnormalized log-posteriors, one per class."""
+        rows = [r for r in map(self.table.get, feats) if r is not None]
+        if not rows:
+            return list(self.prior)
+        return [p + t for p, t in zip(self.prior, map(sum, zip(*rows, strict=True)), strict=True)]
+
+    def proba(self, feats: Iterable[Feature], temperature: float = 1.0) -> list[float]:
+        """Posterior probabilities; a temperature above 1 softens naive Bayes' overconfidence."""
+        s = self.scores(feats)
+        top = max(s)
+        e = [math.exp((x - top) / temperature) for x in s]
+        z = sum(e)
+        return [x / z for x in e]
