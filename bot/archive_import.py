@@ -25,10 +25,12 @@ A bad line is reported with its line number and skipped; the import goes on.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -119,14 +121,15 @@ async def already_handled(app: App, incoming: Incoming) -> bool:
     return bool(done)
 
 
-def print_summary(path: Path, summary: ImportSummary, console: Console | None = None) -> None:
-    console = console or Console(highlight=False)
+def print_summary(path: Path, summary: ImportSummary, out: TextIO | None = None) -> None:
+    """One line of counts, then one line per bad line (plain text: cron mails it, scripts read it)."""
+    out = out or sys.stdout
     skipped = sum(summary.skipped.values())
     detail = ", ".join(f"{n} {why}" for why, n in sorted(summary.skipped.items()))
-    console.print(
+    print(
         f"{path}: {summary.lines} lines, {summary.imported} imported, {summary.duplicates} duplicates, "
         f"{skipped} skipped{f' ({detail})' if detail else ''}, {len(summary.bad)} bad",
-        markup=False,
+        file=out,
     )
     for line_no, why in summary.bad:
-        console.print(f"  line {line_no}: {why}", markup=False)
+        print(f"  line {line_no}: {why}", file=out)

@@ -123,6 +123,10 @@ class WeComChannel:
         webhook = self._webhook
         if webhook is None:
             raise SendError("WeCom channel is not started")
+        if "callback_answer" in message.extra and not (message.text.strip() or message.image_path):
+            # Only a button's toast (Telegram shows it to the presser): WeCom has no toasts, and
+            # what the press did is posted to the group anyway. Nothing to send, not a failure.
+            return SendResult(message_id=None)
         image = await self._load_image(message.image_path)
         hint = (message.reply_hint or "").strip()
 

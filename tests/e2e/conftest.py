@@ -107,16 +107,30 @@ def wecom_party(fake_wecom: FakeWeComAPI) -> WeComParty:
     )
 
 
+WeComFactory = Callable[..., Awaitable[WeComWorld]]
+
+
 @pytest.fixture
-async def wc(
+async def wecom_world(
     wecom_party: WeComParty, engine: AsyncEngine, db_url: str, classifier: Classifier, tmp_path: Path
-) -> AsyncIterator[WeComWorld]:
-    """Steward with both WeCom robots' callbacks; owners' and stewards' groups bound to lxy."""
-    community = write_community(tmp_path / "community.toml", wecom_party.chats())
-    settings = fast_settings(db_url, community, **wecom_settings(wecom_party.api))
-    world = World(settings, engine, classifier)
-    await world.start()
-    try:
-        yield WeComWorld(world, wecom_party)
-    finally:
+) -> AsyncIterator[WeComFactory]:
+    """Start Steward with both WeCom robots' callbacks: `await wecom_world(**settings)`."""
+    started: list[World] = []
+
+    async def start(**overrides: Any) -> WeComWorld:
+        community = write_community(tmp_path / "community.toml", wecom_party.chats())
+        settings = fast_settings(db_url, community, **{**wecom_settings(wecom_party.api), **overrides})
+        world = World(settings, engine, classifier)
+        await world.start()
+        started.append(world)
+        return WeComWorld(world, wecom_party)
+
+    yield start
+    for world in started:
         await world.stop()
+
+
+@pytest.fixture
+async def wc(wecom_world: WeComFactory) -> WeComWorld:
+    """Steward with both WeCom robots' callbacks; owners' and stewards' groups bound to lxy."""
+    return await wecom_world()

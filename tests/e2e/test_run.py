@@ -77,9 +77,18 @@ class Process:
         self._reader.cancel()
 
 
+async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    proc = await Process.start(*args, env=env)
+    assert proc.proc.stdout is not None
+    out = await proc.proc.stdout.read()
+    code = await proc.finish()
+    return code, out.decode(), proc.log
+
+
 async def test_steward_run_round_trip_and_clean_sigterm(tmp_path: Path) -> None:
     async with FakeTelegramAPI() as fake:
         party = telegram_party(fake)
+        stranger_group = fake.add_group("新的业主群")
         community = write_community(
             tmp_path / "community.toml", party.chats(), telegram_steward=str(party.steward.id)
         )
@@ -91,10 +100,21 @@ async def test_steward_run_round_trip_and_clean_sigterm(tmp_path: Path) -> None:
             telegram_api_url=fake.base_url,
             telegram_poll_timeout="1",
             telegram_retry_backoff="0.05",
+            telegram_set_commands="false",
             http_port=str(port),
             outbox_poll_interval="0.1",
             log_level="INFO",
         )
+
+        # steward telegram set-commands: the menu, and nothing else (no polling, no webhook).
+        code, out, log = await run_cli("telegram", "set-commands", env=env)
+        assert code == 0, log
+        assert "@StewardTestBot" in out
+        assert {c.method for c in fake.calls} == {"getMe", "setMyCommands"}
+        assert [c["command"] for c in fake.commands_for("")][:3] == ["start", "help", "my"]
+        assert fake.commands_for("zh")
+        assert fake.commands_for("en")
+
         steward = await Process.start("run", env=env)
         try:
             await eventually(
@@ -109,7 +129,6 @@ async def test_steward_run_round_trip_and_clean_sigterm(tmp_path: Path) -> None:
                 assert resp.status == 200
                 health = await resp.json()
             assert health["adapters"]["telegram"]["running"] is True
-            assert fake.commands_for("")  # the command menu was registered at start
 
             fake.user_says(party.owners, party.owner, REPORT)
             ack = await eventually(
@@ -118,15 +137,45 @@ async def test_steward_run_round_trip_and_clean_sigterm(tmp_path: Path) -> None:
             await eventually(
                 lambda: with_text(fake.sent(party.stewards.id), "BX-"), within=15, what="the card"
             )
+            fake.user_says(stranger_group, party.owner, "大家好")
+            await eventually(lambda: len(fake.calls_of("getUpdates")) >= 4, within=15)
 
             steward.proc.send_signal(signal.SIGTERM)
             assert await steward.finish() == 0, steward.log
         finally:
             await steward.kill()
-    log = steward.log
-    assert "steward: stopped" in log
-    assert "Traceback" not in log
-    assert REPORT not in log
-    assert "漏水" not in log
-    assert ack.text
-    assert "BX-" in ack.text
+        log = steward.log
+        assert "steward: stopped" in log
+        assert "Traceback" not in log
+        assert REPORT not in log
+        assert "漏水" not in log  # message text is never logged at INFO
+        assert ack.text
+        assert "BX-" in ack.text
+
+        # steward telegram chats: every chat seen, bound or not, with its id.
+        code, out, log = await run_cli("telegram", "chats", env={**env, "COLUMNS": "200"})
+        assert code == 0, log
+        rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 5}
+        assert str(stranger_group.id) in rows
+        assert "unbound" in rows[str(stranger_group.id)]
+        assert "owners" in rows[str(party.owners.id)]
+        assert "lxy" in rows[str(party.owners.id)]
+
+
+async def test_steward_run_with_a_rejected_token_says_so_in_one_line(tmp_path: Path) -> None:
+    async with FakeTelegramAPI() as fake:
+        party = telegram_party(fake)
+        community = write_community(tmp_path / "community.toml", party.chats())
+        env = steward_env(
+            database_url=await migrated_sqlite(tmp_path / "steward.db"),
+            community_file=str(community),
+            telegram_token="123456789:WrongToken",
+            telegram_api_url=fake.base_url,
+            http_port=str(free_port()),
+        )
+        code, _, log = await run_cli("run", env=env)
+    assert code == 2
+    assert log.strip().splitlines()[-1] == (
+        "steward: telegram: the bot token was rejected (check STEWARD_TELEGRAM_TOKEN)"
+    )
+    assert "WrongToken" not in log
