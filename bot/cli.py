@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     telegram_sub.add_parser("set-commands", help="register the command menu (zh-Hant, zh-Hans, en)")
     wecom = sub.add_parser("wecom", help="WeCom tools")
     wecom_sub = wecom.add_subparsers(dest="wecom_command", required=True)
+    wecom_sub.add_parser("chats", help="list the WeCom chats the robots have heard from")
     archive = wecom_sub.add_parser(
         "import-archive", help="import chat-archive records (会话内容存档, decrypted, one JSON per line)"
     )
@@ -129,18 +130,22 @@ async def _bind_code(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _chats(settings: Settings, platform: str) -> int:
+    from bot.app import build_app
+    from bot.chat_listing import print_chats
+
+    app = build_app(settings)
+    try:
+        await app.start(channels=False, sender=False, scheduler=False)
+        await print_chats(app, platform)
+    finally:
+        await app.stop()
+    return 0
+
+
 async def _telegram(settings: Settings, args: argparse.Namespace) -> int:
     if args.telegram_command == "chats":
-        from bot.app import build_app
-        from bot.chat_listing import print_chats
-
-        app = build_app(settings)
-        try:
-            await app.start(channels=False, sender=False, scheduler=False)
-            await print_chats(app, "telegram")
-        finally:
-            await app.stop()
-        return 0
+        return await _chats(settings, "telegram")
     from bot.platforms import build_telegram
 
     if not settings.telegram_token:
@@ -163,6 +168,8 @@ async def _wecom(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import build_app
     from bot.archive_import import import_archive, print_summary
 
+    if args.wecom_command == "chats":
+        return await _chats(settings, "wecom")
     path = Path(args.file)
     if not await asyncio.to_thread(path.is_file):
         raise ConfigError(f"{path}: no such file")

@@ -16,7 +16,7 @@ from bot.config import ROOT
 from nlp.classifier import Classifier
 from storage.db import create_engine
 from storage.models import MessageLog, OutboxMessage, Ticket
-from tests.e2e.test_run import migrated_sqlite, steward_env
+from tests.e2e.test_run import migrated_sqlite, run_cli, steward_env
 from tests.e2e.world import (
     OWNERS_KEY,
     WECOM_OWNERS,
@@ -124,6 +124,12 @@ async def test_import_archive_from_the_cli(tmp_path: Path, classifier: Classifie
             async with engine.connect() as conn:
                 assert len((await conn.execute(select(Ticket.id))).all()) == 2
                 assert await conn.scalar(select(func.count()).select_from(MessageLog)) == 3
+
+            code, out, _ = await run_cli("wecom", "chats", env={**env, "COLUMNS": "200"})
+            assert code == 0
+            [owners] = [line for line in out.splitlines() if WECOM_OWNERS in line]
+            assert "owners" in owners
+            assert "lxy" in owners
 
             # The running Steward (here in-process) sends what the import queued.
             settings = fast_settings(db_url, community, **wecom_settings(api))
