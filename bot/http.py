@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.store import Store
 
@@ -70,7 +71,10 @@ class HttpServer:
 
 
 def health_check(
-    sessions: Any, adapters: Callable[[], dict[str, Any]], *, timeout: float = HEALTH_DB_TIMEOUT
+    sessions: async_sessionmaker[AsyncSession],
+    adapters: Callable[[], dict[str, Any]],
+    *,
+    timeout: float = HEALTH_DB_TIMEOUT,
 ) -> HealthCheck:
     """/healthz: healthy when the database answers; reports the outbox backlog (messages not
     yet sent) and each adapter's state."""
