@@ -109,21 +109,25 @@ class Classifier:
         self._tokenizer = tokenizer
         self._model = model
         self._category_model = category_model
+        # Model features naming the kind of each rule that fired: (as is, negated).
+        self._rule_keys = {r.id: (f"@{r.kind}:{r.target}", f"!{r.kind}:{r.target}") for r in rules.rules}
         self._hmm = rules.settings.hmm
         self._token_mode = rules.settings.match in ("token", "token_strict")
         # Matching index: two-character prefix -> candidate words (longest first), plus the set
         # of one-character words and of every first character (a cheap pre-check per position).
-        index: dict[str, list[_Entry]] = {}
+        by_prefix: dict[str, dict[str, _Entry]] = {}
         singles: dict[str, _Entry] = {}
         for word, word_rules in rules.lexicon.items():
             entry = _Entry(word, word_rules)
             if len(word) == 1:
                 singles[word] = entry
             else:
-                index.setdefault(word[:2], []).append(entry)
-        for entries in index.values():
-            entries.sort(key=lambda e: e.size, reverse=True)
-        self._index = index
+                by_prefix.setdefault(word[:2], {})[word] = entry
+        # Two-character prefix -> (the lengths of its words, longest first; word -> entry).
+        self._index = {
+            prefix: (tuple(sorted({len(w) for w in words}, reverse=True)), words)
+            for prefix, words in by_prefix.items()
+        }
         self._singles = singles
         self._strict = rules.settings.match == "token_strict"
         self._firsts = frozenset(w[0] for w in rules.lexicon)
@@ -220,7 +224,9 @@ class Classifier:
         cat_docs = [d for d, e in zip(docs, examples, strict=True) if e.category in self.rules.categories]
         cat_labels = [str(e.category) for e in examples if e.category in self.rules.categories]
         category_model = (
-            NaiveBayes.train(cat_docs, cat_labels, list(self.rules.categories), alpha=s.model_alpha)
+            NaiveBayes.train(
+                cat_docs, cat_labels, list(self.rules.categories), alpha=s.model_alpha, min_count=2
+            )
             if cat_docs
             else None
         )
@@ -236,15 +242,23 @@ class Classifier:
     def _model_features(self, norm: Normalized, tokens: list[str], hits: list[Hit]) -> set[Feature]:
         """Tokens, bigrams and signals, plus the kinds of rule that fired (``@category:noise``), so
         the model learns what a whole lexicon means, not only its words seen in training."""
-        feats = message_features(norm.text, tokens, norm.question_marks > 0, norm.emoticons)
+        feats = message_features(
+            norm.text, tokens, norm.question_marks > 0, norm.emoticons, self.settings.model_bigrams
+        )
         if self.settings.model_rule_features:
+            keys = self._rule_keys
             for h in hits:
-                neg = "!" if h.negated_by is not None else "@"
+                negated = h.negated_by is not None
                 for r in h.rules:
-                    feats.add(f"{neg}{r.kind}:{r.target}")
+                    feats.add(keys[r.id][negated])
         return feats
 
     # ------------------------------------------------------------------ public API
+
+    @property
+    def has_model(self) -> bool:
+        """Whether a statistical model takes part (settings.model_weight > 0 and training data)."""
+        return self._model is not None
 
     def classify(self, text: str) -> Classification:
         return self.analyse(text).classification
@@ -352,13 +366,15 @@ class Classifier:
             if c not in firsts:
                 continue
             tok = starts.get(i)
-            entries = index.get(t[i : i + 2])
-            if entries is not None:
-                for e in entries:
-                    w = e.word
-                    if not t.startswith(w, i):
+            bucket = index.get(t[i : i + 2])
+            if bucket is not None:
+                sizes, by_word = bucket
+                for size in sizes:  # longest first
+                    e = by_word.get(t[i : i + size])
+                    if e is None:
                         continue
-                    end = i + e.size
+                    w = e.word
+                    end = i + size
                     # Latin letters and digits need word boundaries: 12345 is not in 13812345678.
                     if e.alnum_edges and (
                         (c in _ALNUM and i > 0 and t[i - 1] in _ALNUM)
@@ -581,7 +597,18 @@ class Classifier:
         # The statistical model: its probabilities are added to the rule scores, weighted.
         model_probs: dict[Intent, float] | None = None
         feats: set[Feature] | None = None
-        if self._model is not None:
+        ranked = sorted(scores.values(), reverse=True)
+        if (
+            self._model is not None
+            and s.model_mode == "blend"
+            and ranked[0] >= s.min_intent_score
+            and ranked[0] - ranked[1] >= s.model_skip_margin
+        ):
+            # The rules are decisive: the model adds at most model_weight to any intent, so with a
+            # margin of model_weight it cannot change the outcome (and rarely does with less).
+            # Skipped (it is the slowest step); nothing is reported.
+            pass
+        elif self._model is not None:
             feats = self._model_features(norm, tokens, hits)
             probs = self._model.proba(feats, s.model_temperature)
             model_probs = {Intent(c): p for c, p in zip(self._model.classes, probs, strict=True)}

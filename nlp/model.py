@@ -44,6 +44,7 @@ class TrainingExample:
     category: str | None
     urgent: bool
     negative: bool
+    risk: int = 0
 
 
 def load_examples(path: Path) -> list[TrainingExample]:
@@ -62,6 +63,7 @@ def load_examples(path: Path) -> list[TrainingExample]:
                         category=None if d.get("category") is None else str(d["category"]),
                         urgent=bool(d.get("urgent", False)),
                         negative=bool(d.get("negative", False)),
+                        risk=int(d.get("risk", 0)),
                     )
                 )
             except (KeyError, ValueError, TypeError) as exc:
@@ -76,14 +78,14 @@ Feature = str | tuple[str, str]
 
 
 def message_features(
-    text: str, tokens: Iterable[str], question: bool, emoticons: Sequence[str]
+    text: str, tokens: Iterable[str], question: bool, emoticons: Sequence[str], bigrams: bool = True
 ) -> set[Feature]:
     """Binary features of one normalized message: tokens, in-clause character bigrams, signals.
 
     Bigrams are pairs of characters, so they stay apart from two-character tokens.
     """
     feats: set[Feature] = {tok for tok in tokens if tok not in _SKIP and not tok.isspace()}
-    for clause in _SPLIT.split(text):
+    for clause in _SPLIT.split(text) if bigrams else ():
         if len(clause) > 1:
             feats.update(pairwise(clause))
     if question:
@@ -149,7 +151,7 @@ class NaiveBayes:
         return cls(names, prior, table)
 
     def scores(self, feats: Iterable[Feature]) -> list[float]:
-        """Unnormalized log-posteriors, one per class."""
+        """Unnormalized log-posteriors, one per class (unknown features are ignored)."""
         rows = [r for r in map(self.table.get, feats) if r is not None]
         if not rows:
             return list(self.prior)

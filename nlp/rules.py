@@ -111,8 +111,10 @@ class Settings:
     model_weight: float = 0.0  # weight of the naive Bayes intent probabilities (0: rules only)
     model_alpha: float = 0.3  # add-alpha smoothing of the model
     model_temperature: float = 1.0  # softmax temperature of the model's probabilities
+    model_skip_margin: float = 3.0  # rules ahead by this much: the model is not consulted
     model_negated_damp: float = 0.3  # model's repair/complaint share when every fault word is negated
     model_category_min: float = 0.0  # category model used when no rule names a category
+    model_bigrams: bool = True  # the model also sees character bigrams (not only jieba tokens)
     model_rule_features: bool = True  # the model also sees which kinds of rule fired
     model_mode: str = (
         "blend"  # "blend": probabilities added to rule scores; "fallback": only when no rule is sure

@@ -346,3 +346,47 @@ def test_as_dict_shape(clf: Classifier) -> None:
     d = clf.classify("3栋2单元1302 电梯坏了").as_dict()
     assert set(d) == {"intent", "category", "urgent", "unit", "sentiment", "negative", "risk", "rules"}
     assert d["unit"] == "3栋2单元1302"
+
+
+# ----------------------------------------------------------------------------- urgency scope
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "昨晚开始就一直有煤气味，现在还很浓",  # past marker, but ongoing
+        "闻到煤气味，好担心会爆炸，快来人",  # worry does not switch an emergency off
+        "厨房燃气管接口嘶嘶响，还能闻到味道",  # gas described, not named
+        "車房入面冒緊白煙！！",  # Cantonese progressive 緊
+        "有个老人在花园跌倒了，头在流血",
+        "小朋友的手被闸门夹住了拔不出来",
+    ],
+)
+def test_live_emergencies_are_urgent(clf: Classifier, text: str) -> None:
+    c = clf.classify(text)
+    assert c.urgent, c.rules
+    assert c.negative
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电动车在楼道充电，随时会着火",  # a hazard: 随时 governs 着火
+        "走廊堆满纸箱，万一起火怎么逃",
+        "如果闻到煤气味，要马上开窗",  # 马上 is no call for help
+        "哈哈 我以为着火了 原来是楼下在烧烤",
+        "平台喷水池好大声",  # a fountain is no burst pipe
+        "救护车通道被私家车堵住了",
+    ],
+)
+def test_hazards_and_lookalikes_are_not_urgent(clf: Classifier, text: str) -> None:
+    assert not clf.classify(text).urgent, clf.classify(text).rules
+
+
+def test_government_bodies_count_only_in_a_grievance(clf: Classifier) -> None:
+    assert clf.classify("转贴：市政府下周开始灭蚊，记得关好门窗").risk == Risk.NONE
+    assert clf.classify("管理费乱涨价，我会去市政府陈情").risk >= Risk.EXTERNAL
+
+
+def test_withholding_fees_is_risk_two(clf: Classifier) -> None:
+    assert clf.classify("管理费说涨就涨，下个月开始我唔交").risk >= Risk.EXTERNAL
