@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import update
 
 from handlers.broadcasts_fanout import BroadcastPolicy, policy_of, run_broadcast
 from handlers.broadcasts_timing import Cron, CronError, due_runs
@@ -100,13 +98,7 @@ async def run_schedule(runtime: Runtime, schedule_id: int) -> int | None:
         if due.last is None:
             return None
         # Claim the runs up to `due.last`: of two runners only one moves the mark.
-        claimed = await store.session.execute(
-            update(BroadcastSchedule)
-            .where(BroadcastSchedule.id == schedule.id, BroadcastSchedule.last_run_at == schedule.last_run_at)
-            .values(last_run_at=due.last)
-            .execution_options(synchronize_session=False)
-        )
-        if not getattr(claimed, "rowcount", 0):
+        if not await repo.claim_runs(schedule.id, schedule.last_run_at, due.last):
             return None
         for missed in due.skipped:
             log.warning(
@@ -192,13 +184,13 @@ class BroadcastJobs:
         return policy_of(self.runtime.services)
 
     def install(self) -> None:
-        """The tick: first a few seconds after start (it rebuilds the jobs from the tables and
-        catches up what was missed), then every `tick_seconds`."""
+        """The tick, every `tick_seconds` from start: it catches up what was missed and rebuilds
+        the jobs from the tables. (Not at once at start: a test or a CLI one-shot that starts
+        the scheduler should not find a job of ours running when it stops.)"""
         self.scheduler.add_job(
             self.tick,
             "interval",
             seconds=self.tick_seconds,
-            next_run_time=datetime.now(UTC) + timedelta(seconds=5),
             id=f"{JOB_PREFIX}tick",
             coalesce=True,
             max_instances=1,

@@ -220,6 +220,17 @@ class BroadcastRepository:
             query = query.where(BroadcastSchedule.community_id == community_id)
         return (await self.session.scalars(query.order_by(BroadcastSchedule.id))).all()
 
+    async def claim_runs(self, schedule_id: int, seen: datetime, upto: datetime) -> bool:
+        """Move a schedule's `last_run_at` from `seen` to `upto` (`UPDATE … WHERE last_run_at =
+        :seen`): of two runners that saw the same mark only one moves it and makes the run."""
+        result = await self.session.execute(
+            update(BroadcastSchedule)
+            .where(BroadcastSchedule.id == schedule_id, BroadcastSchedule.last_run_at == seen)
+            .values(last_run_at=upto)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     async def schedule_batch(self, batch_id: int) -> Sequence[BroadcastSchedule]:
         return (
             await self.session.scalars(
