@@ -175,7 +175,12 @@ async def preview_button(ctx: Context) -> None:
         text = await notices.confirm(ctx.store, ctx.services, parts[2], actor, ctx.now, speaker)
     else:
         text = await notices.discard(ctx.store, parts[2], actor, ctx.now, speaker)
-    await ctx.reply(text, quote=False)
+    # The chat sees the outcome; the presser's button stops spinning with a short answer.
+    toast = {
+        "callback_answer": speaker.t(f"bc.answer.{parts[1]}"),
+        "callback_query_id": ctx.incoming.message_id,
+    }
+    await ctx.reply(text, quote=False, extra=toast)
 
 
 def _one(rest: str) -> str:

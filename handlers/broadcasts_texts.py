@@ -54,6 +54,8 @@ TEXTS_HANS: dict[str, str] = {
     "bc.outage.when.hour": "开始前1小时提醒",
     "bc.outage.when.restored": "恢复通知",
     "bc.outage.when.cancelled": "取消通知",
+    "bc.answer.ok": "已确认",
+    "bc.answer.no": "已取消",
     "bc.btn.confirm": "确认发送",
     "bc.btn.cancel": "取消",
     "bc.word.urgent": "【紧急】",
