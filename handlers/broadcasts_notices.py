@@ -329,8 +329,10 @@ async def cancel(
         await repo.move(Broadcast, broadcast.id, ["scheduled", "paused"], "cancelled", decided_at=now)
         return speaker.t("bc.done.cancelled", ref=f"N{broadcast.id}")
     if broadcast.status in ("sending", "queued"):
-        await repo.move(Broadcast, broadcast.id, ["sending", "queued"], "cancelled", decided_at=now)
         withdrawn = await repo.cancel_pending(broadcast.id, "cancelled by " + actor.label)
+        if withdrawn == 0 and broadcast.status == "queued":
+            return speaker.t("bc.done.all_sent", ref=f"N{broadcast.id}")
+        await repo.move(Broadcast, broadcast.id, ["sending", "queued"], "cancelled", decided_at=now)
         return speaker.t("bc.done.withdrawn", ref=f"N{broadcast.id}", n=withdrawn)
     return speaker.t("bc.done.already", ref=f"N{broadcast.id}")
 

@@ -69,6 +69,7 @@ TEXTS_HANS: dict[str, str] = {
     "bc.done.discarded": "已取消 {ref}，未发送任何消息。",
     "bc.done.cancelled": "已取消 {ref}。",
     "bc.done.withdrawn": "已停止 {ref}：撤回了 {n} 条尚未发出的消息（已发出的无法撤回）。",
+    "bc.done.all_sent": "{ref} 已全部发出，无法撤回。",
     "bc.done.paused": "已暂停 {ref}。恢复：/notice resume {ref}",
     "bc.done.resumed": "已恢复 {ref}。",
     "bc.done.deleted": "已删除 {ref}。",

@@ -193,6 +193,13 @@ async def test_cancelling_a_notice_mid_send_withdraws_what_is_not_sent(rig: Rig)
     await rig.say(SUPERVISORS, "li", "/notice status N1")
     assert "已撤回：2" in rig.last(SUPERVISORS)
 
+    # A notice that has gone out entirely cannot be called back.
+    await rig.say(SUPERVISORS, "li", "/notice 全体 已经发出的通知")
+    await rig.press(SUPERVISORS, "bc:ok:N2", "li")
+    await rig.say(SUPERVISORS, "li", "/notice cancel N2")
+    assert "N2 已全部发出，无法撤回" in rig.last(SUPERVISORS)
+    assert {b.id: b.status for b in await rig.broadcasts()} == {1: "cancelled", 2: "queued"}
+
 
 async def test_bad_requests_get_a_useful_answer(rig: Rig) -> None:
     cases = {

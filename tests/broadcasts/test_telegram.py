@@ -1,0 +1,100 @@
+"""The notice flow over Telegram, end to end: a supervisor types /notice in a Telegram group, the
+preview arrives with inline buttons, the press is answered and the notice reaches each owner
+group once, through the real TelegramChannel and the fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_app
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.telegram import TelegramChannel
+from nlp.classifier import Classifier
+from tests.broadcasts.conftest import SHANGHAI
+from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FakeUser
+
+FAST = {"poll_timeout": 1, "request_timeout": 3.0, "retry_backoff": 0.05, "callback_answer_grace": 0.5}
+
+
+async def until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def community(path: Path, supervisors: FakeChat, owners: list[FakeChat], boss: FakeUser) -> None:
+    lines = [
+        "[[community]]",
+        'code = "tg"',
+        'name = "海景苑"',
+        'timezone = "Asia/Hong_Kong"',
+        'language = "zh-Hant"',
+        'buildings = ["A", "B", "C"]',
+        "[[community.chat]]",
+        'platform = "telegram"',
+        f'id = "{supervisors.id}"',
+        'role = "supervisors"',
+    ]
+    for chat, building in zip(owners, "ABC", strict=True):
+        lines += [
+            "[[community.chat]]",
+            'platform = "telegram"',
+            f'id = "{chat.id}"',
+            'role = "owners"',
+            f'buildings = ["{building}"]',
+        ]
+    lines += ["[[community.supervisor]]", 'name = "張經理"', f'accounts = {{ telegram = "{boss.id}" }}', ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+async def test_notice_preview_press_and_delivery_over_telegram(
+    engine: AsyncEngine, db_url: str, classifier: Classifier, tmp_path: Path
+) -> None:
+    async with FakeTelegramAPI(rate_limit=20, rate_window=60.0) as fake:
+        boss, owner = fake.add_user("張經理"), fake.add_user("陳太")
+        supervisors = fake.add_group("管理處主管")
+        owners = [fake.add_group(f"{b}座業主群") for b in "ABC"]
+        path = tmp_path / "tg.toml"
+        community(path, supervisors, owners, boss)
+        channel = TelegramChannel(fake.token, api_url=fake.base_url, **FAST)  # type: ignore[arg-type]
+        app = build_app(
+            Settings(database_url=db_url, community_file=path),
+            channels={"telegram": channel},
+            clock=FrozenClock(datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)),
+            classifier=classifier,
+            engine=engine,
+        )
+        await app.start(scheduler=False)
+        try:
+            fake.user_says(supervisors, boss, "/notice B-C座 本週六上午十時電梯保養，請業戶預早安排。")
+            await until(lambda: len(fake.sent(supervisors.id)) == 1)
+            [preview] = fake.sent(supervisors.id)
+            assert preview.callback_datas == ["bc:ok:N1", "bc:no:N1"]
+            assert "2個" in (preview.text or "")
+            assert all(fake.sent(c.id) == [] for c in owners)
+
+            query = fake.user_presses(supervisors, boss, preview.message_id, "bc:ok:N1")
+            await until(lambda: all(len(fake.sent(c.id)) == 1 for c in owners[1:]))
+            await until(lambda: len(fake.sent(supervisors.id)) == 2)
+            assert fake.callback_answers[query].text == "已確認"
+            assert fake.sent(owners[0].id) == []  # building A is not a target
+            for chat in owners[1:]:
+                [notice] = fake.sent(chat.id)
+                assert (notice.text or "").startswith("📢【海景苑管理處通告】")
+                assert "電梯保養" in (notice.text or "")
+
+            # An owner cannot broadcast, on Telegram as anywhere.
+            fake.user_says(owners[0], owner, "/notice 全體 我都想發通知")
+            await until(lambda: len(fake.sent(owners[0].id)) == 1)
+            assert fake.sent(owners[0].id)[0].text == "抱歉，該操作僅限物業工作人員。"
+        finally:
+            await channel.stop()
+            await app.sender.stop()
