@@ -95,6 +95,9 @@ class OutboxSender:
 
     async def _run(self) -> None:
         while True:
+            # Cleared before the step, so a wake-up that arrives during it (a send finishing,
+            # an update committing) is not lost and the loop goes round again at once.
+            self._wake.clear()
             try:
                 claimed = await self.step()
             except Exception:
@@ -102,7 +105,6 @@ class OutboxSender:
                 claimed = 0
             if claimed:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
 
@@ -165,17 +167,18 @@ class OutboxSender:
         async with self.gate(), self.sessions() as session:
             store = Store(session)
             now = self.clock.now()
+            sent = [o for o in outcomes if o.error is None]
+            await store.outbox.mark_sent_many([(o.row.id, o.message_id) for o in sent], now)
+            if self.on_sent is not None:
+                for outcome in sent:
+                    await self.on_sent(store, outcome.row, outcome.message_id)
             for outcome in outcomes:
-                await self._apply(store, outcome, now)
+                if outcome.error is not None:
+                    await self._failed(store, outcome.row, outcome.error, now)
             await store.commit()
 
-    async def _apply(self, store: Store, outcome: Outcome, when: datetime) -> None:
-        row, error = outcome.row, outcome.error
-        if error is None:
-            await store.outbox.mark_sent(row.id, outcome.message_id, when)
-            if self.on_sent is not None:
-                await self.on_sent(store, row, outcome.message_id)
-        elif error.migrated_to:
+    async def _failed(self, store: Store, row: OutboxMessage, error: SendError, when: datetime) -> None:
+        if error.migrated_to:
             # The group became a supergroup (its migration update may not have reached us):
             # keep the binding under the new id and send this row, and the rest of the
             # chat's queue, there, in the same order.

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from storage.models import OutboxMessage
 
@@ -69,30 +68,24 @@ class OutboxRepository:
 
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[OutboxMessage]:
         """Take up to `limit` rows to send: the head of each chat's queue, if it is due."""
-        earlier = aliased(OutboxMessage)
-        head = (
-            select(func.min(earlier.id))
-            .where(
-                earlier.platform == OutboxMessage.platform,
-                earlier.platform_chat_id == OutboxMessage.platform_chat_id,
-                earlier.status.in_(UNSENT),
-            )
-            .scalar_subquery()
+        # Each chat's head: its oldest unsent row. Grouped over unsent rows only, which the
+        # (status, platform, platform_chat_id, id) index covers, so the cost follows the
+        # backlog, not the table's history.
+        heads = (
+            select(func.min(OutboxMessage.id).label("head"))
+            .where(OutboxMessage.status.in_(UNSENT))
+            .group_by(OutboxMessage.platform, OutboxMessage.platform_chat_id)
+            .subquery()
         )
         query = (
             select(OutboxMessage)
-            .where(
-                and_(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.next_attempt_at <= now,
-                    OutboxMessage.id == head,
-                )
-            )
+            .join(heads, heads.c.head == OutboxMessage.id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
         if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update(skip_locked=True, of=OutboxMessage)
         rows = (await self.session.scalars(query)).all()
         if not rows:
             return []
@@ -117,11 +110,22 @@ class OutboxRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def mark_sent(self, row_id: int, platform_message_id: str | None, now: datetime) -> None:
+    async def mark_sent_many(self, sent: Sequence[tuple[int, str | None]], now: datetime) -> None:
+        """Many sends recorded in one executemany round trip (the sender's batches)."""
+        if not sent:
+            return
         await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
-            .values(status="sent", sent_at=now, platform_message_id=platform_message_id, error=None)
+            update(OutboxMessage),
+            [
+                {
+                    "id": row_id,
+                    "status": "sent",
+                    "sent_at": now,
+                    "platform_message_id": message_id,
+                    "error": None,
+                }
+                for row_id, message_id in sent
+            ],
         )
 
     async def mark_retry(self, row_id: int, error: str, at: datetime) -> None:
