@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.router import Router
 from handlers import broadcasts_notices as notices
@@ -195,9 +196,8 @@ def _ref(rest: str, default: str) -> str:
     return f"{kind}{number}"
 
 
-def _tz(ctx: Context) -> Any:
-    from zoneinfo import ZoneInfo
-
+def _tz(ctx: Context) -> ZoneInfo:
+    """The sender's zone, for reading 「11-25」 and 「明天」 (Shanghai for an admin with no community)."""
     return ZoneInfo(ctx.community.timezone) if ctx.community is not None else ZoneInfo("Asia/Shanghai")
 
 

@@ -290,8 +290,18 @@ class BroadcastRepository:
         return {int(c) for c in rows}
 
     async def record_tips(self, broadcast_id: int, sent: dict[int, str], day: date) -> None:
-        for chat_id, tip_id in sent.items():
-            self.session.add(
-                TipDelivery(chat_id=chat_id, broadcast_id=broadcast_id, tip_id=tip_id, sent_on=day)
+        """Remember what each group got (or "-": none); a second runner's rows are ignored."""
+        if not sent:
+            return
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        await self.session.execute(
+            insert(TipDelivery)
+            .values(
+                [
+                    {"chat_id": chat_id, "broadcast_id": broadcast_id, "tip_id": tip_id, "sent_on": day}
+                    for chat_id, tip_id in sent.items()
+                ]
             )
-        await self.session.flush()
+            .on_conflict_do_nothing(index_elements=["chat_id", "broadcast_id"])
+        )

@@ -133,3 +133,28 @@ async def test_a_crash_mid_fan_out_and_a_sender_killed_mid_delivery_lose_nothing
     assert set(per_group.values()) == {1}  # no duplicate
     await third.say("big-supervisors", "big-boss", f"/notice status N{broadcast.id}")
     assert "目标群：1000 · 已送达：1000 · 失败：0 · 待发送：0" in third.last("big-supervisors")
+
+
+async def test_runners_racing_on_one_fan_out_queue_each_group_once(
+    engine: AsyncEngine, db_url: str, classifier: Classifier, tmp_path: Path
+) -> None:
+    path = tmp_path / "450.toml"
+    path.write_text(
+        community_block("big", "万家城", "Asia/Shanghai", "zh-Hans", groups=450), encoding="utf-8"
+    )
+    rig = Rig(engine, db_url, classifier, community_file=path, start=START)
+    await rig.start()
+    await rig.say("big-supervisors", "big-boss", "/notice 全体 10:30 三个进程同时发")
+    await rig.press("big-supervisors", "bc:ok:", "big-boss")
+    rig.at(START + timedelta(minutes=30))
+    other = await rig.restart()  # a second process on the same database
+    await asyncio.gather(
+        run_broadcast(rig.app.runtime, 1),  # its date job
+        rig.jobs.tick(),  # its tick, at the same moment
+        run_broadcast(other.app.runtime, 1),  # and the other process's job
+    )
+    rows = await rig.outbox()
+    assert len(rows) == 450
+    assert len({r.chat_id for r in rows}) == 450
+    [broadcast] = await rig.broadcasts()
+    assert (broadcast.status, broadcast.target_count) == ("queued", 450)
