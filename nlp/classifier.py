@@ -108,6 +108,7 @@ class Classifier:
         self._normalizer = normalizer
         self._tokenizer = tokenizer
         self._model = model
+        self._model_intents = tuple(Intent(c) for c in model.classes) if model is not None else ()
         self._category_model = category_model
         # Model features naming the kind of each rule that fired: (as is, negated).
         self._rule_keys = {r.id: (f"@{r.kind}:{r.target}", f"!{r.kind}:{r.target}") for r in rules.rules}
@@ -130,7 +131,12 @@ class Classifier:
         }
         self._singles = singles
         self._strict = rules.settings.match == "token_strict"
-        self._firsts = frozenset(w[0] for w in rules.lexicon)
+        # First character -> the second characters of its words ("" when a one-character word
+        # starts with it): a cheap pre-check per position that skips most of the text.
+        seconds: dict[str, set[str]] = {}
+        for w in rules.lexicon:
+            seconds.setdefault(w[0], set()).add(w[1] if len(w) > 1 else "")
+        self._seconds = {c: frozenset(v) for c, v in seconds.items()}
         # Pattern pre-filter: each pattern needs some characters (one of each required set); give
         # every required set a bit, map characters to bits, and search only patterns whose bits
         # are all present in the message.
@@ -348,7 +354,7 @@ class Classifier:
     def _match(self, t: str, tokens: list[str]) -> list[Hit]:
         index = self._index
         singles = self._singles
-        firsts = self._firsts
+        seconds = self._seconds
         n = len(t)
         token_mode = self._token_mode
         strict = self._strict
@@ -363,10 +369,14 @@ class Classifier:
         # Candidates come out ordered by start, then longest first: no sort needed.
         found: list[tuple[int, int, str, _Entry, bool]] = []  # start, end, word, entry, aligned
         for i, c in enumerate(t):
-            if c not in firsts:
+            follow = seconds.get(c)
+            if follow is None:
+                continue
+            nxt = t[i + 1 : i + 2]
+            if nxt not in follow and "" not in follow:
                 continue
             tok = starts.get(i)
-            bucket = index.get(t[i : i + 2])
+            bucket = index.get(c + nxt) if nxt in follow else None
             if bucket is not None:
                 sizes, by_word = bucket
                 for size in sizes:  # longest first
@@ -576,11 +586,6 @@ class Classifier:
             fired.extend(f"emo:{e}" for e in norm.emoticons)
         if senti < 0:
             scores[Intent.COMPLAINT] += -senti * s.negative_to_complaint
-            # Frustration about something the property answers for (a facility, a person, a fee,
-            # a neighbour: any category word) reads as a grievance even without a complaint word.
-            if s.negative_subject_bonus and -senti >= s.negative_subject_min and cat_scores:
-                scores[Intent.COMPLAINT] += s.negative_subject_bonus
-                fired.append("complaint:negative_about_subject")
         elif senti > 0:
             scores[Intent.OTHER] += senti * s.positive_to_other
         if "authority" in risk_ids:
@@ -595,42 +600,30 @@ class Classifier:
             scores[Intent.COMPLAINT] += persist * s.persistence_weight
 
         # The statistical model: its probabilities are added to the rule scores, weighted.
-        model_probs: dict[Intent, float] | None = None
         feats: set[Feature] | None = None
-        ranked = sorted(scores.values(), reverse=True)
-        if (
-            self._model is not None
-            and s.model_mode == "blend"
-            and ranked[0] >= s.min_intent_score
-            and ranked[0] - ranked[1] >= s.model_skip_margin
-        ):
-            # The rules are decisive: the model adds at most model_weight to any intent, so with a
-            # margin of model_weight it cannot change the outcome (and rarely does with less).
-            # Skipped (it is the slowest step); nothing is reported.
-            pass
-        elif self._model is not None:
+        model = self._model
+        if model is not None:
+            ranked = sorted(scores.values(), reverse=True)
+            if ranked[0] >= s.min_intent_score and ranked[0] - ranked[1] >= s.model_skip_margin:
+                # The rules are decisive: the model adds at most model_weight to any intent, so
+                # with that margin it cannot change the outcome. Skipped (it is the slowest step).
+                model = None
+        if model is not None:
             feats = self._model_features(norm, tokens, hits)
-            probs = self._model.proba(feats, s.model_temperature)
-            model_probs = {Intent(c): p for c, p in zip(self._model.classes, probs, strict=True)}
-            top = max(model_probs, key=lambda i: model_probs[i])
-            if s.model_mode == "blend":
-                w = s.model_weight
-                damp = 1.0
-                if negated_problem and not live_problem and not urgent:
-                    # 电梯没坏: every fault word is negated; the model (which sees 坏) is damped.
-                    damp = s.model_negated_damp
-                    fired.append("model.damped:negated")
-                for it, p in model_probs.items():
-                    scores[it] += w * p * (damp if it in (Intent.REPAIR, Intent.COMPLAINT) else 1.0)
-                fired.append(f"model:{top.value}({model_probs[top]:.2f})")
-            elif (
-                max(scores.values()) < s.min_intent_score
-                and top is not Intent.OTHER
-                and model_probs[top] >= s.model_min_prob
-            ):
-                # Fallback: no rule is sure enough; the model decides if it is.
-                scores[top] = max(scores[top], s.min_intent_score) + model_probs[top]
-                fired.append(f"model:{top.value}({model_probs[top]:.2f})")
+            probs = model.proba(feats, s.model_temperature)
+            w = s.model_weight
+            damp = 1.0
+            if negated_problem and not live_problem and not urgent:
+                # 电梯没坏: every fault word is negated; the model (which sees 坏) is damped.
+                damp = s.model_negated_damp
+                fired.append("model.damped:negated")
+            best_p = 0.0
+            top = Intent.OTHER
+            for it, p in zip(self._model_intents, probs, strict=True):
+                scores[it] += w * p * (damp if it is Intent.REPAIR or it is Intent.COMPLAINT else 1.0)
+                if p > best_p:
+                    best_p, top = p, it
+            fired.append(f"model:{top.value}({best_p:.2f})")
 
         # Intent: best score, ties broken complaint > repair > inquiry > other.
         best = max(_INTENT_ORDER, key=lambda i: scores[i])

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -71,9 +70,6 @@ def load_examples(path: Path) -> list[TrainingExample]:
     return out
 
 
-_SPLIT = re.compile("[" + re.escape("".join(sorted(_SKIP))) + "]+")
-
-
 Feature = str | tuple[str, str]
 
 
@@ -82,12 +78,12 @@ def message_features(
 ) -> set[Feature]:
     """Binary features of one normalized message: tokens, in-clause character bigrams, signals.
 
-    Bigrams are pairs of characters, so they stay apart from two-character tokens.
+    Bigrams are pairs of characters (punctuation included: 吗 before ? says something), so they
+    stay apart from two-character tokens.
     """
-    feats: set[Feature] = {tok for tok in tokens if tok not in _SKIP and not tok.isspace()}
-    for clause in _SPLIT.split(text) if bigrams else ():
-        if len(clause) > 1:
-            feats.update(pairwise(clause))
+    feats: set[Feature] = set(tokens)
+    feats -= _SKIP
+    feats.update(pairwise(text))
     if question:
         feats.add("<?>")
     if emoticons:

@@ -116,12 +116,6 @@ class Settings:
     model_category_min: float = 0.0  # category model used when no rule names a category
     model_bigrams: bool = True  # the model also sees character bigrams (not only jieba tokens)
     model_rule_features: bool = True  # the model also sees which kinds of rule fired
-    model_mode: str = (
-        "blend"  # "blend": probabilities added to rule scores; "fallback": only when no rule is sure
-    )
-    model_min_prob: float = 0.5  # fallback mode: the model's least probability to decide
-    negative_subject_bonus: float = 0.0  # complaint bonus for negative sentiment about a category word
-    negative_subject_min: float = 1.5  # least negative lexical score for that bonus
 
 
 @dataclass(frozen=True)
@@ -376,8 +370,6 @@ def _parse_settings(path: Path, value: object) -> Settings:
         raise _err(path, "settings.max_chars", "must be at least 1")
     if s.match not in ("token", "token_strict", "substring"):
         raise _err(path, "settings.match", "must be 'token', 'token_strict' or 'substring'")
-    if s.model_mode not in ("blend", "fallback"):
-        raise _err(path, "settings.model_mode", "must be 'blend' or 'fallback'")
     if s.category_select not in ("score", "precedence"):
         raise _err(path, "settings.category_select", "must be 'score' or 'precedence'")
     if s.sentiment_scale <= 0:
