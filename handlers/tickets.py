@@ -128,6 +128,13 @@ def require_owner_or_supervisor(ctx: Context, ticket: Ticket, steward: Steward) 
         raise DomainError("err.not_assignee", name=ctx.t("place.unknown"))
 
 
+async def move(ctx: Context, ticket: Ticket, target: str, action: str, note: str | None = None) -> None:
+    """A state change by the person behind this update, through the one state machine."""
+    await lifecycle.transition(
+        ctx.store.tickets, ticket, target, actor=actor(ctx), at=ctx.now, action=action, note=note
+    )
+
+
 def actor(ctx: Context) -> str:
     if ctx.steward is not None:
         return f"steward:{ctx.steward.id}"
@@ -183,9 +190,7 @@ async def accept(ctx: Context, ticket: Ticket) -> None:
     require_owner_or_supervisor(ctx, ticket, steward)
     if ticket.assignee_id is None:
         ticket.assignee_id = steward.id
-    await lifecycle.transition(
-        ctx.store.tickets, ticket, lifecycle.IN_PROGRESS, actor=actor(ctx), at=ctx.now, action="accepted"
-    )
+    await move(ctx, ticket, lifecycle.IN_PROGRESS, "accepted")
     if ticket.first_response_at is None:
         ticket.first_response_at = ctx.now
     await tell_staff(ctx, ticket, ctx.t("t.staff.accepted", name=steward.name, number=ticket.number))
@@ -218,15 +223,7 @@ async def resolve(ctx: Context, ticket: Ticket, note: str) -> None:
     note = (note.strip() or ctx.t("t.resolved_default"))[:500]
     if ticket.first_response_at is None:
         ticket.first_response_at = ctx.now
-    await lifecycle.transition(
-        ctx.store.tickets,
-        ticket,
-        lifecycle.RESOLVED,
-        actor=actor(ctx),
-        at=ctx.now,
-        action="resolved",
-        note=note,
-    )
+    await move(ctx, ticket, lifecycle.RESOLVED, "resolved", note)
     ticket.rating_requested_at = ctx.now
     await tell_staff(
         ctx, ticket, ctx.t("t.staff.resolved", number=ticket.number, name=steward.name, note=note)
@@ -263,15 +260,7 @@ async def reassign(ctx: Context, ticket: Ticket, name: str, *, transfer: bool) -
     previous = await ctx.store.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
     ticket.assignee_id = target.id
     if ticket.status in (lifecycle.OPEN, lifecycle.REOPENED):
-        await lifecycle.transition(
-            ctx.store.tickets,
-            ticket,
-            lifecycle.ASSIGNED,
-            actor=actor(ctx),
-            at=ctx.now,
-            action="assigned",
-            note=f"{target.role}:{target.id}",
-        )
+        await move(ctx, ticket, lifecycle.ASSIGNED, "assigned", f"{target.role}:{target.id}")
     elif ticket.status == lifecycle.IN_PROGRESS:
         # The new owner has not accepted yet: back to assigned is not a legal move, so the
         # ticket stays in progress and the transfer is recorded as such.
@@ -304,15 +293,7 @@ async def cancel(ctx: Context, ticket: Ticket, note: str) -> None:
     steward = require_staff_on(ctx, ticket)
     ctx.require(Role.SUPERVISOR)
     note = note.strip()[:500] or "-"
-    await lifecycle.transition(
-        ctx.store.tickets,
-        ticket,
-        lifecycle.CANCELLED,
-        actor=actor(ctx),
-        at=ctx.now,
-        action="cancelled",
-        note=note,
-    )
+    await move(ctx, ticket, lifecycle.CANCELLED, "cancelled", note)
     await tell_staff(
         ctx, ticket, ctx.t("t.staff.cancelled", number=ticket.number, name=steward.name, note=note)
     )
@@ -486,9 +467,7 @@ async def rate_button(ctx: Context) -> None:
     if rating == UNHAPPY:
         await reopen_unhappy(ctx, ticket)
         return
-    await lifecycle.transition(
-        ctx.store.tickets, ticket, lifecycle.CLOSED, actor=actor(ctx), at=ctx.now, action="closed"
-    )
+    await move(ctx, ticket, lifecycle.CLOSED, "closed")
     await tell_owner(
         ctx,
         ticket,
@@ -503,15 +482,7 @@ async def reopen_unhappy(ctx: Context, ticket: Ticket) -> None:
 
     community = await ctx.store.directory.community(ticket.community_id)
     assert community is not None
-    await lifecycle.transition(
-        ctx.store.tickets,
-        ticket,
-        lifecycle.REOPENED,
-        actor=actor(ctx),
-        at=ctx.now,
-        action="reopened",
-        note=UNHAPPY,
-    )
+    await move(ctx, ticket, lifecycle.REOPENED, "reopened", UNHAPPY)
     ticket.sla_started_at = ctx.now
     ticket.respond_due_at = ctx.now + timedelta(minutes=UNHAPPY_DEADLINE_MINUTES)
     ticket.resolve_due_at = ctx.now + timedelta(minutes=UNHAPPY_DEADLINE_MINUTES)
