@@ -102,6 +102,7 @@ class Classifier:
         tokenizer: jieba.Tokenizer,
         model: NaiveBayes | None = None,
         category_model: NaiveBayes | None = None,
+        urgent_model: NaiveBayes | None = None,
     ) -> None:
         self.rules = rules
         self.settings = rules.settings
@@ -110,6 +111,7 @@ class Classifier:
         self._model = model
         self._model_intents = tuple(Intent(c) for c in model.classes) if model is not None else ()
         self._category_model = category_model
+        self._urgent_model = urgent_model
         # Model features naming the kind of each rule that fired: (as is, negated).
         self._rule_keys = {r.id: (f"@{r.kind}:{r.target}", f"!{r.kind}:{r.target}") for r in rules.rules}
         self._hmm = rules.settings.hmm
@@ -236,7 +238,13 @@ class Classifier:
             if cat_docs
             else None
         )
-        return type(self)(self.rules, self._normalizer, self._tokenizer, model, category_model)
+        urgent_labels = ["urgent" if e.urgent else "calm" for e in examples]
+        urgent_model = (
+            NaiveBayes.train(docs, urgent_labels, ["urgent", "calm"], alpha=s.model_alpha)
+            if s.model_urgent_min <= 1.0 and "urgent" in urgent_labels
+            else None
+        )
+        return type(self)(self.rules, self._normalizer, self._tokenizer, model, category_model, urgent_model)
 
     def _features(self, text: str) -> set[Feature]:
         norm = self._normalizer(text)
@@ -649,6 +657,23 @@ class Classifier:
                 if p_best / z >= s.model_category_min:
                     category = c_best
                     fired.append(f"model.cat:{c_best}({p_best / z:.2f})")
+
+        # Safety net for emergencies described in words no rule lists (燃起味好冲, 仲未醒): a
+        # problem report that the urgent model is very sure of, unless the message is about the
+        # past, a tip or news, or resolved, or its danger words are hedged (容易着火).
+        if (
+            not urgent
+            and self._urgent_model is not None
+            and (intent is Intent.REPAIR or intent is Intent.COMPLAINT)
+            and live
+            and not urgent_hits
+        ):
+            if feats is None:
+                feats = self._model_features(norm, tokens, hits)
+            p_urgent = self._urgent_model.proba(feats, s.model_temperature)[0]
+            if p_urgent >= s.model_urgent_min:
+                urgent = True
+                fired.append(f"model.urgent({p_urgent:.2f})")
 
         # Sentiment. Persistence (又/一直) and !!! / ??? only count against a problem report.
         problem = intent in (Intent.REPAIR, Intent.COMPLAINT) or urgent

@@ -111,6 +111,7 @@ class Settings:
     model_weight: float = 0.0  # weight of the naive Bayes intent probabilities (0: rules only)
     model_alpha: float = 0.3  # add-alpha smoothing of the model
     model_temperature: float = 1.0  # softmax temperature of the model's probabilities
+    model_urgent_min: float = 0.95  # urgent model's least probability to flag an emergency (> 1: off)
     model_skip_margin: float = 3.0  # rules ahead by this much: the model is not consulted
     model_negated_damp: float = 0.3  # model's repair/complaint share when every fault word is negated
     model_category_min: float = 0.0  # category model used when no rule names a category
