@@ -189,22 +189,10 @@ async def draft_notice(
         drafts.append(row)
         lines.append(f"{where}\n{when}")
         total += len(chats)
-        if sample is None and isinstance(row, Broadcast):
-            audience = Audience(
-                community,
-                Speaker(services.texts, community.language),
-                await store.directory.roster(community.id),
-                now,
-            )
-            sample = render_notice(row, audience, chats[0])
-        elif sample is None:
+        if sample is None:  # what the first group will see, in its community's language
             probe = Broadcast(body=row.body, template=row.template, text=row.text, urgent=row.urgent)
-            audience = Audience(
-                community,
-                Speaker(services.texts, community.language),
-                await store.directory.roster(community.id),
-                now,
-            )
+            roster = await store.directory.roster(community.id)
+            audience = Audience(community, Speaker(services.texts, community.language), roster, now)
             sample = render_notice(probe, audience, chats[0])
     if not drafts:
         raise DomainError("bc.err.no_groups", community=speaker.t("bc.word.every"))
@@ -263,6 +251,8 @@ async def confirm(
             continue
         if not await repo.move(Broadcast, row.id, ["draft"], "sending", decided_at=now):
             continue  # a second press of the same button
+        if row.requested_at is None:  # "at once" means at confirmation, quiet hours then
+            row.send_at = policy.due_time(now, row.urgent, tz_of(community))
         result = await start_or_schedule(store, services, row, now)
         if result is None:
             assert row.send_at is not None

@@ -225,3 +225,13 @@ async def test_preview_text_is_kept_exactly_with_line_breaks(rig: Rig) -> None:
     assert rig.last(OWNERS_1).endswith("第一行\n第二行  有空格")
     [broadcast] = [b for b in await rig.broadcasts() if isinstance(b, Broadcast)]
     assert broadcast.body == "第一行\n第二行  有空格"
+
+
+async def test_a_preview_confirmed_after_quiet_hours_began_waits_for_the_morning(rig: Rig) -> None:
+    rig.at(datetime(2026, 11, 23, 21, 58, tzinfo=SHANGHAI))
+    await rig.say(SUPERVISORS, "li", "/notice 全体 明早清洗水箱")
+    assert "确认后立即发送" in rig.last(SUPERVISORS)
+    rig.at(datetime(2026, 11, 23, 22, 5, tzinfo=SHANGHAI))
+    await rig.press(SUPERVISORS, "bc:ok:", "li")
+    assert "N1 已定时：绿溪园，11-24 08:00 发送" in rig.last(SUPERVISORS)
+    assert rig.sent(OWNERS_1) == []
