@@ -27,6 +27,7 @@ from handlers.broadcasts_request import NoticeRequest
 from handlers.broadcasts_templates import check_template
 from handlers.broadcasts_timing import check_cron, describe_cron
 from handlers.context import DomainError, Role, Services
+from handlers.privacy import mask_text
 from storage.broadcasts import BroadcastRepository
 from storage.models import Community
 from storage.models_broadcasts import Broadcast, BroadcastSchedule, BroadcastTemplate
@@ -205,6 +206,10 @@ async def draft_notice(
     if len(lines) > 1:
         lines.insert(0, speaker.t("bc.preview.every_total", n=len(lines), groups=total))
     text = speaker.t("bc.preview.body", head=head, targets="\n".join(lines), sample=sample or "", ref=ref)
+    if mask_text(request.text) != request.text:
+        # Staff text is sent as written (an office phone must stay readable), but a unit or a
+        # mobile number in an owner group is usually someone's personal data: say so first.
+        text += "\n" + speaker.t("bc.preview.privacy")
     return Preview(ref, text)
 
 

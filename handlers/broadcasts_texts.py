@@ -42,6 +42,7 @@ TEXTS_HANS: dict[str, str] = {
     # previews (to staff)
     "bc.preview.head": "📋 通知预览 {ref}{urgent}",
     "bc.preview.body": "{head}\n{targets}\n——————\n{sample}\n——————\n请确认后发送（或 /notice cancel {ref}）。",
+    "bc.preview.privacy": "⚠️ 正文含房号或电话号码，群里所有业主都能看到；如涉及个人信息，请取消后修改再发。",
     "bc.preview.target": "目标：{community} · {buildings}业主群（{n}个群）",
     "bc.preview.every_total": "共 {n} 个小区、{groups} 个业主群：",
     "bc.preview.now": "发送：确认后立即发送",

@@ -235,3 +235,10 @@ async def test_a_preview_confirmed_after_quiet_hours_began_waits_for_the_morning
     await rig.press(SUPERVISORS, "bc:ok:", "li")
     assert "N1 已定时：绿溪园，11-24 08:00 发送" in rig.last(SUPERVISORS)
     assert rig.sent(OWNERS_1) == []
+
+
+async def test_the_preview_warns_about_units_and_phone_numbers(rig: Rig) -> None:
+    await rig.say(SUPERVISORS, "li", "/notice 全体 3栋2单元1302业主请联系13812345678挪车")
+    assert "正文含房号或电话号码" in rig.last(SUPERVISORS)
+    await rig.say(SUPERVISORS, "li", "/notice 全体 周六上午电梯保养")
+    assert "正文含房号或电话号码" not in rig.last(SUPERVISORS)
