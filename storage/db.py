@@ -8,6 +8,7 @@ a database that is not at the latest migration.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,9 +18,11 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from storage.sqlite_inline import BUSY_TIMEOUT_MS, inline_creator
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -55,13 +58,19 @@ class DatabaseError(Exception):
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        database = make_url(url).database or ""
+        if os.environ.get("STEWARD_SQLITE_THREADED") == "1" or not database or database == ":memory:":
+            busy_ms = 30_000
+            engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        else:
+            busy_ms = BUSY_TIMEOUT_MS
+            engine = create_async_engine(url, async_creator=inline_creator(database), **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()

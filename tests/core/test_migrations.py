@@ -3,6 +3,8 @@ models and the migrations describe the same schema."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -62,3 +64,24 @@ async def test_unreachable_database_is_one_clear_line() -> None:
             await check_migrated(engine)
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_runs_inline_unless_threaded_is_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import text
+
+    from storage.sqlite_inline import InlineConnection
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+    for threaded, expected_inline in (("0", True), ("1", False)):
+        monkeypatch.setenv("STEWARD_SQLITE_THREADED", threaded)
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                raw = await conn.get_raw_connection()
+                assert isinstance(raw.driver_connection, InlineConnection) is expected_inline
+                assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+                assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        finally:
+            await engine.dispose()
