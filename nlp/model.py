@@ -76,14 +76,15 @@ Feature = str | tuple[str, str]
 def message_features(
     text: str, tokens: Iterable[str], question: bool, emoticons: Sequence[str], bigrams: bool = True
 ) -> set[Feature]:
-    """Binary features of one normalized message: tokens, in-clause character bigrams, signals.
+    """Binary features of one normalized message: tokens, character bigrams, signals.
 
     Bigrams are pairs of characters (punctuation included: 吗 before ? says something), so they
     stay apart from two-character tokens.
     """
     feats: set[Feature] = set(tokens)
     feats -= _SKIP
-    feats.update(pairwise(text))
+    if bigrams:
+        feats.update(pairwise(text))
     if question:
         feats.add("<?>")
     if emoticons:
@@ -132,13 +133,9 @@ class NaiveBayes:
         v = len(vocab)
         denom = [math.log(sum(c[f] for f in vocab) + alpha * v) for c in counts]
         log = math.log
-        # One row per feature, centred (a per-feature constant does not change the posterior and
-        # keeps the sums small).
+        # One row (a log-likelihood per class) per feature.
         columns = [[log(c[f] + alpha) - d for f in vocab] for c, d in zip(counts, denom, strict=True)]
-        table: dict[Feature, tuple[float, ...]] = {}
-        for f, row in zip(vocab, zip(*columns, strict=True), strict=True):
-            mean = sum(row) / k
-            table[f] = tuple([x - mean for x in row])
+        table: dict[Feature, tuple[float, ...]] = dict(zip(vocab, zip(*columns, strict=True), strict=True))
         total_docs = sum(n_docs)
         if uniform_prior or not total_docs:
             prior = tuple(0.0 for _ in names)
