@@ -29,7 +29,7 @@ class TranscriptPrinter:
         title = escape(self.titles.get(message.chat_id, message.chat_id))
         who = "🤖 Steward" if message.from_bot else escape(message.sender_name)
         head = f"[{colour}]\\[{title}][/{colour}] [bold]{who}[/bold]"
-        body = escape(message.text)
+        body = escape(message.text) if message.text or message.from_bot else f"[dim]（{message.kind}）[/dim]"
         extra = ""
         if message.outgoing is not None:
             if message.outgoing.mentions:

@@ -28,6 +28,7 @@ class LocalMessage:
     at: datetime
     outgoing: Outgoing | None = None
     toast: bool = False  # a button's answer, seen only by the person who pressed it
+    kind: str = "text"
 
     @property
     def out(self) -> Outgoing:
@@ -112,7 +113,13 @@ class LocalChannel:
         )
         self._record(
             LocalMessage(
-                chat_id, incoming.message_id, sender_id, incoming.sender_name, text, incoming.sent_at
+                chat_id,
+                incoming.message_id,
+                sender_id,
+                incoming.sender_name,
+                text,
+                incoming.sent_at,
+                kind=kind.value,
             )
         )
         await self._dispatch(incoming)
