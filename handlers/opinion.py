@@ -71,6 +71,9 @@ FOLD_EVERY = 100
 # a second copy of the card, so a short confirmation is sent instead.
 EDITS_IN_PLACE = frozenset({"telegram"})
 EXCERPT = 80
+# The newest negative messages a group-complaint check reads: a few owners make a group, and a
+# flood bigger than this is a spike, which is detected from counts.
+GROUP_SCAN_LIMIT = 500
 STATES = ("open", "followed", "false_positive")
 RISK_KINDS = ("crisis", "external", "collective", "refusal")
 PATTERN_LABELS = {"police_threat": "报警", "stop_paying": "不交费"}
@@ -324,7 +327,9 @@ async def check_group(
     assert community is not None
     if not topics:
         return None
-    signals = await repo.negative_signals(community.id, entry.sent_at - policy.group_window, entry.sent_at)
+    signals = await repo.negative_signals(
+        community.id, entry.sent_at - policy.group_window, entry.sent_at, limit=GROUP_SCAN_LIMIT
+    )
     on_topic: dict[str, list[Signal]] = {}
     for signal in signals:
         for topic in topics & topics_of(signal.category, signal.rules):
@@ -399,6 +404,9 @@ async def check_spike(
     windows = [(at - hour, at)] + [
         (at - n * day - hour, at - n * day) for n in range(1, policy.spike_baseline_days + 1)
     ]
+    [current] = await repo.negative_counts(community.id, windows[:1])
+    if current < policy.spike_min_count:
+        return None  # the usual case, and one index range count
     current, *baseline = await repo.negative_counts(community.id, windows)
     spike = detect_spike(current, baseline, policy)
     if spike is None:

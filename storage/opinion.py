@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import BindParameter, Executable, Select, bindparam, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.directory import OPEN_STATUSES
@@ -30,7 +31,7 @@ class Signal:
     sent_at: datetime
 
 
-def owner_messages(community_id: int, *columns: Any) -> Select[Any]:
+def owner_messages(community_id: int | BindParameter[Any], *columns: Any) -> Select[Any]:
     """SELECT `columns` FROM the community's owner text messages (joins chats and members)."""
     return (
         select(*columns)
@@ -46,6 +47,21 @@ def owner_messages(community_id: int, *columns: Any) -> Select[Any]:
     )
 
 
+@lru_cache(maxsize=16)
+def _window_counts(windows: int) -> Executable:
+    """A UNION ALL of index range counts, one per window (a single scan with CASE sums would
+    read the whole week); built once per number of windows, since every negative message asks."""
+    parts = [
+        owner_messages(bindparam("community"), literal(index).label("window"), func.count().label("n")).where(
+            MessageLog.negative.is_(True),
+            MessageLog.sent_at > bindparam(f"start{index}"),
+            MessageLog.sent_at <= bindparam(f"end{index}"),
+        )
+        for index in range(windows)
+    ]
+    return parts[0] if windows == 1 else union_all(*parts)
+
+
 class OpinionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -55,7 +71,11 @@ class OpinionRepository:
         return self.session.begin_nested()
 
     # -- signals ------------------------------------------------------------------------------
-    async def negative_signals(self, community_id: int, since: datetime, until: datetime) -> list[Signal]:
+    async def negative_signals(
+        self, community_id: int, since: datetime, until: datetime, limit: int | None = None
+    ) -> list[Signal]:
+        """Negative owner messages in (since, until], oldest first; with `limit`, only the
+        newest that many (a detector looking for a handful of owners need not read a flood)."""
         query = owner_messages(
             community_id,
             MessageLog.id,
@@ -64,20 +84,24 @@ class OpinionRepository:
             MessageLog.rules,
             MessageLog.sent_at,
         ).where(MessageLog.negative.is_(True), MessageLog.sent_at > since, MessageLog.sent_at <= until)
-        rows = (await self.session.execute(query.order_by(MessageLog.sent_at, MessageLog.id))).all()
-        return [Signal(r[0], r[1], r[2], tuple(r[3] or ()), r[4]) for r in rows]
+        query = query.order_by(MessageLog.sent_at.desc(), MessageLog.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        rows = (await self.session.execute(query)).all()
+        return [Signal(r[0], r[1], r[2], tuple(r[3] or ()), r[4]) for r in reversed(rows)]
 
     async def negative_counts(
         self, community_id: int, windows: Sequence[tuple[datetime, datetime]]
     ) -> list[int]:
-        """Negative owner messages in each (start, end] window, in one query."""
+        """Negative owner messages in each (start, end] window, in one statement."""
         if not windows:
             return []
-        inside = [and_(MessageLog.sent_at > start, MessageLog.sent_at <= end) for start, end in windows]
-        sums = [func.coalesce(func.sum(case((cond, 1), else_=0)), 0) for cond in inside]
-        query = owner_messages(community_id, *sums).where(MessageLog.negative.is_(True), or_(*inside))
-        row = (await self.session.execute(query)).one()
-        return [int(value) for value in row]
+        params: dict[str, Any] = {"community": community_id}
+        for index, (start, end) in enumerate(windows):
+            params[f"start{index}"], params[f"end{index}"] = start, end
+        rows = (await self.session.execute(_window_counts(len(windows)), params)).all()
+        counts = {int(window): int(n) for window, n in rows}
+        return [counts.get(index, 0) for index in range(len(windows))]
 
     async def message_counts(self, community_id: int, since: datetime, until: datetime) -> tuple[int, int]:
         """(all, negative) owner text messages in (since, until]."""
