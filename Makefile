@@ -17,12 +17,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/steward demo
 
+PY_DIRS := bot handlers nlp storage tests bench
+
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot handlers nlp storage tests bench
+	$(BIN)/mypy $(PY_DIRS)
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q

@@ -37,7 +37,16 @@ log = logging.getLogger(__name__)
 # Feature modules, in routing order: intake's catch-all text handler comes last. A feature
 # module may have `router` (its handlers), `TEXTS_HANS` / `TEXTS_HANT` (its bot texts) and
 # `install(app)` (its scheduled jobs and services), both picked up here.
-FEATURES: tuple[ModuleType, ...] = (general, membership, tickets, sla_watch, opinion, reports, broadcasts, intake)
+FEATURES: tuple[ModuleType, ...] = (
+    general,
+    membership,
+    tickets,
+    sla_watch,
+    opinion,
+    reports,
+    broadcasts,
+    intake,
+)
 
 
 def build_router() -> Router:

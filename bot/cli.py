@@ -373,13 +373,22 @@ async def _broadcasts(settings: Settings, args: argparse.Namespace) -> int:
                 words += ["--urgent"] if args.urgent else []
                 words += [f"--template {args.template}"] if args.template else []
                 request = parse_notice(" ".join([*words, "--", *args.text]), today)
-                preview = await notices.draft_notice(store, app.services, request, actor, community, now, speaker)
+                preview = await notices.draft_notice(
+                    store, app.services, request, actor, community, now, speaker
+                )
                 ref, text = preview.ref, preview.text
             elif command == "outage-announce":
-                words = [args.utility, f"b:{args.buildings}" if args.buildings else "全体", args.date, args.time]
+                words = [
+                    args.utility,
+                    f"b:{args.buildings}" if args.buildings else "全体",
+                    args.date,
+                    args.time,
+                ]
                 words += ["--urgent"] if args.urgent else []
                 request_o = parse_outage(" ".join([*words, "--", *args.reason]), today)
-                ref, text = await outages.draft_outage(store, app.services, request_o, actor, community, now, speaker)
+                ref, text = await outages.draft_outage(
+                    store, app.services, request_o, actor, community, now, speaker
+                )
             elif command == "list":
                 text, ref = await notices.list_notices(store, actor, community, speaker), ""
             elif command == "status":
@@ -392,7 +401,10 @@ async def _broadcasts(settings: Settings, args: argparse.Namespace) -> int:
                 text, ref = await notices.resume(store, app.services, args.ref, actor, now, speaker), ""
             elif command == "delete":
                 kind, number = notices.parse_ref(args.ref, default="S")
-                text, ref = await notices.cancel(store, app.services, f"{kind}{number}", actor, now, speaker), ""
+                text, ref = (
+                    await notices.cancel(store, app.services, f"{kind}{number}", actor, now, speaker),
+                    "",
+                )
             elif command == "template":
                 text, ref = await notices.save_template(store, args.name, args.body, actor, now, speaker), ""
             elif command == "outage-restored":
@@ -409,7 +421,10 @@ async def _broadcasts(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         if not args.yes:
             if not sys.stdin.isatty():
-                print(f"steward: not confirmed; run again with --yes (draft {ref} stays unsent)", file=sys.stderr)
+                print(
+                    f"steward: not confirmed; run again with --yes (draft {ref} stays unsent)",
+                    file=sys.stderr,
+                )
                 return 2
             answer = await asyncio.to_thread(input, "确认发送？[y/N] ")
             if answer.strip().lower() not in ("y", "yes", "是"):

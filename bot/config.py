@@ -96,7 +96,9 @@ class Settings(BaseSettings):
     sla_check_interval: float = 60.0
     # Broadcasts (issue 7, docs/BROADCASTS.md): non-urgent ones wait out the quiet hours (local);
     # a scheduled run missed by more than the grace period is skipped and logged, not sent late.
-    broadcast_quiet_hours: str = Field(default="22:00-08:00", pattern=r"^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$")
+    broadcast_quiet_hours: str = Field(
+        default="22:00-08:00", pattern=r"^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$"
+    )
     broadcast_grace_minutes: int = Field(default=30, ge=0)
     broadcast_tick_seconds: float = Field(default=60.0, gt=0)
 
