@@ -21,8 +21,6 @@ from bot.app import App, build_app
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.console import TranscriptPrinter, ticket_table
-from bot.demo_broadcasts import broadcasts_scene
-from bot.demo_opinion import opinion_scene
 from bot.events import MessageKind
 from bot.local import LocalChannel
 from storage.db import create_engine, upgrade
@@ -104,15 +102,15 @@ async def intake_scene(demo: Demo) -> None:
         await demo.say(line)
 
 
-# Scenes in order; each later feature adds its own.
-SCENES: list[Scene] = [intake_scene, opinion_scene, broadcasts_scene]
-
-
 def scenes() -> list[Scene]:
-    """All scenes in order (feature scenes import this module, so they are added late)."""
+    """The scenes in order: intake, the ticket loop, broadcasts, and opinion monitoring last
+    (the demo ends with an alert, a folded repeat and a report image). Feature scenes import
+    this module, so they are imported here, late."""
+    from bot.demo_broadcasts import broadcasts_scene
+    from bot.demo_opinion import opinion_scene
     from bot.demo_tickets import tickets_scene
 
-    return [*SCENES[:1], tickets_scene, *SCENES[1:]]
+    return [intake_scene, tickets_scene, broadcasts_scene, opinion_scene]
 
 
 async def run_demo(console: Console | None = None, workdir: Path | None = None) -> list[Ticket]:
