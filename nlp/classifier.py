@@ -25,6 +25,7 @@ from typing import Any
 
 import jieba
 
+from nlp import segment
 from nlp.classification import Classification, Intent, Risk, UnitAddress, mask_digits
 from nlp.model import (
     DEFAULT_TRAIN_PATH,
@@ -248,7 +249,7 @@ class Classifier:
 
     def _features(self, text: str) -> set[Feature]:
         norm = self._normalizer(text)
-        tokens = list(self._tokenizer.cut(norm.text, HMM=self._hmm)) if norm.text else []
+        tokens = self._cut(norm.text)
         hits = self._match(norm.text, tokens)
         self._apply_negation(norm.text, hits)
         return self._model_features(norm, tokens, hits)
@@ -287,7 +288,15 @@ class Classifier:
         return {code: spec.intents for code, spec in self.rules.categories.items()}
 
     def tokens(self, text: str) -> list[str]:
-        return list(self._tokenizer.cut(self._normalizer(text).text, HMM=self._hmm))
+        return self._cut(self._normalizer(text).text)
+
+    def _cut(self, text: str) -> list[str]:
+        """jieba's segmentation of normalized text (``tokenizer.cut(text, HMM=settings.hmm)``)."""
+        if not text:
+            return []
+        if self._hmm:
+            return list(self._tokenizer.cut(text, HMM=True))
+        return segment.cut(self._tokenizer, text)  # the same tokens, about twice as fast
 
     def explain(self, text: str) -> str:
         a = self.analyse(text)
@@ -354,7 +363,7 @@ class Classifier:
             raise TypeError(f"classify() expects str, got {type(text).__name__}")
         norm = self._normalizer(text)
         t = norm.text
-        tokens: list[str] = list(self._tokenizer.cut(t, HMM=self._hmm)) if t else []
+        tokens = self._cut(t)
         hits = self._match(t, tokens)
         self._apply_negation(t, hits)
         return self._decide(norm, tokens, hits)

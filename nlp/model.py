@@ -145,7 +145,7 @@ class NaiveBayes:
 
     def scores(self, feats: Iterable[Feature]) -> list[float]:
         """Unnormalized log-posteriors, one per class (unknown features are ignored)."""
-        rows = [r for r in map(self.table.get, feats) if r is not None]
+        rows = list(filter(None, map(self.table.get, feats)))  # a row is a non-empty tuple
         if not rows:
             return list(self.prior)
         return [p + t for p, t in zip(self.prior, map(sum, zip(*rows, strict=True)), strict=True)]
