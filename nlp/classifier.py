@@ -30,10 +30,12 @@ from nlp.classification import Classification, Intent, Risk, UnitAddress, mask_d
 from nlp.model import (
     DEFAULT_TRAIN_PATH,
     Feature,
+    JointModel,
     NaiveBayes,
     TrainingExample,
     load_examples,
     message_features,
+    message_keys,
 )
 from nlp.normalize import Normalized, Normalizer
 from nlp.rules import DEFAULT_RULES_PATH, Rule, RulesError, RuleSet, load_rules
@@ -113,6 +115,12 @@ class Classifier:
         self._model_intents = tuple(Intent(c) for c in model.classes) if model is not None else ()
         self._category_model = category_model
         self._urgent_model = urgent_model
+        # What classification consults: the intent and urgent models merged (one lookup per
+        # feature for both), the category model apart (asked for about one message in ten).
+        joint = [m for m in (model, urgent_model) if m is not None]
+        self._joint = JointModel(joint) if joint else None
+        self._urgent_index = len(joint) - 1
+        self._category_joint = JointModel([category_model]) if category_model is not None else None
         # Model features naming the kind of each rule that fired: (as is, negated).
         self._rule_keys = {r.id: (f"@{r.kind}:{r.target}", f"!{r.kind}:{r.target}") for r in rules.rules}
         self._hmm = rules.settings.hmm
@@ -266,6 +274,20 @@ class Classifier:
                 negated = h.negated_by is not None
                 for r in h.rules:
                     feats.add(keys[r.id][negated])
+        return feats
+
+    def _model_keys(self, norm: Normalized, tokens: list[str], hits: list[Hit]) -> set[str]:
+        """`_model_features` as `JointModel` keys (plain strings)."""
+        feats = message_keys(
+            norm.text, tokens, norm.question_marks > 0, norm.emoticons, self.settings.model_bigrams
+        )
+        if self.settings.model_rule_features:
+            keys = self._rule_keys
+            for h in hits:
+                if h.negated_by is None:
+                    feats.update([keys[r.id][0] for r in h.rules])
+                else:
+                    feats.update([keys[r.id][1] for r in h.rules])
         return feats
 
     # ------------------------------------------------------------------ public API
@@ -617,8 +639,9 @@ class Classifier:
             scores[Intent.COMPLAINT] += persist * s.persistence_weight
 
         # The statistical model: its probabilities are added to the rule scores, weighted.
-        feats: set[Feature] | None = None
-        model = self._model
+        feats: set[str] | None = None
+        sums: list[float] | None = None  # the joint model's sums over feats
+        model = self._joint if self._model is not None else None
         if model is not None:
             ranked = sorted(scores.values(), reverse=True)
             if ranked[0] >= s.min_intent_score and ranked[0] - ranked[1] >= s.model_skip_margin:
@@ -626,8 +649,9 @@ class Classifier:
                 # with that margin it cannot change the outcome. Skipped (it is the slowest step).
                 model = None
         if model is not None:
-            feats = self._model_features(norm, tokens, hits)
-            probs = model.proba(feats, s.model_temperature)
+            feats = self._model_keys(norm, tokens, hits)
+            sums = model.sums(feats)
+            probs = model.proba(sums, 0, s.model_temperature)
             w = s.model_weight
             damp = 1.0
             if negated_problem and not live_problem and not urgent:
@@ -650,15 +674,16 @@ class Classifier:
 
         category = self._pick_category(intent, cat_scores)
         if (
-            self._category_model is not None
+            self._category_joint is not None
             and intent is not Intent.OTHER
             and not any(v > 0 and intent in cats[c].intents for c, v in cat_scores.items())
         ):
             # No rule names a category: ask the model, among this intent's categories.
             if feats is None:
-                feats = self._model_features(norm, tokens, hits)
-            cm = self._category_model
-            cprobs = cm.proba(feats)
+                feats = self._model_keys(norm, tokens, hits)
+            cj = self._category_joint
+            cm = cj.models[0]
+            cprobs = cj.proba(cj.sums(feats), 0)
             allowed = [(p, c) for c, p in zip(cm.classes, cprobs, strict=True) if intent in cats[c].intents]
             if allowed:
                 z = sum(p for p, _ in allowed) or 1.0
@@ -673,13 +698,17 @@ class Classifier:
         if (
             not urgent
             and self._urgent_model is not None
+            and self._joint is not None
             and (intent is Intent.REPAIR or intent is Intent.COMPLAINT)
             and live
             and not urgent_hits
         ):
             if feats is None:
-                feats = self._model_features(norm, tokens, hits)
-            p_urgent = self._urgent_model.proba(feats, s.model_temperature)[0]
+                feats = self._model_keys(norm, tokens, hits)
+                sums = self._joint.sums(feats)
+            elif model is None:  # the intent model was skipped: no sums yet
+                sums = self._joint.sums(feats)
+            p_urgent = self._joint.proba(sums, self._urgent_index, s.model_temperature)[0]
             if p_urgent >= s.model_urgent_min:
                 urgent = True
                 fired.append(f"model.urgent({p_urgent:.2f})")
