@@ -34,7 +34,9 @@ TEXTS_HANS = {
 MEDIA = (MessageKind.STICKER, MessageKind.PHOTO, MessageKind.VOICE, MessageKind.OTHER_MEDIA)
 
 
-async def log_message(ctx: Context, classification: Classification | None) -> MessageLog:
+def log_entry(ctx: Context, classification: Classification | None) -> MessageLog:
+    """The message's log row, not yet written: the ticket it leads to is set on it first,
+    so it is written once (an INSERT, not an INSERT and an UPDATE)."""
     chat, incoming = ctx.chat, ctx.incoming
     assert chat is not None
     entry = MessageLog(
@@ -55,8 +57,12 @@ async def log_message(ctx: Context, classification: Classification | None) -> Me
         entry.negative = classification.negative
         entry.risk = classification.risk
         entry.rules = list(classification.rules)
-    ctx.log_entry = await ctx.store.messages.log(entry)
+    ctx.log_entry = entry
     return entry
+
+
+async def log_message(ctx: Context, classification: Classification | None) -> MessageLog:
+    return await ctx.store.messages.log(log_entry(ctx, classification))
 
 
 @router.on(*MEDIA)
@@ -72,8 +78,7 @@ async def owner_message(ctx: Context) -> None:
         await log_message(ctx, None)
         return
     classification = ctx.services.classifier.classify(text)
-    entry = await log_message(ctx, classification)
-    await opinion.observe(ctx, classification, entry)  # alerts to supervisors; never raises
+    entry = log_entry(ctx, classification)
     log.debug(
         "message %s: intent=%s category=%s urgent=%s risk=%s",
         ctx.incoming.message_id,
@@ -82,8 +87,14 @@ async def owner_message(ctx: Context) -> None:
         classification.urgent,
         classification.risk,
     )
-    if ctx.chat_role != "owners" or ctx.role is not Role.OWNER or ctx.community is None:
-        return
+    if ctx.chat_role == "owners" and ctx.role is Role.OWNER and ctx.community is not None:
+        await act_on(ctx, classification, entry)
+    await ctx.store.messages.log(entry)
+    await opinion.observe(ctx, classification, entry)  # alerts to supervisors; never raises
+
+
+async def act_on(ctx: Context, classification: Classification, entry: MessageLog) -> None:
+    """An owner's message in their group: a ticket, a merge, a chase or an answer."""
     if classification.intent in (Intent.REPAIR, Intent.COMPLAINT):
         if await merge_into_incident(ctx, classification, entry):
             return
@@ -121,15 +132,14 @@ async def merge_into_incident(ctx: Context, classification: Classification, entr
     if existing is None:
         return False
     entry.ticket_id = existing.id
-    if existing.owner_member_id == ctx.member.id or await ctx.store.tickets.is_follower(
-        existing.id, ctx.member.id
-    ):
+    followers = await ctx.store.tickets.followers(existing.id)
+    if existing.owner_member_id == ctx.member.id or any(f.member_id == ctx.member.id for f in followers):
         await ctx.reply(ctx.t("t.owner.again", number=existing.number))
         return True
     await ctx.store.tickets.add_follower(
         existing, ctx.member.id, ctx.chat.id, ctx.incoming.message_id, ctx.now
     )
-    reporters = 1 + len(await ctx.store.tickets.followers(existing.id))
+    reporters = 2 + len(followers)  # the first reporter, those before, and this one
     await ctx.store.tickets.record(
         existing, at=ctx.now, actor=f"member:{ctx.member.id}", action="merged", note=f"reporters={reporters}"
     )
