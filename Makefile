@@ -34,6 +34,8 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python -m bench.accuracy
 	$(BIN)/python -m bench.speed
+	$(BIN)/python -m bench.intake
+	$(BIN)/python -m bench.broadcast
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
