@@ -483,25 +483,14 @@ def staff_sheet(report: ServiceReport, say: Say) -> Sheet:
         footer=say("rp.footer", at=report.as_of.astimezone(report.tz).strftime("%Y-%m-%d %H:%M")),
         columns=2,
         panels=[
-            Bars(
-                say("rp.chart.category"),
-                [c for c, _ in report.by_category],
-                [n for _, n in report.by_category],
-                empty=say("rp.empty"),
-            ),
+            category_panel(report, say),
             Bars(
                 say("rp.chart.building"),
                 [b for b, _ in report.by_building],
                 [n for _, n in report.by_building],
                 empty=say("rp.empty"),
             ),
-            Bars(
-                say("rp.chart.rates"),
-                [k for k, _ in known],
-                [v for _, v in known if v is not None],
-                percent=True,
-                empty=say("rp.empty"),
-            ),
+            rates_panel(known, say),
             Bars(
                 say("rp.chart.rating", n=report.rated),
                 list(report.ratings),
@@ -528,6 +517,25 @@ def staff_sheet(report: ServiceReport, say: Say) -> Sheet:
     )
 
 
+def category_panel(report: ServiceReport, say: Say) -> Bars:
+    return Bars(
+        say("rp.chart.category"),
+        [c for c, _ in report.by_category],
+        [n for _, n in report.by_category],
+        empty=say("rp.empty"),
+    )
+
+
+def rates_panel(known: Sequence[tuple[str, float | None]], say: Say) -> Bars:
+    return Bars(
+        say("rp.chart.rates"),
+        [k for k, _ in known],
+        [v for _, v in known if v is not None],
+        percent=True,
+        empty=say("rp.empty"),
+    )
+
+
 def owner_sheet(report: ServiceReport, say: Say) -> Sheet:
     """The owners' version: categories and the service figures; nothing about any household."""
     rates = [
@@ -542,19 +550,8 @@ def owner_sheet(report: ServiceReport, say: Say) -> Sheet:
         footer=say("rp.owner.footer"),
         columns=2,
         panels=[
-            Bars(
-                say("rp.chart.category"),
-                [c for c, _ in report.by_category],
-                [n for _, n in report.by_category],
-                empty=say("rp.empty"),
-            ),
-            Bars(
-                say("rp.chart.rates"),
-                [k for k, _ in known],
-                [v for _, v in known if v is not None],
-                percent=True,
-                empty=say("rp.empty"),
-            ),
+            category_panel(report, say),
+            rates_panel(known, say),
         ],
     )
 
