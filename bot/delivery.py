@@ -82,15 +82,22 @@ class OutboxSender:
             log.warning("outbox: %d message(s) left mid-send by a previous run will be retried", recovered)
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
-    async def stop(self) -> None:
-        """Stop claiming; let the sends in flight finish and record them."""
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop claiming; give the sends in flight `grace` seconds to finish, record what
+        finished, and cancel the rest (their rows stay `sending` and are retried once their
+        lease expires, so an adapter that hangs on shutdown cannot hold the process)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
         if self._in_flight:
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
+            _, pending = await asyncio.wait(set(self._in_flight), timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+                log.warning("outbox: %d send(s) still in flight at shutdown were cancelled", len(pending))
         await self._record()
 
     async def _run(self) -> None:

@@ -3,6 +3,7 @@ back-off, per-chat order, gone chats and idempotent enqueues."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -168,8 +169,6 @@ async def test_dedupe_key_makes_enqueue_idempotent(harness: Harness) -> None:
 
 
 async def test_two_senders_at_once_never_send_a_row_twice(harness: Harness) -> None:
-    import asyncio
-
     for i in range(12):
         await harness.channel.post(f"lxy-owners-{1 + i % 2}", f"u-{i}", f"请问第{i}个问题怎么办理？")
     a = LocalChannel(harness.clock)
@@ -183,3 +182,25 @@ async def test_two_senders_at_once_never_send_a_row_twice(harness: Harness) -> N
     assert len(sent) == len(rows)  # every row once, none twice
     assert len(set(sent)) == len(rows)
     assert {r.status for r in rows} == {"sent"}
+
+
+class HangingChannel(LocalChannel):
+    """An adapter whose sends never return (a platform that stopped answering)."""
+
+    async def send(self, chat_id: str, message: Outgoing) -> SendResult:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_stop_does_not_wait_forever_for_a_hanging_send(harness: Harness) -> None:
+    sender = OutboxSender(harness.app.sessions, {"local": HangingChannel(harness.clock)}, harness.clock)
+    await harness.channel.post(OWNERS, "u-x", "请问物业费怎么交？")
+    await sender.start()
+    for _ in range(100):
+        if sender._in_flight:
+            break
+        await asyncio.sleep(0.01)
+    assert sender._in_flight
+    await asyncio.wait_for(sender.stop(grace=0.2), timeout=5)
+    [row] = await harness.outbox()
+    assert row.status == "sending"  # retried after its lease by the next start, never lost
