@@ -5,11 +5,12 @@ server fails instead of skipping), and a harness running the real app on a local
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nlp.classifier import Classifier
@@ -25,27 +26,46 @@ def classifier() -> Classifier:
     return Classifier.load()
 
 
-async def reset_postgres(url: str) -> None:
-    engine = create_engine(url)
+async def fresh_postgres_database(url: str) -> str:
+    """A new, empty database next to the configured one, for one test.
+
+    Each test gets its own database rather than a reset schema in a shared one, so nothing a
+    previous test left running (a connection the garbage collector has not closed yet, a
+    subprocess) can touch this test's tables, and a test run beside another one (two CI
+    jobs, or a developer's run) cannot drop the other's schema."""
+    name = f"steward_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
-        await engine.dispose()
+        await admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres_database(url: str, test_url: str) -> None:
+    name = make_url(test_url).database
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """An empty database (not migrated) on each backend."""
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'steward.db'}"
+        yield f"sqlite+aiosqlite:///{tmp_path / 'steward.db'}"
+        return
     if not POSTGRES_URL:
         if REQUIRE_POSTGRES:
             pytest.fail("STEWARD_REQUIRE_POSTGRES=1 but STEWARD_TEST_POSTGRES_URL is not set")
         pytest.skip("PostgreSQL not configured (set STEWARD_TEST_POSTGRES_URL)")
-    await reset_postgres(POSTGRES_URL)
-    return POSTGRES_URL
+    url = await fresh_postgres_database(POSTGRES_URL)
+    yield url
+    await drop_postgres_database(POSTGRES_URL, url)
 
 
 @pytest.fixture
