@@ -154,7 +154,3 @@ def _first_line(exc: BaseException) -> str:
     inner = getattr(exc, "orig", None) or exc
     text = str(inner).strip().splitlines()
     return text[0] if text else type(inner).__name__
-
-
-def run_sync(coro: Any) -> Any:
-    return asyncio.run(coro)

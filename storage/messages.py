@@ -49,11 +49,3 @@ class MessageRepository:
 
     async def get(self, log_id: int) -> MessageLog | None:
         return await self.session.get(MessageLog, log_id)
-
-    async def latest_by_platform_message(self, chat_id: int, platform_message_id: str) -> MessageLog | None:
-        return await self.session.scalar(
-            select(MessageLog)
-            .where(MessageLog.chat_id == chat_id, MessageLog.platform_message_id == platform_message_id)
-            .order_by(MessageLog.id.desc())
-            .limit(1)
-        )

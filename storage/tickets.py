@@ -80,16 +80,6 @@ class TicketRepository:
             )
         ).all()
 
-    async def for_owner(self, member_id: int, limit: int = 20) -> Sequence[Ticket]:
-        return (
-            await self.session.scalars(
-                select(Ticket)
-                .where(Ticket.owner_member_id == member_id)
-                .order_by(Ticket.id.desc())
-                .limit(limit)
-            )
-        ).all()
-
     async def by_community(self, community_id: int, **filters: Any) -> Sequence[Ticket]:
         query = select(Ticket).where(Ticket.community_id == community_id)
         for name, value in filters.items():
