@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ahocorasick
 import jieba
 
 from nlp.classification import Classification, Intent, Risk, UnitAddress, mask_digits
@@ -34,7 +35,6 @@ from nlp.model import (
     TrainingExample,
     load_examples,
     message_features,
-    message_keys,
 )
 from nlp.normalize import Normalized, Normalizer
 from nlp.rules import DEFAULT_RULES_PATH, Rule, RulesError, RuleSet, load_rules
@@ -71,12 +71,21 @@ class _Entry:
         self.alnum_edges = word[0] in _ALNUM or word[-1] in _ALNUM
 
 
+def _start_then_longest(c: tuple[int, int, str, _Entry, bool]) -> tuple[int, int]:
+    return c[0], -c[1]
+
+
+def _hit_order(h: Hit) -> tuple[int, int]:
+    return h.start, -h.end
+
+
 @dataclass(slots=True)
 class Hit:
     start: int
     end: int
     text: str
     rules: list[Rule]
+    kinds: frozenset[str]  # the kinds of `rules`
     negated_by: str | None = None
 
 
@@ -124,47 +133,48 @@ class Classifier:
         self._rule_keys = {r.id: (f"@{r.kind}:{r.target}", f"!{r.kind}:{r.target}") for r in rules.rules}
         self._hmm = rules.settings.hmm
         self._token_mode = rules.settings.match in ("token", "token_strict")
-        # Matching index: two-character prefix -> candidate words (longest first), plus the set
-        # of one-character words and of every first character (a cheap pre-check per position).
-        by_prefix: dict[str, dict[str, _Entry]] = {}
-        singles: dict[str, _Entry] = {}
+        # Matching: every occurrence of every lexicon word, overlapping ones included, found in
+        # one pass in C by an Aho-Corasick automaton over the normalized text.
+        automaton = ahocorasick.Automaton()
         for word, word_rules in rules.lexicon.items():
-            entry = _Entry(word, word_rules)
-            if len(word) == 1:
-                singles[word] = entry
-            else:
-                by_prefix.setdefault(word[:2], {})[word] = entry
-        # Two-character prefix -> (the lengths of its words, longest first; word -> entry).
-        self._index = {
-            prefix: (tuple(sorted({len(w) for w in words}, reverse=True)), words)
-            for prefix, words in by_prefix.items()
-        }
-        self._singles = singles
+            automaton.add_word(word, _Entry(word, word_rules))
+        if len(automaton):
+            automaton.make_automaton()
+        self._automaton = automaton
         self._strict = rules.settings.match == "token_strict"
-        # First character -> the second characters of its words ("" when a one-character word
-        # starts with it): a cheap pre-check per position that skips most of the text.
-        seconds: dict[str, set[str]] = {}
-        for w in rules.lexicon:
-            seconds.setdefault(w[0], set()).add(w[1] if len(w) > 1 else "")
-        self._seconds = {c: frozenset(v) for c, v in seconds.items()}
-        # Pattern pre-filter: each pattern needs some characters (one of each required set); give
-        # every required set a bit, map characters to bits, and search only patterns whose bits
-        # are all present in the message.
-        self._patterns: list[tuple[Rule, re.Pattern[str], int]] = []
-        char_bits: dict[str, int] = {}
+        # Pattern pre-filter: each pattern needs some characters (one of each required set). Give
+        # every required set a bit and map characters to bits; a pattern is searched only if all
+        # its bits are present in the message. Candidates come from one "anchor" set per pattern
+        # (its smallest), so only the patterns one of whose anchor characters occurs are looked at.
+        self._patterns: list[tuple[Rule, re.Pattern[str], int, frozenset[str]]] = []
+        bits: dict[str, int] = {}
+        anchors: dict[str, int] = {}
+        always = 0  # patterns that need no particular character
         bit = 1
-        for r in rules.patterns:
+        for index, r in enumerate(rules.patterns):
             assert r.pattern is not None
             need = 0
-            for chars in _required_chars(r.pattern):
+            required = _required_chars(r.pattern)
+            for chars in required:
                 for ch in chars:
-                    char_bits[ch] = char_bits.get(ch, 0) | bit
+                    bits[ch] = bits.get(ch, 0) | bit
                 need |= bit
                 bit <<= 1
-            self._patterns.append((r, r.pattern, need))
-        self._char_bits = char_bits
+            if required:
+                for ch in min(required, key=len):
+                    anchors[ch] = anchors.get(ch, 0) | (1 << index)
+            else:
+                always |= 1 << index
+            self._patterns.append((r, r.pattern, need, frozenset([r.kind])))
+        self._pattern_chars = {ch: (b, anchors.get(ch, 0)) for ch, b in bits.items()}
+        self._pattern_char_set = frozenset(bits)
+        self._always_patterns = always
         # Category precedence is the order of the rules file (see docs/LABELLING.md section 2).
         self._precedence = {code: i for i, code in enumerate(rules.categories)}
+        self._categories_of = {
+            intent: frozenset(code for code, spec in rules.categories.items() if intent in spec.intents)
+            for intent in Intent
+        }
 
     # ------------------------------------------------------------------ construction
 
@@ -267,27 +277,32 @@ class Classifier:
         feats = message_features(
             norm.text, tokens, norm.question_marks > 0, norm.emoticons, self.settings.model_bigrams
         )
-        if self.settings.model_rule_features:
-            keys = self._rule_keys
-            for h in hits:
-                negated = h.negated_by is not None
-                for r in h.rules:
-                    feats.add(keys[r.id][negated])
+        feats.update(self._rule_features(hits))
         return feats
 
-    def _model_keys(self, norm: Normalized, tokens: list[str], hits: list[Hit]) -> set[str]:
-        """`_model_features` as `JointModel` keys (plain strings)."""
-        feats = message_keys(
-            norm.text, tokens, norm.question_marks > 0, norm.emoticons, self.settings.model_bigrams
+    def _rule_features(self, hits: list[Hit]) -> list[str]:
+        """The model features naming the kinds of rule that fired, as is or negated."""
+        if not self.settings.model_rule_features:
+            return []
+        keys = self._rule_keys
+        out: list[str] = []
+        for h in hits:
+            negated = 0 if h.negated_by is None else 1
+            out.extend([keys[r.id][negated] for r in h.rules])
+        return out
+
+    def _model_sums(
+        self, model: JointModel, norm: Normalized, tokens: list[str], rule_feats: list[str]
+    ) -> list[float]:
+        """`model`'s sums over `_model_features` (without building the set)."""
+        return model.message_sums(
+            norm.text,
+            tokens,
+            norm.question_marks > 0,
+            norm.emoticons,
+            rule_feats,
+            self.settings.model_bigrams,
         )
-        if self.settings.model_rule_features:
-            keys = self._rule_keys
-            for h in hits:
-                if h.negated_by is None:
-                    feats.update([keys[r.id][0] for r in h.rules])
-                else:
-                    feats.update([keys[r.id][1] for r in h.rules])
-        return feats
 
     # ------------------------------------------------------------------ public API
 
@@ -392,9 +407,6 @@ class Classifier:
         return self._decide(norm, tokens, hits)
 
     def _match(self, t: str, tokens: list[str]) -> list[Hit]:
-        index = self._index
-        singles = self._singles
-        seconds = self._seconds
         n = len(t)
         token_mode = self._token_mode
         strict = self._strict
@@ -406,46 +418,32 @@ class Classifier:
                 starts[pos] = token
                 pos += len(token)
                 ends.add(pos)
-        # Candidates come out ordered by start, then longest first: no sort needed.
         found: list[tuple[int, int, str, _Entry, bool]] = []  # start, end, word, entry, aligned
-        for i, c in enumerate(t):
-            follow = seconds.get(c)
-            if follow is None:
-                continue
-            nxt = t[i + 1 : i + 2]
-            if nxt not in follow and "" not in follow:
-                continue
-            tok = starts.get(i)
-            bucket = index.get(c + nxt) if nxt in follow else None
-            if bucket is not None:
-                sizes, by_word = bucket
-                for size in sizes:  # longest first
-                    e = by_word.get(t[i : i + size])
-                    if e is None:
-                        continue
-                    w = e.word
-                    end = i + size
-                    # Latin letters and digits need word boundaries: 12345 is not in 13812345678.
-                    if e.alnum_edges and (
-                        (c in _ALNUM and i > 0 and t[i - 1] in _ALNUM)
-                        or (w[-1] in _ALNUM and end < n and t[end] in _ALNUM)
-                    ):
-                        continue
-                    if not token_mode:
-                        aligned = True
-                    elif strict:
-                        aligned = tok is not None and end in ends
-                    else:
-                        # Starts or ends on a token boundary: 漏水 in 漏水了, 演习 in 消防演习,
-                        # but not 水管 in the middle of 下水管道.
-                        aligned = tok is not None or end in ends
-                    found.append((i, end, w, e, aligned))
-            e1 = singles.get(c)
-            if e1 is not None:
-                if c in _ALNUM and ((i > 0 and t[i - 1] in _ALNUM) or (i + 1 < n and t[i + 1] in _ALNUM)):
+        if self._automaton.kind == ahocorasick.AHOCORASICK:
+            for last, e in self._automaton.iter(t):
+                end = last + 1
+                i = end - e.size
+                w = e.word
+                # Latin letters and digits need word boundaries: 12345 is not in 13812345678.
+                if e.alnum_edges and (
+                    (w[0] in _ALNUM and i > 0 and t[i - 1] in _ALNUM)
+                    or (w[-1] in _ALNUM and end < n and t[end] in _ALNUM)
+                ):
                     continue
-                # A one-character keyword (吵, 狗, 门) must be a whole token: 门 is not 门口.
-                found.append((i, i + 1, c, e1, not token_mode or tok == c))
+                if not token_mode:
+                    aligned = True
+                elif e.size == 1:
+                    # A one-character keyword (吵, 狗, 门) must be a whole token: 门 is not 门口.
+                    aligned = starts.get(i) == w
+                elif strict:
+                    aligned = i in starts and end in ends
+                else:
+                    # Starts or ends on a token boundary: 漏水 in 漏水了, 演习 in 消防演习,
+                    # but not 水管 in the middle of 下水管道.
+                    aligned = i in starts or end in ends
+                found.append((i, end, w, e, aligned))
+            # By start, then longest first (the automaton reports by end).
+            found.sort(key=_start_then_longest)
         # Longest match wins. A match must start on a token boundary unless it lies inside a longer
         # match; inside a *topical* match (category / urgent / risk words only) the rules of kinds
         # the outer match lacks still count: 困人 inside 电梯困人 is urgent, 物业费 inside 不交物业费
@@ -457,7 +455,7 @@ class Classifier:
         for i, end, w, e, aligned in found:
             if end > container_end:
                 if aligned:
-                    hits.append(Hit(i, end, w, e.rules))
+                    hits.append(Hit(i, end, w, e.rules, e.kinds))
                     container_end = end
                     outer = e
                 continue
@@ -466,19 +464,29 @@ class Classifier:
             outer_kinds = outer.kinds
             survivors = [r for r in e.rules if r.kind in _SURVIVOR_KINDS and r.kind not in outer_kinds]
             if survivors:
-                hits.append(Hit(i, end, w, survivors))
+                hits.append(Hit(i, end, w, survivors, frozenset(r.kind for r in survivors)))
+        unsorted = False
         if self._patterns:
-            char_bits = self._char_bits
             present = 0
-            for ch in set(t):
-                present |= char_bits.get(ch, 0)
-            for rule, pattern, need in self._patterns:
+            candidates = self._always_patterns
+            pattern_chars = self._pattern_chars
+            for ch in self._pattern_char_set.intersection(t):
+                b, a = pattern_chars[ch]
+                present |= b
+                candidates |= a
+            patterns = self._patterns
+            while candidates:
+                low = candidates & -candidates
+                candidates ^= low
+                rule, pattern, need, kinds = patterns[low.bit_length() - 1]
                 if present & need != need:
                     continue  # cannot match: a character it needs is missing
                 m = pattern.search(t)
                 if m is not None:
-                    hits.append(Hit(m.start(), m.end(), m.group(0), [rule]))
-        hits.sort(key=lambda h: (h.start, -h.end))
+                    hits.append(Hit(m.start(), m.end(), m.group(0), [rule], kinds))
+                    unsorted = True
+        if unsorted:  # the lexicon's hits come out by start, longest first; patterns' do not
+            hits.sort(key=_hit_order)
         return hits
 
     def _apply_negation(self, t: str, hits: list[Hit]) -> None:
@@ -486,7 +494,7 @@ class Classifier:
         last_neg: Hit | None = None
         bridge_end = -1  # end of degree words right after the negator (不太吵, 没怎么)
         for h in hits:
-            kinds = {r.kind for r in h.rules}
+            kinds = h.kinds
             if "negation" in kinds and not kinds & _CONTENT_KINDS:
                 last_neg = h
                 bridge_end = h.end
@@ -521,9 +529,8 @@ class Classifier:
         degree_ends: list[tuple[int, float]] = []
 
         for h in hits:
-            for r in h.rules:
-                if r.kind == "degree":
-                    degree_ends.append((h.end, r.weight))
+            if "degree" in h.kinds:
+                degree_ends.extend([(h.end, r.weight) for r in h.rules if r.kind == "degree"])
 
         for h in hits:
             mult = 1.0
@@ -640,7 +647,7 @@ class Classifier:
             scores[Intent.COMPLAINT] += persist * s.persistence_weight
 
         # The statistical model: its probabilities are added to the rule scores, weighted.
-        feats: set[str] | None = None
+        rule_feats: list[str] | None = None  # the model's features naming rules that fired
         sums: list[float] | None = None  # the joint model's sums over feats
         model = self._joint if self._model is not None else None
         if model is not None:
@@ -650,8 +657,8 @@ class Classifier:
                 # with that margin it cannot change the outcome. Skipped (it is the slowest step).
                 model = None
         if model is not None:
-            feats = self._model_keys(norm, tokens, hits)
-            sums = model.sums(feats)
+            rule_feats = self._rule_features(hits)
+            sums = self._model_sums(model, norm, tokens, rule_feats)
             probs = model.proba(sums, 0, s.model_temperature)
             w = s.model_weight
             damp = 1.0
@@ -673,18 +680,14 @@ class Classifier:
         if intent is Intent.OTHER and best is not Intent.OTHER:
             notes.append(f"best score {scores[best]:.2f} below min_intent_score {s.min_intent_score}")
 
-        category = self._pick_category(intent, cat_scores)
-        if (
-            self._category_joint is not None
-            and intent is not Intent.OTHER
-            and not any(v > 0 and intent in cats[c].intents for c, v in cat_scores.items())
-        ):
+        category, named = self._pick_category(intent, cat_scores)
+        if self._category_joint is not None and intent is not Intent.OTHER and not named:
             # No rule names a category: ask the model, among this intent's categories.
-            if feats is None:
-                feats = self._model_keys(norm, tokens, hits)
+            if rule_feats is None:
+                rule_feats = self._rule_features(hits)
             cj = self._category_joint
             cm = cj.models[0]
-            cprobs = cj.proba(cj.sums(feats), 0)
+            cprobs = cj.proba(self._model_sums(cj, norm, tokens, rule_feats), 0)
             allowed = [(p, c) for c, p in zip(cm.classes, cprobs, strict=True) if intent in cats[c].intents]
             if allowed:
                 z = sum(p for p, _ in allowed) or 1.0
@@ -704,11 +707,10 @@ class Classifier:
             and live
             and not urgent_hits
         ):
-            if feats is None:
-                feats = self._model_keys(norm, tokens, hits)
-                sums = self._joint.sums(feats)
-            elif model is None:  # the intent model was skipped: no sums yet
-                sums = self._joint.sums(feats)
+            if sums is None:  # the intent model was skipped
+                if rule_feats is None:
+                    rule_feats = self._rule_features(hits)
+                sums = self._model_sums(self._joint, norm, tokens, rule_feats)
             p_urgent = self._joint.proba(sums, self._urgent_index, s.model_temperature)[0]
             if p_urgent >= s.model_urgent_min:
                 urgent = True
@@ -782,23 +784,21 @@ class Classifier:
                 return m.text
         return None
 
-    def _pick_category(self, intent: Intent, cat_scores: dict[str, float]) -> str | None:
+    def _pick_category(self, intent: Intent, cat_scores: dict[str, float]) -> tuple[str | None, bool]:
+        """The category for `intent` from the rules' scores, and whether a rule named one (if not,
+        the category is the intent's fallback)."""
         if intent is Intent.OTHER:
-            return None
-        cands = [
-            (code, score)
-            for code, score in cat_scores.items()
-            if score > 0 and intent in self.rules.categories[code].intents
-        ]
+            return None, False
+        allowed = self._categories_of[intent]
+        cands = [(code, score) for code, score in cat_scores.items() if score > 0 and code in allowed]
         if not cands:
-            return self.rules.fallback_category.get(intent)
+            return self.rules.fallback_category.get(intent), False
+        order = self._precedence
         if self.settings.category_select == "precedence":
-            order = self._precedence
             strong = [c for c in cands if c[1] >= self.settings.category_min_score]
             if strong:
-                return min(strong, key=lambda c: order[c[0]])[0]
-        order = self._precedence
-        return max(cands, key=lambda c: (c[1], -order[c[0]]))[0]
+                return min(strong, key=lambda c: order[c[0]])[0], True
+        return max(cands, key=lambda c: (c[1], -order[c[0]]))[0], True
 
 
 _RISK_NAMES = {0: "none", 1: "negative", 2: "external / collective", 3: "crisis"}

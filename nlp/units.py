@@ -46,6 +46,11 @@ _DASH2 = re.compile(
 )
 _MAYBE = re.compile(r"\d|[" + _CN + r"a-z]\s*(?:号楼|号栋|栋|幢|座|号馆)")
 _ROOM = re.compile(r"(?<![\d.:/-])(?P<r>\d{3,4})\s*(?:室|号房|房|户)")
+# Characters each form cannot do without: a building word (_ADDRESS), the dash (_DASH3, _DASH2),
+# a room word (_ROOM).
+_BUILDING_CHARS = frozenset("楼栋幢座馆")
+_ROOM_CHARS = frozenset("室房户")
+_KEY_CHARS = _BUILDING_CHARS | _ROOM_CHARS | {"-"}
 
 
 def _cn_to_int(s: str) -> int | None:
@@ -94,12 +99,13 @@ def parse_unit(text: str, display: str | None = None) -> UnitAddress | None:
     """
     if _MAYBE.search(text) is None:
         return None
+    present = _KEY_CHARS.intersection(text)  # each form needs one of these: skip the others
 
     def raw_of(m: re.Match[str]) -> str:
         src = display if display is not None and len(display) == len(text) else text
         return src[m.start() : m.end()].strip(" -,，")
 
-    for m in _ADDRESS.finditer(text):
+    for m in _ADDRESS.finditer(text) if not present.isdisjoint(_BUILDING_CHARS) else ():
         building = _num(m.group("b"))
         if building is None:
             continue
@@ -114,7 +120,7 @@ def parse_unit(text: str, display: str | None = None) -> UnitAddress | None:
             room = f"{floor}{r2}" if floor and r2.isalpha() else r2
         return UnitAddress(raw=raw_of(m), building=building, entrance=entrance, floor=floor, room=room)
 
-    m3 = _DASH3.search(text)
+    m3 = _DASH3.search(text) if "-" in present else None
     if m3:
         room = m3.group("r")
         return UnitAddress(
@@ -124,13 +130,13 @@ def parse_unit(text: str, display: str | None = None) -> UnitAddress | None:
             floor=_floor_of_room(room),
             room=room,
         )
-    m2 = _DASH2.search(text)
+    m2 = _DASH2.search(text) if "-" in present else None
     if m2:
         room = m2.group("r")
         return UnitAddress(
             raw=raw_of(m2), building=str(int(m2.group("b"))), floor=_floor_of_room(room), room=room
         )
-    mr = _ROOM.search(text)
+    mr = _ROOM.search(text) if not present.isdisjoint(_ROOM_CHARS) else None
     if mr:
         room = mr.group("r")
         return UnitAddress(raw=raw_of(mr), floor=_floor_of_room(room), room=room)
