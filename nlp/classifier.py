@@ -264,20 +264,20 @@ class Classifier:
         )
         return type(self)(self.rules, self._normalizer, self._tokenizer, model, category_model, urgent_model)
 
-    def _features(self, text: str) -> set[Feature]:
+    def _features(self, text: str) -> list[Feature]:
         norm = self._normalizer(text)
         tokens = self._cut(norm.text)
         hits = self._match(norm.text, tokens)
         self._apply_negation(norm.text, hits)
         return self._model_features(norm, tokens, hits)
 
-    def _model_features(self, norm: Normalized, tokens: list[str], hits: list[Hit]) -> set[Feature]:
+    def _model_features(self, norm: Normalized, tokens: list[str], hits: list[Hit]) -> list[Feature]:
         """Tokens, bigrams and signals, plus the kinds of rule that fired (``@category:noise``), so
         the model learns what a whole lexicon means, not only its words seen in training."""
         feats = message_features(
             norm.text, tokens, norm.question_marks > 0, norm.emoticons, self.settings.model_bigrams
         )
-        feats.update(self._rule_features(hits))
+        feats.extend(self._rule_features(hits))
         return feats
 
     def _rule_features(self, hits: list[Hit]) -> list[str]:
