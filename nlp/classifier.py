@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ _CONTENT_KINDS = frozenset({"intent", "category", "urgent", "sentiment", "risk"}
 _SURVIVOR_KINDS = frozenset({"category", "urgent", "risk", "question"})
 _TOPICAL_KINDS = frozenset({"category", "urgent", "risk", "sentiment"})
 _INTENTS = {i.value: i for i in Intent}
+# Module constants: an enum member looked up by attribute costs a little on every use.
+_REPAIR, _COMPLAINT, _INQUIRY, _OTHER = Intent.REPAIR, Intent.COMPLAINT, Intent.INQUIRY, Intent.OTHER
 _ESCALATION = frozenset({"external", "collective", "refusal"})
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
@@ -60,15 +63,24 @@ _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 class _Entry:
     """One lexicon word with what `_match` needs precomputed."""
 
-    __slots__ = ("alnum_edges", "kinds", "rules", "size", "topical", "word")
+    __slots__ = ("alnum_edges", "features", "kinds", "rules", "size", "topical", "word")
 
     def __init__(self, word: str, rules: list[Rule]) -> None:
         self.word = word
         self.rules = rules
         self.size = len(word)
         self.kinds = frozenset(r.kind for r in rules)
+        self.features = _rule_features(rules)
         self.topical = self.kinds <= _TOPICAL_KINDS
         self.alnum_edges = word[0] in _ALNUM or word[-1] in _ALNUM
+
+
+def _rule_features(rules: list[Rule]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The model features naming the kinds of `rules`: as they fire, and negated."""
+    return (
+        tuple(f"@{r.kind}:{r.target}" for r in rules),
+        tuple(f"!{r.kind}:{r.target}" for r in rules),
+    )
 
 
 def _start_then_longest(c: tuple[int, int, str, _Entry, bool]) -> tuple[int, int]:
@@ -86,6 +98,7 @@ class Hit:
     text: str
     rules: list[Rule]
     kinds: frozenset[str]  # the kinds of `rules`
+    features: tuple[tuple[str, ...], tuple[str, ...]]  # `_rule_features(rules)`
     negated_by: str | None = None
 
 
@@ -129,8 +142,6 @@ class Classifier:
         self._joint = JointModel(joint) if joint else None
         self._urgent_index = len(joint) - 1
         self._category_joint = JointModel([category_model]) if category_model is not None else None
-        # Model features naming the kind of each rule that fired: (as is, negated).
-        self._rule_keys = {r.id: (f"@{r.kind}:{r.target}", f"!{r.kind}:{r.target}") for r in rules.rules}
         self._hmm = rules.settings.hmm
         self._token_mode = rules.settings.match in ("token", "token_strict")
         # Matching: every occurrence of every lexicon word, overlapping ones included, found in
@@ -145,8 +156,11 @@ class Classifier:
         # Pattern pre-filter: each pattern needs some characters (one of each required set). Give
         # every required set a bit and map characters to bits; a pattern is searched only if all
         # its bits are present in the message. Candidates come from one "anchor" set per pattern
-        # (its smallest), so only the patterns one of whose anchor characters occurs are looked at.
-        self._patterns: list[tuple[Rule, re.Pattern[str], int, frozenset[str]]] = []
+        # (its rarest by jieba's dictionary frequencies), so only the patterns one of whose anchor
+        # characters occurs are looked at.
+        self._patterns: list[
+            tuple[Rule, re.Pattern[str], int, frozenset[str], tuple[tuple[str, ...], tuple[str, ...]]]
+        ] = []
         bits: dict[str, int] = {}
         anchors: dict[str, int] = {}
         always = 0  # patterns that need no particular character
@@ -161,11 +175,12 @@ class Classifier:
                 need |= bit
                 bit <<= 1
             if required:
-                for ch in min(required, key=len):
+                freq = tokenizer.FREQ
+                for ch in min(required, key=lambda chars: sum(freq.get(c, 0) or 0 for c in chars)):
                     anchors[ch] = anchors.get(ch, 0) | (1 << index)
             else:
                 always |= 1 << index
-            self._patterns.append((r, r.pattern, need, frozenset([r.kind])))
+            self._patterns.append((r, r.pattern, need, frozenset([r.kind]), _rule_features([r])))
         self._pattern_chars = {ch: (b, anchors.get(ch, 0)) for ch, b in bits.items()}
         self._pattern_char_set = frozenset(bits)
         self._always_patterns = always
@@ -284,11 +299,9 @@ class Classifier:
         """The model features naming the kinds of rule that fired, as is or negated."""
         if not self.settings.model_rule_features:
             return []
-        keys = self._rule_keys
         out: list[str] = []
         for h in hits:
-            negated = 0 if h.negated_by is None else 1
-            out.extend([keys[r.id][negated] for r in h.rules])
+            out.extend(h.features[h.negated_by is not None])
         return out
 
     def _model_sums(
@@ -413,11 +426,9 @@ class Classifier:
         starts: dict[int, str] = {}
         ends: set[int] = set()
         if token_mode:
-            pos = 0
-            for token in tokens:
-                starts[pos] = token
-                pos += len(token)
-                ends.add(pos)
+            offsets = list(accumulate(map(len, tokens)))
+            ends.update(offsets)
+            starts = dict(zip(chain((0,), offsets), tokens, strict=False))  # one more offset than tokens
         found: list[tuple[int, int, str, _Entry, bool]] = []  # start, end, word, entry, aligned
         if self._automaton.kind == ahocorasick.AHOCORASICK:
             for last, e in self._automaton.iter(t):
@@ -455,7 +466,7 @@ class Classifier:
         for i, end, w, e, aligned in found:
             if end > container_end:
                 if aligned:
-                    hits.append(Hit(i, end, w, e.rules, e.kinds))
+                    hits.append(Hit(i, end, w, e.rules, e.kinds, e.features))
                     container_end = end
                     outer = e
                 continue
@@ -464,7 +475,9 @@ class Classifier:
             outer_kinds = outer.kinds
             survivors = [r for r in e.rules if r.kind in _SURVIVOR_KINDS and r.kind not in outer_kinds]
             if survivors:
-                hits.append(Hit(i, end, w, survivors, frozenset(r.kind for r in survivors)))
+                hits.append(
+                    Hit(i, end, w, survivors, frozenset(r.kind for r in survivors), _rule_features(survivors))
+                )
         unsorted = False
         if self._patterns:
             present = 0
@@ -478,12 +491,12 @@ class Classifier:
             while candidates:
                 low = candidates & -candidates
                 candidates ^= low
-                rule, pattern, need, kinds = patterns[low.bit_length() - 1]
+                rule, pattern, need, kinds, features = patterns[low.bit_length() - 1]
                 if present & need != need:
                     continue  # cannot match: a character it needs is missing
                 m = pattern.search(t)
                 if m is not None:
-                    hits.append(Hit(m.start(), m.end(), m.group(0), [rule], kinds))
+                    hits.append(Hit(m.start(), m.end(), m.group(0), [rule], kinds, features))
                     unsorted = True
         if unsorted:  # the lexicon's hits come out by start, longest first; patterns' do not
             hits.sort(key=_hit_order)
@@ -555,7 +568,7 @@ class Classifier:
                     else:
                         fired.append(f"not:{r.id}")
                         if kind == "intent" and r.target in ("repair", "complaint"):
-                            scores[Intent.OTHER] += r.weight * s.negated_problem_to_other  # 电梯没坏
+                            scores[_OTHER] += r.weight * s.negated_problem_to_other  # 电梯没坏
                             negated_problem = True
                     continue
                 fired.append(r.id)
@@ -584,10 +597,10 @@ class Classifier:
                     elif kind == "question":
                         question += r.weight
                     elif kind == "request":
-                        scores[Intent.REPAIR] += r.weight
+                        scores[_REPAIR] += r.weight
                     elif kind == "resolved":
-                        scores[Intent.OTHER] += r.weight
-                        scores[Intent.REPAIR] -= r.weight
+                        scores[_OTHER] += r.weight
+                        scores[_REPAIR] -= r.weight
                     elif kind == "persistence":
                         persist += r.weight
 
@@ -595,7 +608,7 @@ class Classifier:
             question += s.question_mark_weight
             fired.append("q:?")
         if question:
-            scores[Intent.INQUIRY] += min(question, s.question_cap)
+            scores[_INQUIRY] += min(question, s.question_cap)
 
         # Urgency: words of danger, unless a modal word governs them (容易着火, 随时会爆炸, 如果困人)
         # or the message is about the past, a tip, news or resolved. An ongoing or present marker
@@ -624,7 +637,7 @@ class Classifier:
             fired.append(f"urgent.suppressed:{suppressed_by[0]}")
             notes.append(f"urgent words found but suppressed ({', '.join(suppressed_by)})")
         if urgent:
-            scores[Intent.REPAIR] += s.urgent_to_repair
+            scores[_REPAIR] += s.urgent_to_repair
         crisis = bool(live_crisis) and live
 
         emo = self._normalizer.emoticon_score(norm)
@@ -632,9 +645,9 @@ class Classifier:
             senti += emo
             fired.extend(f"emo:{e}" for e in norm.emoticons)
         if senti < 0:
-            scores[Intent.COMPLAINT] += -senti * s.negative_to_complaint
+            scores[_COMPLAINT] += -senti * s.negative_to_complaint
         elif senti > 0:
-            scores[Intent.OTHER] += senti * s.positive_to_other
+            scores[_OTHER] += senti * s.positive_to_other
         if "authority" in risk_ids:
             # A government body is an outside party only in a grievance: 我会去市政府陈情, not
             # 转贴：市政府下周开始消毒.
@@ -642,9 +655,9 @@ class Classifier:
             if "hypothetical" not in mods and senti <= 0:
                 risk_ids.setdefault("external", []).extend(authority)
         if risk_ids.keys() & _ESCALATION:
-            scores[Intent.COMPLAINT] += s.risk_to_complaint
+            scores[_COMPLAINT] += s.risk_to_complaint
         if persist:
-            scores[Intent.COMPLAINT] += persist * s.persistence_weight
+            scores[_COMPLAINT] += persist * s.persistence_weight
 
         # The statistical model: its probabilities are added to the rule scores, weighted.
         rule_feats: list[str] | None = None  # the model's features naming rules that fired
@@ -667,21 +680,21 @@ class Classifier:
                 damp = s.model_negated_damp
                 fired.append("model.damped:negated")
             best_p = 0.0
-            top = Intent.OTHER
+            top = _OTHER
             for it, p in zip(self._model_intents, probs, strict=True):
-                scores[it] += w * p * (damp if it is Intent.REPAIR or it is Intent.COMPLAINT else 1.0)
+                scores[it] += w * p * (damp if it is _REPAIR or it is _COMPLAINT else 1.0)
                 if p > best_p:
                     best_p, top = p, it
             fired.append(f"model:{top.value}({best_p:.2f})")
 
         # Intent: best score, ties broken complaint > repair > inquiry > other.
-        best = max(_INTENT_ORDER, key=lambda i: scores[i])
-        intent = best if scores[best] >= s.min_intent_score else Intent.OTHER
-        if intent is Intent.OTHER and best is not Intent.OTHER:
+        best = max(_INTENT_ORDER, key=scores.__getitem__)
+        intent = best if scores[best] >= s.min_intent_score else _OTHER
+        if intent is _OTHER and best is not _OTHER:
             notes.append(f"best score {scores[best]:.2f} below min_intent_score {s.min_intent_score}")
 
         category, named = self._pick_category(intent, cat_scores)
-        if self._category_joint is not None and intent is not Intent.OTHER and not named:
+        if self._category_joint is not None and intent is not _OTHER and not named:
             # No rule names a category: ask the model, among this intent's categories.
             if rule_feats is None:
                 rule_feats = self._rule_features(hits)
@@ -703,7 +716,7 @@ class Classifier:
             not urgent
             and self._urgent_model is not None
             and self._joint is not None
-            and (intent is Intent.REPAIR or intent is Intent.COMPLAINT)
+            and (intent is _REPAIR or intent is _COMPLAINT)
             and live
             and not urgent_hits
         ):
@@ -717,7 +730,7 @@ class Classifier:
                 fired.append(f"model.urgent({p_urgent:.2f})")
 
         # Sentiment. Persistence (又/一直) and !!! / ??? only count against a problem report.
-        problem = intent in (Intent.REPAIR, Intent.COMPLAINT) or urgent
+        problem = intent in (_REPAIR, _COMPLAINT) or urgent
         if problem:
             if persist:
                 senti -= s.persistence_sentiment * persist
@@ -727,17 +740,15 @@ class Classifier:
             if norm.question_runs:
                 senti += s.question_run_weight * min(norm.question_runs, 3)
                 fired.append("punct:???")
-        if intent is Intent.COMPLAINT:
+        if intent is _COMPLAINT:
             senti += s.complaint_sentiment
         sentiment = math.tanh(senti / s.sentiment_scale)
 
         escalation = bool(risk_ids.keys() & _ESCALATION)
-        negative = (
-            sentiment <= s.negative_threshold or intent is Intent.COMPLAINT or urgent or escalation or crisis
-        )
+        negative = sentiment <= s.negative_threshold or intent is _COMPLAINT or urgent or escalation or crisis
         if negative and sentiment > s.negative_threshold:
             sentiment = s.negative_threshold  # every complaint and emergency reads as negative
-        if negative and sentiment == s.negative_threshold and intent is Intent.COMPLAINT:
+        if negative and sentiment == s.negative_threshold and intent is _COMPLAINT:
             fired.append("negative:complaint")
 
         risk = Risk.NEGATIVE if negative else Risk.NONE
@@ -787,8 +798,10 @@ class Classifier:
     def _pick_category(self, intent: Intent, cat_scores: dict[str, float]) -> tuple[str | None, bool]:
         """The category for `intent` from the rules' scores, and whether a rule named one (if not,
         the category is the intent's fallback)."""
-        if intent is Intent.OTHER:
+        if intent is _OTHER:
             return None, False
+        if not cat_scores:
+            return self.rules.fallback_category.get(intent), False
         allowed = self._categories_of[intent]
         cands = [(code, score) for code, score in cat_scores.items() if score > 0 and code in allowed]
         if not cands:
