@@ -13,10 +13,13 @@ characters in the same clause (电梯没坏 is not a repair), and flip sentiment
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import math
+import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -227,7 +230,14 @@ class Classifier:
         normalizer = Normalizer(ruleset.emoticons, max_chars=s.max_chars, opencc_config=s.opencc)
 
         logging.getLogger("jieba").setLevel(logging.WARNING)  # jieba logs its cache loading at DEBUG
-        tokenizer = jieba.Tokenizer()
+        if s.dictionary_min_freq > 0:
+            try:
+                tokenizer = jieba.Tokenizer(_trimmed_dictionary(s.dictionary_min_freq))
+            except OSError as exc:
+                log.warning("jieba's dictionary could not be trimmed (%s): the full one is used", exc)
+                tokenizer = jieba.Tokenizer()
+        else:
+            tokenizer = jieba.Tokenizer()
         tokenizer.initialize()
         for word, freq, tag in _read_userdict(userdict_path, normalizer):
             tokenizer.add_word(word, freq, tag)
@@ -900,6 +910,30 @@ class _PatternNormalizer:
 
     def __call__(self, pattern: str) -> str:
         return self._n.to_simplified(unicodedata.normalize("NFKC", pattern))
+
+
+def _trimmed_dictionary(min_freq: int) -> str:
+    """A copy of jieba's main dictionary keeping the words of frequency >= `min_freq`.
+
+    Written once into the temporary directory (where jieba keeps its own caches), named after the
+    source file's size and time and `min_freq`, so an upgraded jieba gets a new one; written to a
+    private name and renamed, so concurrent processes never read half a file.
+    """
+    source = Path(jieba.__file__).with_name("dict.txt")
+    st = source.stat()
+    key = hashlib.sha256(f"{source}|{st.st_size}|{st.st_mtime_ns}|{min_freq}".encode()).hexdigest()[:16]
+    target = Path(tempfile.gettempdir()) / f"steward-jieba-dict-{key}.txt"
+    if not target.exists():
+        kept: list[str] = []
+        with source.open(encoding="utf-8") as f:
+            for line in f:
+                parts = line.split(" ", 2)
+                if len(parts) >= 2 and parts[1].strip().isdigit() and int(parts[1]) >= min_freq:
+                    kept.append(line if line.endswith("\n") else line + "\n")
+        partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        partial.write_text("".join(kept), encoding="utf-8")
+        os.replace(partial, target)
+    return str(target)
 
 
 def _read_userdict(path: Path, normalizer: Normalizer) -> list[tuple[str, int | None, str | None]]:

@@ -85,6 +85,9 @@ class Settings:
     max_chars: int = 2000
     opencc: str = "hk2s"
     hmm: bool = False
+    # jieba's main dictionary keeps only words of at least this frequency (0: all of it). jieba
+    # itself offers a small dictionary (dict.txt.small) for the same reasons: memory and speed.
+    dictionary_min_freq: int = 0
     match: str = "token"  # "token": keywords must start at a jieba token boundary; "substring"
     add_keywords_to_dictionary: bool = True
     negation_window: int = 2  # max characters between a negator and the word it negates
