@@ -3,18 +3,35 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The classifier's hot modules are compiled with mypyc (setup.py) and rebuilt whenever nlp/
+# changes. STEWARD_PURE_PYTHON=1 runs the same code as plain Python (compiled modules removed).
+COMPILED_SRC := $(wildcard nlp/*.py)
+BUILT := $(VENV)/.built-$(if $(filter 1,$(STEWARD_PURE_PYTHON)),pure,mypyc)
 
-.PHONY: demo test lint typecheck pytest bench install clean
+.PHONY: demo test lint typecheck pytest bench install build clean
 
-$(STAMP): pyproject.toml
+# The editable install compiles too (and must: it registers the compiled runtime module).
+$(STAMP): pyproject.toml setup.py
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(BUILT): $(STAMP) $(COMPILED_SRC)
+	rm -f $(VENV)/.built-*
+ifeq ($(STEWARD_PURE_PYTHON),1)
+	rm -f nlp/*.so *__mypyc*.so
+else
+	$(BIN)/python setup.py --quiet build_ext --inplace
+	find . -maxdepth 1 -name '*__mypyc*.so' -not -newer setup.py -delete  # runtimes of older module sets
+endif
+	touch $(BUILT)
 
-demo: $(STAMP)
+install: $(BUILT)
+
+build: $(BUILT)
+
+demo: $(BUILT)
 	$(BIN)/steward demo
 
 PY_DIRS := bot handlers nlp storage tests bench
@@ -26,16 +43,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy $(PY_DIRS)
 
-pytest: $(STAMP)
+pytest: $(BUILT)
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
 
-bench: $(STAMP)
+bench: $(BUILT)
 	$(BIN)/python -m bench.accuracy
 	$(BIN)/python -m bench.speed
 	$(BIN)/python -m bench.intake
 	$(BIN)/python -m bench.broadcast
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache nlp/*.so *__mypyc*.so

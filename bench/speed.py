@@ -32,6 +32,7 @@ from typing import Any, TextIO
 import jieba
 import psutil
 
+import nlp.classifier
 from nlp import Classifier
 
 CORPUS_DIR = Path("tests/data/corpus")
@@ -204,7 +205,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
 
     t_long = _best_of(run_long, 3)
 
+    compiled = not nlp.classifier.__file__.endswith(".py")
     report: dict[str, Any] = {
+        "compiled": compiled,
+        "dictionary_min_freq": clf.settings.dictionary_min_freq,
         "corpus_messages": len(texts),
         "avg_chars": avg_len,
         **speed,
@@ -224,6 +228,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
 
     out.write(
         f"messages: {len(messages)} (cycling {len(texts)} corpus texts, {avg_len:.1f} chars on average)\n"
+        f"classifier: {'compiled with mypyc' if compiled else 'pure Python (not compiled)'}; jieba main "
+        f"dictionary: {'words of frequency >= ' + str(clf.settings.dictionary_min_freq) if clf.settings.dictionary_min_freq else 'all'}, HMM {'on' if clf.settings.hmm else 'off'}\n"
     )
     out.write(
         f"classify:    {speed['classify_seconds']:.3f}s  {speed['classify_per_second']:>9,.0f} msg/s  "

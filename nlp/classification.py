@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final
 
 
 class Intent(StrEnum):
@@ -21,10 +22,10 @@ class Intent(StrEnum):
 class Risk:
     """Public-opinion risk levels (舆情)."""
 
-    NONE = 0
-    NEGATIVE = 1
-    EXTERNAL = 2  # collective action, or a threat to go outside (12345, media, lawyers, ...)
-    CRISIS = 3  # both at once, or an ongoing crisis
+    NONE: Final = 0
+    NEGATIVE: Final = 1
+    EXTERNAL: Final = 2  # collective action, or a threat to go outside (12345, media, lawyers, ...)
+    CRISIS: Final = 3  # both at once, or an ongoing crisis
 
 
 _DIGITS = re.compile(r"\d")

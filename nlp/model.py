@@ -151,10 +151,13 @@ class NaiveBayes:
 
     def scores(self, feats: Iterable[Feature]) -> list[float]:
         """Unnormalized log-posteriors, one per class (unknown features are ignored)."""
-        rows = list(filter(None, map(self.table.get, feats)))  # a row is a non-empty tuple
-        if not rows:
-            return list(self.prior)
-        return [p + t for p, t in zip(self.prior, map(sum, zip(*rows, strict=True)), strict=True)]
+        sums = [0.0] * len(self.prior)
+        for f in feats:
+            row = self.table.get(f)
+            if row is not None:
+                for i, x in enumerate(row):
+                    sums[i] += x
+        return [p + t for p, t in zip(self.prior, sums, strict=True)]
 
     def proba(self, feats: Iterable[Feature], temperature: float = 1.0) -> list[float]:
         """Posterior probabilities; a temperature above 1 softens naive Bayes' overconfidence."""

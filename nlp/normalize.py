@@ -38,7 +38,10 @@ DEFAULT_OPENCC_CONFIG = "hk2s"
 # and the private use area.
 _CONTROL = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
-    "\ud800-\udfff\ue000-\uf8ff\ufff0-\uffff]"
+    + chr(0xD800)  # lone surrogates, written with chr(): mypyc cannot compile them as literals
+    + "-"
+    + chr(0xDFFF)
+    + "\ue000-\uf8ff\ufff0-\uffff]"
 )
 _SPACE = re.compile(r"\s+")
 # Emoji and pictographs: the main emoji blocks, dingbats/misc symbols, variation selectors, ZWJ
