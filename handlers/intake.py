@@ -132,14 +132,14 @@ async def merge_into_incident(ctx: Context, classification: Classification, entr
     if existing is None:
         return False
     entry.ticket_id = existing.id
-    followers = await ctx.store.tickets.followers(existing.id)
-    if existing.owner_member_id == ctx.member.id or any(f.member_id == ctx.member.id for f in followers):
+    followers, following = await ctx.store.tickets.follower_count(existing.id, ctx.member.id)
+    if existing.owner_member_id == ctx.member.id or following:
         await ctx.reply(ctx.t("t.owner.again", number=existing.number))
         return True
     await ctx.store.tickets.add_follower(
         existing, ctx.member.id, ctx.chat.id, ctx.incoming.message_id, ctx.now
     )
-    reporters = 2 + len(followers)  # the first reporter, those before, and this one
+    reporters = 2 + followers  # the first reporter, those before, and this one
     await ctx.store.tickets.record(
         existing, at=ctx.now, actor=f"member:{ctx.member.id}", action="merged", note=f"reporters={reporters}"
     )

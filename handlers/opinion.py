@@ -41,7 +41,7 @@ from nlp.classification import Classification, Risk
 from storage.directory import OPEN_STATUSES, account_of
 from storage.models import Chat, Community, MessageLog, Ticket
 from storage.models_opinion import OpinionAlert, OpinionFeedback
-from storage.opinion import OpinionRepository, Signal
+from storage.opinion import AlertView, OpinionRepository, Signal
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -164,16 +164,22 @@ class Spike:
     threshold: int
 
 
-def detect_spike(current: int, baseline: Sequence[int], policy: OpinionPolicy) -> Spike | None:
-    """A spike when this hour's negative count reaches max(min_count, mean + k·max(sd, √mean))
-    of the same hour on past days. The √mean floor treats counts as roughly Poisson: seven
-    equal quiet days have sd 0, and one more message must not then be "far above" them."""
+def spike_threshold(baseline: Sequence[int], policy: OpinionPolicy) -> Spike:
+    """The count this hour must reach to be a spike (`current` left 0): see `detect_spike`."""
     mean = statistics.fmean(baseline) if baseline else 0.0
     sd = statistics.pstdev(baseline) if len(baseline) > 1 else 0.0
     spread = max(sd, math.sqrt(mean))
     threshold = max(policy.spike_min_count, math.floor(mean + policy.spike_k * spread) + 1)
-    if current >= threshold:
-        return Spike(current, mean, sd, threshold)
+    return Spike(0, mean, sd, threshold)
+
+
+def detect_spike(current: int, baseline: Sequence[int], policy: OpinionPolicy) -> Spike | None:
+    """A spike when this hour's negative count reaches max(min_count, mean + k·max(sd, √mean))
+    of the same hour on past days. The √mean floor treats counts as roughly Poisson: seven
+    equal quiet days have sd 0, and one more message must not then be "far above" them."""
+    bar = spike_threshold(baseline, policy)
+    if current >= bar.threshold:
+        return Spike(current, bar.mean, bar.sd, bar.threshold)
     return None
 
 
@@ -245,7 +251,9 @@ async def _observe(ctx: Context, repo: OpinionRepository, entry: MessageLog) -> 
         return  # a late delivery (e.g. the chat archive catching up): in the digest, no alert
     topics = topics_of(entry.category, entry.rules)
     tier = tier_of(entry.risk)
-    recent = await repo.recent_alerts(community.id, at - policy.cooldown, ("message", "group"))
+    # One read for both checks: nothing below raises a spike alert before check_spike reads them.
+    alerts = await repo.recent_alerts(community.id, at - policy.cooldown, ("message", "group", "spike"))
+    recent = [a for a in alerts if a.kind != "spike"]
     match = next(
         (
             a
@@ -262,7 +270,7 @@ async def _observe(ctx: Context, repo: OpinionRepository, entry: MessageLog) -> 
         await raise_message_alert(ctx, repo, entry, topics, tier)
     else:
         await check_group(ctx, repo, entry, topics, recent, policy)
-    await check_spike(ctx, repo, entry, policy)
+    await check_spike(ctx, repo, entry, policy, [a for a in alerts if a.kind == "spike"])
 
 
 # -- raising ------------------------------------------------------------------------------------
@@ -292,7 +300,7 @@ async def raise_message_alert(
             folded=0,
         )
     )
-    await repo.link(alert, entry.id, entry.sent_at)
+    await repo.link(alert.id, entry.id, entry.sent_at)
     say = ctx.t
     tickets = await repo.open_tickets_of([member.id])
     text = say(
@@ -319,7 +327,7 @@ async def check_group(
     repo: OpinionRepository,
     entry: MessageLog,
     topics: frozenset[str],
-    recent: Sequence[OpinionAlert],
+    recent: Sequence[AlertView],
     policy: OpinionPolicy,
 ) -> OpinionAlert | None:
     """N distinct owners negative about one topic within the window: a tier-2 group alert."""
@@ -365,7 +373,7 @@ async def check_group(
     )
     linked = on_topic[best]
     for signal in linked:
-        await repo.link(alert, signal.message_log_id, signal.sent_at)
+        await repo.link(alert.id, signal.message_log_id, signal.sent_at)
     say = ctx.t
     messages = (await repo.linked_messages([alert.id])).get(alert.id, [])
     lines = []
@@ -396,26 +404,37 @@ async def check_group(
 
 
 async def check_spike(
-    ctx: Context, repo: OpinionRepository, entry: MessageLog, policy: OpinionPolicy
+    ctx: Context,
+    repo: OpinionRepository,
+    entry: MessageLog,
+    policy: OpinionPolicy,
+    recent: Sequence[AlertView],
 ) -> OpinionAlert | None:
+    """`recent`: the community's spike alerts within the cool-down, newest first.
+
+    This hour's count is only ever taken up to the number it is compared with (the minimum,
+    then the threshold): in a flood every negative message asks, and an exact count would
+    cost each of them the whole flood. The exact count is taken once, for a new alert."""
     community = ctx.community
     assert community is not None
     at, hour, day = entry.sent_at, timedelta(hours=1), timedelta(days=1)
     windows = [(at - hour, at)] + [
         (at - n * day - hour, at - n * day) for n in range(1, policy.spike_baseline_days + 1)
     ]
-    [current] = await repo.negative_counts(community.id, windows[:1])
+    [current] = await repo.negative_counts(community.id, windows[:1], cap=policy.spike_min_count)
     if current < policy.spike_min_count:
         return None  # the usual case, and one index range count
-    current, *baseline = await repo.negative_counts(community.id, windows)
-    spike = detect_spike(current, baseline, policy)
-    if spike is None:
-        return None
-    recent = await repo.recent_alerts(community.id, at - policy.cooldown, ("spike",))
+    bar = spike_threshold(await repo.negative_counts(community.id, windows[1:]), policy)
+    if bar.threshold > current:
+        [current] = await repo.negative_counts(community.id, windows[:1], cap=bar.threshold)
+        if current < bar.threshold:
+            return None
     if recent:
         if recent[0].state != "false_positive":
             await fold(ctx, repo, recent[0], entry)
         return None
+    [current] = await repo.negative_counts(community.id, windows[:1])
+    spike = Spike(current, bar.mean, bar.sd, bar.threshold)
     alert = await repo.add_alert(
         OpinionAlert(
             community_id=community.id,
@@ -438,7 +457,7 @@ async def check_spike(
     signals = await repo.negative_signals(community.id, at - hour, at)
     topics: Counter[str] = Counter()
     for signal in signals:
-        await repo.link(alert, signal.message_log_id, signal.sent_at)
+        await repo.link(alert.id, signal.message_log_id, signal.sent_at)
         topics.update(topics_of(signal.category, signal.rules))
     alert.members = sorted({s.member_id for s in signals if s.member_id is not None})
     say = ctx.t
@@ -523,14 +542,16 @@ async def send_alert(
 # -- folding ------------------------------------------------------------------------------------
 
 
-async def fold(ctx: Context, repo: OpinionRepository, alert: OpinionAlert, entry: MessageLog) -> None:
+async def fold(ctx: Context, repo: OpinionRepository, alert: AlertView, entry: MessageLog) -> None:
     """A repeat about the same matter: counted into the alert, not sent as a new one."""
-    if not await repo.link(alert, entry.id, entry.sent_at):
+    if not await repo.link(alert.id, entry.id, entry.sent_at):
         return
     alert.folded += 1
     alert.last_at = max(alert.last_at, entry.sent_at)
-    if entry.member_id is not None and entry.member_id not in alert.members:
+    new_member = entry.member_id is not None and entry.member_id not in alert.members
+    if new_member and entry.member_id is not None:
         alert.members = [*alert.members, entry.member_id]
+    await repo.record_fold(alert, members_changed=new_member)
     if not is_milestone(alert.folded):
         return
     say = ctx.t
@@ -564,7 +585,7 @@ async def fold(ctx: Context, repo: OpinionRepository, alert: OpinionAlert, entry
             )
 
 
-def card_now(base: str, alert: OpinionAlert, say: Say) -> str:
+def card_now(base: str, alert: OpinionAlert | AlertView, say: Say) -> str:
     """The card as first sent, plus the fold count and the staff verdict so far."""
     text = base
     if alert.folded:
@@ -665,7 +686,7 @@ def topic_label(services: Services, code: str | None, lang: str) -> str:
         return code
 
 
-def alert_topic(services: Services, alert: OpinionAlert, lang: str) -> str:
+def alert_topic(services: Services, alert: OpinionAlert | AlertView, lang: str) -> str:
     if alert.kind == "spike":
         return services.texts.render("op.kind.spike", lang)
     return topic_label(services, alert.topic, lang)

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MessageLog, ProcessedDelivery
+from storage.rows import insert_new, insert_object, table_of
 
 
 class MessageRepository:
@@ -18,13 +18,13 @@ class MessageRepository:
 
     async def claim_delivery(self, platform: str, delivery_key: str, at: datetime) -> bool:
         """Record a delivery as handled, as the transaction's first write; False if it was
-        already (the caller must roll back: the failed INSERT ends the transaction)."""
-        self.session.add(ProcessedDelivery(platform=platform, delivery_key=delivery_key, at=at))
-        try:
-            await self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+        already (the unique constraint makes the INSERT a no-op; a concurrent copy's INSERT
+        waits for the first transaction and then finds the row). The caller rolls back."""
+        return await insert_new(
+            self.session,
+            table_of(ProcessedDelivery),
+            {"platform": platform, "delivery_key": delivery_key, "at": at},
+        )
 
     def mark_processed(self, platform: str, delivery_key: str, at: datetime) -> None:
         """Recorded in the handler's transaction: a delivery counts as handled only if the
@@ -43,8 +43,9 @@ class MessageRepository:
         return set(rows.all())
 
     async def log(self, entry: MessageLog) -> MessageLog:
-        self.session.add(entry)
-        await self.session.flush()
+        """Write the entry (it gets its id); the entry is a record, not tracked by the session,
+        so it must be complete first (intake sets its ticket before logging it)."""
+        await insert_object(self.session, entry)
         return entry
 
     async def get(self, log_id: int) -> MessageLog | None:

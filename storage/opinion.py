@@ -12,12 +12,25 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Executable, Select, bindparam, case, func, literal, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    Executable,
+    Integer,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.directory import OPEN_STATUSES
 from storage.models import Chat, Member, MessageLog, OutboxMessage, Ticket
 from storage.models_opinion import OpinionAlert, OpinionAlertMessage, OpinionFeedback
+from storage.rows import insert_new, table_of
 
 
 @dataclass(frozen=True)
@@ -47,18 +60,80 @@ def owner_messages(community_id: int | BindParameter[Any], *columns: Any) -> Sel
     )
 
 
+@dataclass
+class AlertView:
+    """What matching and folding read of a recent alert. Every negative owner message reads
+    all of its community's alerts within the cool-down, so they come as plain rows, not ORM
+    instances (whose loading cost more than the rest of the check)."""
+
+    id: int
+    kind: str
+    tier: int
+    state: str
+    topic: str | None
+    topics: list[str]
+    members: list[int]
+    last_at: datetime
+    folded: int
+    handled_by: str | None
+
+
+_ALERT_VIEW = (
+    OpinionAlert.id,
+    OpinionAlert.kind,
+    OpinionAlert.tier,
+    OpinionAlert.state,
+    OpinionAlert.topic,
+    OpinionAlert.topics,
+    OpinionAlert.members,
+    OpinionAlert.last_at,
+    OpinionAlert.folded,
+    OpinionAlert.handled_by,
+)
+
+
+_RECENT_ALERTS = (
+    select(*_ALERT_VIEW)
+    .where(
+        OpinionAlert.community_id == bindparam("community"),
+        OpinionAlert.kind.in_(bindparam("kinds", expanding=True)),
+        OpinionAlert.first_at > bindparam("since"),
+    )
+    .order_by(OpinionAlert.id.desc())
+)
+_ALERTS = table_of(OpinionAlert)
+_FOLD = (
+    update(_ALERTS)
+    .where(_ALERTS.c.id == bindparam("alert"))
+    .values(
+        folded=bindparam("new_folded", type_=_ALERTS.c.folded.type),
+        last_at=bindparam("new_last_at", type_=_ALERTS.c.last_at.type),
+    )
+)
+_FOLD_WITH_MEMBERS = _FOLD.values(members=bindparam("new_members", type_=_ALERTS.c.members.type))
+
+
 @lru_cache(maxsize=16)
-def _window_counts(windows: int) -> Executable:
+def _window_counts(windows: int, capped: bool) -> Executable:
     """A UNION ALL of index range counts, one per window (a single scan with CASE sums would
-    read the whole week); built once per number of windows, since every negative message asks."""
-    parts = [
-        owner_messages(bindparam("community"), literal(index).label("window"), func.count().label("n")).where(
+    read the whole week); built once per shape, since every negative message asks. `capped`:
+    the first window counts at most `cap` rows, so a flood costs what the threshold needs,
+    not what the flood holds."""
+
+    def negatives(index: int, *columns: Any) -> Select[Any]:
+        return owner_messages(bindparam("community"), *columns).where(
             MessageLog.negative.is_(True),
             MessageLog.sent_at > bindparam(f"start{index}"),
             MessageLog.sent_at <= bindparam(f"end{index}"),
         )
-        for index in range(windows)
-    ]
+
+    parts: list[Select[Any] | Select[int, int]] = []
+    for index in range(windows):
+        if capped and index == 0:
+            rows = negatives(0, literal(1).label("one")).limit(bindparam("cap", type_=Integer)).subquery()
+            parts.append(select(literal(0).label("window"), func.count().label("n")).select_from(rows))
+        else:
+            parts.append(negatives(index, literal(index).label("window"), func.count().label("n")))
     return parts[0] if windows == 1 else union_all(*parts)
 
 
@@ -91,15 +166,19 @@ class OpinionRepository:
         return [Signal(r[0], r[1], r[2], tuple(r[3] or ()), r[4]) for r in reversed(rows)]
 
     async def negative_counts(
-        self, community_id: int, windows: Sequence[tuple[datetime, datetime]]
+        self, community_id: int, windows: Sequence[tuple[datetime, datetime]], cap: int | None = None
     ) -> list[int]:
-        """Negative owner messages in each (start, end] window, in one statement."""
+        """Negative owner messages in each (start, end] window, in one statement. With `cap`,
+        the first window's count stops there (min(count, cap): enough to compare it with a
+        threshold of at most `cap`)."""
         if not windows:
             return []
         params: dict[str, Any] = {"community": community_id}
         for index, (start, end) in enumerate(windows):
             params[f"start{index}"], params[f"end{index}"] = start, end
-        rows = (await self.session.execute(_window_counts(len(windows)), params)).all()
+        if cap is not None:
+            params["cap"] = cap
+        rows = (await self.session.execute(_window_counts(len(windows), cap is not None), params)).all()
         counts = {int(window): int(n) for window, n in rows}
         return [counts.get(index, 0) for index in range(len(windows))]
 
@@ -124,19 +203,33 @@ class OpinionRepository:
 
     async def recent_alerts(
         self, community_id: int, since: datetime, kinds: Sequence[str]
-    ) -> Sequence[OpinionAlert]:
+    ) -> list[AlertView]:
         """Alerts of these kinds whose first message is after `since`, newest first."""
-        return (
-            await self.session.scalars(
-                select(OpinionAlert)
-                .where(
-                    OpinionAlert.community_id == community_id,
-                    OpinionAlert.kind.in_(kinds),
-                    OpinionAlert.first_at > since,
-                )
-                .order_by(OpinionAlert.id.desc())
+        rows = await self.session.execute(
+            _RECENT_ALERTS, {"community": community_id, "kinds": list(kinds), "since": since}
+        )
+        return [
+            AlertView(
+                id=r[0],
+                kind=r[1],
+                tier=r[2],
+                state=r[3],
+                topic=r[4],
+                topics=list(r[5] or ()),
+                members=list(r[6] or ()),
+                last_at=r[7],
+                folded=r[8],
+                handled_by=r[9],
             )
-        ).all()
+            for r in rows
+        ]
+
+    async def record_fold(self, alert: AlertView, members_changed: bool) -> None:
+        """Write a folded alert's count and last time, and its owners if they changed."""
+        values: dict[str, Any] = {"alert": alert.id, "new_folded": alert.folded, "new_last_at": alert.last_at}
+        if members_changed:
+            values["new_members"] = alert.members
+        await self.session.execute(_FOLD_WITH_MEMBERS if members_changed else _FOLD, values)
 
     async def alerts_between(
         self, community_id: int, since: datetime, until: datetime
@@ -153,18 +246,14 @@ class OpinionRepository:
             )
         ).all()
 
-    async def link(self, alert: OpinionAlert, message_log_id: int, at: datetime) -> bool:
-        """Attach a message to an alert; False if it was attached already."""
-        exists = await self.session.scalar(
-            select(OpinionAlertMessage.id).where(
-                OpinionAlertMessage.alert_id == alert.id, OpinionAlertMessage.message_log_id == message_log_id
-            )
+    async def link(self, alert_id: int, message_log_id: int, at: datetime) -> bool:
+        """Attach a message to an alert; False if it was attached already (one INSERT that
+        the unique constraint turns into a no-op)."""
+        return await insert_new(
+            self.session,
+            table_of(OpinionAlertMessage),
+            {"alert_id": alert_id, "message_log_id": message_log_id, "at": at},
         )
-        if exists is not None:
-            return False
-        self.session.add(OpinionAlertMessage(alert_id=alert.id, message_log_id=message_log_id, at=at))
-        await self.session.flush()
-        return True
 
     async def linked_messages(self, alert_ids: Sequence[int]) -> dict[int, list[MessageLog]]:
         if not alert_ids:

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
+from storage.rows import dialect_of, insert_row, table_of
 
 UNSENT = ("pending", "sending")
+
+
+@lru_cache(maxsize=4)
+def _enqueue_once(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = table_of(OutboxMessage)
+    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
 
 
 class OutboxRepository:
@@ -35,36 +44,29 @@ class OutboxRepository:
         ref_type: str | None = None,
         ref_id: int | None = None,
         dedupe_key: str | None = None,
-    ) -> OutboxMessage | None:
-        """Add a message; with `dedupe_key`, a second enqueue of the same key is a no-op
-        (returns None), settled by the unique constraint."""
-        row = OutboxMessage(
-            platform=platform,
-            platform_chat_id=platform_chat_id,
-            chat_id=chat_id,
-            payload=payload,
-            status="pending",
-            attempts=0,
-            next_attempt_at=not_before or now,
-            created_at=now,
-            ref_type=ref_type,
-            ref_id=ref_id,
-            dedupe_key=dedupe_key,
-        )
+    ) -> int | None:
+        """Add a message (one INSERT); returns its id. With `dedupe_key`, a second enqueue
+        of the same key is a no-op that returns None, settled by the unique constraint
+        (`INSERT … ON CONFLICT DO NOTHING`: a concurrent enqueue of the key waits for the
+        first transaction, then finds the row)."""
+        values = {
+            "platform": platform,
+            "platform_chat_id": platform_chat_id,
+            "chat_id": chat_id,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": not_before or now,
+            "created_at": now,
+            "ref_type": ref_type,
+            "ref_id": ref_id,
+            "dedupe_key": dedupe_key,
+        }
         if dedupe_key is None:
-            self.session.add(row)  # flushed with the next query or the commit, batched
-            return row
-        exists = await self.session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-        )
-        if exists is not None:
-            return None
-        try:
-            async with self.session.begin_nested():
-                self.session.add(row)
-        except IntegrityError:
-            return None
-        return row
+            return await insert_row(self.session, table_of(OutboxMessage), values)
+        result = await self.session.execute(_enqueue_once(dialect_of(self.session)), values)
+        queued = result.scalar_one_or_none()
+        return None if queued is None else int(queued)
 
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[OutboxMessage]:
         """Take up to `limit` rows to send: the head of each chat's queue, if it is due."""

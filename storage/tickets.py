@@ -6,13 +6,33 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BindCode, Counter, Ticket, TicketEvent, TicketFollower
+from storage.rows import insert_new, insert_object, table_of
 
 ACTIVE = ("open", "assigned", "in_progress", "reopened")
+
+# Built once: every owner report asks these (see storage.directory on why prebuilt).
+_INCIDENT = (
+    select(Ticket)
+    .where(
+        Ticket.community_id == bindparam("community"),
+        Ticket.category == bindparam("category"),
+        Ticket.status.in_(ACTIVE),
+        Ticket.created_at >= bindparam("since"),
+    )
+    .order_by(Ticket.id)
+    .limit(1)
+)
+_INCIDENT_IN_BUILDING = _INCIDENT.where(Ticket.building == bindparam("building"))
+_INCIDENT_IN_CHAT = _INCIDENT.where(Ticket.building.is_(None), Ticket.source_chat_id == bindparam("chat"))
+_FOLLOWER_COUNT = select(
+    func.count(),
+    func.coalesce(func.max(case((TicketFollower.member_id == bindparam("member"), 1), else_=0)), 0),
+).where(TicketFollower.ticket_id == bindparam("ticket"))
 
 
 class TicketRepository:
@@ -54,7 +74,8 @@ class TicketRepository:
         from_status: str | None = None,
         to_status: str | None = None,
         note: str | None = None,
-    ) -> TicketEvent:
+    ) -> None:
+        """Append an audit event (one INSERT; the ticket must have been flushed: it has an id)."""
         event = TicketEvent(
             ticket_id=ticket.id,
             at=at,
@@ -64,8 +85,7 @@ class TicketRepository:
             to_status=to_status,
             note=note,
         )
-        self.session.add(event)  # flushed with the next query or the commit, batched
-        return event
+        await insert_object(self.session, event, want_id=False)
 
     async def get(self, ticket_id: int) -> Ticket | None:
         return await self.session.get(Ticket, ticket_id)
@@ -108,39 +128,32 @@ class TicketRepository:
     ) -> Ticket | None:
         """An active ticket about the same thing, recently opened: same category, and the same
         building (or, when neither names one, the same chat)."""
-        query = select(Ticket).where(
-            Ticket.community_id == community_id,
-            Ticket.category == category,
-            Ticket.status.in_(ACTIVE),
-            Ticket.created_at >= since,
-        )
+        params = {"community": community_id, "category": category, "since": since}
         if building is not None:
-            query = query.where(Ticket.building == building)
-        else:
-            query = query.where(Ticket.building.is_(None), Ticket.source_chat_id == chat_id)
-        return await self.session.scalar(query.order_by(Ticket.id).limit(1))
+            return await self.session.scalar(_INCIDENT_IN_BUILDING, {**params, "building": building})
+        return await self.session.scalar(_INCIDENT_IN_CHAT, {**params, "chat": chat_id})
 
     async def add_follower(
         self, ticket: Ticket, member_id: int, chat_id: int, message_id: str, now: datetime
     ) -> bool:
-        exists = await self.session.scalar(
-            select(TicketFollower.id).where(
-                TicketFollower.ticket_id == ticket.id, TicketFollower.member_id == member_id
-            )
+        """Link an owner to a ticket they also reported; False if they follow it already."""
+        return await insert_new(
+            self.session,
+            table_of(TicketFollower),
+            {
+                "ticket_id": ticket.id,
+                "member_id": member_id,
+                "chat_id": chat_id,
+                "source_message_id": message_id,
+                "created_at": now,
+            },
         )
-        if exists is not None:
-            return False
-        self.session.add(
-            TicketFollower(
-                ticket_id=ticket.id,
-                member_id=member_id,
-                chat_id=chat_id,
-                source_message_id=message_id,
-                created_at=now,
-            )
-        )
-        await self.session.flush()
-        return True
+
+    async def follower_count(self, ticket_id: int, member_id: int) -> tuple[int, bool]:
+        """How many owners follow a ticket, and whether this one does, in one aggregate (an
+        incident's followers grow with every report; loading them all cost each report more)."""
+        row = (await self.session.execute(_FOLLOWER_COUNT, {"member": member_id, "ticket": ticket_id})).one()
+        return int(row[0]), bool(row[1])
 
     async def followers(self, ticket_id: int) -> Sequence[TicketFollower]:
         return (

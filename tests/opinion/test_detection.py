@@ -215,6 +215,35 @@ async def test_a_busy_hour_that_is_usual_for_the_community_is_no_spike(oh: Opini
     assert await oh.alerts() == []
 
 
+@pytest.mark.parametrize("settings", [{"opinion_group_owners": 50}])
+async def test_a_busy_community_spikes_at_its_own_threshold_and_the_card_has_the_exact_count(
+    oh: OpinionHarness,
+) -> None:
+    # The hour's count is only taken up to the number it is compared with (the minimum, then
+    # the threshold): past the minimum it must still count on to the threshold, and the new
+    # alert must show the whole count.
+    await write_history(oh, [6, 7, 6, 5, 6, 7, 6])  # mean 6.1: threshold 14
+    for n in range(13):
+        oh.clock.advance(timedelta(minutes=4))
+        await oh.say(OWNERS, f"u-{n}", VARIED[n % len(VARIED)])
+    assert await oh.alerts() == []
+    oh.clock.advance(timedelta(minutes=4))
+    await oh.say(OWNERS_2, "u-13", VARIED[13 % len(VARIED)])
+    [spike] = await oh.alerts()
+    assert spike.kind == "spike"
+    assert spike.reasons[0].startswith("spike:14:6.1:")
+    assert spike.reasons[0].endswith(":14")
+    assert await oh.links(spike.id) == 14
+    [card] = oh.cards(SUPERVISORS)
+    assert "近1小时业主负面消息 14 条" in card.text
+    assert "阈值 14" in card.text
+    oh.clock.advance(timedelta(minutes=1))
+    await oh.say(OWNERS, "u-14", VARIED[14 % len(VARIED)])  # past the threshold: folded
+    [spike] = await oh.alerts()
+    assert spike.folded == 1
+    assert await oh.links(spike.id) == 15
+
+
 @pytest.mark.parametrize("settings", [{"opinion_group_owners": 50, "opinion_spike_min_count": 3}])
 async def test_the_spike_minimum_is_a_setting(oh: OpinionHarness) -> None:
     for n, text in enumerate(VARIED[:3]):
