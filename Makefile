@@ -18,12 +18,9 @@ $(STAMP): pyproject.toml setup.py
 	touch $(STAMP)
 
 $(BUILT): $(STAMP) $(COMPILED_SRC)
-	rm -f $(VENV)/.built-*
-ifeq ($(STEWARD_PURE_PYTHON),1)
-	rm -f nlp/*.so *__mypyc*.so
-else
+	rm -f $(VENV)/.built-* nlp/*.so *__mypyc*.so
+ifneq ($(STEWARD_PURE_PYTHON),1)
 	$(BIN)/python setup.py --quiet build_ext --inplace
-	find . -maxdepth 1 -name '*__mypyc*.so' -not -newer setup.py -delete  # runtimes of older module sets
 endif
 	touch $(BUILT)
 

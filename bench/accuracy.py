@@ -2,14 +2,14 @@
 
 Run from the repository root::
 
-    python -m bench.accuracy                 # frozen test split, then dev and dev2
-    python -m bench.accuracy --split dev     # one split only (test, dev, dev2)
+    python -m bench.accuracy                 # frozen test split, then dev, dev2 and dev3
+    python -m bench.accuracy --split dev     # one split only (test, dev, dev2, dev3)
     python -m bench.accuracy --cv 10         # k-fold cross-validation on the training data
     python -m bench.accuracy --json out.json
     python -m bench.accuracy --errors        # list dev-split mistakes (never the test split)
 
-The classifier's statistical component is trained on ``nlp/data/train.jsonl`` (dev + dev2, minus
-any text that also appears in the test split), so its figures on dev and dev2 are figures on its
+The classifier's statistical component is trained on ``nlp/data/train.jsonl`` (dev + dev2 + dev3, minus
+any text that also appears in the test split), so its figures on dev, dev2 and dev3 are figures on its
 own training data, not a measure of generalisation: use ``--cv`` (the model retrained on k-1
 folds, each fold classified by a model that never saw it) and the frozen test split for that.
 
@@ -359,7 +359,7 @@ def run_split(path: Path, clf: Classifier, with_snownlp: bool) -> dict[str, dict
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__.splitlines()[0])
     ap.add_argument("--corpus-dir", type=Path, default=CORPUS_DIR)
-    ap.add_argument("--split", choices=["test", "dev", "dev2", "all", "both"], default="all")
+    ap.add_argument("--split", choices=["test", "dev", "dev2", "dev3", "all", "both"], default="all")
     ap.add_argument(
         "--cv", type=int, metavar="K", default=0, help="k-fold cross-validation on nlp/data/train.jsonl"
     )
@@ -398,7 +398,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         )
         if args.split == "all":
             args.split = "none"
-    splits = {"both": ["test", "dev"], "all": ["test", "dev", "dev2"], "none": []}.get(
+    splits = {"both": ["test", "dev"], "all": ["test", "dev", "dev2", "dev3"], "none": []}.get(
         args.split, [args.split]
     )
     for split in splits:

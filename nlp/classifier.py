@@ -602,7 +602,7 @@ class Classifier:
                     senti += sign * r.weight * mult
                 else:
                     mods.add(kind)
-                    if kind == "modal":
+                    if kind == "modal" or kind == "conditional":
                         modal_hits.append(h)
                     elif kind == "question":
                         question += r.weight
@@ -793,13 +793,15 @@ class Classifier:
         )
 
     def _governing_modal(self, t: str, h: Hit, modal_hits: list[Hit]) -> str | None:
-        """The modal word (可能, 容易, 随时, 万一…) right before `h` in the same clause, if any."""
+        """The modal word (可能, 容易, 随时…) right before `h`, or the conditional (如果, 万一…)
+        anywhere before it, in the same clause, if any."""
         window = self.settings.modal_window
         for m in modal_hits:
-            # Right after the modal word, or overlapping it (好易跌 / 跌亲 in 好易跌亲).
+            # Right after the modal word, or overlapping it (好易跌 / 跌亲 in 好易跌亲); a
+            # conditional scopes to the end of its clause (如果部lift困人).
             if (
                 m.start <= h.start
-                and h.start - m.end <= window
+                and (h.start - m.end <= window or "conditional" in m.kinds)
                 and not any(ch in _CLAUSE_BREAKS for ch in t[m.end : h.start])
             ):
                 return m.text

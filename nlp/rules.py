@@ -56,6 +56,7 @@ MODIFIER_KINDS = (
     "hypothetical",
     "present",
     "modal",
+    "conditional",
     "alarm",
 )
 RISK_KINDS = ("external", "authority", "collective", "refusal", "crisis")
@@ -71,6 +72,7 @@ _ID_PREFIX = {
     "hypothetical": "hypo",
     "present": "now",
     "modal": "modal",
+    "conditional": "cond",
     "alarm": "alarm",
 }
 _RESERVED_ENTRY_KEYS = frozenset({"word", "words", "pattern", "weight", "id", "note"})
