@@ -360,6 +360,8 @@ def test_as_dict_shape(clf: Classifier) -> None:
         "車房入面冒緊白煙！！",  # Cantonese progressive 緊
         "有个老人在花园跌倒了，头在流血",
         "小朋友的手被闸门夹住了拔不出来",
+        "有个婆婆被卡在停车场的道闸下面，快来人",  # someone caught, any barrier
+        "唔好问如果喇，而家真系困咗人喺lift入面",  # the conditional's clause has ended
     ],
 )
 def test_live_emergencies_are_urgent(clf: Classifier, text: str) -> None:
@@ -377,6 +379,10 @@ def test_live_emergencies_are_urgent(clf: Classifier, text: str) -> None:
         "哈哈 我以为着火了 原来是楼下在烧烤",
         "平台喷水池好大声",  # a fountain is no burst pipe
         "救护车通道被私家车堵住了",
+        "要是半夜电梯困人了，值班电话是多少？",  # a conditional governs its whole clause
+        "萬一屋企漏煤氣，第一時間應該點做？",
+        "琴晚升降機困人嗰單，後來點處理？",  # Cantonese 'last night'
+        "前阵子楼道着火那次，保险赔了没有",
     ],
 )
 def test_hazards_and_lookalikes_are_not_urgent(clf: Classifier, text: str) -> None:
