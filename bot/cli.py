@@ -186,7 +186,15 @@ async def _wecom(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # `classify` and `rules` hand their arguments to nlp/cli.py's own parsers; argparse's
+    # REMAINDER does not take options that come first (`steward classify --json`), so options
+    # it does not know are passed on for those two commands and refused for the others.
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if args.command not in ("classify", "rules"):
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.rest = [*unknown, *args.rest]
     try:
         settings = load_settings()
         configure_logging(settings.log_level)

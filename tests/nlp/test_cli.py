@@ -106,3 +106,31 @@ def test_rules_check_bad_corpus(tmp_path: Path) -> None:
     out = io.StringIO()
     assert rules_check_main(["--corpus", str(corpus)], out) == 1
     assert "no 'text' string" in out.getvalue()
+
+
+def test_steward_command_passes_options_to_classify_and_rules() -> None:
+    """Through the `steward` entry point itself: options first (argparse's REMAINDER alone
+    would refuse `steward classify --json`)."""
+    import subprocess
+    import sys
+
+    def steward(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+
+    out = steward("classify", "--json", stdin="电梯坏了\n请问几点停水\n")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [d["intent"] for d in lines] == ["repair", "inquiry"]
+    assert set(lines[0]) == FIELDS
+    assert steward("classify", "楼道冒烟了").stdout.count("urgent:     YES") == 1
+    assert steward("rules", "check").returncode == 0
+    refused = steward("db", "upgrade", "--json")
+    assert refused.returncode == 2
+    assert "unrecognized arguments: --json" in refused.stderr
