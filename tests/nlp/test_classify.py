@@ -383,6 +383,10 @@ def test_live_emergencies_are_urgent(clf: Classifier, text: str) -> None:
         "萬一屋企漏煤氣，第一時間應該點做？",
         "琴晚升降機困人嗰單，後來點處理？",  # Cantonese 'last night'
         "前阵子楼道着火那次，保险赔了没有",
+        "垃圾桶着火了，保安已经扑灭了，没人受伤",  # put out: resolved
+        "停电了，电梯有没有困人？",  # a yes/no question about a danger, not a report of one
+        "电箱里面有烧焦的痕迹，要不要紧",  # traces of an old burn
+        "楼上电焊的火花溅到我家阳台",  # sparks from welding work
     ],
 )
 def test_hazards_and_lookalikes_are_not_urgent(clf: Classifier, text: str) -> None:
