@@ -387,6 +387,10 @@ def test_live_emergencies_are_urgent(clf: Classifier, text: str) -> None:
         "停电了，电梯有没有困人？",  # a yes/no question about a danger, not a report of one
         "电箱里面有烧焦的痕迹，要不要紧",  # traces of an old burn
         "楼上电焊的火花溅到我家阳台",  # sparks from welding work
+        "外墙有块瓷砖掉下来了，还好是半夜没人",  # over, and nobody was hit
+        "好彩冇人經過，頭先有個花盆跌咗落嚟",
+        "电动车电池冒烟的视频大家看看，太可怕了",  # a video of something elsewhere
+        "风太大把楼下的树吹倒了，挡住了路",  # a tree, not a person, was blown over
     ],
 )
 def test_hazards_and_lookalikes_are_not_urgent(clf: Classifier, text: str) -> None:

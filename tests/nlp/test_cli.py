@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -111,8 +115,6 @@ def test_rules_check_bad_corpus(tmp_path: Path) -> None:
 def test_steward_command_passes_options_to_classify_and_rules() -> None:
     """Through the `steward` entry point itself: options first (argparse's REMAINDER alone
     would refuse `steward classify --json`)."""
-    import subprocess
-    import sys
 
     def steward(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -134,3 +136,37 @@ def test_steward_command_passes_options_to_classify_and_rules() -> None:
     refused = steward("db", "upgrade", "--json")
     assert refused.returncode == 2
     assert "unrecognized arguments: --json" in refused.stderr
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    """`steward classify --json < many | head -1`: the pipe closes early, the command ends quietly."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "classify", "--json"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    stdin = proc.stdin
+
+    def feed() -> None:
+        try:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                stdin.write("电梯坏了\n" * 20000)
+        finally:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    assert json.loads(proc.stdout.readline())["intent"] == "repair"
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    proc.wait(timeout=120)
+    writer.join(timeout=10)
+    assert "Traceback" not in err, err
+    assert proc.returncode in (0, 1)
