@@ -362,6 +362,7 @@ def test_as_dict_shape(clf: Classifier) -> None:
         "小朋友的手被闸门夹住了拔不出来",
         "有个婆婆被卡在停车场的道闸下面，快来人",  # someone caught, any barrier
         "唔好问如果喇，而家真系困咗人喺lift入面",  # the conditional's clause has ended
+        "电梯困人半小时了，人还没救出来！",  # not yet out: no resolution
     ],
 )
 def test_live_emergencies_are_urgent(clf: Classifier, text: str) -> None:
@@ -391,6 +392,11 @@ def test_live_emergencies_are_urgent(clf: Classifier, text: str) -> None:
         "好彩冇人經過，頭先有個花盆跌咗落嚟",
         "电动车电池冒烟的视频大家看看，太可怕了",  # a video of something elsewhere
         "风太大把楼下的树吹倒了，挡住了路",  # a tree, not a person, was blown over
+        "早上电梯困人了，后来怎么处理的？",  # asked afterwards
+        "今天早上3栋有人被困电梯，半小时才救出来，维保太慢了",  # over: a complaint about it
+        "有个阿伯喺大堂跌咗一跤，保安扶咗佢起身，冇大礙",
+        "电梯经常困人，业主们要不要联名投诉",  # habitual, not happening now
+        "天然气报警器响了，我检查了一下没有味道，是不是坏了",  # no smell
     ],
 )
 def test_hazards_and_lookalikes_are_not_urgent(clf: Classifier, text: str) -> None:
