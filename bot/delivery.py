@@ -52,6 +52,7 @@ class OutboxSender:
         max_in_flight: int = 200,
         lease: timedelta = timedelta(minutes=5),
         poll_interval: float = 1.0,
+        pace: float = 0.01,
         on_sent: SentHook | None = None,
         gate: WriteGate | None = None,
     ) -> None:
@@ -63,6 +64,7 @@ class OutboxSender:
         self.max_in_flight = max_in_flight
         self.lease = lease
         self.poll_interval = poll_interval
+        self.pace = pace
         self.on_sent = on_sent
         self.gate = gate or WriteGate(serialize=False)
         self._wake = asyncio.Event()
@@ -101,30 +103,45 @@ class OutboxSender:
         await self._record()
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             # Cleared before the step, so a wake-up that arrives during it (a send finishing,
-            # an update committing) is not lost and the loop goes round again at once.
+            # an update committing) is not lost and the loop goes round again.
             self._wake.clear()
+            began = loop.time()
             try:
                 claimed = await self.step()
             except Exception:
                 log.exception("outbox: delivery step failed")
                 claimed = 0
-            if claimed:
-                continue
+            if claimed >= self.batch:
+                continue  # a full batch: more is waiting
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            # Every committed update wakes the sender: a step at each would cost a transaction
+            # per update under load. At most one step per `pace` lets one transaction record
+            # and claim for all the updates of that interval (a reply leaves at most that later).
+            rest = self.pace - (loop.time() - began)
+            if rest > 0:
+                await asyncio.sleep(rest)
 
     async def step(self) -> int:
-        """Record finished sends, then claim and start new ones; returns how many started."""
-        await self._record()
+        """Record finished sends, then claim and start new ones, in one short transaction
+        (ahead of queued updates at the write gate); returns how many started."""
         room = self.max_in_flight - len(self._in_flight)
         if room <= 0:
+            await self._record()
             return 0
-        async with self.gate(), self.sessions() as session:
-            store = Store(session)
-            rows = list(await store.outbox.claim(self.clock.now(), min(self.batch, room), self.lease))
-            await store.commit()
+        outcomes, self._outcomes = self._outcomes, []
+        try:
+            async with self.gate(priority=True), self.sessions() as session:
+                store = Store(session)
+                await self._write_outcomes(store, outcomes)
+                rows = list(await store.outbox.claim(self.clock.now(), min(self.batch, room), self.lease))
+                await store.commit()
+        except BaseException:
+            self._outcomes[:0] = outcomes  # not recorded: kept for the next try
+            raise
         for row in rows:
             task = asyncio.create_task(self._send(row), name=f"outbox-send-{row.id}")
             self._in_flight.add(task)
@@ -171,18 +188,27 @@ class OutboxSender:
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
-        async with self.gate(), self.sessions() as session:
-            store = Store(session)
-            now = self.clock.now()
-            sent = [o for o in outcomes if o.error is None]
-            await store.outbox.mark_sent_many([(o.row.id, o.message_id) for o in sent], now)
-            if self.on_sent is not None:
-                for outcome in sent:
-                    await self.on_sent(store, outcome.row, outcome.message_id)
-            for outcome in outcomes:
-                if outcome.error is not None:
-                    await self._failed(store, outcome.row, outcome.error, now)
-            await store.commit()
+        try:
+            async with self.gate(priority=True), self.sessions() as session:
+                store = Store(session)
+                await self._write_outcomes(store, outcomes)
+                await store.commit()
+        except BaseException:
+            self._outcomes[:0] = outcomes  # not recorded: kept for the next try
+            raise
+
+    async def _write_outcomes(self, store: Store, outcomes: list[Outcome]) -> None:
+        if not outcomes:
+            return
+        now = self.clock.now()
+        sent = [o for o in outcomes if o.error is None]
+        await store.outbox.mark_sent_many([(o.row.id, o.message_id) for o in sent], now)
+        if self.on_sent is not None:
+            for outcome in sent:
+                await self.on_sent(store, outcome.row, outcome.message_id)
+        for outcome in outcomes:
+            if outcome.error is not None:
+                await self._failed(store, outcome.row, outcome.error, now)
 
     async def _failed(self, store: Store, row: OutboxMessage, error: SendError, when: datetime) -> None:
         if error.migrated_to:

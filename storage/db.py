@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,24 +33,59 @@ class WriteGate:
 
     SQLite has one writer at a time; concurrent writers otherwise meet in its busy handler,
     which sleeps in growing steps (tens of ms) and turns contention into long tail latency.
-    Queueing them on an asyncio lock costs nothing. PostgreSQL needs no gate: row locks
-    (and SKIP LOCKED) settle it there.
+    Queueing them here costs nothing. PostgreSQL needs no gate: row locks (and SKIP LOCKED)
+    settle it there.
+
+    Writers queue in arrival order, except that a `priority` writer goes before every
+    ordinary one waiting: the outbox sender, whose short transactions would otherwise wait
+    behind every update queued in a burst while the replies those updates wrote pile up.
     """
 
     def __init__(self, serialize: bool) -> None:
-        self._lock = asyncio.Lock() if serialize else None
+        self._serialize = serialize
+        self._held = False
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._first: deque[asyncio.Future[None]] = deque()
 
     @classmethod
     def for_url(cls, url: str) -> WriteGate:
         return cls(serialize=url.startswith("sqlite"))
 
     @asynccontextmanager
-    async def __call__(self) -> AsyncIterator[None]:
-        if self._lock is None:
+    async def __call__(self, *, priority: bool = False) -> AsyncIterator[None]:
+        if not self._serialize:
             yield
             return
-        async with self._lock:
+        await self._acquire(priority)
+        try:
             yield
+        finally:
+            self._release()
+
+    async def _acquire(self, priority: bool) -> None:
+        if not self._held:  # a free gate has nobody waiting: a release hands it on directly
+            self._held = True
+            return
+        queue = self._first if priority else self._waiting
+        turn = asyncio.get_running_loop().create_future()
+        queue.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release()  # handed the gate just as we were cancelled: pass it on
+            elif turn in queue:
+                queue.remove(turn)
+            raise
+
+    def _release(self) -> None:
+        for queue in (self._first, self._waiting):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # the gate stays held, by the next writer
+                    return
+        self._held = False
 
 
 class DatabaseError(Exception):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Insert, func, select, update
+from sqlalchemy import Insert, Integer, Select, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,51 @@ from storage.models import OutboxMessage
 from storage.rows import dialect_of, insert_row, table_of
 
 UNSENT = ("pending", "sending")
+
+
+_OUTBOX = table_of(OutboxMessage)
+
+
+@lru_cache(maxsize=4)
+def _claimable(dialect: str) -> Select[OutboxMessage]:
+    """The due heads of the chats' queues (built once per dialect: the sender asks all the time)."""
+    # Each chat's head: its oldest unsent row. Grouped over unsent rows only, which the
+    # (status, platform, platform_chat_id, id) index covers, so the cost follows the
+    # backlog, not the table's history.
+    heads = (
+        select(func.min(OutboxMessage.id).label("head"))
+        .where(OutboxMessage.status.in_(UNSENT))
+        .group_by(OutboxMessage.platform, OutboxMessage.platform_chat_id)
+        .subquery()
+    )
+    query = (
+        select(OutboxMessage)
+        .join(heads, heads.c.head == OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= bindparam("now"))
+        .order_by(OutboxMessage.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    if dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+    return query
+
+
+_TAKE = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.status == "pending")
+    .values(status="sending", next_attempt_at=bindparam("lease_until", type_=_OUTBOX.c.next_attempt_at.type))
+    .returning(_OUTBOX.c.id)
+)
+_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        status="sent",
+        sent_at=bindparam("at", type_=_OUTBOX.c.sent_at.type),
+        platform_message_id=bindparam("message_id", type_=_OUTBOX.c.platform_message_id.type),
+        error=None,
+    )
+)
 
 
 @lru_cache(maxsize=4)
@@ -70,35 +115,15 @@ class OutboxRepository:
 
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[OutboxMessage]:
         """Take up to `limit` rows to send: the head of each chat's queue, if it is due."""
-        # Each chat's head: its oldest unsent row. Grouped over unsent rows only, which the
-        # (status, platform, platform_chat_id, id) index covers, so the cost follows the
-        # backlog, not the table's history.
-        heads = (
-            select(func.min(OutboxMessage.id).label("head"))
-            .where(OutboxMessage.status.in_(UNSENT))
-            .group_by(OutboxMessage.platform, OutboxMessage.platform_chat_id)
-            .subquery()
-        )
-        query = (
-            select(OutboxMessage)
-            .join(heads, heads.c.head == OutboxMessage.id)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-        if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-        rows = (await self.session.scalars(query)).all()
+        rows = (
+            await self.session.scalars(_claimable(dialect_of(self.session)), {"now": now, "limit": limit})
+        ).all()
         if not rows:
             return []
         # The conditional UPDATE settles races between senders: a row another sender took
         # since our SELECT is no longer pending, so it is not ours.
         result = await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_([row.id for row in rows]), OutboxMessage.status == "pending")
-            .values(status="sending", next_attempt_at=now + lease)
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)
+            _TAKE, {"ids": [row.id for row in rows], "lease_until": now + lease}
         )
         mine = set(result.scalars().all())
         return [row for row in rows if row.id in mine]
@@ -117,17 +142,7 @@ class OutboxRepository:
         if not sent:
             return
         await self.session.execute(
-            update(OutboxMessage),
-            [
-                {
-                    "id": row_id,
-                    "status": "sent",
-                    "sent_at": now,
-                    "platform_message_id": message_id,
-                    "error": None,
-                }
-                for row_id, message_id in sent
-            ],
+            _SENT, [{"row_id": row_id, "at": now, "message_id": message_id} for row_id, message_id in sent]
         )
 
     async def mark_retry(self, row_id: int, error: str, at: datetime) -> None:
