@@ -11,6 +11,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Chat, Community, Member, Steward, Ticket
+from storage.rows import table_of
 
 # The roster (stewards, supervisors, managers) changes only when the community file is
 # synced at start, yet nearly every update asks who its sender is and tickets ask who can take
@@ -38,14 +39,15 @@ _CHATS_WITH_ROLE = (
     .where(Chat.community_id == bindparam("community"), Chat.role == bindparam("role"), Chat.active.is_(True))
     .order_by(Chat.id)
 )
-_OPEN_TICKET_COUNTS = (
-    select(Ticket.assignee_id, func.count())
+_TICKETS = table_of(Ticket)
+_OPEN_TICKET_COUNTS = (  # table columns: a plain Core statement (no ORM result loading)
+    select(_TICKETS.c.assignee_id, func.count())
     .where(
-        Ticket.community_id == bindparam("community"),
-        Ticket.status.in_(OPEN_STATUSES),
-        Ticket.assignee_id.is_not(None),
+        _TICKETS.c.community_id == bindparam("community"),
+        _TICKETS.c.status.in_(OPEN_STATUSES),
+        _TICKETS.c.assignee_id.is_not(None),
     )
-    .group_by(Ticket.assignee_id)
+    .group_by(_TICKETS.c.assignee_id)
 )
 
 

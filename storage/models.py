@@ -133,6 +133,8 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_status_due", "status", "resolve_due_at"),
         Index("ix_tickets_owner", "owner_member_id"),
+        # Every owner report looks for an open incident about the same thing (intake).
+        Index("ix_tickets_incident", "community_id", "category", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,4 @@
-"""Core statements for the hot path: appends and lookups without the ORM's unit of work.
+"""Core statements for the hot path's appends: one INSERT each, no unit of work.
 
 Every owner message appends rows to several tables (the delivery mark, the message log, the
 outbox, audit events, follower and alert links) that nothing reads back in the same update.
@@ -30,23 +30,24 @@ def dialect_of(session: AsyncSession) -> str:
 
 
 @lru_cache(maxsize=64)
-def _insert(table: Table, dialect: str, ignore_duplicates: bool, returning_id: bool) -> Insert:
-    stmt: Insert
-    if ignore_duplicates and dialect == "postgresql":
-        stmt = postgresql.insert(table).on_conflict_do_nothing()
-    elif ignore_duplicates and dialect == "sqlite":
-        stmt = sqlite.insert(table).on_conflict_do_nothing()
-    elif ignore_duplicates:
-        raise NotImplementedError(f"insert-or-ignore on {dialect}")
-    else:
-        stmt = insert(table)
-    return stmt.returning(table.c.id) if returning_id else stmt
+def _insert(table: Table, dialect: str, ignore_duplicates: bool) -> Insert:
+    if not ignore_duplicates:
+        return insert(table)
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"insert-or-ignore on {dialect}")
 
 
 async def insert_row(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> int:
-    """INSERT one row; returns its id."""
-    result = await session.execute(_insert(table, dialect_of(session), False, True), dict(values))
-    return int(result.scalar_one())
+    """INSERT one row; returns its id (SQLite's last row id, or RETURNING where the dialect
+    needs it: SQLAlchemy picks)."""
+    connection = await session.connection()
+    result = await connection.execute(_insert(table, dialect_of(session), False), dict(values))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -54,16 +55,18 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
     if not rows:
         return
     params = [dict(row) for row in rows]
-    await session.execute(
-        _insert(table, dialect_of(session), False, False), params[0] if len(params) == 1 else params
+    connection = await session.connection()
+    await connection.execute(
+        _insert(table, dialect_of(session), False), params[0] if len(params) == 1 else params
     )
 
 
 async def insert_new(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> bool:
     """INSERT one row unless it would break a unique constraint (then nothing happens, and no
     error aborts the transaction); True if it was inserted."""
-    result = await session.execute(_insert(table, dialect_of(session), True, False), dict(values))
-    return bool(getattr(result, "rowcount", 0))
+    connection = await session.connection()
+    result = await connection.execute(_insert(table, dialect_of(session), True), dict(values))
+    return bool(result.rowcount)
 
 
 async def insert_object(session: AsyncSession, obj: DeclarativeBase, *, want_id: bool = True) -> None:

@@ -29,10 +29,18 @@ _INCIDENT = (
 )
 _INCIDENT_IN_BUILDING = _INCIDENT.where(Ticket.building == bindparam("building"))
 _INCIDENT_IN_CHAT = _INCIDENT.where(Ticket.building.is_(None), Ticket.source_chat_id == bindparam("chat"))
-_FOLLOWER_COUNT = select(
+_FOLLOWERS = table_of(TicketFollower)
+_FOLLOWER_COUNT = select(  # table columns: a plain Core statement (no ORM result loading)
     func.count(),
-    func.coalesce(func.max(case((TicketFollower.member_id == bindparam("member"), 1), else_=0)), 0),
-).where(TicketFollower.ticket_id == bindparam("ticket"))
+    func.coalesce(func.max(case((_FOLLOWERS.c.member_id == bindparam("member"), 1), else_=0)), 0),
+).where(_FOLLOWERS.c.ticket_id == bindparam("ticket"))
+_COUNTERS = table_of(Counter)
+_NEXT = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.name == bindparam("counter"))
+    .values(value=_COUNTERS.c.value + 1)
+    .returning(_COUNTERS.c.value)
+)
 
 
 class TicketRepository:
@@ -42,12 +50,7 @@ class TicketRepository:
     async def next_counter(self, name: str) -> int:
         """Atomically increment a named counter (settled by the database, not by Python)."""
         for _ in range(3):
-            result = await self.session.execute(
-                update(Counter)
-                .where(Counter.name == name)
-                .values(value=Counter.value + 1)
-                .returning(Counter.value)
-            )
+            result = await self.session.execute(_NEXT, {"counter": name})
             value = result.scalar_one_or_none()
             if value is not None:
                 return int(value)
