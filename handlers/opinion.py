@@ -550,7 +550,7 @@ async def fold(ctx: Context, repo: OpinionRepository, alert: AlertView, entry: M
     alert.last_at = max(alert.last_at, entry.sent_at)
     new_member = entry.member_id is not None and entry.member_id not in alert.members
     if new_member and entry.member_id is not None:
-        alert.members = [*alert.members, entry.member_id]
+        alert.members = (*alert.members, entry.member_id)
     await repo.record_fold(alert, members_changed=new_member)
     if not is_milestone(alert.folded):
         return

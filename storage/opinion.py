@@ -6,6 +6,7 @@ not on the roster: staff talking in an owner group do not make opinion.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,11 +18,13 @@ from sqlalchemy import (
     Executable,
     Integer,
     Select,
+    Text,
     bindparam,
     case,
     func,
     literal,
     select,
+    type_coerce,
     union_all,
     update,
 )
@@ -44,18 +47,23 @@ class Signal:
     sent_at: datetime
 
 
+_LOG, _CHATS, _MEMBERS = table_of(MessageLog), table_of(Chat), table_of(Member)
+
+
 def owner_messages(community_id: int | BindParameter[Any], *columns: Any) -> Select[Any]:
-    """SELECT `columns` FROM the community's owner text messages (joins chats and members)."""
+    """SELECT `columns` FROM the community's owner text messages (joins chats and members).
+    With table columns (`_LOG.c…`) it is a plain Core statement, cheaper to run than one
+    naming ORM attributes (the window counts run for every negative message)."""
     return (
         select(*columns)
-        .select_from(MessageLog)
-        .join(Chat, Chat.id == MessageLog.chat_id)
-        .outerjoin(Member, Member.id == MessageLog.member_id)
+        .select_from(_LOG)
+        .join(_CHATS, _CHATS.c.id == _LOG.c.chat_id)
+        .outerjoin(_MEMBERS, _MEMBERS.c.id == _LOG.c.member_id)
         .where(
-            MessageLog.community_id == community_id,
-            MessageLog.kind == "text",
-            Chat.role == "owners",
-            Member.steward_id.is_(None),
+            _LOG.c.community_id == community_id,
+            _LOG.c.kind == "text",
+            _CHATS.c.role == "owners",
+            _MEMBERS.c.steward_id.is_(None),
         )
     )
 
@@ -71,37 +79,55 @@ class AlertView:
     tier: int
     state: str
     topic: str | None
-    topics: list[str]
-    members: list[int]
+    topics: tuple[str, ...]
+    members: tuple[int, ...]
     last_at: datetime
     folded: int
     handled_by: str | None
 
 
+_ALERTS = table_of(OpinionAlert)
+# Table columns, not ORM attributes: a plain Core statement skips the ORM's result loading.
 _ALERT_VIEW = (
-    OpinionAlert.id,
-    OpinionAlert.kind,
-    OpinionAlert.tier,
-    OpinionAlert.state,
-    OpinionAlert.topic,
-    OpinionAlert.topics,
-    OpinionAlert.members,
-    OpinionAlert.last_at,
-    OpinionAlert.folded,
-    OpinionAlert.handled_by,
+    _ALERTS.c.id,
+    _ALERTS.c.kind,
+    _ALERTS.c.tier,
+    _ALERTS.c.state,
+    _ALERTS.c.topic,
+    type_coerce(_ALERTS.c.topics, Text),  # decoded by `_json_list`: see there
+    type_coerce(_ALERTS.c.members, Text),
+    _ALERTS.c.last_at,
+    _ALERTS.c.folded,
+    _ALERTS.c.handled_by,
 )
+
+
+@lru_cache(maxsize=512)
+def _decoded(raw: str) -> tuple[Any, ...]:
+    return tuple(json.loads(raw))
+
+
+def _json_list(value: str | list[Any] | None) -> tuple[Any, ...]:
+    """A JSON list column read as its text. The same alerts are read for every negative
+    message, and a busy alert's owners run to hundreds: decoding each text once (the text is
+    the cache key, so a changed list is decoded anew) saves most of the read. PostgreSQL's
+    driver hands the list over decoded already."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return _decoded(value)
+    return tuple(value)
 
 
 _RECENT_ALERTS = (
     select(*_ALERT_VIEW)
     .where(
-        OpinionAlert.community_id == bindparam("community"),
-        OpinionAlert.kind.in_(bindparam("kinds", expanding=True)),
-        OpinionAlert.first_at > bindparam("since"),
+        _ALERTS.c.community_id == bindparam("community"),
+        _ALERTS.c.kind.in_(bindparam("kinds", expanding=True)),
+        _ALERTS.c.first_at > bindparam("since"),
     )
-    .order_by(OpinionAlert.id.desc())
+    .order_by(_ALERTS.c.id.desc())
 )
-_ALERTS = table_of(OpinionAlert)
 _FOLD = (
     update(_ALERTS)
     .where(_ALERTS.c.id == bindparam("alert"))
@@ -122,9 +148,9 @@ def _window_counts(windows: int, capped: bool) -> Executable:
 
     def negatives(index: int, *columns: Any) -> Select[Any]:
         return owner_messages(bindparam("community"), *columns).where(
-            MessageLog.negative.is_(True),
-            MessageLog.sent_at > bindparam(f"start{index}"),
-            MessageLog.sent_at <= bindparam(f"end{index}"),
+            _LOG.c.negative.is_(True),
+            _LOG.c.sent_at > bindparam(f"start{index}"),
+            _LOG.c.sent_at <= bindparam(f"end{index}"),
         )
 
     parts: list[Select[Any] | Select[int, int]] = []
@@ -215,8 +241,8 @@ class OpinionRepository:
                 tier=r[2],
                 state=r[3],
                 topic=r[4],
-                topics=list(r[5] or ()),
-                members=list(r[6] or ()),
+                topics=_json_list(r[5]),
+                members=_json_list(r[6]),
                 last_at=r[7],
                 folded=r[8],
                 handled_by=r[9],
@@ -228,7 +254,7 @@ class OpinionRepository:
         """Write a folded alert's count and last time, and its owners if they changed."""
         values: dict[str, Any] = {"alert": alert.id, "new_folded": alert.folded, "new_last_at": alert.last_at}
         if members_changed:
-            values["new_members"] = alert.members
+            values["new_members"] = list(alert.members)
         await self.session.execute(_FOLD_WITH_MEMBERS if members_changed else _FOLD, values)
 
     async def alerts_between(

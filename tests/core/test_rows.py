@@ -213,7 +213,7 @@ async def test_linking_a_message_to_an_alert_twice_links_it_once(engine: AsyncEn
         assert await repo.link(alert.id, entry.id, NOW) is True
         assert await repo.link(alert.id, entry.id, NOW) is False
         [view] = await repo.recent_alerts(alert.community_id, NOW.replace(year=2025), ("message",))
-        view.folded, view.members = 3, [member.id, 99]
+        view.folded, view.members = 3, (member.id, 99)
         await repo.record_fold(view, members_changed=True)
         await session.commit()
     async with sessions() as session:
