@@ -90,6 +90,20 @@ def _start_then_longest(c: tuple[int, int, str, _Entry, bool]) -> tuple[int, int
     return c[0], -c[1]
 
 
+def _unframed(hits: list[Hit]) -> list[Hit]:
+    """The hits outside every frame (a letter's salutation 尊敬的物业管理处： or closing 此致 敬礼),
+    frames included: what lies inside one is politeness, not what the letter is about. The
+    unit address is read apart, from the whole text (a signature's 3栋602 still counts)."""
+    frames = [(h.start, h.end) for h in hits if "frame" in h.kinds]
+    if not frames:
+        return hits
+    return [
+        h
+        for h in hits
+        if "frame" in h.kinds or not any(start <= h.start and h.end <= end for start, end in frames)
+    ]
+
+
 def _hit_order(h: Hit) -> tuple[int, int]:
     return h.start, -h.end
 
@@ -187,6 +201,8 @@ class Classifier:
         self._pattern_chars = {ch: (b, anchors.get(ch, 0)) for ch, b in bits.items()}
         self._pattern_char_set = frozenset(bits)
         self._always_patterns = always
+        # Letter framing (a salutation, a closing formula): its hits hide the ones inside them.
+        self._has_frames = any(r.kind == "frame" for r in rules.rules)
         # Category precedence is the order of the rules file (see docs/LABELLING.md section 2).
         self._precedence = {code: i for i, code in enumerate(rules.categories)}
         self._categories_of = {
@@ -426,6 +442,8 @@ class Classifier:
         t = norm.text
         tokens = self._cut(t)
         hits = self._match(t, tokens)
+        if self._has_frames:
+            hits = _unframed(hits)
         self._apply_negation(t, hits)
         return self._decide(norm, tokens, hits)
 

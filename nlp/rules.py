@@ -58,6 +58,7 @@ MODIFIER_KINDS = (
     "modal",
     "conditional",
     "alarm",
+    "frame",
 )
 RISK_KINDS = ("external", "authority", "collective", "refusal", "crisis")
 SENTIMENT_KINDS = ("negative", "positive")
@@ -74,6 +75,7 @@ _ID_PREFIX = {
     "modal": "modal",
     "conditional": "cond",
     "alarm": "alarm",
+    "frame": "frame",
 }
 _RESERVED_ENTRY_KEYS = frozenset({"word", "words", "pattern", "weight", "id", "note"})
 

@@ -410,3 +410,38 @@ def test_government_bodies_count_only_in_a_grievance(clf: Classifier) -> None:
 
 def test_withholding_fees_is_risk_two(clf: Classifier) -> None:
     assert clf.classify("管理费说涨就涨，下个月开始我唔交").risk >= Risk.EXTERNAL
+
+
+# Owners' letters: a salutation and a closing formula frame the content without being part of it.
+LETTER = (
+    "投诉信\n尊敬的物业管理处：\n您好！\n我是3栋2单元1302的业主。楼道的声控灯坏了两个星期，"
+    "晚上老人上下楼很不方便，我已经打过两次电话，至今没有人来修。请尽快安排维修。\n此致\n敬礼\n业主 王女士"
+)
+
+
+def test_a_letters_salutation_and_closing_are_not_content(clf: Classifier) -> None:
+    c = clf.classify(LETTER)
+    assert "frame.salutation" in c.rules
+    assert "frame.closing" in c.rules
+    # The addressee (物业, 管理处) is not a complaint about the service, 您好 is not chit-chat.
+    assert not any(r.startswith(("cat.service:", "other:")) for r in c.rules)
+    assert c.intent is Intent.COMPLAINT
+    assert c.category == "repair_delay"
+    assert c.unit is not None  # the writer's unit is still read
+
+
+def test_a_frame_needs_the_letters_shape(clf: Classifier) -> None:
+    # A colon in the middle of a chat message is no salutation; 致 inside 导致 is no 致.
+    for text in ("楼上漏水导致我家天花板发霉：麻烦物业协调一下", "电梯：又坏了", "提醒：今晚停水"):
+        assert not any(r.startswith("frame.") for r in clf.classify(text).rules), text
+
+
+def test_a_praise_letter_recounting_an_emergency_is_not_one(clf: Classifier) -> None:
+    text = (
+        "表扬信\n尊敬的物业公司领导：\n上周六晚上我家水管突然爆裂，水漫了一地。值班的李师傅十分钟就赶到，"
+        "关闭总阀并连夜更换了水管，一直忙到凌晨。特写此信表示感谢！\n此致\n敬礼！\n5栋802业主 张先生"
+    )
+    c = clf.classify(text)
+    assert not c.urgent
+    assert c.intent is Intent.OTHER
+    assert not c.negative
