@@ -21,6 +21,7 @@ from bot.config import CommunityEntry, CommunityFile, ConfigError, Settings, loa
 from bot.delivery import OutboxSender
 from bot.events import Incoming
 from bot.router import Dispatcher, Router
+from bot.shutdown import bounded
 from handlers import broadcasts, general, intake, membership, opinion, reports, sla_watch, tickets
 from handlers.context import Context, Runtime, Services
 from handlers.knowledge import KnowledgeBase, KnowledgeError
@@ -148,15 +149,15 @@ class App:
                 await channel.start(self.handle)
 
     async def stop(self) -> None:
+        """Stop adapters, scheduler, sender and engine, in that order; each step is bounded by
+        `settings.stop_step_timeout`, so a stuck adapter cannot keep the rest running."""
+        timeout = self.settings.stop_step_timeout
         for channel in self.channels.values():
-            try:
-                await channel.stop()
-            except Exception:
-                log.exception("stopping the %s adapter failed", channel.platform)
+            await bounded(f"stopping the {channel.platform} adapter", channel.stop(), timeout)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        await self.sender.stop()
-        await self.engine.dispose()
+        await bounded("stopping the outbox sender", self.sender.stop(), timeout)
+        await bounded("disposing of the database engine", self.engine.dispose(), timeout)
 
 
 def load_knowledge(communities: CommunityFile, path: Path) -> dict[str, KnowledgeBase]:

@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     wecom_robot_name: str = ""
 
     http_shutdown_timeout: float = Field(default=10.0, ge=0)  # in-flight requests at stop
+    stop_step_timeout: float = Field(default=30.0, gt=0)  # each step of a stop (bot/shutdown.py)
 
     outbox_max_attempts: int = 8
     outbox_poll_interval: float = 1.0

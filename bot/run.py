@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.http import HttpServer, health_check
 from bot.platforms import Platforms, build_platforms, callback_prefixes
+from bot.shutdown import bounded
 from nlp.classifier import Classifier
 
 log = logging.getLogger(__name__)
@@ -79,10 +80,11 @@ class Steward:
             raise
 
     async def stop(self) -> None:
-        try:
-            await self.http.stop()
-        except Exception:
-            log.exception("stopping the HTTP server failed")
+        await bounded(
+            "stopping the HTTP server",
+            self.http.stop(),
+            self.settings.http_shutdown_timeout + self.settings.stop_step_timeout,
+        )
         await self.app.stop()  # adapters, scheduler, sender, engine
         self.platforms.mark_stopped()
 

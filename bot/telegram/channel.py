@@ -65,6 +65,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot.channel import Deliver
 from bot.events import Outgoing, Platform, SendError, SendResult
+from bot.shutdown import bounded
 from bot.telegram.commands import DEFAULT_COMMAND_LANGUAGES, DEFAULT_COMMANDS, CommandSpec
 from bot.telegram.convert import update_to_incoming
 from bot.telegram.ratelimit import SlidingWindowRateLimiter, retry_after_seconds
@@ -142,6 +143,7 @@ class TelegramChannel:
         callback_error_text: str = DEFAULT_CALLBACK_ERROR_TEXT,
         webhook_max_connections: int = 1,
         link_previews: bool = False,
+        stop_timeout: float = 10.0,
     ) -> None:
         if mode not in ("polling", "webhook"):
             raise ValueError(f"mode must be 'polling' or 'webhook', not {mode!r}")
@@ -159,6 +161,7 @@ class TelegramChannel:
         self._retry_backoff = retry_backoff
         self._poll_timeout = poll_timeout
         self._request_timeout = request_timeout
+        self._stop_timeout = stop_timeout
         self._callback_answer_grace = callback_answer_grace
         self._callback_error_text = callback_error_text
         self._webhook_max_connections = webhook_max_connections
@@ -290,10 +293,13 @@ class TelegramChannel:
         if app is None:
             return
         try:
+            # Each bounded: a poll or an update stuck past it is cancelled (and reported with
+            # the tasks' stacks) rather than holding the stop; PTB marks itself stopped first,
+            # so the shutdown below still closes its HTTP clients.
             if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()  # waits for the update being processed
+                await bounded("telegram: stopping the updater", app.updater.stop(), self._stop_timeout)
+            if app.running:  # waits for the update being processed
+                await bounded("telegram: stopping the application", app.stop(), self._stop_timeout)
             for query_id in list(self._open_queries):
                 await self.answer_callback(query_id)
             for task in list(self._tasks):
