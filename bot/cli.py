@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("revision")
 
     sub.add_parser("demo", help="play a scripted scenario on a local simulated chat")
-    sub.add_parser("chat", help="an interactive local chat: type as an owner or a steward")
+    chat = sub.add_parser("chat", help="an interactive local chat: type as an owner or a steward")
+    chat.add_argument(
+        "--at",
+        type=instant,
+        help='start the clock at this time, with its offset, e.g. "2026-12-07T10:00+08:00" '
+        "(working hours and SLA timers follow it; default: now)",
+    )
 
     admin = sub.add_parser("admin", help="administration")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True)
@@ -104,8 +110,6 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _bind_code(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
     from bot.app import build_app
     from handlers.membership import create_bind_code
 
@@ -223,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "chat":
             from bot.interactive import run_chat
 
-            return asyncio.run(run_chat(settings))
+            return asyncio.run(run_chat(settings, start=args.at))
         if args.command == "classify":
             from nlp.cli import classify_main
 
@@ -250,6 +254,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # -- opinion and reports (issue 8): `steward opinion report|feedback`, `steward report` --------
+
+
+def instant(text: str) -> datetime:
+    """'2026-12-07T10:00+08:00' -> an aware datetime (the offset is required: no guessing the zone)."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a time like 2026-12-07T10:00+08:00, got {text!r}"
+        ) from None
+    if when.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give the time's UTC offset, e.g. {text}+08:00")
+    return when
 
 
 def since(text: str) -> timedelta:

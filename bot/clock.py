@@ -15,6 +15,19 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedClock:
+    """Real time, shifted so that it reads `start` at construction and runs on from there
+    (`steward chat --at`: try the working-hours and SLA behaviour of another time of day)."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._offset = start.astimezone(UTC) - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
 class FrozenClock:
     """A clock that only moves when told to (tests and the scripted demo)."""
 

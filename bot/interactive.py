@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import re
 import shlex
+from datetime import datetime
 
 from rich.console import Console
 
 from bot.app import build_app
+from bot.clock import Clock, ShiftedClock, SystemClock
 from bot.config import Settings
 from bot.console import TranscriptPrinter
 from bot.local import LocalChannel
@@ -26,10 +28,11 @@ from bot.local import LocalChannel
 UNIT = re.compile(r"^[0-9A-Za-z]{1,3}(-[0-9A-Za-z]{1,4}){1,2}$")
 
 
-async def run_chat(settings: Settings) -> int:
+async def run_chat(settings: Settings, start: datetime | None = None) -> int:
     console = Console()
-    channel = LocalChannel()
-    app = build_app(settings, channels={"local": channel})
+    clock: Clock = ShiftedClock(start) if start is not None else SystemClock()
+    channel = LocalChannel(clock)
+    app = build_app(settings, channels={"local": channel}, clock=clock)
     local_chats = [
         (c.id, c.title or c.id) for e in app.communities.community for c in e.chat if c.platform == "local"
     ]

@@ -123,9 +123,13 @@ def require_staff_on(ctx: Context, ticket: Ticket) -> Steward:
     return ctx.steward
 
 
-def require_owner_or_supervisor(ctx: Context, ticket: Ticket, steward: Steward) -> None:
-    if ticket.assignee_id not in (None, steward.id) and ctx.role.rank < Role.SUPERVISOR.rank:
-        raise DomainError("err.not_assignee", name=ctx.t("place.unknown"))
+async def require_owner_or_supervisor(ctx: Context, ticket: Ticket, steward: Steward) -> None:
+    """Only the ticket's assignee (or a supervisor) works an assigned ticket; the refusal names the assignee."""
+    if ticket.assignee_id in (None, steward.id) or ctx.role.rank >= Role.SUPERVISOR.rank:
+        return
+    assignee = await ctx.store.directory.steward(ticket.assignee_id)
+    name = assignee.name if assignee is not None else ctx.t("place.unknown")
+    raise DomainError("err.not_assignee", name=name)
 
 
 async def move(ctx: Context, ticket: Ticket, target: str, action: str, note: str | None = None) -> None:
@@ -187,7 +191,7 @@ def rating_buttons(ticket: Ticket) -> tuple[tuple[Button, ...], ...]:
 # -- the steps ---------------------------------------------------------------------------------
 async def accept(ctx: Context, ticket: Ticket) -> None:
     steward = require_staff_on(ctx, ticket)
-    require_owner_or_supervisor(ctx, ticket, steward)
+    await require_owner_or_supervisor(ctx, ticket, steward)
     if ticket.assignee_id is None:
         ticket.assignee_id = steward.id
     await move(ctx, ticket, lifecycle.IN_PROGRESS, "accepted")
@@ -200,7 +204,7 @@ async def accept(ctx: Context, ticket: Ticket) -> None:
 
 async def add_note(ctx: Context, ticket: Ticket, note: str) -> None:
     steward = require_staff_on(ctx, ticket)
-    require_owner_or_supervisor(ctx, ticket, steward)
+    await require_owner_or_supervisor(ctx, ticket, steward)
     if ticket.status not in lifecycle.ACTIVE:
         raise DomainError(
             "err.bad_transition",
@@ -219,7 +223,7 @@ async def add_note(ctx: Context, ticket: Ticket, note: str) -> None:
 
 async def resolve(ctx: Context, ticket: Ticket, note: str) -> None:
     steward = require_staff_on(ctx, ticket)
-    require_owner_or_supervisor(ctx, ticket, steward)
+    await require_owner_or_supervisor(ctx, ticket, steward)
     note = (note.strip() or ctx.t("t.resolved_default"))[:500]
     if ticket.first_response_at is None:
         ticket.first_response_at = ctx.now
@@ -253,7 +257,7 @@ async def reassign(ctx: Context, ticket: Ticket, name: str, *, transfer: bool) -
     if not transfer:
         ctx.require(Role.SUPERVISOR)
     else:
-        require_owner_or_supervisor(ctx, ticket, steward)
+        await require_owner_or_supervisor(ctx, ticket, steward)
     target = await ctx.store.directory.steward_by_name(ticket.community_id, name.lstrip("@"))
     if target is None or not target.active:
         raise DomainError("err.no_person", name=name[:32])

@@ -151,7 +151,7 @@ async def test_assign_and_transfer(harness: Harness) -> None:
     assert "转派给赵师傅" in msg.text
     assert [m.name for m in msg.out.mentions] == ["赵师傅"]
     await harness.say(STEWARDS, "wang", f"/accept {ticket.number}")
-    assert "负责" in harness.sent(STEWARDS)[-1].text  # no longer his
+    assert "该工单由赵师傅负责" in harness.sent(STEWARDS)[-1].text  # no longer his; the refusal names whose
     await harness.say(SUPERVISORS, "li", f"/assign {ticket.number} 王管家")
     await harness.say(STEWARDS, "wang", f"/accept {ticket.number}")
     [ticket] = await harness.tickets()
