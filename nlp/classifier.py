@@ -41,7 +41,7 @@ from nlp.model import (
     message_features,
 )
 from nlp.normalize import Normalized, Normalizer
-from nlp.rules import DEFAULT_RULES_PATH, Rule, RulesError, RuleSet, load_rules
+from nlp.rules import DEFAULT_RULES_PATH, GenreSpec, Rule, RulesError, RuleSet, load_rules
 from nlp.units import parse_unit
 
 __all__ = ["DEFAULT_USERDICT_PATH", "Analysis", "Classifier", "Hit"]
@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 DEFAULT_USERDICT_PATH = Path(__file__).with_name("data") / "userdict.txt"
 
 _CLAUSE_BREAKS = frozenset(",，。.!！?？;；、\n~…:：")
+_SENTENCE_BREAKS = frozenset("。!！?？;；\n")
 _INTENT_ORDER = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY, Intent.OTHER)  # tie-break order
 _CONTENT_KINDS = frozenset({"intent", "category", "urgent", "sentiment", "risk"})
 # Kinds whose rules survive inside a longer, topical match of another kind.
@@ -61,6 +62,10 @@ _INTENTS = {i.value: i for i in Intent}
 _REPAIR, _COMPLAINT, _INQUIRY, _OTHER = Intent.REPAIR, Intent.COMPLAINT, Intent.INQUIRY, Intent.OTHER
 _ESCALATION = frozenset({"external", "collective", "refusal"})
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+# A title's segments: a genre word must end one (its head noun: 关于…的联名信, 感谢信——致…).
+_TITLE_SEGMENTS = re.compile(r"[\s,.:;!?、。—\-–~()\[\]【】<>《》「」『』\"'“”‘’|/·…]+")
+_GENRE_KINDS = frozenset({"genre"})
+_NO_FEATURES: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
 
 class _Entry:
@@ -203,6 +208,12 @@ class Classifier:
         self._always_patterns = always
         # Letter framing (a salutation, a closing formula): its hits hide the ones inside them.
         self._has_frames = any(r.kind == "frame" for r in rules.rules)
+        # Letter genres: title head nouns longest first (感谢信 before 信), then the patterns.
+        self._genre_title_words = sorted(
+            (r for r in rules.genre_title if r.word is not None), key=lambda r: -len(r.word or "")
+        )
+        self._genre_title_patterns = [r for r in rules.genre_title if r.pattern is not None]
+        self._genre_text = list(rules.genre_text)
         # Category precedence is the order of the rules file (see docs/LABELLING.md section 2).
         self._precedence = {code: i for i, code in enumerate(rules.categories)}
         self._categories_of = {
@@ -445,7 +456,44 @@ class Classifier:
         if self._has_frames:
             hits = _unframed(hits)
         self._apply_negation(t, hits)
-        return self._decide(norm, tokens, hits)
+        genre = self._genre(norm) if self._genre_title_words or self._genre_text else None
+        return self._decide(norm, tokens, hits, genre)
+
+    def _genre(self, norm: Normalized) -> Hit | None:
+        """The letter's genre: a title whose head noun names one (感谢信, 关于…的联名信, 轉貼…公告),
+        else a title pattern (【转】, 协寻…), else a statement of purpose anywhere (特此感谢)."""
+        t = norm.text
+        if len(t) < self.settings.genre_min_chars:
+            return None
+        title = norm.title
+        if title:
+            at = 0
+            for seg in _TITLE_SEGMENTS.split(title):
+                if not seg:
+                    continue
+                at = title.find(seg, at)
+                for r in self._genre_title_words:
+                    word = r.word or ""
+                    if seg.endswith(word):
+                        end = at + len(seg)
+                        return Hit(end - len(word), end, word, [r], _GENRE_KINDS, _NO_FEATURES)
+                at += len(seg)
+            for r in self._genre_title_patterns:
+                m = r.pattern.search(title) if r.pattern is not None else None
+                if m is not None:
+                    return Hit(m.start(), m.end(), m.group(0), [r], _GENRE_KINDS, _NO_FEATURES)
+        best: Hit | None = None
+        for r in self._genre_text:
+            if r.pattern is not None:
+                m = r.pattern.search(t)
+                start, end = (m.start(), m.end()) if m is not None else (-1, -1)
+            else:
+                word = r.word or ""
+                start = t.find(word)
+                end = start + len(word)
+            if start >= 0 and (best is None or start < best.start):
+                best = Hit(start, end, t[start:end], [r], _GENRE_KINDS, _NO_FEATURES)
+        return best
 
     def _match(self, t: str, tokens: list[str]) -> list[Hit]:
         n = len(t)
@@ -551,7 +599,9 @@ class Classifier:
             if 0 <= gap <= window and not any(ch in _CLAUSE_BREAKS for ch in t[last_neg.end : h.start]):
                 h.negated_by = last_neg.text
 
-    def _decide(self, norm: Normalized, tokens: list[str], hits: list[Hit]) -> Analysis:
+    def _decide(
+        self, norm: Normalized, tokens: list[str], hits: list[Hit], genre: Hit | None = None
+    ) -> Analysis:
         s = self.settings
         cats = self.rules.categories
         scores = dict.fromkeys(_INTENT_ORDER, 0.0)
@@ -564,6 +614,8 @@ class Classifier:
         urgent_hits: list[tuple[Hit, Rule]] = []
         crisis_hits: list[tuple[Hit, Rule]] = []
         modal_hits: list[Hit] = []
+        now_hits: list[Hit] = []
+        counted: set[str] = set()
         negated_problem = live_problem = False
         risk_ids: dict[str, list[str]] = {}
         mods: set[str] = set()
@@ -601,10 +653,15 @@ class Classifier:
                     continue
                 fired.append(r.id)
                 if kind == "intent":
-                    scores[_INTENTS[r.target]] += r.weight * mult
+                    if r.id not in counted:  # a word said twice is one piece of evidence
+                        counted.add(r.id)
+                        scores[_INTENTS[r.target]] += r.weight * mult
                     if r.target in ("repair", "complaint"):
                         live_problem = True
                 elif kind == "category":
+                    if r.id in counted:
+                        continue
+                    counted.add(r.id)
                     cat_scores[r.target] = cat_scores.get(r.target, 0.0) + r.weight
                     spec = cats[r.target]
                     if len(spec.intents) == 1 and spec.boost:
@@ -620,6 +677,8 @@ class Classifier:
                     senti += sign * r.weight * mult
                 else:
                     mods.add(kind)
+                    if kind == "present" or kind == "alarm":
+                        now_hits.append(h)
                     if kind == "modal" or kind == "conditional":
                         modal_hits.append(h)
                     elif kind == "question":
@@ -644,11 +703,15 @@ class Classifier:
         # revives one in a tip, a drill notice or a hypothetical.
         t = norm.text
         live_urgent: list[Rule] = []
+        letter = len(t) >= s.urgent_context_chars and "alarm" not in mods
         for h, r in urgent_hits:
             modal = self._governing_modal(t, h, modal_hits)
             if modal is not None:
                 fired.append(f"urgent.modal:{r.id}")
                 notes.append(f"{h.text!r} is hypothetical here ({modal})")
+            elif letter and not self._same_sentence(t, h, now_hits):
+                fired.append(f"urgent.recounted:{r.id}")
+                notes.append(f"{h.text!r} is recounted: no present marker in its sentence of a long text")
             else:
                 live_urgent.append(r)
         live_crisis = [r for h, r in crisis_hits if self._governing_modal(t, h, modal_hits) is None]
@@ -667,6 +730,22 @@ class Classifier:
         if urgent:
             scores[_REPAIR] += s.urgent_to_repair
         crisis = bool(live_crisis) and live
+
+        # A letter's genre decides its intent (unless it reports a live emergency); a praise
+        # letter, a relayed notice or a proposal mentions problems that are not live.
+        genre_spec: GenreSpec | None = None
+        forced: Intent | None = None
+        if genre is not None:
+            genre_spec = self.rules.genres[genre.rules[0].target]
+            fired.append(genre.rules[0].id)
+            if not genre_spec.urgent and (urgent or crisis):
+                urgent = crisis = False
+                fired.append("urgent.suppressed:genre")
+            if not genre_spec.risk:
+                risk_ids.clear()
+            if not urgent or genre_spec.intent is _REPAIR:
+                forced = genre_spec.intent
+                notes.append(f"a {genre_spec.name} letter ({genre.text!r}): {forced.value}")
 
         emo = self._normalizer.emoticon_score(norm)
         if emo:
@@ -690,7 +769,7 @@ class Classifier:
         # The statistical model: its probabilities are added to the rule scores, weighted.
         rule_feats: list[str] | None = None  # the model's features naming rules that fired
         sums: list[float] | None = None  # the joint model's sums over feats
-        model = self._joint if self._model is not None else None
+        model = self._joint if self._model is not None and forced is None else None
         if model is not None:
             ranked = sorted(scores.values(), reverse=True)
             if ranked[0] >= s.min_intent_score and ranked[0] - ranked[1] >= s.model_skip_margin:
@@ -718,7 +797,9 @@ class Classifier:
         # Intent: best score, ties broken complaint > repair > inquiry > other.
         best = max(_INTENT_ORDER, key=scores.__getitem__)
         intent = best if scores[best] >= s.min_intent_score else _OTHER
-        if intent is _OTHER and best is not _OTHER:
+        if forced is not None:
+            intent = forced
+        elif intent is _OTHER and best is not _OTHER:
             notes.append(f"best score {scores[best]:.2f} below min_intent_score {s.min_intent_score}")
 
         category, named = self._pick_category(intent, cat_scores)
@@ -747,6 +828,7 @@ class Classifier:
             and (intent is _REPAIR or intent is _COMPLAINT)
             and live
             and not urgent_hits
+            and (genre_spec is None or genre_spec.urgent)
         ):
             if sums is None:  # the intent model was skipped
                 if rule_feats is None:
@@ -770,6 +852,9 @@ class Classifier:
                 fired.append("punct:???")
         if intent is _COMPLAINT:
             senti += s.complaint_sentiment
+        if genre_spec is not None and not genre_spec.negative and senti < 0:
+            senti = 0.0  # the problems a thank-you letter or a notice recounts are not grievances
+            fired.append("negative.suppressed:genre")
         sentiment = math.tanh(senti / s.sentiment_scale)
 
         escalation = bool(risk_ids.keys() & _ESCALATION)
@@ -802,13 +887,22 @@ class Classifier:
         return Analysis(
             normalized=norm,
             tokens=tokens,
-            hits=hits,
+            hits=hits if genre is None else [*hits, genre],
             intent_scores=scores,
             category_scores=cat_scores,
             lexical_sentiment=senti,
             classification=classification,
             notes=notes,
         )
+
+    @staticmethod
+    def _same_sentence(t: str, h: Hit, others: list[Hit]) -> bool:
+        """Whether one of `others` lies in the sentence of `h` (no sentence break between them)."""
+        for o in others:
+            lo, hi = (o.end, h.start) if o.start <= h.start else (h.end, o.start)
+            if not any(ch in _SENTENCE_BREAKS for ch in t[lo:hi]):
+                return True
+        return False
 
     def _governing_modal(self, t: str, h: Hit, modal_hits: list[Hit]) -> str | None:
         """The modal word (可能, 容易, 随时…) right before `h`, or the conditional (如果, 万一…)

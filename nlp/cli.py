@@ -141,9 +141,12 @@ def rules_check_main(argv: Sequence[str], stdout: TextIO) -> int:
         stdout.write(f"FAIL {exc}\n")
         return 1
     rs = clf.rules
-    n_words = sum(1 for r in rs.rules if r.word is not None)
+    every = rs.all_rules()
+    n_words = sum(1 for r in every if r.word is not None)
+    n_patterns = sum(1 for r in every if r.pattern is not None)
     stdout.write(
-        f"OK {rules_path}: {n_words} keywords, {len(rs.patterns)} patterns, {len(rs.categories)} categories\n"
+        f"OK {rules_path}: {n_words} keywords, {n_patterns} patterns, {len(rs.categories)} categories, "
+        f"{len(rs.genres)} letter genres\n"
     )
 
     corpus: Path | None = args.corpus
@@ -162,11 +165,13 @@ def rules_check_main(argv: Sequence[str], stdout: TextIO) -> int:
 
     fired: set[str] = set()
     for text in texts:
-        for hit in clf.analyse(text).hits:
+        analysis = clf.analyse(text)
+        for hit in analysis.hits:
             fired.update(r.id for r in hit.rules)
-    dead = [r for r in rs.rules if r.id not in fired]
+        fired.update(analysis.classification.rules)  # the letter genre is decided apart from the hits
+    dead = [r for r in every if r.id not in fired]
     stdout.write(
-        f"corpus {corpus}: {len(texts)} messages; {len(rs.rules) - len(dead)} of {len(rs.rules)} rules fire\n"
+        f"corpus {corpus}: {len(texts)} messages; {len(every) - len(dead)} of {len(every)} rules fire\n"
     )
     if dead:
         stdout.write(f"{len(dead)} rules never fire on this corpus:\n")

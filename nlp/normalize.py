@@ -31,6 +31,8 @@ from typing import NamedTuple, Protocol
 import opencc
 
 DEFAULT_MAX_CHARS = 2000
+# A letter's title is its first line when that line is at most this long and more text follows.
+TITLE_MAX_CHARS = 48
 DEFAULT_OPENCC_CONFIG = "hk2s"
 
 # Characters removed outright: C0/C1 controls (except tab/newline which become spaces), zero-width
@@ -112,6 +114,9 @@ class Normalized(NamedTuple):
     ellipsis_runs: int = 0
     question_marks: int = 0
     emoticons: tuple[str, ...] = ()
+    # The first line of a multi-line message, normalized like ``text``, when it is short enough
+    # to be a title (表扬信, 关于…的联名信, 轉貼管委會公告) or a salutation; "" otherwise.
+    title: str = ""
 
 
 class Normalizer:
@@ -167,6 +172,13 @@ class Normalizer:
         if _EMOJI.search(text):
             text = _EMOJI.sub(lambda m: self._take_emoji(m, emoticons), text)
 
+        title = ""
+        if "\n" in text:
+            head, _, rest = text.strip().partition("\n")
+            head = _SPACE.sub(" ", head).strip()
+            if head and len(head) <= TITLE_MAX_CHARS and rest.strip():
+                title = self.to_simplified(head).lower()
+
         exclaim_runs = question_runs = ellipsis_runs = 0
         if "!" in text or "?" in text:
             text, question_runs = _QUESTION_RUN.subn("?", text)
@@ -195,6 +207,7 @@ class Normalizer:
             ellipsis_runs=ellipsis_runs,
             question_marks=text.count("?"),
             emoticons=tuple(emoticons),
+            title=title,
         )
 
     def _take_bracket(self, m: re.Match[str], found: list[str]) -> str:

@@ -34,6 +34,7 @@ from nlp.classification import Intent
 
 __all__ = [
     "CategorySpec",
+    "GenreSpec",
     "Rule",
     "RuleSet",
     "RulesError",
@@ -98,6 +99,10 @@ class Settings:
     modal_window: int = 4  # max characters between a modal word (可能, 随时) and the danger it governs
     degree_window: int = 2
     min_intent_score: float = 1.0
+    genre_min_chars: int = 60  # a title or a statement of purpose names a genre only in a text this long
+    # In a text this long (a letter), a danger word is live only with a present marker (现在, 正在,
+    # 还在) in its own sentence or a call for help (紧急, 救命) anywhere: letters recount, chat reports.
+    urgent_context_chars: int = 250
     category_boost: float = 0.5  # share of a single-intent category's score added to its intent
     question_mark_weight: float = 1.0
     sentiment_scale: float = 3.0
@@ -148,6 +153,20 @@ class CategorySpec:
     fallback: tuple[Intent, ...] = ()
 
 
+@dataclass(frozen=True)
+class GenreSpec:
+    """What kind of document a letter is (表扬信, 公告, 倡议书, 联名信…), read from its title or a
+    statement of purpose. It decides the intent; for some genres the problems the letter
+    mentions are not live: no urgency (`urgent`), no lexical negativity (`negative`), no
+    public-opinion risk (`risk`) when those are false."""
+
+    name: str
+    intent: Intent
+    urgent: bool = True
+    negative: bool = True
+    risk: bool = True
+
+
 @dataclass
 class RuleSet:
     path: Path
@@ -155,6 +174,11 @@ class RuleSet:
     categories: dict[str, CategorySpec]
     rules: list[Rule] = field(default_factory=list)
     emoticons: dict[str, float] = field(default_factory=dict)
+    genres: dict[str, GenreSpec] = field(default_factory=dict)
+    # Genre rules, kept out of the lexicon: title words must end a segment of the title (its head
+    # noun); title patterns are searched in the title; text rules anywhere in the message.
+    genre_title: list[Rule] = field(default_factory=list)
+    genre_text: list[Rule] = field(default_factory=list)
     # Filled by `compile`: normalized word -> rules; patterns listed separately.
     lexicon: dict[str, list[Rule]] = field(default_factory=dict)
     patterns: list[Rule] = field(default_factory=list)
@@ -162,6 +186,10 @@ class RuleSet:
 
     def words(self) -> list[str]:
         return list(self.lexicon)
+
+    def all_rules(self) -> list[Rule]:
+        """Every rule of the file, genre rules included."""
+        return [*self.rules, *self.genre_title, *self.genre_text]
 
 
 def _err(path: Path, where: str, message: str) -> RulesError:
@@ -204,7 +232,17 @@ def parse_rules(
         path,
         "(top level)",
         top,
-        {"version", "settings", "intents", "categories", "modifiers", "urgent", "risk", "sentiment"},
+        {
+            "version",
+            "settings",
+            "intents",
+            "categories",
+            "modifiers",
+            "urgent",
+            "risk",
+            "sentiment",
+            "genres",
+        },
     )
     version = top.get("version", 1)
     if version != 1:
@@ -217,7 +255,9 @@ def parse_rules(
     rules: list[Rule] = []
     seen_ids: dict[str, str] = {}
 
-    def add_list(where: str, items: object, kind: str, target: str, id_prefix: str) -> None:
+    def add_list(
+        where: str, items: object, kind: str, target: str, id_prefix: str, into: list[Rule] | None = None
+    ) -> None:
         if items is None:
             return
         if not isinstance(items, list):
@@ -248,7 +288,7 @@ def parse_rules(
                         path, rule.path, f"duplicate rule id {rule.id!r} (already at {seen_ids[rule.id]})"
                     )
                 seen_ids[rule.id] = rule.path
-                rules.append(rule)
+                (rules if into is None else into).append(rule)
 
     intents = _expect_mapping(path, "intents", top.get("intents", {}))
     valid_intents = {i.value for i in Intent}
@@ -337,7 +377,39 @@ def parse_rules(
             raise _err(path, f"sentiment.emoticons.{key}", "weight must be a number")
         emoticons[key] = float(value)
 
-    ruleset = RuleSet(path=path, settings=settings, categories=categories, rules=rules, emoticons=emoticons)
+    genres: dict[str, GenreSpec] = {}
+    genre_title: list[Rule] = []
+    genre_text: list[Rule] = []
+    for name, body in _expect_mapping(path, "genres", top.get("genres", {})).items():
+        where = f"genres.{name}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise _err(path, where, "genre name must be lower_snake_case ASCII")
+        b = _expect_mapping(path, where, body)
+        _check_keys(path, where, b, {"intent", "urgent", "negative", "risk", "title", "text"})
+        if b.get("intent") not in valid_intents:
+            raise _err(path, f"{where}.intent", f"must be one of: {', '.join(sorted(valid_intents))}")
+        flags: dict[str, bool] = {}
+        for flag in ("urgent", "negative", "risk"):
+            value = b.get(flag, True)
+            if not isinstance(value, bool):
+                raise _err(path, f"{where}.{flag}", "must be true or false")
+            flags[flag] = value
+        genres[name] = GenreSpec(name=name, intent=Intent(b["intent"]), **flags)
+        if b.get("title") is None and b.get("text") is None:
+            raise _err(path, where, "needs 'title' or 'text' keywords")
+        add_list(f"{where}.title", b.get("title"), "genre", name, f"genre.{name}", genre_title)
+        add_list(f"{where}.text", b.get("text"), "genre", name, f"genre.{name}", genre_text)
+
+    ruleset = RuleSet(
+        path=path,
+        settings=settings,
+        categories=categories,
+        rules=rules,
+        emoticons=emoticons,
+        genres=genres,
+        genre_title=genre_title,
+        genre_text=genre_text,
+    )
     for code, spec in categories.items():
         for it in spec.fallback:
             if it in ruleset.fallback_category:

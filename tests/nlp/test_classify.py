@@ -445,3 +445,91 @@ def test_a_praise_letter_recounting_an_emergency_is_not_one(clf: Classifier) -> 
     assert not c.urgent
     assert c.intent is Intent.OTHER
     assert not c.negative
+
+
+# Letter genres (rules.yaml `genres`): a letter's title, or its statement of purpose, says what it is.
+def genre_rules(c: Classification) -> list[str]:
+    return [r for r in c.rules if r.startswith("genre.")]
+
+
+def test_a_title_names_a_genre_by_its_head_noun(clf: Classifier) -> None:
+    body = "各位邻居：小区东门的公告栏玻璃碎了好几天，上面的通知都被雨淋湿了，字也看不清，希望物业尽快更换一下玻璃。"
+    # 公告栏 is a noticeboard, not a notice: the title's head noun decides.
+    c = clf.classify("小区公告栏\n" + body)
+    assert genre_rules(c) == []
+    thanks = (
+        "感谢信——致物业服务中心\n上个月我母亲在小区花园里突然头晕摔倒，巡逻的保安小刘第一时间扶她到岗亭休息，"
+        "又打电话通知了我，一直陪到我赶回来。老人家现在身体已无大碍，全家都非常感激。"
+    )
+    c = clf.classify(thanks)
+    assert genre_rules(c) == ["genre.praise:感谢信"]
+    assert c.intent is Intent.OTHER
+    assert not c.urgent  # a fall recounted in a thank-you letter is over
+    assert not c.negative
+
+
+def test_a_relayed_notice_is_calm_news(clf: Classifier) -> None:
+    text = (
+        "【转发】停水通知\n各位业主：因市政供水管网改造，12月10日（周四）9:00至18:00小区1-6栋将停水，"
+        "请提前储水。如遇水管爆裂等紧急情况请拨打24小时值班电话。给您带来不便，敬请谅解！物业服务中心"
+    )
+    c = clf.classify(text)
+    assert genre_rules(c)
+    assert c.intent is Intent.OTHER
+    assert not c.urgent  # 水管爆裂 is the notice's advice, nothing is bursting
+    assert not c.negative
+    assert c.risk == 0
+
+
+def test_a_grievance_title_makes_a_complaint(clf: Classifier) -> None:
+    text = (
+        "關於停車場收費嘅聯名信\n致管理處：我哋係第2座一班住戶，管理處上個月起將月租車位由1800元加到2300元，"
+        "事前冇任何諮詢，亦冇交代原因。我哋要求暫停加價並召開業主大會討論，否則會向消委會反映。"
+    )
+    c = clf.classify(text)
+    assert c.intent is Intent.COMPLAINT
+    assert c.negative
+    assert c.risk >= 2  # a joint letter that threatens 消委会 is collective and external
+
+
+def test_a_live_emergency_outranks_a_letters_genre(clf: Classifier) -> None:
+    text = (
+        "投诉\n物业：现在5栋2单元楼道里煤气味很大，我们已经开窗了，打了物业电话一直没人接！"
+        "快派人来看看，楼里还有老人和小孩！你们值班的人到底去哪里了？"
+    )
+    c = clf.classify(text)
+    assert c.urgent
+    assert c.intent is Intent.REPAIR  # the emergency is handled first; the grievance rides along
+
+
+def test_short_messages_have_no_genre(clf: Classifier) -> None:
+    for text in ("感谢信收到了吗", "停水通知\n明天几点停水？", "投诉\n楼上好吵"):
+        assert genre_rules(clf.classify(text)) == [], text
+
+
+# A long letter recounts: its danger words are live only in a sentence that says they are
+# happening now (现在, 正在, 还在), or with a call for help anywhere.
+DELAY_LETTER = (
+    "致物业管理处：\n我是7栋1单元402的业主。去年冬天楼上的暖气管爆裂，水从我家天花板灌下来，当时物业很快关了总阀，"
+    "这件事我一直很感激。但是事后说好的赔偿和修复，到现在已经快一年了。天花板的石膏板泡坏以后一直没有更换，"
+    "墙面大片起皮发霉，卧室的木地板也变形翘起，孩子只能搬去客厅睡，一家人晚上都休息不好。这一年里我先后找过管家、前台和项目经理，"
+    "每次问都说在走保险流程，之后就再也没有下文。我不懂保险公司和物业之间怎么分责任，我只想知道到底什么时候能修。"
+    "请物业在月底前给我一个书面答复和具体的维修时间。\n业主 刘女士"
+)
+
+
+def test_a_long_letter_recounting_a_past_emergency_is_not_urgent(clf: Classifier) -> None:
+    assert len(DELAY_LETTER) >= clf.settings.urgent_context_chars
+    c = clf.classify(DELAY_LETTER)
+    assert not c.urgent
+    # The defect is described at length, but the letter is about the wait.
+    assert c.intent is Intent.COMPLAINT
+    assert c.category == "repair_delay"
+
+
+def test_a_long_letter_reporting_a_live_emergency_is_urgent(clf: Classifier) -> None:
+    text = DELAY_LETTER.replace(
+        "请物业在月底前",
+        "另外，今天早上起卧室天花板正在往下哗哗流水，吊灯里也在滴水，请马上派人来！请物业在月底前",
+    )
+    assert clf.classify(text).urgent

@@ -102,6 +102,30 @@ def test_minimal_file_loads(tmp_path: Path) -> None:
             "sentiment.emoticons.[怒]: weight must be a number",
         ),
         (("version: 1", "version: 1\nextras: {}"), "(top level).extras: unknown key"),
+        (
+            ("version: 1", "version: 1\ngenres: {thanks: {intent: praise, title: [感谢信]}}"),
+            "genres.thanks.intent: must be one of",
+        ),
+        (
+            ("version: 1", "version: 1\ngenres: {Thanks: {intent: other, title: [感谢信]}}"),
+            "genres.Thanks: genre name must be lower_snake_case",
+        ),
+        (
+            ("version: 1", "version: 1\ngenres: {thanks: {intent: other}}"),
+            "genres.thanks: needs 'title' or 'text' keywords",
+        ),
+        (
+            ("version: 1", "version: 1\ngenres: {thanks: {intent: other, urgent: no_way, title: [谢]}}"),
+            "genres.thanks.urgent: must be true or false",
+        ),
+        (
+            ("version: 1", "version: 1\ngenres: {thanks: {intent: other, title: [感谢信], tone: warm}}"),
+            "genres.thanks.tone: unknown key",
+        ),
+        (
+            ("version: 1", "version: 1\ngenres: {thanks: {intent: other, text: [{pattern: '(特此'}]}}"),
+            "genres.thanks.text[0]",
+        ),
     ],
 )
 def test_bad_entries_are_named(tmp_path: Path, edit: tuple[str, str], message: str | None) -> None:
@@ -227,3 +251,16 @@ def test_packaged_categories_cover_the_contract(clf: Classifier) -> None:
     }
     for intent, codes in expected.items():
         assert {c for c, intents in cats.items() if intent in intents} == codes
+
+
+def test_a_genre_is_added_without_code(tmp_path: Path) -> None:
+    letter = (
+        "邀请函\n" + "本周六上午十点在会所举办中秋游园会，欢迎大家参加。" * 3 + "会所门口的水管坏了，请绕行。"
+    )
+    assert load(tmp_path, MINIMAL).classify(letter).intent is Intent.REPAIR
+    clf = load(tmp_path, MINIMAL + "genres:\n  invitation:\n    intent: other\n    title: [邀请函]\n")
+    c = clf.classify(letter)
+    assert c.intent is Intent.OTHER
+    assert "genre.invitation:邀请函" in c.rules
+    # A short message is never a letter, whatever its first line says.
+    assert clf.classify("邀请函\n水管坏了").intent is Intent.REPAIR
