@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m bench.accuracy                 # frozen test split, then dev, dev2 and dev3
+    python -m bench.accuracy                 # held-out test and letters-test, then the tuning splits
     python -m bench.accuracy --split dev     # one split only (any file tests/data/corpus/NAME.jsonl)
     python -m bench.accuracy --split letters-test   # owners' letters, held out (see LABELLING.md)
     python -m bench.accuracy --cv 10         # k-fold cross-validation on the training data
@@ -417,7 +417,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         )
         if args.split == "all":
             args.split = "none"
-    splits = {"both": ["test", "dev"], "all": ["test", "dev", "dev2", "dev3"], "none": []}.get(
+    splits = {"both": ["test", "dev"], "all": ["test", "letters-test", "dev", "dev2", "dev3", "letters-dev"], "none": []}.get(
         args.split, [args.split]
     )
     for split in splits:
