@@ -417,9 +417,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         )
         if args.split == "all":
             args.split = "none"
-    splits = {"both": ["test", "dev"], "all": ["test", "letters-test", "dev", "dev2", "dev3", "letters-dev"], "none": []}.get(
-        args.split, [args.split]
-    )
+    splits = {
+        "both": ["test", "dev"],
+        "all": ["test", "letters-test", "dev", "dev2", "dev3", "letters-dev"],
+        "none": [],
+    }.get(args.split, [args.split])
     for split in splits:
         path = args.corpus_dir / f"{split}.jsonl"
         if not path.exists():
