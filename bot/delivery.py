@@ -71,6 +71,9 @@ class OutboxSender:
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self._outcomes: list[Outcome] = []
+        # Steps (or records) under way: from taking the finished sends to committing them, the
+        # outcomes are in neither `_outcomes` nor the database, and their rows look in flight.
+        self._busy = 0
 
     def wake(self) -> None:
         self._wake.set()
@@ -133,6 +136,7 @@ class OutboxSender:
             await self._record()
             return 0
         outcomes, self._outcomes = self._outcomes, []
+        self._busy += 1
         try:
             async with self.gate(priority=True), self.sessions() as session:
                 store = Store(session)
@@ -142,6 +146,8 @@ class OutboxSender:
         except BaseException:
             self._outcomes[:0] = outcomes  # not recorded: kept for the next try
             raise
+        finally:
+            self._busy -= 1
         for row in rows:
             task = asyncio.create_task(self._send(row), name=f"outbox-send-{row.id}")
             self._in_flight.add(task)
@@ -160,10 +166,16 @@ class OutboxSender:
         return started + finished
 
     async def drain(self, max_rounds: int = 100_000) -> None:
-        """Deliver until nothing is due and nothing is in flight (tests, demo, CLI)."""
+        """Deliver until nothing is due and nothing is in flight (tests, demo, CLI), also when
+        the sender's own loop runs alongside: a step of that loop that holds finished sends it
+        has not recorded yet is waited for (their rows still read `sending`, so the rest of
+        their chats' queues is not yet claimable)."""
         for _ in range(max_rounds):
-            if not await self.deliver_once() and not self._in_flight and not self._outcomes:
+            if await self.deliver_once() or self._in_flight or self._outcomes:
+                continue
+            if not self._busy:
                 return
+            await asyncio.sleep(0.001)
 
     async def _send(self, row: OutboxMessage) -> None:
         channel = self.channels.get(row.platform)
@@ -188,6 +200,7 @@ class OutboxSender:
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
+        self._busy += 1
         try:
             async with self.gate(priority=True), self.sessions() as session:
                 store = Store(session)
@@ -196,6 +209,8 @@ class OutboxSender:
         except BaseException:
             self._outcomes[:0] = outcomes  # not recorded: kept for the next try
             raise
+        finally:
+            self._busy -= 1
 
     async def _write_outcomes(self, store: Store, outcomes: list[Outcome]) -> None:
         if not outcomes:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.delivery import OutboxSender
+from bot.delivery import OutboxSender, Outcome
 from bot.events import Outgoing, SendError, SendResult
 from bot.local import LocalChannel
 from storage.models import Chat
@@ -204,3 +205,48 @@ async def test_stop_does_not_wait_forever_for_a_hanging_send(harness: Harness) -
     await asyncio.wait_for(sender.stop(grace=0.2), timeout=5)
     [row] = await harness.outbox()
     assert row.status == "sending"  # retried after its lease by the next start, never lost
+
+
+class HeldSender(OutboxSender):
+    """A sender whose own loop stops, when told, in the middle of recording finished sends."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.holding = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def _write_outcomes(self, store: Store, outcomes: list[Outcome]) -> None:
+        if outcomes and asyncio.current_task() is self._task and not self.release.is_set():
+            self.holding.set()
+            await self.release.wait()
+        await super()._write_outcomes(store, outcomes)
+
+
+async def test_drain_waits_for_the_running_loop_to_record_its_sends(harness: Harness) -> None:
+    # `steward chat` and the benches drain while the sender's own loop runs. If the loop has
+    # taken finished sends and not yet recorded them, their rows are still `sending` and the
+    # rest of the chat's queue cannot be claimed: drain must wait, not report "all done".
+    sender = HeldSender(harness.app.sessions, {"local": harness.channel}, harness.clock, pace=0.0)
+    async with harness.app.sessions() as session:
+        store = Store(session)
+        for text in ("first", "second"):
+            await store.outbox.enqueue(
+                platform="local",
+                platform_chat_id="chat-x",
+                chat_id=None,
+                payload=Outgoing(text).to_json(),
+                now=harness.clock.now(),
+            )
+        await store.commit()
+    await sender.start()
+    try:
+        await asyncio.wait_for(sender.holding.wait(), timeout=5)  # "first" sent, not recorded
+        draining = asyncio.create_task(sender.drain())
+        await asyncio.sleep(0.05)
+        assert not draining.done(), "drain returned while the loop still held a send"
+        sender.release.set()
+        await asyncio.wait_for(draining, timeout=5)
+        assert {row.status for row in await harness.outbox()} == {"sent"}
+    finally:
+        await sender.stop()
+    assert [m.text for m in harness.sent("chat-x")] == ["first", "second"]
