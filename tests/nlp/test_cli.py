@@ -92,6 +92,23 @@ def test_rules_check_ok_and_dead_keywords(tmp_path: Path) -> None:
     assert rules_check_main(["--corpus", str(corpus), "--strict"], strict) == 1
 
 
+def test_rules_check_counts_letter_genres(tmp_path: Path) -> None:
+    letter = (
+        "感谢信\n尊敬的物业管理处：上周三晚上我家厨房水管爆裂，水漫了一地，值班的陈师傅十分钟就赶到，"
+        "关闭总阀并连夜更换了水管，一直忙到凌晨两点，第二天还上门回访。特此感谢！业主 张先生"
+    )
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"text": letter}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    rules_check_main(["--corpus", str(corpus)], out)
+    text = out.getvalue()
+    assert "letter genres" in text.splitlines()[0]
+    dead = {line.split(":", 1)[0].strip(): line for line in text.splitlines()[3:]}
+    assert "genres.notice.title" in dead  # no notice in this corpus
+    assert "感谢信" not in dead.get("genres.praise.title", "")  # the praise title fired
+    assert "表扬信" in dead["genres.praise.title"]
+
+
 def test_rules_check_fails_on_a_bad_file(tmp_path: Path) -> None:
     bad = tmp_path / "rules.yaml"
     bad.write_text(
