@@ -17,7 +17,7 @@ class SystemClock:
 
 class ShiftedClock:
     """Real time, shifted so that it reads `start` at construction and runs on from there
-    (`steward chat --at`: try the working-hours and SLA behaviour of another time of day)."""
+    (`steward chat --at`, `bench.intake --at`: another time of day, for working hours and SLAs)."""
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
