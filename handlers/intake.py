@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 router = Router(name="intake")
 
 INCIDENT_WINDOW_MINUTES = 120  # reports of the same thing this close together are one incident
+STAFF_MILESTONES = (2, 3, 5, 10, 20)  # merged reporters the stewards' group is told of ...
+STAFF_EVERY = 50  # ... and every this many after
 
 TEXTS_HANS = {
     "kb.answer": "{answer}\n（来源：{source}）",
@@ -126,27 +128,36 @@ async def merge_into_incident(ctx: Context, classification: Classification, entr
         return True
     since = ctx.now - timedelta(minutes=INCIDENT_WINDOW_MINUTES)
     building = ticket_building(ctx, classification)
-    existing = await ctx.store.tickets.find_incident(
-        ctx.community.id, classification.category, building, ctx.chat.id, since
+    incident = await ctx.store.tickets.find_incident(
+        ctx.community.id, classification.category, building, ctx.chat.id, since, ctx.member.id
     )
-    if existing is None:
+    if incident is None:
         return False
+    existing = incident.ticket
     entry.ticket_id = existing.id
-    followers, following = await ctx.store.tickets.follower_count(existing.id, ctx.member.id)
-    if existing.owner_member_id == ctx.member.id or following:
+    if existing.owner_member_id == ctx.member.id or incident.following:
         await ctx.reply(ctx.t("t.owner.again", number=existing.number))
         return True
     await ctx.store.tickets.add_follower(
         existing, ctx.member.id, ctx.chat.id, ctx.incoming.message_id, ctx.now
     )
-    reporters = 2 + followers  # the first reporter, those before, and this one
+    reporters = 2 + incident.followers  # the first reporter, those before, and this one
     await ctx.store.tickets.record(
         existing, at=ctx.now, actor=f"member:{ctx.member.id}", action="merged", note=f"reporters={reporters}"
     )
     await ctx.reply(ctx.t("t.owner.merged", n=reporters, number=existing.number))
-    for chat in await ctx.store.directory.chats_with_role(existing.community_id, "stewards"):
-        await ctx.send(chat, Outgoing(text=ctx.t("t.staff.merged", number=existing.number, n=reporters)))
+    if tells_staff(reporters):
+        for chat in await ctx.store.directory.chats_with_role(existing.community_id, "stewards"):
+            await ctx.send(chat, Outgoing(text=ctx.t("t.staff.merged", number=existing.number, n=reporters)))
     return True
+
+
+def tells_staff(reporters: int) -> bool:
+    """Whether the stewards' group hears of this many reporters: at the first few and then
+    at round numbers. Each owner is answered in their group; a line in the stewards' group
+    for every one of a hundred owners reporting a burst water main would bury the rest of the
+    group's work (and exceed what a platform lets a bot post in a group)."""
+    return reporters in STAFF_MILESTONES or reporters % STAFF_EVERY == 0
 
 
 async def chase_own_ticket(ctx: Context, entry: MessageLog) -> bool:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import Select, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,9 +16,23 @@ from storage.rows import insert_new, insert_object, table_of
 
 ACTIVE = ("open", "assigned", "in_progress", "reopened")
 
-# Built once: every owner report asks these (see storage.directory on why prebuilt).
+_FOLLOWERS = table_of(TicketFollower)
+_FOLLOWER_COUNT = select(  # table columns: a plain Core statement (no ORM result loading)
+    func.count(),
+    func.coalesce(func.max(case((_FOLLOWERS.c.member_id == bindparam("member"), 1), else_=0)), 0),
+).where(_FOLLOWERS.c.ticket_id == bindparam("ticket"))
+# Built once: every owner report asks these (see storage.directory on why prebuilt). The
+# incident comes with its follower figures (how many, and whether this owner is one), so a
+# merge reads once: an incident's followers grow with every report, and loading them all
+# cost each report more.
 _INCIDENT = (
-    select(Ticket)
+    select(
+        Ticket,
+        select(func.count()).where(_FOLLOWERS.c.ticket_id == Ticket.id).scalar_subquery(),
+        select(_FOLLOWERS.c.id)
+        .where(_FOLLOWERS.c.ticket_id == Ticket.id, _FOLLOWERS.c.member_id == bindparam("member"))
+        .exists(),
+    )
     .where(
         Ticket.community_id == bindparam("community"),
         Ticket.category == bindparam("category"),
@@ -29,11 +44,6 @@ _INCIDENT = (
 )
 _INCIDENT_IN_BUILDING = _INCIDENT.where(Ticket.building == bindparam("building"))
 _INCIDENT_IN_CHAT = _INCIDENT.where(Ticket.building.is_(None), Ticket.source_chat_id == bindparam("chat"))
-_FOLLOWERS = table_of(TicketFollower)
-_FOLLOWER_COUNT = select(  # table columns: a plain Core statement (no ORM result loading)
-    func.count(),
-    func.coalesce(func.max(case((_FOLLOWERS.c.member_id == bindparam("member"), 1), else_=0)), 0),
-).where(_FOLLOWERS.c.ticket_id == bindparam("ticket"))
 _COUNTERS = table_of(Counter)
 _NEXT = (
     update(_COUNTERS)
@@ -41,6 +51,15 @@ _NEXT = (
     .values(value=_COUNTERS.c.value + 1)
     .returning(_COUNTERS.c.value)
 )
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An active ticket that a new report may join, with its followers as the report finds them."""
+
+    ticket: Ticket
+    followers: int  # owners linked to it besides the one who opened it
+    following: bool  # whether the reporting owner is one of them
 
 
 class TicketRepository:
@@ -127,14 +146,28 @@ class TicketRepository:
         return won
 
     async def find_incident(
-        self, community_id: int, category: str, building: str | None, chat_id: int, since: datetime
-    ) -> Ticket | None:
+        self,
+        community_id: int,
+        category: str,
+        building: str | None,
+        chat_id: int,
+        since: datetime,
+        member_id: int,
+    ) -> Incident | None:
         """An active ticket about the same thing, recently opened: same category, and the same
-        building (or, when neither names one, the same chat)."""
-        params = {"community": community_id, "category": category, "since": since}
+        building (or, when neither names one, the same chat); with how many owners follow it
+        and whether `member_id` is one of them, in the same statement."""
+        params: dict[str, Any] = {"community": community_id, "category": category, "since": since}
+        params["member"] = member_id
+        query: Select[Any]
         if building is not None:
-            return await self.session.scalar(_INCIDENT_IN_BUILDING, {**params, "building": building})
-        return await self.session.scalar(_INCIDENT_IN_CHAT, {**params, "chat": chat_id})
+            query, params["building"] = _INCIDENT_IN_BUILDING, building
+        else:
+            query, params["chat"] = _INCIDENT_IN_CHAT, chat_id
+        row = (await self.session.execute(query, params)).first()
+        if row is None:
+            return None
+        return Incident(row[0], int(row[1]), bool(row[2]))
 
     async def add_follower(
         self, ticket: Ticket, member_id: int, chat_id: int, message_id: str, now: datetime

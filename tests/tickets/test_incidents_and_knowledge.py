@@ -41,6 +41,24 @@ async def test_same_thing_from_several_owners_is_one_incident(harness: Harness) 
     assert ticket.number in harness.sent(OWNERS2)[-1].text
 
 
+async def test_stewards_hear_of_a_growing_incident_at_milestones_every_owner_is_answered(
+    harness: Harness,
+) -> None:
+    reports = ["5号楼电梯坏了，按了没反应", "5栋电梯故障，一直停在一楼", "5号楼的电梯又坏了"]
+    for n in range(1, 12):
+        await harness.say(OWNERS2, f"u-{n}", reports[n % len(reports)])
+        harness.clock.advance(timedelta(minutes=1))
+    [ticket] = await harness.tickets()
+    merged = [m.text for m in harness.sent(OWNERS2) if "业主反映" in m.text]
+    assert [f"已有 {n} 位业主反映" in text for n, text in zip(range(2, 12), merged, strict=True)] == [
+        True
+    ] * 10
+    told = [m.text for m in harness.sent(STEWARDS) if "又有业主反映" in m.text]
+    assert told == [f"➕ {ticket.number} 又有业主反映（共 {n} 位）。" for n in (2, 3, 5, 10)]
+    events = [e for e in await harness.events(ticket.id) if e.action == "merged"]
+    assert [e.note for e in events] == [f"reporters={n}" for n in range(2, 12)]
+
+
 async def test_different_buildings_or_a_later_report_are_separate(harness: Harness) -> None:
     await harness.say(OWNERS2, "u-a", "5号楼电梯坏了，按了没反应")
     await harness.say(OWNERS2, "u-b", "6号楼电梯坏了，按了没反应")
