@@ -111,6 +111,33 @@ def policy_of(services: Services) -> OpinionPolicy:
     return policy if isinstance(policy, OpinionPolicy) else OpinionPolicy()
 
 
+class SpikeHints:
+    """Each community's last spike threshold while its hour's count is at the minimum or
+    above (in this process): which queries `check_spike` asks, never what it decides."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._thresholds: dict[int, int] = {}
+
+    def get(self, community_id: int) -> int | None:
+        return self._thresholds.get(community_id)
+
+    def remember(self, community_id: int, threshold: int) -> None:
+        if community_id not in self._thresholds and len(self._thresholds) >= self.size:
+            self._thresholds.pop(next(iter(self._thresholds)))
+        self._thresholds[community_id] = threshold
+
+    def forget(self, community_id: int) -> None:
+        self._thresholds.pop(community_id, None)
+
+
+def spike_hints(services: Services) -> SpikeHints:
+    hints = services.extras.get("opinion.spike_hints")
+    if not isinstance(hints, SpikeHints):
+        hints = services.extras["opinion.spike_hints"] = SpikeHints()
+    return hints
+
+
 # -- pure pieces --------------------------------------------------------------------------------
 
 
@@ -414,18 +441,37 @@ async def check_spike(
 
     This hour's count is only ever taken up to the number it is compared with (the minimum,
     then the threshold): in a flood every negative message asks, and an exact count would
-    cost each of them the whole flood. The exact count is taken once, for a new alert."""
+    cost each of them the whole flood. The exact count is taken once, for a new alert.
+
+    In quiet times one capped count of this hour settles it. Once the minimum is reached, the
+    community's last threshold is remembered (`SpikeHints`) and the next message asks for
+    this hour (capped at that threshold) and the past days in one statement; the hint only
+    shapes the queries, the verdict is the same without it."""
     community = ctx.community
     assert community is not None
     at, hour, day = entry.sent_at, timedelta(hours=1), timedelta(days=1)
     windows = [(at - hour, at)] + [
         (at - n * day - hour, at - n * day) for n in range(1, policy.spike_baseline_days + 1)
     ]
-    [current] = await repo.negative_counts(community.id, windows[:1], cap=policy.spike_min_count)
-    if current < policy.spike_min_count:
-        return None  # the usual case, and one index range count
-    bar = spike_threshold(await repo.negative_counts(community.id, windows[1:]), policy)
+    hints = spike_hints(ctx.services)
+    hint = hints.get(community.id)
+    if hint is None:
+        cap = policy.spike_min_count
+        [current] = await repo.negative_counts(community.id, windows[:1], cap=cap)
+        if current < policy.spike_min_count:
+            return None  # the usual case, and one index range count
+        baseline = await repo.negative_counts(community.id, windows[1:])
+    else:
+        cap = max(policy.spike_min_count, hint)
+        current, *baseline = await repo.negative_counts(community.id, windows, cap=cap)
+        if current < policy.spike_min_count:
+            hints.forget(community.id)  # the flood is over
+            return None
+    bar = spike_threshold(baseline, policy)
+    hints.remember(community.id, bar.threshold)
     if bar.threshold > current:
+        if current < cap:
+            return None  # counted in full, and below the threshold
         [current] = await repo.negative_counts(community.id, windows[:1], cap=bar.threshold)
         if current < bar.threshold:
             return None

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from handlers.opinion import OpinionPolicy, detect_spike, is_milestone, mask_name, ordered_topics, topics_of
 from storage.models import Chat, Member, MessageLog
@@ -216,19 +217,27 @@ async def test_a_busy_hour_that_is_usual_for_the_community_is_no_spike(oh: Opini
 
 
 @pytest.mark.parametrize("settings", [{"opinion_group_owners": 50}])
+@pytest.mark.parametrize("hints", ["kept", "dropped"])
 async def test_a_busy_community_spikes_at_its_own_threshold_and_the_card_has_the_exact_count(
-    oh: OpinionHarness,
+    oh: OpinionHarness, hints: str
 ) -> None:
     # The hour's count is only taken up to the number it is compared with (the minimum, then
     # the threshold): past the minimum it must still count on to the threshold, and the new
-    # alert must show the whole count.
+    # alert must show the whole count. Past the minimum the community's last threshold is
+    # remembered to ask fewer statements; without it ("dropped", as in a new process) every
+    # verdict is the same.
+    def say(chat: str, user: str, text: str) -> Any:
+        if hints == "dropped":
+            oh.app.services.extras.pop("opinion.spike_hints", None)
+        return oh.say(chat, user, text)
+
     await write_history(oh, [6, 7, 6, 5, 6, 7, 6])  # mean 6.1: threshold 14
     for n in range(13):
         oh.clock.advance(timedelta(minutes=4))
-        await oh.say(OWNERS, f"u-{n}", VARIED[n % len(VARIED)])
+        await say(OWNERS, f"u-{n}", VARIED[n % len(VARIED)])
     assert await oh.alerts() == []
     oh.clock.advance(timedelta(minutes=4))
-    await oh.say(OWNERS_2, "u-13", VARIED[13 % len(VARIED)])
+    await say(OWNERS_2, "u-13", VARIED[13 % len(VARIED)])
     [spike] = await oh.alerts()
     assert spike.kind == "spike"
     assert spike.reasons[0].startswith("spike:14:6.1:")
@@ -238,10 +247,37 @@ async def test_a_busy_community_spikes_at_its_own_threshold_and_the_card_has_the
     assert "近1小时业主负面消息 14 条" in card.text
     assert "阈值 14" in card.text
     oh.clock.advance(timedelta(minutes=1))
-    await oh.say(OWNERS, "u-14", VARIED[14 % len(VARIED)])  # past the threshold: folded
+    await say(OWNERS, "u-14", VARIED[14 % len(VARIED)])  # past the threshold: folded
     [spike] = await oh.alerts()
     assert spike.folded == 1
     assert await oh.links(spike.id) == 15
+
+
+@pytest.mark.parametrize("settings", [{"opinion_group_owners": 50}])
+async def test_past_the_minimum_each_negative_message_costs_one_count(oh: OpinionHarness) -> None:
+    """In a flood every negative message asks whether it is a spike: once the minimum is
+    reached, this hour and the past days are counted in one statement, not two or three."""
+    await write_history(oh, [6, 7, 6, 5, 6, 7, 6])  # threshold 14
+    counts: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "AS window" in statement:
+            counts.append(statement)
+
+    event.listen(oh.app.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        per_message = []
+        for n in range(12):
+            oh.clock.advance(timedelta(minutes=4))
+            before = len(counts)
+            await oh.say(OWNERS, f"u-{n}", VARIED[n % len(VARIED)])
+            per_message.append(len(counts) - before)
+    finally:
+        event.remove(oh.app.engine.sync_engine, "before_cursor_execute", seen)
+    assert await oh.alerts() == []
+    # below the minimum (5): one capped count; the 5th: that count, then the past days and a
+    # count on to the threshold; from then on one statement each
+    assert per_message == [1, 1, 1, 1, 3] + [1] * 7
 
 
 @pytest.mark.parametrize("settings", [{"opinion_group_owners": 50, "opinion_spike_min_count": 3}])
