@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -261,7 +262,7 @@ async def test_past_the_minimum_each_negative_message_costs_one_count(oh: Opinio
     counts: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "AS window" in statement:
+        if re.search(r'AS "?window"?', statement):  # quoted on PostgreSQL (a reserved word)
             counts.append(statement)
 
     event.listen(oh.app.engine.sync_engine, "before_cursor_execute", seen)
