@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,10 +17,6 @@ from storage.rows import insert_new, insert_object, table_of
 ACTIVE = ("open", "assigned", "in_progress", "reopened")
 
 _FOLLOWERS = table_of(TicketFollower)
-_FOLLOWER_COUNT = select(  # table columns: a plain Core statement (no ORM result loading)
-    func.count(),
-    func.coalesce(func.max(case((_FOLLOWERS.c.member_id == bindparam("member"), 1), else_=0)), 0),
-).where(_FOLLOWERS.c.ticket_id == bindparam("ticket"))
 # Built once: every owner report asks these (see storage.directory on why prebuilt). The
 # incident comes with its follower figures (how many, and whether this owner is one), so a
 # merge reads once: an incident's followers grow with every report, and loading them all
@@ -157,8 +153,12 @@ class TicketRepository:
         """An active ticket about the same thing, recently opened: same category, and the same
         building (or, when neither names one, the same chat); with how many owners follow it
         and whether `member_id` is one of them, in the same statement."""
-        params: dict[str, Any] = {"community": community_id, "category": category, "since": since}
-        params["member"] = member_id
+        params: dict[str, Any] = {
+            "community": community_id,
+            "category": category,
+            "since": since,
+            "member": member_id,
+        }
         query: Select[Any]
         if building is not None:
             query, params["building"] = _INCIDENT_IN_BUILDING, building
@@ -184,12 +184,6 @@ class TicketRepository:
                 "created_at": now,
             },
         )
-
-    async def follower_count(self, ticket_id: int, member_id: int) -> tuple[int, bool]:
-        """How many owners follow a ticket, and whether this one does, in one aggregate (an
-        incident's followers grow with every report; loading them all cost each report more)."""
-        row = (await self.session.execute(_FOLLOWER_COUNT, {"member": member_id, "ticket": ticket_id})).one()
-        return int(row[0]), bool(row[1])
 
     async def followers(self, ticket_id: int) -> Sequence[TicketFollower]:
         return (

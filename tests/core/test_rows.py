@@ -5,6 +5,7 @@ the transaction usable, and the idempotent inserts hold under concurrent transac
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -139,11 +140,21 @@ async def test_audit_events_and_followers_are_written_in_order(engine: AsyncEngi
         ticket = await add_ticket(store, chat, member)
         await store.tickets.record(ticket, at=NOW, actor="system", action="opened", to_status="open")
         await store.tickets.record(ticket, at=NOW, actor="system", action="merged", note="reporters=2")
-        assert await store.tickets.follower_count(ticket.id, other.id) == (0, False)
+        assert chat.community_id is not None
+        community_id = chat.community_id
+
+        async def incident(member_id: int) -> tuple[int, int, bool] | None:
+            """The incident a report by `member_id` would join: ticket id, followers, following."""
+            found = await store.tickets.find_incident(
+                community_id, "plumbing", None, chat.id, NOW - timedelta(hours=1), member_id
+            )
+            return None if found is None else (found.ticket.id, found.followers, found.following)
+
+        assert await incident(other.id) == (ticket.id, 0, False)
         assert await store.tickets.add_follower(ticket, other.id, chat.id, "m2", NOW) is True
         assert await store.tickets.add_follower(ticket, other.id, chat.id, "m3", NOW) is False
-        assert await store.tickets.follower_count(ticket.id, other.id) == (1, True)
-        assert await store.tickets.follower_count(ticket.id, member.id) == (1, False)
+        assert await incident(other.id) == (ticket.id, 1, True)
+        assert await incident(member.id) == (ticket.id, 1, False)
         assert await store.tickets.has_event(
             ticket.id, "merged", "reporters=2"
         )  # read back in the transaction
