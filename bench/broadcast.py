@@ -29,10 +29,10 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.app import build_app
-from bot.config import Settings
-from bot.local import LocalChannel, LocalMessage
-from bot.telegram import TelegramChannel
+from bot.adapters.local.channel import LocalChannel, LocalMessage
+from bot.adapters.telegram import TelegramChannel
+from bot.app.root import build_app
+from bot.app.settings import Settings
 from storage.db import create_engine, upgrade
 from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FloodCheckError
 

@@ -33,14 +33,17 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.app import build_app
-from bot.cli import instant
-from bot.clock import ShiftedClock
-from bot.config import ROOT, Settings
-from bot.events import Incoming, utcnow
-from bot.local import LocalChannel
+from bot.adapters.local.channel import LocalChannel
+from bot.app.root import build_app
+from bot.app.settings import ROOT, Settings
+from bot.cli.main import instant
+from bot.core.clock import ShiftedClock
+from bot.core.events import Incoming, utcnow
 from storage.db import create_engine, upgrade
-from storage.models import Chat, MessageLog, OutboxMessage, Ticket
+from storage.directory.models import Chat
+from storage.messages.models import MessageLog
+from storage.outbox.models import OutboxMessage
+from storage.tickets.models import Ticket
 
 CORPUS = ROOT / "tests" / "data" / "corpus" / "dev.jsonl"
 GROUPS = ["lxy-owners-1", "lxy-owners-2", "hbhy-owners"]

@@ -1,4 +1,4 @@
-"""Every table Steward has: the core models plus each feature's own models module.
+"""Every table Steward has: each feature's models module.
 
 Alembic and the schema tests use `metadata` from here, so a feature's tables are part of the
 schema as soon as its module is listed below.
@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import importlib
 
-from storage.models import Base
+from storage.base import Base
 
-FEATURE_MODELS = ("storage.models", "storage.models_opinion", "storage.models_broadcasts")
+FEATURE_MODELS = (
+    "storage.directory.models",
+    "storage.tickets.models",
+    "storage.messages.models",
+    "storage.outbox.models",
+    "storage.opinion.models",
+    "storage.broadcasts.models",
+)
 
 for _module in FEATURE_MODELS:
     importlib.import_module(_module)

@@ -8,13 +8,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import App, build_app
-from bot.clock import FrozenClock
-from bot.config import ROOT, Settings
-from bot.events import Incoming, MessageKind
-from bot.local import LocalChannel, LocalMessage
+from bot.adapters.local.channel import LocalChannel, LocalMessage
+from bot.app.root import App, build_app
+from bot.app.settings import ROOT, Settings
+from bot.core.clock import FrozenClock
+from bot.core.events import Incoming, MessageKind
 from nlp.classifier import Classifier
-from storage.models import Base, OutboxMessage, Ticket, TicketEvent
+from storage.base import Base
+from storage.outbox.models import OutboxMessage
+from storage.tickets.models import Ticket, TicketEvent
 
 # Monday 2026-11-23 10:00 in Shanghai: every steward in the example roster is on duty.
 MONDAY_MORNING = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -13,15 +13,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import App, build_app
-from bot.channel import Channel
-from bot.clock import FrozenClock
-from bot.config import ROOT, Settings
-from bot.local import LocalChannel, LocalMessage
-from handlers.broadcasts_schedules import BroadcastJobs
+from bot.adapters.local.channel import LocalChannel, LocalMessage
+from bot.app.root import App, build_app
+from bot.app.settings import ROOT, Settings
+from bot.core.channel import Channel
+from bot.core.clock import FrozenClock
+from handlers.broadcasts.schedules import BroadcastJobs
 from nlp.classifier import Classifier
-from storage.models import Base, OutboxMessage
-from storage.models_broadcasts import Broadcast, BroadcastSchedule, Outage
+from storage.base import Base
+from storage.broadcasts.models import Broadcast, BroadcastSchedule, Outage
+from storage.outbox.models import OutboxMessage
 
 EXAMPLE = ROOT / "examples" / "community.toml"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

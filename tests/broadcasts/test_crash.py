@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import FrozenClock
-from bot.events import Outgoing, SendResult
-from bot.local import LocalChannel
-from handlers.broadcasts_fanout import run_broadcast
+from bot.adapters.local.channel import LocalChannel
+from bot.core.clock import FrozenClock
+from bot.core.events import Outgoing, SendResult
+from handlers.broadcasts.fanout import run_broadcast
 from nlp.classifier import Classifier
-from storage.models import OutboxMessage
+from storage.outbox.models import OutboxMessage
 from tests.broadcasts.conftest import SHANGHAI, Rig, community_block
 
 GROUPS = 1000

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage.models_broadcasts import Broadcast
+from storage.broadcasts.models import Broadcast
 from tests.broadcasts.conftest import SHANGHAI, Rig
 
 SUPERVISORS = "lxy-supervisors"

@@ -10,14 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.broadcasts_request import (
-    Target,
-    WallTime,
-    expand_buildings,
-    parse_notice,
-    parse_outage,
-)
-from handlers.context import DomainError
+from bot.core.context import DomainError
+from handlers.broadcasts.request import Target, WallTime, expand_buildings, parse_notice, parse_outage
 
 TODAY = date(2026, 11, 23)
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handlers.broadcasts_schedules import run_schedule
+from handlers.broadcasts.schedules import run_schedule
 from nlp.classifier import Classifier
 from tests.broadcasts.conftest import Rig
 
@@ -107,7 +107,7 @@ async def test_jobs_are_rebuilt_from_the_tables_after_a_restart(
     # Down over Monday 09:00 and back at 11:00: too late; the run is skipped and logged.
     again.at(datetime(2026, 11, 30, 11, 0, tzinfo=ZONES["sh"]))
     final = await again.restart()
-    with caplog.at_level(logging.WARNING, logger="handlers.broadcasts_schedules"):
+    with caplog.at_level(logging.WARNING, logger="handlers.broadcasts.schedules"):
         await final.tick()
     assert not any("消防巡查" in t for t in final.texts("sh-owners-1"))
     assert (
@@ -127,7 +127,7 @@ async def test_a_one_off_missed_by_more_than_the_grace_is_skipped_not_sent_late(
     await zones.say("hk-supervisors", "hk-boss", "/notice 明天 10:00 大堂地毯清洗")
     await zones.press("hk-supervisors", "bc:ok:", "hk-boss")
     zones.at(datetime(2026, 11, 24, 12, 0, tzinfo=ZONES["hk"]))
-    with caplog.at_level(logging.WARNING, logger="handlers.broadcasts_fanout"):
+    with caplog.at_level(logging.WARNING, logger="handlers.broadcasts.fanout"):
         await zones.tick()
     assert zones.sent("hk-owners-1") == []
     assert "missed by more than 0:30:00: skipped" in caplog.text

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import build_app
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.telegram import TelegramChannel
+from bot.adapters.telegram import TelegramChannel
+from bot.app.root import build_app
+from bot.app.settings import Settings
+from bot.core.clock import FrozenClock
 from nlp.classifier import Classifier
 from tests.broadcasts.conftest import SHANGHAI
 from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FakeUser

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.broadcasts_templates import VARIABLES, check_template, render_template
-from handlers.context import DomainError
+from bot.core.context import DomainError
+from handlers.broadcasts.templates import VARIABLES, check_template, render_template
 from tests.broadcasts.conftest import Rig
 
 SUPERVISORS = "lxy-supervisors"

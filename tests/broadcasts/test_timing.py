@@ -9,14 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.broadcasts_timing import (
-    Cron,
-    CronError,
-    QuietHours,
-    cron_from_words,
-    describe_cron,
-    due_runs,
-)
+from handlers.broadcasts.timing import Cron, CronError, QuietHours, cron_from_words, describe_cron, due_runs
 
 ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei"]
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handlers.content.tips import TipLibrary
+from handlers.broadcasts.tips import TipLibrary
 from nlp.classifier import Classifier
-from storage.models_broadcasts import TipDelivery
+from storage.broadcasts.models import TipDelivery
 from tests.broadcasts.conftest import SHANGHAI, Rig, community_block
 
 MONDAY_NINE = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.content.tips import TipCalendar, TipLibrary
+from handlers.broadcasts.tips import TipCalendar, TipLibrary
 
 
 @pytest.fixture(scope="session")

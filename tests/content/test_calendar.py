@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from handlers.content.tips import (
+from handlers.broadcasts.tips import (
     DEFAULT_CALENDAR_PATH,
     SEASONS,
     THEMES,

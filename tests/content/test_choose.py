@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.content.tips import SafetyTip, TipCalendar, TipLibrary, choose_tip
+from handlers.broadcasts.tips import SafetyTip, TipCalendar, TipLibrary, choose_tip
 
 MONDAY = date(2026, 1, 5)
 

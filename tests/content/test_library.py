@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from handlers.content.tips import (
+from handlers.broadcasts.tips import (
     DEFAULT_TIPS_PATH,
     MAX_TEXT_LENGTH,
     SEASONS,

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ROOT
-from bot.events import MessageKind
-from storage.models import MessageLog, Ticket
+from bot.app.settings import ROOT
+from bot.core.events import MessageKind
+from storage.messages.models import MessageLog
+from storage.tickets.models import Ticket
 from tests.harness import Harness, text_message
 
 OWNERS = "lxy-owners-1"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ROOT, ConfigError, Settings, load_community_file
+from bot.app.settings import ROOT, ConfigError, Settings, load_community_file
 
 EXAMPLE = ROOT / "examples" / "community.toml"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.events import MessageKind
-from storage.models import MessageLog, ProcessedDelivery, Ticket
+from bot.core.events import MessageKind
+from storage.messages.models import MessageLog, ProcessedDelivery
+from storage.tickets.models import Ticket
 from tests.harness import Harness, text_message
 
 OWNERS = "lxy-owners-1"  # buildings 1-3, 王管家's grid

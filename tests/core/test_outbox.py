@@ -9,14 +9,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.app import build_app
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.delivery import OutboxSender, Outcome
-from bot.events import Outgoing, SendError, SendResult
-from bot.local import LocalChannel
-from storage.models import Chat
-from storage.store import Store
+from bot.adapters.local.channel import LocalChannel
+from bot.app.root import build_app
+from bot.app.settings import Settings
+from bot.core.clock import FrozenClock
+from bot.core.events import Outgoing, SendError, SendResult
+from bot.core.sender import OutboxSender, Outcome
+from storage.directory.models import Chat
+from storage.uow import Store
 from tests.harness import EXAMPLE, MONDAY_MORNING, Harness
 
 OWNERS = "lxy-owners-1"

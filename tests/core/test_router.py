@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.clock import FrozenClock
-from bot.events import Incoming, MessageKind
-from bot.router import Dispatcher, Next, Router
-from handlers.context import Context, Services
-from handlers.texts import Texts
+from bot.core.clock import FrozenClock
+from bot.core.context import Context, Services
+from bot.core.events import Incoming, MessageKind
+from bot.core.router import Dispatcher, Next, Router
+from bot.core.texts import Texts
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 

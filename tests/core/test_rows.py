@@ -11,13 +11,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.events import Outgoing
+from bot.core.events import Outgoing
 from storage.db import session_factory
-from storage.models import Chat, Community, Member, MessageLog, OutboxMessage, ProcessedDelivery, Ticket
-from storage.models_opinion import OpinionAlert, OpinionAlertMessage
-from storage.opinion import OpinionRepository
+from storage.directory.models import Chat, Community, Member
+from storage.messages.models import MessageLog, ProcessedDelivery
+from storage.opinion.models import OpinionAlert, OpinionAlertMessage
+from storage.opinion.repository import OpinionRepository
+from storage.outbox.models import OutboxMessage
 from storage.rows import insert_new, table_of
-from storage.store import Store
+from storage.tickets.models import Ticket
+from storage.uow import Store
 from tests.harness import MONDAY_MORNING
 
 NOW = MONDAY_MORNING

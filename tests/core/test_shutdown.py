@@ -9,11 +9,11 @@ import logging
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import build_app
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.local import LocalChannel
-from bot.shutdown import bounded
+from bot.adapters.local.channel import LocalChannel
+from bot.app.root import build_app
+from bot.app.settings import Settings
+from bot.core.clock import FrozenClock
+from bot.core.shutdown import bounded
 from nlp.classifier import Classifier
 from tests.harness import EXAMPLE, MONDAY_MORNING
 
@@ -33,7 +33,7 @@ async def test_a_stuck_step_is_cancelled_and_reported_with_the_tasks_stacks(
 
     other = asyncio.create_task(waiting_forever(), name="the-stuck-helper")
     try:
-        with caplog.at_level(logging.ERROR, logger="bot.shutdown"):
+        with caplog.at_level(logging.ERROR, logger="bot.core.shutdown"):
             assert not await bounded("stopping the widget", waiting_forever(), 0.05)
         [record] = caplog.records
         assert "stopping the widget did not finish within 0.05 s" in record.getMessage()
@@ -47,7 +47,7 @@ async def test_a_step_that_raises_is_reported_and_the_next_one_runs(caplog: pyte
     async def broken() -> None:
         raise OSError("socket gone")
 
-    with caplog.at_level(logging.ERROR, logger="bot.shutdown"):
+    with caplog.at_level(logging.ERROR, logger="bot.core.shutdown"):
         assert not await bounded("closing the socket", broken(), 1.0)
         assert await bounded("the next step", asyncio.sleep(0), 1.0)
     [record] = caplog.records
@@ -70,7 +70,7 @@ async def test_a_stuck_adapter_does_not_keep_the_sender_running(
     sender_task = app.sender._task
     assert sender_task is not None
     assert not sender_task.done()
-    with caplog.at_level(logging.ERROR, logger="bot.shutdown"):
+    with caplog.at_level(logging.ERROR, logger="bot.core.shutdown"):
         await asyncio.wait_for(app.stop(), timeout=5)
     assert sender_task.done()
     assert not app.scheduler.running

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.config import ROOT
+from bot.app.settings import ROOT
 from storage.db import create_engine, upgrade
 from tests.e2e.test_telegram import REPORT, with_text
 from tests.e2e.world import eventually, free_port, telegram_party, write_community

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.models import MessageLog, OutboxMessage
+from storage.messages.models import MessageLog
+from storage.outbox.models import OutboxMessage
 from tests.e2e.conftest import TelegramWorld
 from tests.e2e.world import eventually, until
 from tests.fakes.telegram_api import Fault, StoredMessage

@@ -8,7 +8,8 @@ import json
 
 import aiohttp
 
-from storage.models import MessageLog, ProcessedDelivery, Ticket
+from storage.messages.models import MessageLog, ProcessedDelivery
+from storage.tickets.models import Ticket
 from tests.e2e.conftest import TelegramFactory, TelegramWorld
 from tests.e2e.test_telegram import REPORT, with_text
 from tests.e2e.world import eventually, free_port

@@ -8,7 +8,8 @@ import time
 
 import aiohttp
 
-from storage.models import MessageLog, ProcessedDelivery, Ticket
+from storage.messages.models import MessageLog, ProcessedDelivery
+from storage.tickets.models import Ticket
 from tests.e2e.conftest import WeComWorld
 from tests.e2e.world import (
     OWNERS_KEY,

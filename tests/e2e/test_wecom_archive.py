@@ -12,10 +12,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.config import ROOT
+from bot.app.settings import ROOT
 from nlp.classifier import Classifier
 from storage.db import create_engine
-from storage.models import MessageLog, OutboxMessage, Ticket
+from storage.messages.models import MessageLog
+from storage.outbox.models import OutboxMessage
+from storage.tickets.models import Ticket
 from tests.e2e.test_run import migrated_sqlite, run_cli, steward_env
 from tests.e2e.world import (
     OWNERS_KEY,

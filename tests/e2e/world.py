@@ -19,10 +19,13 @@ import aiohttp
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import Settings
-from bot.run import Steward
+from bot.app.serve import Steward
+from bot.app.settings import Settings
 from nlp.classifier import Classifier
-from storage.models import Base, Chat, OutboxMessage, Ticket
+from storage.base import Base
+from storage.directory.models import Chat
+from storage.outbox.models import OutboxMessage
+from storage.tickets.models import Ticket
 from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FakeUser
 from tests.fakes.wecom_api import FakeWeComAPI, WeComCallbackDriver
 

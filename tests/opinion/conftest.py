@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import build_app
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.local import LocalChannel, LocalMessage
+from bot.adapters.local.channel import LocalChannel, LocalMessage
+from bot.app.root import build_app
+from bot.app.settings import Settings
+from bot.core.clock import FrozenClock
 from nlp.classifier import Classifier
-from storage.models_opinion import OpinionAlert, OpinionAlertMessage, OpinionFeedback
+from storage.opinion.models import OpinionAlert, OpinionAlertMessage, OpinionFeedback
 from tests.harness import EXAMPLE, MONDAY_MORNING, Harness
 
 OWNERS = "lxy-owners-1"

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.opinion import export_feedback
+from handlers.opinion.chat import export_feedback
 from tests.opinion.conftest import (
     MANAGEMENT,
     OWNERS,

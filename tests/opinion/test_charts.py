@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from matplotlib import font_manager
 
-from handlers import opinion, reports
-from handlers.charts import Bars, CjkFont, Sheet, Trend, find_cjk_font, is_png, render
-from handlers.texts import to_traditional
+from bot.core.texts import to_traditional
+from handlers.opinion import chat as opinion
+from handlers.reports import chat as reports
+from handlers.reports.charts import Bars, CjkFont, Sheet, Trend, find_cjk_font, is_png, render
 from nlp.classifier import Classifier
 
 KNOWN = "绿溪园 2026年11月 物业服务报告：电梯、给排水、噪音扰民；海濱花園 服務報告 按時響應率 满意率 67%"

@@ -12,8 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, select
 
-from handlers.opinion import OpinionPolicy, detect_spike, is_milestone, mask_name, ordered_topics, topics_of
-from storage.models import Chat, Member, MessageLog
+from handlers.opinion.chat import (
+    OpinionPolicy,
+    detect_spike,
+    is_milestone,
+    mask_name,
+    ordered_topics,
+    topics_of,
+)
+from storage.directory.models import Chat, Member
+from storage.messages.models import MessageLog
 from tests.opinion.conftest import OWNERS, OWNERS_2, SUPERVISORS, OpinionHarness
 
 POLICY = OpinionPolicy()

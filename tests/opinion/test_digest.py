@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.opinion import digest_tick, report_text
+from handlers.opinion.chat import digest_tick, report_text
 from tests.opinion.conftest import OWNERS, OWNERS_2, SUPERVISORS, OpinionHarness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

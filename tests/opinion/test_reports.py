@@ -13,8 +13,8 @@ import pytest
 from matplotlib import image
 from sqlalchemy import select
 
-from handlers.charts import Bars, Trend, is_png
-from handlers.reports import (
+from handlers.reports.charts import Bars, Trend, is_png
+from handlers.reports.chat import (
     DAILY_COLUMNS,
     SUMMARY_COLUMNS,
     TICKET_COLUMNS,
@@ -25,8 +25,10 @@ from handlers.reports import (
     owner_sheet,
     owner_summary_text,
 )
-from storage.models import Chat, Community, Member, MessageLog, Steward, Ticket
-from storage.store import Store
+from storage.directory.models import Chat, Community, Member, Steward
+from storage.messages.models import MessageLog
+from storage.tickets.models import Ticket
+from storage.uow import Store
 from tests.opinion.conftest import OWNERS, OWNERS_2, STEWARDS, SUPERVISORS, OpinionHarness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.events import Incoming
-from bot.telegram import TelegramChannel
+from bot.adapters.telegram import TelegramChannel
+from bot.core.events import Incoming
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 # Real defaults wait seconds (30 s long polls, 1 s back-off, 60 s group window); tests scale down.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.events import Button, Incoming, Outgoing
-from bot.telegram import TelegramChannel
+from bot.adapters.telegram import TelegramChannel
+from bot.core.events import Button, Incoming, Outgoing
 from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FakeUser
 from tests.telegram.conftest import ChannelFactory
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.telegram import DEFAULT_COMMANDS, CommandSpec
+from bot.adapters.telegram import DEFAULT_COMMANDS, CommandSpec
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.telegram.conftest import ChannelFactory
 

@@ -11,8 +11,8 @@ import pytest
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
-from bot.events import Outgoing, SendError
-from bot.telegram import ChatMigratedError
+from bot.adapters.telegram import ChatMigratedError
+from bot.core.events import Outgoing, SendError
 from tests.fakes.telegram_api import FakeTelegramAPI, Fault
 from tests.telegram.conftest import ChannelFactory
 

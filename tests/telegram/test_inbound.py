@@ -7,8 +7,8 @@ from datetime import UTC
 
 import pytest
 
-from bot.events import Button, ChatType, Incoming, MessageKind, Outgoing
-from bot.telegram import TelegramChannel
+from bot.adapters.telegram import TelegramChannel
+from bot.core.events import Button, ChatType, Incoming, MessageKind, Outgoing
 from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FakeUser, Fault
 from tests.telegram.conftest import FAST, ChannelFactory, Inbox
 

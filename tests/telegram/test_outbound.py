@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.events import Button, Mention, Outgoing, SendError
-from bot.telegram import TelegramChannel
+from bot.adapters.telegram import TelegramChannel
+from bot.core.events import Button, Mention, Outgoing, SendError
 from tests.fakes.telegram_api import FakeTelegramAPI, UploadedFile
 from tests.telegram.conftest import FAST, ChannelFactory
 

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import Bot, Update
 
-from bot.events import Button, Mention, MessageKind
-from bot.telegram.convert import update_to_incoming
-from bot.telegram.render import inline_keyboard, render_chunks, render_single, split_plain, utf16_len
+from bot.adapters.telegram.convert import update_to_incoming
+from bot.adapters.telegram.render import inline_keyboard, render_chunks, render_single, split_plain, utf16_len
+from bot.core.events import Button, Mention, MessageKind
 from tests.fakes.telegram_api import DEFAULT_TOKEN, parse_html
 
 mentions = st.lists(

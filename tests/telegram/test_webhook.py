@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.events import Button, Incoming, MessageKind, Outgoing
-from bot.telegram import SECRET_HEADER, TelegramChannel
+from bot.adapters.telegram import SECRET_HEADER, TelegramChannel
+from bot.core.events import Button, Incoming, MessageKind, Outgoing
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.telegram.conftest import FAST, Inbox
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.models import Ticket
+from storage.tickets.models import Ticket
 from tests.harness import Harness
 
 OWNERS = "lxy-owners-1"

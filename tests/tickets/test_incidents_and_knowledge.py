@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ROOT
-from handlers.knowledge import KnowledgeBase, KnowledgeError
-from handlers.membership import create_bind_code
-from storage.models import Chat, Member
+from bot.app.settings import ROOT
+from handlers.knowledge.base import KnowledgeBase, KnowledgeError
+from handlers.membership.chat import create_bind_code
+from storage.directory.models import Chat, Member
 from tests.harness import Harness
 
 OWNERS, OWNERS2, STEWARDS = "lxy-owners-1", "lxy-owners-2", "lxy-stewards"

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers import lifecycle
-from handlers.assignment import choose_assignee, on_duty
-from handlers.context import DomainError
-from storage.models import Steward, Ticket
+from bot.core.context import DomainError
+from handlers.tickets import lifecycle
+from handlers.tickets.assignment import choose_assignee, on_duty
+from storage.directory.models import Steward
+from storage.tickets.models import Ticket
 from tests.harness import Harness
 
 SH = ZoneInfo("Asia/Shanghai")

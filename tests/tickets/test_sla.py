@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import build_app
-from bot.config import Settings
-from bot.local import LocalChannel
-from handlers.sla import PolicyError, SlaBook, WorkingHours
-from handlers.sla_watch import check_sla
-from storage.models import OutboxMessage
+from bot.adapters.local.channel import LocalChannel
+from bot.app.root import build_app
+from bot.app.settings import Settings
+from handlers.tickets.sla import PolicyError, SlaBook, WorkingHours
+from handlers.tickets.sla_watch import check_sla
+from storage.outbox.models import OutboxMessage
 from tests.harness import EXAMPLE, Harness
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.events import Incoming
+from bot.core.events import Incoming
 from tests.fakes.wecom_api import FakeWeComAPI
 
 TOKEN = "StewardToken"

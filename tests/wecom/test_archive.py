@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.events import ChatType, MessageKind
-from bot.wecom.archive import iter_archive, parse_archive_line
-from bot.wecom.fields import WeComPayloadError
+from bot.adapters.wecom.archive import iter_archive, parse_archive_line
+from bot.adapters.wecom.fields import WeComPayloadError
+from bot.core.events import ChatType, MessageKind
 from tests.wecom.conftest import assert_encodable
 
 

@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from bot.events import Button, Incoming, MessageKind, utcnow
-from bot.wecom.buttons import button_command, button_press, command_callback_data
-from bot.wecom.messages import text_kind
+from bot.adapters.wecom.buttons import button_command, button_press, command_callback_data
+from bot.adapters.wecom.messages import text_kind
+from bot.core.events import Button, Incoming, MessageKind, utcnow
 
 PREFIXES = ("t:claim:", "t:accept:", "t:resolve:")
 

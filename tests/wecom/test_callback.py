@@ -13,9 +13,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bot.events import Incoming, MessageKind
-from bot.wecom.callback import MemorySeenMessageIds, add_wecom_routes
-from bot.wecom.crypto import WeComCrypto
+from bot.adapters.wecom.callback import MemorySeenMessageIds, add_wecom_routes
+from bot.adapters.wecom.crypto import WeComCrypto
+from bot.core.events import Incoming, MessageKind
 from tests.fakes.wecom_api import (
     SignedCallback,
     WeComCallbackDriver,

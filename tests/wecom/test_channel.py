@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.events import Button, Incoming, Mention, MessageKind, Outgoing, SendError, SendResult, utcnow
-from bot.wecom.channel import WeComChannel
+from bot.adapters.wecom.channel import WeComChannel
+from bot.core.events import Button, Incoming, Mention, MessageKind, Outgoing, SendError, SendResult, utcnow
 from tests.fakes.wecom_api import (
     ERR_INVALID_MSGTYPE,
     ERR_TOO_FREQUENT,

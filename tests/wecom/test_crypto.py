@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from wechatpy.enterprise.crypto import PrpCrypto
 from wechatpy.enterprise.crypto import WeChatCrypto as WechatpyCrypto
 
-from bot.wecom.crypto import (
+from bot.adapters.wecom.crypto import (
     BadCiphertext,
     BadSignature,
     StaleTimestamp,

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.events import ChatType, MessageKind
-from bot.wecom.messages import (
+from bot.adapters.wecom.messages import (
     WeComPayloadError,
     parse_aibot_callback,
     parse_group_robot_callback,
     strip_robot_mention,
 )
+from bot.core.events import ChatType, MessageKind
 from tests.fakes.wecom_api import aibot_text, group_robot_event, group_robot_text
 from tests.wecom.conftest import assert_encodable
 

@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.events import Button, Mention, Outgoing
-from bot.wecom.buttons import button_command
-from bot.wecom.render import (
+from bot.adapters.wecom.buttons import button_command
+from bot.adapters.wecom.render import (
     IMAGE_LIMIT,
     MARKDOWN_LIMIT,
     TEXT_LIMIT,
@@ -22,6 +21,7 @@ from bot.wecom.render import (
     text_payloads,
     utf8_len,
 )
+from bot.core.events import Button, Mention, Outgoing
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 

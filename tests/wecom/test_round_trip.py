@@ -12,10 +12,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.events import Button, Incoming, Mention, MessageKind, Outgoing
-from bot.wecom.callback import MemorySeenMessageIds, add_wecom_routes
-from bot.wecom.channel import WeComChannel
-from bot.wecom.crypto import WeComCrypto
+from bot.adapters.wecom.callback import MemorySeenMessageIds, add_wecom_routes
+from bot.adapters.wecom.channel import WeComChannel
+from bot.adapters.wecom.crypto import WeComCrypto
+from bot.core.events import Button, Incoming, Mention, MessageKind, Outgoing
 from tests.fakes.wecom_api import (
     FakeWeComAPI,
     SignedCallback,

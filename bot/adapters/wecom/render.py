@@ -1,0 +1,129 @@
+"""`Outgoing` -> WeCom webhook payloads. Pure functions; the sender does the HTTP.
+
+* Plain text goes as `msgtype: text` (2,048 UTF-8 bytes per message).
+* Text with mentions or buttons goes as `msgtype: markdown` (4,096 bytes): mentions become
+  `<@userid>`, and buttons, which group robots cannot show, become numbered command hints:
+
+      1. 回复 /accept BX-20240501-0001 接单
+
+  The command comes from `Button.data` (see `bot.wecom.buttons`): data starting with "/" is
+  used as it is; "t:claim:42" becomes "/t claim 42", which `buttons.button_press` turns back
+  into the CALLBACK "t:claim:42" when the user sends it.
+* Long texts are split on sentence ends (。！？ and newlines, then ；，、 and spaces), never
+  inside a UTF-8 character; joined back together the pieces give the original text.
+* An image (report charts) goes as `msgtype: image` with its base64 and md5; at most 2 MB,
+  JPG or PNG.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from bot.adapters.wecom.buttons import button_command
+from bot.core.events import Outgoing
+
+TEXT_LIMIT = 2048
+MARKDOWN_LIMIT = 4096
+IMAGE_LIMIT = 2 * 1024 * 1024
+
+_SENTENCE_ENDS = frozenset("。！？!?\n")
+_SOFT_ENDS = frozenset("；;，,、 ")
+_ZWSP = "\u200b"
+
+Payload = dict[str, Any]
+
+
+class RenderError(ValueError):
+    """The message cannot be sent to WeCom at all (bad image, nothing to send)."""
+
+
+def utf8_len(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def split_utf8(text: str, limit: int) -> list[str]:
+    """Split into pieces of at most `limit` UTF-8 bytes, preferring sentence boundaries."""
+    if limit < 4:
+        raise ValueError("limit must leave room for one UTF-8 character")
+    pieces: list[str] = []
+    rest = text
+    while utf8_len(rest) > limit:
+        cut = _cut_point(rest, limit)
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def _cut_point(text: str, limit: int) -> int:
+    """Index (in characters) after which to cut so the head fits in `limit` bytes."""
+    fit = 0  # how many characters fit
+    size = 0
+    for ch in text:
+        size += utf8_len(ch)
+        if size > limit:
+            break
+        fit += 1
+    head = text[:fit]
+    for ends in (_SENTENCE_ENDS, _SOFT_ENDS):
+        for i in range(len(head) - 1, 0, -1):
+            if head[i] in ends:
+                return i + 1
+    return max(fit, 1)
+
+
+def neutralize_mentions(text: str) -> str:
+    """Stop text that came from users from pinging anyone: '<@' becomes '<\\u200b@'."""
+    return text.replace("<@", "<" + _ZWSP + "@")
+
+
+def render_markdown(message: Outgoing) -> str:
+    lines = [neutralize_mentions(message.text)]
+    buttons = [b for row in message.buttons for b in row]
+    hints = [f"{i}. 回复 {button_command(b)} {b.label}".rstrip() for i, b in enumerate(buttons, start=1)]
+    if hints:
+        lines.append("\n".join(hints))
+    if message.mentions:
+        lines.append(" ".join(f"<@{m.user_id}>" for m in message.mentions))
+    return "\n\n".join(line for line in lines if line)
+
+
+def needs_markdown(message: Outgoing) -> bool:
+    return bool(message.mentions or message.buttons)
+
+
+def text_payloads(message: Outgoing) -> list[Payload]:
+    """The text part of a message as one or more webhook payloads (none if there is no text)."""
+    if needs_markdown(message):
+        content = render_markdown(message)
+        return [
+            {"msgtype": "markdown", "markdown": {"content": c}} for c in split_utf8(content, MARKDOWN_LIMIT)
+        ]
+    if not message.text:
+        return []
+    content = neutralize_mentions(message.text)
+    return [{"msgtype": "text", "text": {"content": c}} for c in split_utf8(content, TEXT_LIMIT)]
+
+
+def markdown_payloads(message: Outgoing, limit: int) -> list[Payload]:
+    """The whole text part as markdown (for response_url, which takes markdown only)."""
+    content = render_markdown(message) if needs_markdown(message) else neutralize_mentions(message.text)
+    if not content:
+        return []
+    return [{"msgtype": "markdown", "markdown": {"content": c}} for c in split_utf8(content, limit)]
+
+
+def image_payload(data: bytes) -> Payload:
+    if not data:
+        raise RenderError("image is empty")
+    if len(data) > IMAGE_LIMIT:
+        raise RenderError(f"image is {len(data)} bytes; WeCom takes at most {IMAGE_LIMIT}")
+    if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
+        raise RenderError("image must be PNG or JPEG")
+    return {
+        "msgtype": "image",
+        "image": {"base64": base64.b64encode(data).decode("ascii"), "md5": hashlib.md5(data).hexdigest()},
+    }

@@ -1,0 +1,28 @@
+"""The port every platform adapter implements (a connector, in opsdroid's terms).
+
+Inbound: the adapter calls `deliver(incoming)` (the router) for each update it receives.
+Outbound: the outbox sender calls `send(chat_id, outgoing)`; the adapter renders the message
+for its platform, rate-limits it and raises `SendError` when the platform refuses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.core.events import Incoming, Outgoing, SendResult
+
+Deliver = Callable[[Incoming], Awaitable[None]]
+
+
+class Channel(Protocol):
+    platform: str
+
+    async def start(self, deliver: Deliver) -> None:
+        """Begin receiving updates; each one is handed to `deliver`."""
+
+    async def stop(self) -> None:
+        """Stop receiving and release connections."""
+
+    async def send(self, chat_id: str, message: Outgoing) -> SendResult:
+        """Send one message to one chat; raise `bot.events.SendError` on failure."""

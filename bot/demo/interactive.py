@@ -1,0 +1,120 @@
+"""`steward chat`: type as an owner or a steward in a simulated community and watch every
+chat's messages. Uses the configured database (run `steward db upgrade` first).
+
+    /as owner [NAME|UNIT]     speak as an owner (default); a unit such as 3-2-1302 registers it
+    /as steward 王管家         speak as a roster person (steward, supervisor or manager)
+    /in CHAT                  switch chat (see /chats)
+    /press N                  press button N of the last message with buttons in this chat
+    /reply TEXT               reply to the last bot message in this chat
+    /chats, /quit
+Anything else is sent as a message (commands like /my are passed to Steward).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shlex
+from datetime import datetime
+
+from rich.console import Console
+
+from bot.adapters.local.channel import LocalChannel
+from bot.app.root import build_app
+from bot.app.settings import Settings
+from bot.core.clock import Clock, ShiftedClock, SystemClock
+from bot.demo.console import TranscriptPrinter
+
+UNIT = re.compile(r"^[0-9A-Za-z]{1,3}(-[0-9A-Za-z]{1,4}){1,2}$")
+
+
+async def run_chat(settings: Settings, start: datetime | None = None) -> int:
+    console = Console()
+    clock: Clock = ShiftedClock(start) if start is not None else SystemClock()
+    channel = LocalChannel(clock)
+    app = build_app(settings, channels={"local": channel}, clock=clock)
+    local_chats = [
+        (c.id, c.title or c.id) for e in app.communities.community for c in e.chat if c.platform == "local"
+    ]
+    if not local_chats:
+        console.print("[red]the community file binds no local chats[/red]")
+        return 2
+    titles = dict(local_chats)
+    people = {
+        p.name: p.accounts.get("local", p.name)
+        for e in app.communities.community
+        for p in (*e.steward, *e.supervisor, *e.manager)
+    }
+    channel.listeners.append(TranscriptPrinter(console, titles))
+    await app.start()
+    chat_id = next((cid for cid, _ in local_chats if "owner" in cid), local_chats[0][0])
+    user_id, user_name = "owner-1", "业主"
+    registered: set[str] = set()
+    console.print(__doc__ or "")
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            prompt = f"[{titles.get(chat_id, chat_id)} · {user_name}]> "
+            try:
+                line = (await loop.run_in_executor(None, input, prompt)).strip()
+            except EOFError:
+                break
+            if not line:
+                continue
+            try:
+                words = shlex.split(line)
+            except ValueError:
+                words = line.split()
+            head = words[0]
+            if head == "/quit":
+                break
+            if head == "/chats":
+                for cid, title in local_chats:
+                    console.print(f"  {cid}  {title}")
+                continue
+            if head == "/in" and len(words) == 2 and words[1] in titles:
+                chat_id = words[1]
+                continue
+            if head == "/as" and len(words) >= 2:
+                if words[1] == "steward" and len(words) == 3 and words[2] in people:
+                    user_id, user_name = str(people[words[2]]), words[2]
+                elif words[1] == "owner":
+                    who = words[2] if len(words) > 2 else "1"
+                    user_id = f"owner-{who}"
+                    if not UNIT.match(who):
+                        user_name = who
+                    else:
+                        # An owner known by their unit: registered privately, shown by building only.
+                        user_name = f"{who.split('-')[0]}栋业主"
+                        if who not in registered:
+                            registered.add(who)
+                            await channel.post(chat_id, user_id, f"/unit {who}", sender_name=user_name)
+                            await app.sender.drain()
+                else:
+                    console.print(f"[red]unknown person; roster: {', '.join(people)}[/red]")
+                continue
+            if head == "/press" and len(words) == 2 and words[1].isdigit():
+                with_buttons = [m for m in channel.sent_to(chat_id) if m.outgoing and m.outgoing.buttons]
+                if not with_buttons:
+                    console.print("[red]no message with buttons in this chat[/red]")
+                    continue
+                target = with_buttons[-1]
+                assert target.outgoing is not None
+                flat = [b for row in target.outgoing.buttons for b in row]
+                index = int(words[1]) - 1
+                if not 0 <= index < len(flat):
+                    console.print(f"[red]buttons are 1..{len(flat)}[/red]")
+                    continue
+                await channel.press(chat_id, target.message_id, flat[index].data, user_id, user_name)
+            elif head == "/reply" and len(words) >= 2:
+                sent = channel.sent_to(chat_id)
+                reply_to = sent[-1].message_id if sent else None
+                await channel.post(
+                    chat_id, user_id, line.split(None, 1)[1], sender_name=user_name, reply_to=reply_to
+                )
+            else:
+                await channel.post(chat_id, user_id, line, sender_name=user_name)
+            await app.sender.drain()
+    finally:
+        await app.stop()
+    return 0

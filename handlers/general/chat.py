@@ -1,0 +1,58 @@
+"""/start and /help for each kind of chat, unknown commands, and the bot joining or leaving."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.context import Context
+from bot.core.events import MessageKind
+from bot.core.router import Router
+
+log = logging.getLogger(__name__)
+
+router = Router(name="general")
+
+HELP_BY_ROLE = {
+    "owners": "help.owners",
+    "stewards": "help.stewards",
+    "supervisors": "help.supervisors",
+    "management": "help.supervisors",
+    "private": "help.private",
+    "unbound": "help.unbound",
+}
+
+
+@router.command("start", "help")
+async def help_command(ctx: Context) -> None:
+    await ctx.reply(ctx.t(HELP_BY_ROLE.get(ctx.chat_role, "help.private")))
+
+
+async def unknown_command(ctx: Context) -> None:
+    parsed = ctx.incoming.command
+    name = parsed[0] if parsed else ctx.incoming.text[:1]
+    await ctx.reply(ctx.t("err.unknown_command", name=name[:32]))
+
+
+router.fallback_command = unknown_command
+
+
+@router.on(MessageKind.BOT_ADDED)
+async def bot_added(ctx: Context) -> None:
+    assert ctx.chat is not None
+    ctx.chat.active = True
+    await ctx.reply(ctx.t(HELP_BY_ROLE.get(ctx.chat_role, "help.unbound")), quote=False)
+
+
+@router.on(MessageKind.BOT_REMOVED)
+async def bot_removed(ctx: Context) -> None:
+    assert ctx.chat is not None
+    ctx.chat.active = False
+    log.warning("removed from %s chat %d", ctx.incoming.platform, ctx.chat.id)
+
+
+@router.on(MessageKind.CHAT_MIGRATED)
+async def chat_migrated(ctx: Context) -> None:
+    """A Telegram group became a supergroup: keep its binding under the new id."""
+    new_id = ctx.incoming.migrated_to
+    if new_id and await ctx.store.directory.migrate_chat(ctx.incoming.platform, ctx.incoming.chat_id, new_id):
+        log.info("chat migrated to a new id on %s", ctx.incoming.platform)

@@ -1,0 +1,52 @@
+"""The message log (every message seen, with its classification) and delivery de-duplication."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.messages.models import MessageLog, ProcessedDelivery
+from storage.rows import insert_new, insert_object, table_of
+
+
+class MessageRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim_delivery(self, platform: str, delivery_key: str, at: datetime) -> bool:
+        """Record a delivery as handled, as the transaction's first write; False if it was
+        already (the unique constraint makes the INSERT a no-op; a concurrent copy's INSERT
+        waits for the first transaction and then finds the row). The caller rolls back."""
+        return await insert_new(
+            self.session,
+            table_of(ProcessedDelivery),
+            {"platform": platform, "delivery_key": delivery_key, "at": at},
+        )
+
+    def mark_processed(self, platform: str, delivery_key: str, at: datetime) -> None:
+        """Recorded in the handler's transaction: a delivery counts as handled only if the
+        handling committed, and a concurrent duplicate fails on the unique constraint."""
+        self.session.add(ProcessedDelivery(platform=platform, delivery_key=delivery_key, at=at))
+
+    async def processed_keys(self, platform: str, delivery_keys: Sequence[str]) -> set[str]:
+        """Which of these deliveries were handled already (importers report duplicates)."""
+        if not delivery_keys:
+            return set()
+        rows = await self.session.scalars(
+            select(ProcessedDelivery.delivery_key).where(
+                ProcessedDelivery.platform == platform, ProcessedDelivery.delivery_key.in_(delivery_keys)
+            )
+        )
+        return set(rows.all())
+
+    async def log(self, entry: MessageLog) -> MessageLog:
+        """Write the entry (it gets its id); the entry is a record, not tracked by the session,
+        so it must be complete first (intake sets its ticket before logging it)."""
+        await insert_object(self.session, entry)
+        return entry
+
+    async def get(self, log_id: int) -> MessageLog | None:
+        return await self.session.get(MessageLog, log_id)

@@ -1,0 +1,349 @@
+"""Queries for public-opinion monitoring: owners' negative messages, alerts and feedback.
+
+"Owner messages" are text messages logged in a community's owner groups from people who are
+not on the roster: staff talking in an owner group do not make opinion.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    Executable,
+    Integer,
+    Select,
+    Text,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.directory.models import Chat, Member
+from storage.directory.repository import OPEN_STATUSES
+from storage.messages.models import MessageLog
+from storage.opinion.models import OpinionAlert, OpinionAlertMessage, OpinionFeedback
+from storage.outbox.models import OutboxMessage
+from storage.rows import insert_new, table_of
+from storage.tickets.models import Ticket
+
+
+@dataclass(frozen=True)
+class Signal:
+    """What opinion detection needs of one logged owner message (no text)."""
+
+    message_log_id: int
+    member_id: int | None
+    category: str | None
+    rules: tuple[str, ...]
+    sent_at: datetime
+
+
+_LOG, _CHATS, _MEMBERS = table_of(MessageLog), table_of(Chat), table_of(Member)
+
+
+def owner_messages(community_id: int | BindParameter[Any], *columns: Any) -> Select[Any]:
+    """SELECT `columns` FROM the community's owner text messages (joins chats and members).
+    With table columns (`_LOG.c…`) it is a plain Core statement, cheaper to run than one
+    naming ORM attributes (the window counts run for every negative message)."""
+    return (
+        select(*columns)
+        .select_from(_LOG)
+        .join(_CHATS, _CHATS.c.id == _LOG.c.chat_id)
+        .outerjoin(_MEMBERS, _MEMBERS.c.id == _LOG.c.member_id)
+        .where(
+            _LOG.c.community_id == community_id,
+            _LOG.c.kind == "text",
+            _CHATS.c.role == "owners",
+            _MEMBERS.c.steward_id.is_(None),
+        )
+    )
+
+
+@dataclass
+class AlertView:
+    """What matching and folding read of a recent alert. Every negative owner message reads
+    all of its community's alerts within the cool-down, so they come as plain rows, not ORM
+    instances (whose loading cost more than the rest of the check)."""
+
+    id: int
+    kind: str
+    tier: int
+    state: str
+    topic: str | None
+    topics: tuple[str, ...]
+    members: tuple[int, ...]
+    last_at: datetime
+    folded: int
+    handled_by: str | None
+
+
+_ALERTS = table_of(OpinionAlert)
+# Table columns, not ORM attributes: a plain Core statement skips the ORM's result loading.
+_ALERT_VIEW = (
+    _ALERTS.c.id,
+    _ALERTS.c.kind,
+    _ALERTS.c.tier,
+    _ALERTS.c.state,
+    _ALERTS.c.topic,
+    type_coerce(_ALERTS.c.topics, Text),  # decoded by `_json_list`: see there
+    type_coerce(_ALERTS.c.members, Text),
+    _ALERTS.c.last_at,
+    _ALERTS.c.folded,
+    _ALERTS.c.handled_by,
+)
+
+
+@lru_cache(maxsize=512)
+def _decoded(raw: str) -> tuple[Any, ...]:
+    return tuple(json.loads(raw))
+
+
+def _json_list(value: str | list[Any] | None) -> tuple[Any, ...]:
+    """A JSON list column read as its text. The same alerts are read for every negative
+    message, and a busy alert's owners run to hundreds: decoding each text once (the text is
+    the cache key, so a changed list is decoded anew) saves most of the read. PostgreSQL's
+    driver hands the list over decoded already."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return _decoded(value)
+    return tuple(value)
+
+
+_RECENT_ALERTS = (
+    select(*_ALERT_VIEW)
+    .where(
+        _ALERTS.c.community_id == bindparam("community"),
+        _ALERTS.c.kind.in_(bindparam("kinds", expanding=True)),
+        _ALERTS.c.first_at > bindparam("since"),
+    )
+    .order_by(_ALERTS.c.id.desc())
+)
+_FOLD = (
+    update(_ALERTS)
+    .where(_ALERTS.c.id == bindparam("alert"))
+    .values(
+        folded=bindparam("new_folded", type_=_ALERTS.c.folded.type),
+        last_at=bindparam("new_last_at", type_=_ALERTS.c.last_at.type),
+    )
+)
+_FOLD_WITH_MEMBERS = _FOLD.values(members=bindparam("new_members", type_=_ALERTS.c.members.type))
+
+
+@lru_cache(maxsize=16)
+def _window_counts(windows: int, capped: bool) -> Executable:
+    """A UNION ALL of index range counts, one per window (a single scan with CASE sums would
+    read the whole week); built once per shape, since every negative message asks. `capped`:
+    the first window counts at most `cap` rows, so a flood costs what the threshold needs,
+    not what the flood holds."""
+
+    def negatives(index: int, *columns: Any) -> Select[Any]:
+        return owner_messages(bindparam("community"), *columns).where(
+            _LOG.c.negative.is_(True),
+            _LOG.c.sent_at > bindparam(f"start{index}"),
+            _LOG.c.sent_at <= bindparam(f"end{index}"),
+        )
+
+    parts: list[Select[Any] | Select[int, int]] = []
+    for index in range(windows):
+        if capped and index == 0:
+            rows = negatives(0, literal(1).label("one")).limit(bindparam("cap", type_=Integer)).subquery()
+            parts.append(select(literal(0).label("window"), func.count().label("n")).select_from(rows))
+        else:
+            parts.append(negatives(index, literal(index).label("window"), func.count().label("n")))
+    return parts[0] if windows == 1 else union_all(*parts)
+
+
+class OpinionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def savepoint(self) -> Any:
+        """A nested transaction: opinion work that fails must not undo the intake around it."""
+        return self.session.begin_nested()
+
+    # -- signals ------------------------------------------------------------------------------
+    async def negative_signals(
+        self, community_id: int, since: datetime, until: datetime, limit: int | None = None
+    ) -> list[Signal]:
+        """Negative owner messages in (since, until], oldest first; with `limit`, only the
+        newest that many (a detector looking for a handful of owners need not read a flood)."""
+        query = owner_messages(
+            community_id,
+            MessageLog.id,
+            MessageLog.member_id,
+            MessageLog.category,
+            MessageLog.rules,
+            MessageLog.sent_at,
+        ).where(MessageLog.negative.is_(True), MessageLog.sent_at > since, MessageLog.sent_at <= until)
+        query = query.order_by(MessageLog.sent_at.desc(), MessageLog.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        rows = (await self.session.execute(query)).all()
+        return [Signal(r[0], r[1], r[2], tuple(r[3] or ()), r[4]) for r in reversed(rows)]
+
+    async def negative_counts(
+        self, community_id: int, windows: Sequence[tuple[datetime, datetime]], cap: int | None = None
+    ) -> list[int]:
+        """Negative owner messages in each (start, end] window, in one statement. With `cap`,
+        the first window's count stops there (min(count, cap): enough to compare it with a
+        threshold of at most `cap`)."""
+        if not windows:
+            return []
+        params: dict[str, Any] = {"community": community_id}
+        for index, (start, end) in enumerate(windows):
+            params[f"start{index}"], params[f"end{index}"] = start, end
+        if cap is not None:
+            params["cap"] = cap
+        rows = (await self.session.execute(_window_counts(len(windows), cap is not None), params)).all()
+        counts = {int(window): int(n) for window, n in rows}
+        return [counts.get(index, 0) for index in range(len(windows))]
+
+    async def message_counts(self, community_id: int, since: datetime, until: datetime) -> tuple[int, int]:
+        """(all, negative) owner text messages in (since, until]."""
+        query = owner_messages(
+            community_id,
+            func.count(),
+            func.coalesce(func.sum(case((MessageLog.negative.is_(True), 1), else_=0)), 0),
+        ).where(MessageLog.sent_at > since, MessageLog.sent_at <= until)
+        total, negative = (await self.session.execute(query)).one()
+        return int(total), int(negative)
+
+    # -- alerts -------------------------------------------------------------------------------
+    async def add_alert(self, alert: OpinionAlert) -> OpinionAlert:
+        self.session.add(alert)
+        await self.session.flush()
+        return alert
+
+    async def get(self, alert_id: int) -> OpinionAlert | None:
+        return await self.session.get(OpinionAlert, alert_id)
+
+    async def recent_alerts(
+        self, community_id: int, since: datetime, kinds: Sequence[str]
+    ) -> list[AlertView]:
+        """Alerts of these kinds whose first message is after `since`, newest first."""
+        rows = await self.session.execute(
+            _RECENT_ALERTS, {"community": community_id, "kinds": list(kinds), "since": since}
+        )
+        return [
+            AlertView(
+                id=r[0],
+                kind=r[1],
+                tier=r[2],
+                state=r[3],
+                topic=r[4],
+                topics=_json_list(r[5]),
+                members=_json_list(r[6]),
+                last_at=r[7],
+                folded=r[8],
+                handled_by=r[9],
+            )
+            for r in rows
+        ]
+
+    async def record_fold(self, alert: AlertView, members_changed: bool) -> None:
+        """Write a folded alert's count and last time, and its owners if they changed."""
+        values: dict[str, Any] = {"alert": alert.id, "new_folded": alert.folded, "new_last_at": alert.last_at}
+        if members_changed:
+            values["new_members"] = list(alert.members)
+        await self.session.execute(_FOLD_WITH_MEMBERS if members_changed else _FOLD, values)
+
+    async def alerts_between(
+        self, community_id: int, since: datetime, until: datetime
+    ) -> Sequence[OpinionAlert]:
+        return (
+            await self.session.scalars(
+                select(OpinionAlert)
+                .where(
+                    OpinionAlert.community_id == community_id,
+                    OpinionAlert.created_at > since,
+                    OpinionAlert.created_at <= until,
+                )
+                .order_by(OpinionAlert.id)
+            )
+        ).all()
+
+    async def link(self, alert_id: int, message_log_id: int, at: datetime) -> bool:
+        """Attach a message to an alert; False if it was attached already (one INSERT that
+        the unique constraint turns into a no-op)."""
+        return await insert_new(
+            self.session,
+            table_of(OpinionAlertMessage),
+            {"alert_id": alert_id, "message_log_id": message_log_id, "at": at},
+        )
+
+    async def linked_messages(self, alert_ids: Sequence[int]) -> dict[int, list[MessageLog]]:
+        if not alert_ids:
+            return {}
+        rows = (
+            await self.session.execute(
+                select(OpinionAlertMessage.alert_id, MessageLog)
+                .join(MessageLog, MessageLog.id == OpinionAlertMessage.message_log_id)
+                .where(OpinionAlertMessage.alert_id.in_(alert_ids))
+                .order_by(MessageLog.sent_at, MessageLog.id)
+            )
+        ).all()
+        linked: dict[int, list[MessageLog]] = {}
+        for alert_id, message in rows:
+            linked.setdefault(int(alert_id), []).append(message)
+        return linked
+
+    async def open_tickets_of(self, member_ids: Sequence[int], limit: int = 5) -> Sequence[Ticket]:
+        if not member_ids:
+            return []
+        return (
+            await self.session.scalars(
+                select(Ticket)
+                .where(Ticket.owner_member_id.in_(member_ids), Ticket.status.in_(OPEN_STATUSES))
+                .order_by(Ticket.id.desc())
+                .limit(limit)
+            )
+        ).all()
+
+    async def tickets(self, ticket_ids: Sequence[int]) -> Sequence[Ticket]:
+        if not ticket_ids:
+            return []
+        return (
+            await self.session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id))
+        ).all()
+
+    # -- feedback -----------------------------------------------------------------------------
+    async def add_feedback(self, feedback: OpinionFeedback) -> OpinionFeedback:
+        self.session.add(feedback)
+        await self.session.flush()
+        return feedback
+
+    async def feedback(
+        self, since: datetime | None = None, verdict: str | None = None
+    ) -> list[tuple[OpinionFeedback, OpinionAlert, MessageLog | None]]:
+        query = (
+            select(OpinionFeedback, OpinionAlert, MessageLog)
+            .join(OpinionAlert, OpinionAlert.id == OpinionFeedback.alert_id)
+            .outerjoin(MessageLog, MessageLog.id == OpinionFeedback.message_log_id)
+            .order_by(OpinionFeedback.id)
+        )
+        if since is not None:
+            query = query.where(OpinionFeedback.at > since)
+        if verdict is not None:
+            query = query.where(OpinionFeedback.verdict == verdict)
+        rows = (await self.session.execute(query)).all()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def all_queued(self, dedupe_keys: Sequence[str]) -> bool:
+        """Whether every one of these idempotent messages is in the outbox already."""
+        found = await self.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedupe_key.in_(dedupe_keys))
+        )
+        return int(found or 0) >= len(set(dedupe_keys))

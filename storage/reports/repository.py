@@ -1,0 +1,53 @@
+"""Queries behind the service reports: a period's tickets, owner messages and alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.messages.models import MessageLog
+from storage.opinion.models import OpinionAlert
+from storage.opinion.repository import owner_messages
+from storage.tickets.models import Ticket
+
+
+class ReportRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def tickets_created(self, community_id: int, start: datetime, end: datetime) -> Sequence[Ticket]:
+        """Tickets opened in [start, end), whatever their state now."""
+        return (
+            await self.session.scalars(
+                select(Ticket)
+                .where(
+                    Ticket.community_id == community_id, Ticket.created_at >= start, Ticket.created_at < end
+                )
+                .order_by(Ticket.created_at, Ticket.id)
+            )
+        ).all()
+
+    async def owner_message_times(
+        self, community_id: int, start: datetime, end: datetime
+    ) -> list[tuple[datetime, bool]]:
+        """(sent_at, negative) of every owner text message in [start, end): no text, no sender."""
+        query = owner_messages(community_id, MessageLog.sent_at, MessageLog.negative).where(
+            MessageLog.sent_at >= start, MessageLog.sent_at < end
+        )
+        return [(row[0], bool(row[1])) for row in (await self.session.execute(query)).all()]
+
+    async def alerts(self, community_id: int, start: datetime, end: datetime) -> Sequence[OpinionAlert]:
+        return (
+            await self.session.scalars(
+                select(OpinionAlert)
+                .where(
+                    OpinionAlert.community_id == community_id,
+                    OpinionAlert.created_at >= start,
+                    OpinionAlert.created_at < end,
+                )
+                .order_by(OpinionAlert.id)
+            )
+        ).all()

@@ -1,0 +1,92 @@
+"""Tickets, their audit events and followers, and the counters that number them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_due", "status", "resolve_due_at"),
+        Index("ix_tickets_owner", "owner_member_id"),
+        # Every owner report looks for an open incident about the same thing (intake).
+        Index("ix_tickets_incident", "community_id", "category", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # repair|complaint|inquiry
+    category: Mapped[str | None] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(16))  # urgent|normal
+    status: Mapped[str] = mapped_column(String(16))
+    building: Mapped[str | None] = mapped_column(String(16))
+    unit: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    owner_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    source_chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id"))
+    source_message_id: Mapped[str | None] = mapped_column(String(128))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("stewards.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    respond_due_at: Mapped[datetime | None]
+    resolve_due_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    rating: Mapped[str | None] = mapped_column(String(16))
+    # When the current SLA clock started (creation, or the last reopening).
+    sla_started_at: Mapped[datetime | None]
+    rating_requested_at: Mapped[datetime | None]
+
+
+class TicketFollower(Base):
+    """Another owner reporting the same thing: merged into the ticket (an incident), told
+    when it is resolved, and able to follow it with /my."""
+
+    __tablename__ = "ticket_followers"
+    __table_args__ = (UniqueConstraint("ticket_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
+    source_message_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class TicketEvent(Base):
+    """The append-only audit trail of a ticket: who did what, when, from which state to which."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))  # "member:12", "steward:3", "system"
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Counter(Base):
+    """Named counters for human-friendly numbers (BX-20261122-0007)."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

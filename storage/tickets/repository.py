@@ -1,0 +1,247 @@
+"""Tickets, their audit trail and their human-friendly numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.directory.models import BindCode
+from storage.rows import insert_new, insert_object, table_of
+from storage.tickets.models import Counter, Ticket, TicketEvent, TicketFollower
+
+ACTIVE = ("open", "assigned", "in_progress", "reopened")
+
+_FOLLOWERS = table_of(TicketFollower)
+# Built once: every owner report asks these (see storage.directory on why prebuilt). The
+# incident comes with its follower figures (how many, and whether this owner is one), so a
+# merge reads once: an incident's followers grow with every report, and loading them all
+# cost each report more.
+_INCIDENT = (
+    select(
+        Ticket,
+        select(func.count()).where(_FOLLOWERS.c.ticket_id == Ticket.id).scalar_subquery(),
+        select(_FOLLOWERS.c.id)
+        .where(_FOLLOWERS.c.ticket_id == Ticket.id, _FOLLOWERS.c.member_id == bindparam("member"))
+        .exists(),
+    )
+    .where(
+        Ticket.community_id == bindparam("community"),
+        Ticket.category == bindparam("category"),
+        Ticket.status.in_(ACTIVE),
+        Ticket.created_at >= bindparam("since"),
+    )
+    .order_by(Ticket.id)
+    .limit(1)
+)
+_INCIDENT_IN_BUILDING = _INCIDENT.where(Ticket.building == bindparam("building"))
+_INCIDENT_IN_CHAT = _INCIDENT.where(Ticket.building.is_(None), Ticket.source_chat_id == bindparam("chat"))
+_COUNTERS = table_of(Counter)
+_NEXT = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.name == bindparam("counter"))
+    .values(value=_COUNTERS.c.value + 1)
+    .returning(_COUNTERS.c.value)
+)
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An active ticket that a new report may join, with its followers as the report finds them."""
+
+    ticket: Ticket
+    followers: int  # owners linked to it besides the one who opened it
+    following: bool  # whether the reporting owner is one of them
+
+
+class TicketRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_counter(self, name: str) -> int:
+        """Atomically increment a named counter (settled by the database, not by Python)."""
+        for _ in range(3):
+            result = await self.session.execute(_NEXT, {"counter": name})
+            value = result.scalar_one_or_none()
+            if value is not None:
+                return int(value)
+            try:
+                async with self.session.begin_nested():
+                    self.session.add(Counter(name=name, value=1))
+                return 1
+            except IntegrityError:
+                continue  # someone else created it first: increment theirs
+        raise RuntimeError(f"could not allocate counter {name}")
+
+    async def add(self, ticket: Ticket) -> Ticket:
+        self.session.add(ticket)
+        await self.session.flush()
+        return ticket
+
+    async def record(
+        self,
+        ticket: Ticket,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        from_status: str | None = None,
+        to_status: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Append an audit event (one INSERT; the ticket must have been flushed: it has an id)."""
+        event = TicketEvent(
+            ticket_id=ticket.id,
+            at=at,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+        )
+        await insert_object(self.session, event, want_id=False)
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return await self.session.get(Ticket, ticket_id)
+
+    async def by_number(self, number: str) -> Ticket | None:
+        return await self.session.scalar(select(Ticket).where(Ticket.number == number.upper()))
+
+    async def events(self, ticket_id: int) -> Sequence[TicketEvent]:
+        return (
+            await self.session.scalars(
+                select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+            )
+        ).all()
+
+    async def by_community(self, community_id: int, **filters: Any) -> Sequence[Ticket]:
+        query = select(Ticket).where(Ticket.community_id == community_id)
+        for name, value in filters.items():
+            query = query.where(getattr(Ticket, name) == value)
+        return (await self.session.scalars(query.order_by(Ticket.id))).all()
+
+    async def claim(self, ticket_id: int, steward_id: int, now: datetime) -> bool:
+        """Take an unassigned ticket. One conditional UPDATE: the row count says who won."""
+        result = await self.session.execute(
+            update(Ticket)
+            .where(
+                Ticket.id == ticket_id, Ticket.assignee_id.is_(None), Ticket.status.in_(("open", "reopened"))
+            )
+            .values(assignee_id=steward_id, status="assigned", updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        won = bool(getattr(result, "rowcount", 0))
+        if won:
+            ticket = await self.session.get(Ticket, ticket_id)
+            if ticket is not None:
+                await self.session.refresh(ticket)
+        return won
+
+    async def find_incident(
+        self,
+        community_id: int,
+        category: str,
+        building: str | None,
+        chat_id: int,
+        since: datetime,
+        member_id: int,
+    ) -> Incident | None:
+        """An active ticket about the same thing, recently opened: same category, and the same
+        building (or, when neither names one, the same chat); with how many owners follow it
+        and whether `member_id` is one of them, in the same statement."""
+        params: dict[str, Any] = {
+            "community": community_id,
+            "category": category,
+            "since": since,
+            "member": member_id,
+        }
+        query: Select[Any]
+        if building is not None:
+            query, params["building"] = _INCIDENT_IN_BUILDING, building
+        else:
+            query, params["chat"] = _INCIDENT_IN_CHAT, chat_id
+        row = (await self.session.execute(query, params)).first()
+        if row is None:
+            return None
+        return Incident(row[0], int(row[1]), bool(row[2]))
+
+    async def add_follower(
+        self, ticket: Ticket, member_id: int, chat_id: int, message_id: str, now: datetime
+    ) -> bool:
+        """Link an owner to a ticket they also reported; False if they follow it already."""
+        return await insert_new(
+            self.session,
+            table_of(TicketFollower),
+            {
+                "ticket_id": ticket.id,
+                "member_id": member_id,
+                "chat_id": chat_id,
+                "source_message_id": message_id,
+                "created_at": now,
+            },
+        )
+
+    async def followers(self, ticket_id: int) -> Sequence[TicketFollower]:
+        return (
+            await self.session.scalars(
+                select(TicketFollower)
+                .where(TicketFollower.ticket_id == ticket_id)
+                .order_by(TicketFollower.id)
+            )
+        ).all()
+
+    async def visible_to_owner(self, member_id: int, limit: int = 10) -> Sequence[Ticket]:
+        followed = select(TicketFollower.ticket_id).where(TicketFollower.member_id == member_id)
+        return (
+            await self.session.scalars(
+                select(Ticket)
+                .where(or_(Ticket.owner_member_id == member_id, Ticket.id.in_(followed)))
+                .order_by(Ticket.id.desc())
+                .limit(limit)
+            )
+        ).all()
+
+    async def is_follower(self, ticket_id: int, member_id: int) -> bool:
+        found = await self.session.scalar(
+            select(TicketFollower.id).where(
+                TicketFollower.ticket_id == ticket_id, TicketFollower.member_id == member_id
+            )
+        )
+        return found is not None
+
+    async def active(self) -> Sequence[Ticket]:
+        """Tickets an SLA timer may still fire on: active ones, and resolved ones awaiting a rating."""
+        return (
+            await self.session.scalars(
+                select(Ticket).where(Ticket.status.in_((*ACTIVE, "resolved"))).order_by(Ticket.id)
+            )
+        ).all()
+
+    async def has_event(self, ticket_id: int, action: str, note: str | None = None) -> bool:
+        query = select(TicketEvent.id).where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == action)
+        if note is not None:
+            query = query.where(TicketEvent.note == note)
+        return (await self.session.scalar(query.limit(1))) is not None
+
+    # -- bind codes ------------------------------------------------------------------------
+    async def add_bind_code(self, code: BindCode) -> BindCode:
+        self.session.add(code)
+        await self.session.flush()
+        return code
+
+    async def use_bind_code(self, code: str, chat_id: int, now: datetime) -> BindCode | None:
+        """Spend a one-time code; None if unknown, used or expired (settled by one UPDATE)."""
+        result = await self.session.execute(
+            update(BindCode)
+            .where(BindCode.code == code, BindCode.used_at.is_(None), BindCode.expires_at > now)
+            .values(used_at=now, used_by_chat_id=chat_id)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(result, "rowcount", 0):
+            return None
+        return await self.session.scalar(select(BindCode).where(BindCode.code == code))
