@@ -1,17 +1,25 @@
-"""The unit of work: one session, its repositories, and one transaction per use."""
+"""The unit of work: one session, every repository over it, one transaction per use.
+
+Features never build a repository from a session: they get this object (from the update's
+middleware, a job's `Runtime.transaction()`, or the command line) and use its repositories.
+Only `storage/` writes SQL.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.broadcasts.repository import BroadcastRepository
 from storage.directory.repository import Directory
 from storage.messages.repository import MessageRepository
+from storage.opinion.repository import OpinionRepository
 from storage.outbox.repository import OutboxRepository
+from storage.reports.repository import ReportRepository
 from storage.tickets.repository import TicketRepository
 
 
-class Store:
-    """Repositories over one `AsyncSession`. Handlers get one per update; only storage writes SQL."""
+class UnitOfWork:
+    """Repositories over one `AsyncSession`. Handlers get one per update."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -19,6 +27,9 @@ class Store:
         self.tickets = TicketRepository(session)
         self.messages = MessageRepository(session)
         self.outbox = OutboxRepository(session)
+        self.broadcasts = BroadcastRepository(session)
+        self.opinion = OpinionRepository(session)
+        self.reports = ReportRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

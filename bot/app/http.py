@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.uow import Store
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def health_check(
         report: dict[str, Any] = {"db": {"reachable": False}, "outbox": {"backlog": None}}
         try:
             async with asyncio.timeout(timeout), sessions() as session:
-                backlog = await Store(session).outbox.pending_count()
+                backlog = await UnitOfWork(session).outbox.pending_count()
             report["db"]["reachable"] = True
             report["outbox"]["backlog"] = backlog
         except Exception as exc:

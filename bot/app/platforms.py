@@ -32,7 +32,8 @@ from bot.adapters.wecom.callback import MemorySeenMessageIds, add_wecom_routes
 from bot.adapters.wecom.channel import WeComChannel
 from bot.adapters.wecom.crypto import WeComCrypto
 from bot.adapters.wecom.keybook import WebhookKeyBook
-from bot.app.settings import CommunityFile, ConfigError, Settings
+from bot.app.communities import CommunityFile
+from bot.app.settings import ConfigError, Settings
 from bot.core.channel import Channel, Deliver
 from bot.core.events import Incoming, Platform
 from storage.db import WriteGate

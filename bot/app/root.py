@@ -1,176 +1,74 @@
-"""The composition root: the one place that builds config, database, classifier, router,
-outbox sender and adapters, and hands them to each other. Nothing is built at import time;
-tests call `build_app` with fakes (a local channel, a frozen clock, a temp database).
+"""The composition root: the one place that builds the settings' parts (database, classifier,
+texts, features, router, outbox sender, scheduler, platform adapters, HTTP server) and hands
+them to each other by parameter. Nothing is built at import time.
+
+Everyone builds Steward here: `steward run` (`serve=True`: the adapters the settings call for
+and the HTTP server), the demo and `steward chat` (a local channel), the command line's
+one-shot jobs, and the tests (a local channel, a frozen clock, a temp database, fakes).
+
+Start order: database check and community sync → adapters whose callbacks deliver through
+them (WeCom) → HTTP server → adapters that need the server up (a Telegram webhook is
+registered at start; polling starts too) → outbox sender and scheduler last, so nothing is
+sent through an adapter that is not started. Stop order: HTTP server (no new webhooks or
+callbacks) → adapters (the update in flight finishes) → scheduler → sender (sends in flight
+are recorded) → engine. Every stop step is bounded (`bot.core.shutdown`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app.settings import CommunityEntry, CommunityFile, ConfigError, Settings, load_community_file
+from bot.app.communities import CommunityFile, community_spec, load_community_file
+from bot.app.http import HttpServer, health_check
+from bot.app.platforms import Platforms, build_platforms
+from bot.app.policies import broadcast_policy, opinion_policy, report_policy
+from bot.app.settings import ConfigError, Settings
 from bot.core import middlewares
-from bot.core.channel import Channel
+from bot.core.channel import Capabilities, Channel
 from bot.core.clock import Clock, SystemClock
-from bot.core.context import Context, Runtime, Services
+from bot.core.context import Context
 from bot.core.events import Incoming
+from bot.core.feature import Feature
 from bot.core.router import Dispatcher, Router
+from bot.core.runtime import Runtime
 from bot.core.sender import OutboxSender
+from bot.core.services import Services
 from bot.core.shutdown import bounded
 from bot.core.texts import Texts
-from handlers.broadcasts import chat as broadcasts
-from handlers.general import chat as general
-from handlers.intake import chat as intake
+from handlers import broadcasts, general, intake, membership, opinion, reports, tickets
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
-from handlers.membership import chat as membership
-from handlers.opinion import chat as opinion
-from handlers.reports import chat as reports
-from handlers.tickets import chat as tickets
-from handlers.tickets import sla_watch
+from handlers.membership.service import MembershipService
 from handlers.tickets.sla import SlaBook
 from nlp.classifier import Classifier
 from storage.db import WriteGate, check_migrated, create_engine, session_factory
-from storage.directory.repository import ChatBinding, CommunitySpec, RosterPerson
-from storage.uow import Store
 
 log = logging.getLogger(__name__)
 
 
-# Feature modules, in routing order: intake's catch-all text handler comes last. A feature
-# module may have `router` (its handlers), `TEXTS_HANS` / `TEXTS_HANT` (its bot texts) and
-# `install(app)` (its scheduled jobs and services), both picked up here.
-FEATURES: tuple[ModuleType, ...] = (
-    general,
-    membership,
-    tickets,
-    sla_watch,
-    opinion,
-    reports,
-    broadcasts,
-    intake,
-)
-
-
-def build_router() -> Router:
-    root = Router()
-    for feature in FEATURES:
-        feature_router = getattr(feature, "router", None)
-        if feature_router is not None:
-            root.include(feature_router)
-    return root
-
-
-def build_texts() -> Texts:
-    texts = Texts()
-    for feature in FEATURES:
-        hans = getattr(feature, "TEXTS_HANS", None)
-        if hans:
-            texts.register(hans, getattr(feature, "TEXTS_HANT", None))
-    return texts
-
-
-def community_spec(entry: CommunityEntry) -> CommunitySpec:
-    people = [
-        RosterPerson(
-            name=p.name,
-            role=role,
-            buildings=list(p.buildings),
-            categories=list(p.categories),
-            hours=p.hours,
-            days=list(p.days),
-            accounts={str(k): v for k, v in p.accounts.items()},
-        )
-        for role, group in (
-            ("steward", entry.steward),
-            ("supervisor", entry.supervisor),
-            ("manager", entry.manager),
-        )
-        for p in group
-    ]
-    chats = [
-        ChatBinding(
-            platform=c.platform,
-            platform_chat_id=c.id,
-            role=c.role,
-            title=c.title,
-            buildings=list(c.buildings),
-            webhook_key=c.webhook_key,
-        )
-        for c in entry.chat
-    ]
-    return CommunitySpec(
-        code=entry.code,
-        name=entry.name,
-        timezone=entry.timezone,
-        language=entry.language,
-        buildings=list(entry.buildings),
-        chats=chats,
-        people=people,
+def build_features(
+    settings: Settings, communities: CommunityFile, community_file: Path, services: Services
+) -> tuple[Feature, ...]:
+    """Every feature with its collaborators, in routing order: intake's text handler, which
+    takes whatever nobody else did, comes last."""
+    return (
+        general.feature(),
+        membership.feature(MembershipService(services.classifier)),
+        tickets.feature(services, SlaBook.load(), check_interval=settings.sla_check_interval),
+        opinion.feature(services, opinion_policy(settings)),
+        reports.feature(services, report_policy(settings)),
+        broadcasts.feature(
+            services,
+            broadcast_policy(settings, communities),
+            tick_seconds=settings.broadcast_tick_seconds,
+        ),
+        intake.feature(services, load_knowledge(communities, community_file)),
     )
-
-
-@dataclass
-class App:
-    settings: Settings
-    communities: CommunityFile
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    services: Services
-    dispatcher: Dispatcher
-    sender: OutboxSender
-    runtime: Runtime
-    scheduler: AsyncIOScheduler
-    channels: dict[str, Channel] = field(default_factory=dict)
-
-    async def handle(self, incoming: Incoming) -> None:
-        """The single entry point for every update from every adapter."""
-        await self.dispatcher.handle(incoming)
-
-    async def handled_before(self, incoming: Incoming) -> bool:
-        """Whether this delivery was handled already (an archive import skips it)."""
-        async with self.sessions() as session:
-            done = await Store(session).messages.processed_keys(incoming.platform, [incoming.delivery_key])
-        return bool(done)
-
-    def add_channel(self, channel: Channel) -> None:
-        """Register an adapter built after the app (bot/platforms.py builds them from the
-        settings, the community file and the router). The outbox sender shares this mapping."""
-        self.channels[channel.platform] = channel
-
-    async def sync_communities(self) -> None:
-        async with self.sessions() as session:
-            store = Store(session)
-            for entry in self.communities.community:
-                await store.directory.sync_community(community_spec(entry), self.services.clock.now())
-            await store.commit()
-
-    async def start(self, *, channels: bool = True, sender: bool = True, scheduler: bool = True) -> None:
-        await check_migrated(self.engine)
-        await self.sync_communities()
-        if sender:
-            await self.sender.start()
-        if scheduler:
-            self.scheduler.start()
-        if channels:
-            for channel in self.channels.values():
-                await channel.start(self.handle)
-
-    async def stop(self) -> None:
-        """Stop adapters, scheduler, sender and engine, in that order; each step is bounded by
-        `settings.stop_step_timeout`, so a stuck adapter cannot keep the rest running."""
-        timeout = self.settings.stop_step_timeout
-        for channel in self.channels.values():
-            await bounded(f"stopping the {channel.platform} adapter", channel.stop(), timeout)
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        await bounded("stopping the outbox sender", self.sender.stop(), timeout)
-        await bounded("disposing of the database engine", self.engine.dispose(), timeout)
 
 
 def load_knowledge(communities: CommunityFile, path: Path) -> dict[str, KnowledgeBase]:
@@ -187,35 +85,150 @@ def load_knowledge(communities: CommunityFile, path: Path) -> dict[str, Knowledg
     return bases
 
 
+def root_router(features: Sequence[Feature]) -> Router:
+    root = Router()
+    root.include(*(f.router for f in features if f.router is not None))
+    return root
+
+
+def register_texts(texts: Texts, features: Sequence[Feature]) -> None:
+    for feature in features:
+        if feature.texts_hans:
+            texts.register(dict(feature.texts_hans), dict(feature.texts_hant))
+
+
 def parse_admins(raw: str) -> frozenset[str]:
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+@dataclass
+class App:
+    settings: Settings
+    communities: CommunityFile
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    services: Services
+    dispatcher: Dispatcher
+    sender: OutboxSender
+    runtime: Runtime
+    scheduler: AsyncIOScheduler
+    channels: dict[str, Channel] = field(default_factory=dict)
+    platforms: Platforms | None = None
+    http: HttpServer | None = None
+
+    async def handle(self, incoming: Incoming) -> None:
+        """The single entry point for every update from every adapter."""
+        await self.dispatcher.handle(incoming)
+
+    async def handled_before(self, incoming: Incoming) -> bool:
+        """Whether this delivery was handled already (an archive import skips it)."""
+        async with self.runtime.reading() as uow:
+            done = await uow.messages.processed_keys(incoming.platform, [incoming.delivery_key])
+        return bool(done)
+
+    def add_channel(self, channel: Channel) -> None:
+        """Register an adapter; the outbox sender shares this mapping, and its capabilities
+        become known to the features."""
+        self.channels[channel.platform] = channel
+        capabilities: dict[str, Capabilities] = dict(self.services.platforms)
+        capabilities[channel.platform] = channel.capabilities
+        self.services.platforms = capabilities
+
+    async def sync_communities(self) -> None:
+        async with self.runtime.transaction() as uow:
+            for entry in self.communities.community:
+                await uow.directory.sync_community(community_spec(entry), self.services.clock.now())
+
+    async def start(self, *, channels: bool = True, sender: bool = True, scheduler: bool = True) -> None:
+        """Start everything asked for, in the order of the module docstring; on failure, stop
+        what was started and raise."""
+        try:
+            await check_migrated(self.engine)
+            await self.sync_communities()
+            if self.platforms is not None and channels:
+                await self.platforms.start_unserved(self.handle)
+            if self.http is not None:
+                await self.http.start()
+            if self.platforms is not None and channels:
+                await self.platforms.start_served(
+                    self.handle, set_commands=self.settings.telegram_set_commands
+                )
+            if channels:
+                for name, channel in self.channels.items():
+                    if self.platforms is None or name not in self.platforms.channels:
+                        await channel.start(self.handle)
+            if sender:
+                await self.sender.start()
+            if scheduler:
+                self.scheduler.start()
+        except BaseException:
+            if self.http is not None:
+                await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """HTTP server, adapters, scheduler, sender and engine, in that order; each step is
+        bounded by `settings.stop_step_timeout`, so a stuck part cannot keep the rest running."""
+        timeout = self.settings.stop_step_timeout
+        if self.http is not None:
+            await bounded(
+                "stopping the HTTP server", self.http.stop(), self.settings.http_shutdown_timeout + timeout
+            )
+        for channel in self.channels.values():
+            await bounded(f"stopping the {channel.platform} adapter", channel.stop(), timeout)
+        if self.platforms is not None:
+            self.platforms.mark_stopped()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await bounded("stopping the outbox sender", self.sender.stop(), timeout)
+        await bounded("disposing of the database engine", self.engine.dispose(), timeout)
+
+    def describe(self) -> str:
+        """One line on what runs: `steward run` prints it once started."""
+        parts = []
+        platforms = self.platforms
+        if platforms is not None and platforms.telegram is not None:
+            telegram = platforms.telegram
+            how = f"webhook {platforms.telegram_webhook_path}" if telegram.mode == "webhook" else "polling"
+            parts.append(f"telegram @{telegram.bot_username or '?'} ({how})")
+        if platforms is not None and platforms.wecom is not None:
+            callbacks = ", ".join(r for r in platforms.routes if r.startswith("/wecom")) or "pushes only"
+            parts.append(f"wecom ({callbacks})")
+        adapters = "; ".join(parts) or "no platform adapters (set STEWARD_TELEGRAM_TOKEN or STEWARD_WECOM_*)"
+        if self.http is None:
+            return adapters
+        return f"{adapters}; http {self.http.host}:{self.http.bound_port} (/healthz)"
 
 
 def build_app(
     settings: Settings,
     *,
+    serve: bool = False,
     channels: Mapping[str, Channel] | None = None,
     clock: Clock | None = None,
     classifier: Classifier | None = None,
     engine: AsyncEngine | None = None,
     community_file: Path | None = None,
 ) -> App:
-    """Wire everything. Raises `ConfigError` for a bad community file (checked first)."""
+    """Wire everything. `serve`: also the platform adapters the settings call for and the HTTP
+    server (`steward run`); `channels`: adapters given by the caller (a local channel).
+    Raises `ConfigError` for a bad community file (checked first) or bad platform settings."""
     path = community_file or settings.community_file
     communities = load_community_file(path)
-    knowledge = load_knowledge(communities, path)
     clock = clock or SystemClock()
     engine = engine or create_engine(settings.database_url)
     sessions = session_factory(engine)
     services = Services(
         classifier=classifier or Classifier.load(),
         clock=clock,
-        texts=build_texts(),
+        texts=Texts(),
         admins=parse_admins(settings.admins),
-        extras={"sla": SlaBook.load(), "knowledge": knowledge},
     )
-    channel_map = dict(channels or {})
+    features = build_features(settings, communities, path, services)
+    register_texts(services.texts, features)
+    router = root_router(features)
     gate = WriteGate.for_url(str(engine.url))
+    channel_map: dict[str, Channel] = {}
     sender = OutboxSender(
         sessions,
         channel_map,
@@ -228,16 +241,13 @@ def build_app(
     def make_context(incoming: Incoming) -> Context:
         return Context(incoming=incoming, services=services)
 
-    def is_admin(platform: str, user_id: str) -> bool:
-        return f"{platform}:{user_id}" in services.admins
-
     dispatcher = Dispatcher(
-        build_router(),
+        router,
         [
             middlewares.errors(sessions),
             middlewares.session(sessions, gate),
             middlewares.deduplicate(),
-            middlewares.resolve(is_admin),
+            middlewares.resolve(services.is_admin),
         ],
         make_context,
         after=sender.wake,
@@ -247,8 +257,19 @@ def build_app(
     app = App(
         settings, communities, engine, sessions, services, dispatcher, sender, runtime, scheduler, channel_map
     )
-    for feature in FEATURES:
-        install = getattr(feature, "install", None)
-        if install is not None:
-            install(app)
+    for channel in (channels or {}).values():
+        app.add_channel(channel)
+    if serve:
+        platforms = build_platforms(settings, communities, callback_prefixes=router.callback_prefixes())
+        for channel in platforms.channels.values():
+            app.add_channel(channel)
+        platforms.attach(sessions, gate)
+        http = HttpServer(
+            settings.http_host, settings.http_port, shutdown_timeout=settings.http_shutdown_timeout
+        )
+        http.add_health(health_check(sessions, platforms.status))
+        platforms.add_routes(http.app)
+        app.platforms, app.http = platforms, http
+    for feature in features:
+        feature.jobs(scheduler, runtime)
     return app

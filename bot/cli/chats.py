@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.app.root import App
-from storage.uow import Store
+from storage.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class ChatRow:
 
 async def seen_chats(app: App, platform: str) -> list[ChatRow]:
     async with app.sessions() as session:
-        store = Store(session)
+        store = UnitOfWork(session)
         codes = {c.id: c.code for c in await store.directory.communities()}
         chats = await store.directory.all_chats(platform)
         return [

@@ -111,7 +111,7 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _bind_code(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app.root import build_app
-    from handlers.membership.chat import create_bind_code
+    from handlers.membership.service import create_bind_code
 
     app = build_app(settings)
     try:
@@ -382,7 +382,8 @@ def add_broadcast_parsers(sub: Any) -> None:
 
 async def _broadcasts(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app.root import build_app
-    from bot.core.context import DomainError, Role
+    from bot.core.errors import DomainError
+    from bot.core.roles import Role
     from handlers.broadcasts import notices, outages
     from handlers.broadcasts.fanout import Actor, Speaker
     from handlers.broadcasts.request import parse_notice, parse_outage

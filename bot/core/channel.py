@@ -8,6 +8,7 @@ for its platform, rate-limits it and raises `SendError` when the platform refuse
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.events import Incoming, Outgoing, SendResult
@@ -15,8 +16,25 @@ from bot.core.events import Incoming, Outgoing, SendResult
 Deliver = Callable[[Incoming], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What an adapter's platform can do. Handlers ask for a capability, never a platform:
+    `edit_in_place` (replace a sent message: `Outgoing.edit_of`), `buttons` (inline buttons;
+    without them a button is shown as a command to type back), `threads` (forum topics),
+    `answers` (a press answered to the presser alone: `Outgoing.answer`)."""
+
+    edit_in_place: bool = False
+    buttons: bool = False
+    threads: bool = False
+    answers: bool = False
+
+
+NO_CAPABILITIES = Capabilities()
+
+
 class Channel(Protocol):
     platform: str
+    capabilities: Capabilities
 
     async def start(self, deliver: Deliver) -> None:
         """Begin receiving updates; each one is handed to `deliver`."""

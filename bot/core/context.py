@@ -1,4 +1,6 @@
-"""What a handler receives: the update, who and where it came from, and the ports it may use.
+"""What a chat handler receives: the update, who and where it came from, and the ports it
+may use. Only chat entry points see a `Context`; services get plain arguments, an `Actor`
+and a unit of work, so the command line, jobs and the console call the same use cases.
 
 Handlers never import a platform library; they answer through `Context.reply` / `send`,
 which write `Outgoing` messages to the outbox inside the update's transaction.
@@ -6,61 +8,20 @@ which write `Outgoing` messages to the outbox inside the update's transaction.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
-from bot.core.events import Button, ChatType, Incoming, Mention, MessageKind, Outgoing
-from bot.core.texts import Texts
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-    from bot.core.clock import Clock
-    from nlp.classifier import Classifier
-    from storage.directory.models import Chat, Community, Member, Steward
-    from storage.messages.models import MessageLog
-    from storage.uow import Store
-
-
-class Role(StrEnum):
-    OWNER = "owner"
-    STEWARD = "steward"
-    SUPERVISOR = "supervisor"
-    MANAGER = "manager"
-    ADMIN = "admin"
-
-    @property
-    def is_staff(self) -> bool:
-        return self is not Role.OWNER
-
-    @property
-    def rank(self) -> int:
-        return {"owner": 0, "steward": 1, "supervisor": 2, "manager": 3, "admin": 4}[self.value]
-
-
-class DomainError(Exception):
-    """An error the user caused, with a message fit to show in chat (a text key + values)."""
-
-    def __init__(self, key: str, **values: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
-
-
-@dataclass
-class Services:
-    """Long-lived collaborators built once by the composition root."""
-
-    classifier: Classifier
-    clock: Clock
-    texts: Texts
-    admins: frozenset[str] = frozenset()  # "platform:user_id"
-    extras: dict[str, Any] = field(default_factory=dict)
-
+from bot.core.actor import Actor
+from bot.core.channel import Capabilities
+from bot.core.errors import DomainError
+from bot.core.events import Button, CallbackAnswer, ChatType, Incoming, Mention, MessageKind, Outgoing
+from bot.core.outbox import send_to_chat
+from bot.core.roles import Role
+from bot.core.services import Services
+from storage.directory.models import Chat, Community, Member, Steward
+from storage.messages.models import MessageLog
+from storage.uow import UnitOfWork
 
 DEFAULT_LANGUAGE = {"telegram": "zh-Hant", "wecom": "zh-Hans", "local": "zh-Hans"}
 
@@ -69,7 +30,7 @@ DEFAULT_LANGUAGE = {"telegram": "zh-Hant", "wecom": "zh-Hans", "local": "zh-Hans
 class Context:
     incoming: Incoming
     services: Services
-    store_: Store | None = None
+    uow_: UnitOfWork | None = None
     chat: Chat | None = None
     community: Community | None = None
     member: Member | None = None
@@ -79,10 +40,10 @@ class Context:
     log_entry: MessageLog | None = None
 
     @property
-    def store(self) -> Store:
-        if self.store_ is None:
-            raise RuntimeError("no store: the session middleware did not run")
-        return self.store_
+    def uow(self) -> UnitOfWork:
+        if self.uow_ is None:
+            raise RuntimeError("no unit of work: the session middleware did not run")
+        return self.uow_
 
     @property
     def now(self) -> datetime:
@@ -104,12 +65,32 @@ class Context:
             return "unbound"
         return self.chat.role
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the platform this update came from can do."""
+        return self.services.capabilities(self.incoming.platform)
+
+    @property
+    def actor(self) -> Actor:
+        """The person behind this update, as services see them."""
+        incoming = self.incoming
+        if self.steward is not None and self.role is not Role.ADMIN:
+            label = f"steward:{self.steward.id}"
+            name = self.steward.name
+        elif self.member is not None and self.role is Role.OWNER:
+            label = f"member:{self.member.id}"
+            name = self.member.display_name or ""
+        else:
+            label = f"{incoming.platform}:{incoming.sender_id}"[:64]
+            name = incoming.sender_name
+        return Actor(self.role, label, name, self.steward, self.member)
+
     def t(self, key: str, **values: Any) -> str:
         return self.services.texts.render(key, self.lang, **values)
 
     def require(self, minimum: Role) -> None:
-        if self.role.rank < minimum.rank:
-            raise DomainError("err.forbidden")
+        if not self.role.at_least(minimum):
+            raise DomainError("err.forbidden", role=minimum.value)
 
     async def reply(
         self,
@@ -120,12 +101,19 @@ class Context:
         quote: bool = True,
         ref_type: str | None = None,
         ref_id: int | None = None,
-        extra: dict[str, Any] | None = None,
+        answer: str | None = None,
+        edit_of: str | None = None,
     ) -> None:
-        """Answer in the chat the update came from (replying to it, in the same thread)."""
+        """Answer in the chat the update came from (replying to it, in the same thread).
+
+        For a button press, `answer` is shown to the presser alone (a toast); `edit_of`
+        replaces that earlier message where the platform can edit in place."""
         reply_to = None
-        if quote and self.incoming.kind not in (MessageKind.CALLBACK,):
+        if quote and self.incoming.kind is not MessageKind.CALLBACK:
             reply_to = self.incoming.message_id
+        press = None
+        if answer is not None and self.incoming.kind is MessageKind.CALLBACK:
+            press = CallbackAnswer(self.incoming.message_id, answer)
         message = Outgoing(
             text=text,
             buttons=buttons,
@@ -133,9 +121,10 @@ class Context:
             reply_to=reply_to,
             thread_id=self.incoming.thread_id,
             reply_hint=self.incoming.reply_hint,
-            extra=extra or {},
+            edit_of=edit_of,
+            answer=press,
         )
-        await self.store.outbox.enqueue(
+        await self.uow.outbox.enqueue(
             platform=self.incoming.platform,
             platform_chat_id=self.incoming.chat_id,
             chat_id=self.chat.id if self.chat else None,
@@ -144,6 +133,11 @@ class Context:
             ref_type=ref_type,
             ref_id=ref_id,
         )
+
+    async def answer(self, text: str) -> None:
+        """Answer a button press to the presser alone (nothing for other updates)."""
+        if self.incoming.kind is MessageKind.CALLBACK:
+            await self.reply("", quote=False, answer=text)
 
     async def send(
         self,
@@ -157,7 +151,7 @@ class Context:
     ) -> bool:
         """Queue a message to another chat; False if `dedupe_key` was already queued."""
         return await send_to_chat(
-            self.store,
+            self.uow,
             chat,
             message,
             self.now,
@@ -166,70 +160,3 @@ class Context:
             dedupe_key=dedupe_key,
             not_before=not_before,
         )
-
-
-async def send_to_chat(
-    store: Store,
-    chat: Chat,
-    message: Outgoing,
-    now: datetime,
-    *,
-    ref_type: str | None = None,
-    ref_id: int | None = None,
-    dedupe_key: str | None = None,
-    not_before: datetime | None = None,
-) -> bool:
-    """The one way anything reaches a chat: a row in the outbox, in the caller's transaction."""
-    row = await store.outbox.enqueue(
-        platform=chat.platform,
-        platform_chat_id=chat.platform_chat_id,
-        chat_id=chat.id,
-        payload=message.to_json(),
-        now=now,
-        not_before=not_before,
-        ref_type=ref_type,
-        ref_id=ref_id,
-        dedupe_key=dedupe_key,
-    )
-    return row is not None
-
-
-@dataclass
-class Runtime:
-    """What scheduled jobs get instead of an update: sessions, services and a way to wake
-    the outbox sender. Jobs write to the outbox exactly like handlers do."""
-
-    sessions: async_sessionmaker[AsyncSession]
-    services: Services
-    wake: Callable[[], None] = lambda: None
-
-    @property
-    def now(self) -> datetime:
-        return self.services.clock.now()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Store]:
-        """One committed unit of work; the sender is woken once it is committed."""
-        from storage.uow import Store
-
-        async with self.sessions() as session:
-            store = Store(session)
-            yield store
-            await store.commit()
-        self.wake()
-
-
-class AppPorts(Protocol):
-    """What a feature module's `install(app)` may use from the composition root."""
-
-    @property
-    def runtime(self) -> Runtime: ...
-
-    @property
-    def services(self) -> Services: ...
-
-    @property
-    def scheduler(self) -> Any: ...  # apscheduler AsyncIOScheduler
-
-    @property
-    def settings(self) -> Any: ...  # bot.config.Settings

@@ -7,10 +7,9 @@ platform. Handlers see nothing else, so they never import a platform library.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
 
 class Platform(StrEnum):
@@ -102,8 +101,24 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class CallbackAnswer:
+    """The answer to a button press, shown to the person who pressed it only (a toast, or an
+    alert box with `alert`); `query_id` is the platform's id of the press."""
+
+    query_id: str
+    text: str
+    alert: bool = False
+
+
+@dataclass(frozen=True)
 class Outgoing:
-    """One message to one chat, as handlers express it."""
+    """One message to one chat, as handlers express it.
+
+    `edit_of` asks to replace an earlier message of the bot (its platform message id) where
+    the adapter can edit in place (`Capabilities.edit_in_place`); elsewhere it is sent as a
+    new message. `answer` answers a button press to the presser alone; a message with an
+    answer and no text is only that answer.
+    """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -113,9 +128,16 @@ class Outgoing:
     image_path: str | None = None
     reply_hint: str | None = None
     urgent: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    edit_of: str | None = None
+    answer: CallbackAnswer | None = None
+
+    @property
+    def only_answer(self) -> bool:
+        """Nothing to post: only a press's answer."""
+        return self.answer is not None and not (self.text.strip() or self.image_path or self.mentions)
 
     def to_json(self) -> str:
+        answer = self.answer
         return json.dumps(
             {
                 "text": self.text,
@@ -126,7 +148,8 @@ class Outgoing:
                 "image_path": self.image_path,
                 "reply_hint": self.reply_hint,
                 "urgent": self.urgent,
-                "extra": self.extra,
+                "edit_of": self.edit_of,
+                "answer": [answer.query_id, answer.text, answer.alert] if answer is not None else None,
             },
             ensure_ascii=False,
         )
@@ -134,6 +157,14 @@ class Outgoing:
     @classmethod
     def from_json(cls, raw: str) -> Outgoing:
         data = json.loads(raw)
+        answer = data.get("answer")
+        edit_of = data.get("edit_of")
+        legacy = data.get("extra") or {}  # rows queued before these fields were typed
+        if answer is None and legacy.get("callback_answer") is not None:
+            query = legacy.get("callback_query_id") or data.get("reply_hint") or ""
+            answer = [str(query), str(legacy["callback_answer"]), bool(legacy.get("callback_alert"))]
+        if edit_of is None and legacy.get("edit_message_id") is not None:
+            edit_of = str(legacy["edit_message_id"])
         return cls(
             text=data["text"],
             buttons=tuple(tuple(Button(label, d) for label, d in row) for row in data.get("buttons", [])),
@@ -143,7 +174,8 @@ class Outgoing:
             image_path=data.get("image_path"),
             reply_hint=data.get("reply_hint"),
             urgent=bool(data.get("urgent", False)),
-            extra=dict(data.get("extra", {})),
+            edit_of=edit_of,
+            answer=CallbackAnswer(str(answer[0]), str(answer[1]), bool(answer[2])) if answer else None,
         )
 
 

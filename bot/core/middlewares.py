@@ -11,11 +11,13 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.context import Context, DomainError, Role
+from bot.core.context import Context
+from bot.core.errors import DomainError
 from bot.core.events import ChatType, MessageKind
+from bot.core.roles import Role
 from bot.core.router import Middleware, Next
 from storage.db import WriteGate
-from storage.uow import Store
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -49,20 +51,20 @@ def errors(sessions: async_sessionmaker[AsyncSession]) -> Middleware:
         try:
             async with sessions() as session:
                 # The failed session's objects died with its rollback: look them up again.
-                store = Store(session)
+                store = UnitOfWork(session)
                 chat = await store.directory.chat_by_platform_id(ctx.incoming.platform, ctx.incoming.chat_id)
                 community = (
                     await store.directory.community(chat.community_id) if chat and chat.community_id else None
                 )
                 reply_ctx = Context(
-                    incoming=ctx.incoming, services=ctx.services, store_=store, chat=chat, community=community
+                    incoming=ctx.incoming, services=ctx.services, uow_=store, chat=chat, community=community
                 )
                 await reply_ctx.reply(reply_ctx.t(key, **values))
                 # The refusal is the answer to this delivery: a retry must not answer twice.
-                reply_ctx.store.messages.mark_processed(
+                reply_ctx.uow.messages.mark_processed(
                     ctx.incoming.platform, ctx.incoming.delivery_key, ctx.now
                 )
-                await reply_ctx.store.commit()
+                await reply_ctx.uow.commit()
         except Exception:
             log.exception("could not send the error reply for %s", ctx.incoming.delivery_key)
 
@@ -76,14 +78,14 @@ def session(sessions: async_sessionmaker[AsyncSession], gate: WriteGate | None =
 
     async def middleware(ctx: Context, call_next: Next) -> None:
         async with gate(), sessions() as db:
-            ctx.store_ = Store(db)
+            ctx.uow_ = UnitOfWork(db)
             try:
                 await call_next(ctx)
             except BaseException:
                 await db.rollback()
                 raise
             finally:
-                ctx.store_ = None
+                ctx.uow_ = None
 
     return middleware
 
@@ -98,7 +100,7 @@ def deduplicate() -> Middleware:
     """
 
     async def middleware(ctx: Context, call_next: Next) -> None:
-        store, incoming = ctx.store, ctx.incoming
+        store, incoming = ctx.uow, ctx.incoming
         if not await store.messages.claim_delivery(incoming.platform, incoming.delivery_key, ctx.now):
             await store.rollback()
             log.debug("duplicate delivery %s dropped", incoming.delivery_key)
@@ -113,7 +115,7 @@ def resolve(is_admin: Callable[[str, str], bool]) -> Middleware:
     """Find the chat, its community and role, the sender and the sender's role."""
 
     async def middleware(ctx: Context, call_next: Next) -> None:
-        incoming, directory = ctx.incoming, ctx.store.directory
+        incoming, directory = ctx.incoming, ctx.uow.directory
         cleaned = storable(incoming.text[:MAX_TEXT])
         name, title = storable(incoming.sender_name[:200]), storable(incoming.chat_title[:200])
         if (cleaned, name, title) != (incoming.text, incoming.sender_name, incoming.chat_title):

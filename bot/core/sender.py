@@ -26,11 +26,11 @@ from bot.core.clock import Clock
 from bot.core.events import Outgoing, SendError
 from storage.db import WriteGate
 from storage.outbox.models import OutboxMessage
-from storage.uow import Store
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-SentHook = Callable[[Store, OutboxMessage, str | None], Awaitable[None]]
+SentHook = Callable[[UnitOfWork, OutboxMessage, str | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class OutboxSender:
 
     async def start(self) -> None:
         async with self.gate(), self.sessions() as session:
-            store = Store(session)
+            store = UnitOfWork(session)
             recovered = await store.outbox.recover_expired(self.clock.now())
             await store.commit()
         if recovered:
@@ -139,7 +139,7 @@ class OutboxSender:
         self._busy += 1
         try:
             async with self.gate(priority=True), self.sessions() as session:
-                store = Store(session)
+                store = UnitOfWork(session)
                 await self._write_outcomes(store, outcomes)
                 rows = list(await store.outbox.claim(self.clock.now(), min(self.batch, room), self.lease))
                 await store.commit()
@@ -203,7 +203,7 @@ class OutboxSender:
         self._busy += 1
         try:
             async with self.gate(priority=True), self.sessions() as session:
-                store = Store(session)
+                store = UnitOfWork(session)
                 await self._write_outcomes(store, outcomes)
                 await store.commit()
         except BaseException:
@@ -212,7 +212,7 @@ class OutboxSender:
         finally:
             self._busy -= 1
 
-    async def _write_outcomes(self, store: Store, outcomes: list[Outcome]) -> None:
+    async def _write_outcomes(self, store: UnitOfWork, outcomes: list[Outcome]) -> None:
         if not outcomes:
             return
         now = self.clock.now()
@@ -225,7 +225,7 @@ class OutboxSender:
             if outcome.error is not None:
                 await self._failed(store, outcome.row, outcome.error, now)
 
-    async def _failed(self, store: Store, row: OutboxMessage, error: SendError, when: datetime) -> None:
+    async def _failed(self, store: UnitOfWork, row: OutboxMessage, error: SendError, when: datetime) -> None:
         if error.migrated_to:
             # The group became a supergroup (its migration update may not have reached us):
             # keep the binding under the new id and send this row, and the rest of the

@@ -46,6 +46,8 @@ HANS: dict[str, str] = {
     "err.forbidden": "抱歉，该操作仅限物业工作人员。",
     "err.internal": "抱歉，系统开小差了，请稍后再试。我们已记录此问题。",
     "err.too_long": "消息太长了，请精简后再发送。",
+    "err.stale_button": "该操作已失效。",
+    "err.usage": "用法：{usage}",
 }
 
 # Hand-written Hong Kong (Cantonese) text where the wording differs from a conversion;

@@ -13,22 +13,20 @@ The work itself lives next door: `broadcasts_request` (parsing), `broadcasts_not
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.context import AppPorts, Context, DomainError, Role
+from bot.core.context import Context
+from bot.core.errors import DomainError
+from bot.core.roles import Role
 from bot.core.router import Router
 from handlers.broadcasts import notices, outages
-from handlers.broadcasts.fanout import Actor, BroadcastPolicy, Speaker, policy_of
+from handlers.broadcasts.buttons import PreviewPress
+from handlers.broadcasts.fanout import Actor, Speaker, policy_of
 from handlers.broadcasts.outages import answer_outage_question
 from handlers.broadcasts.request import parse_notice, parse_outage
-from handlers.broadcasts.schedules import BroadcastJobs
 from handlers.broadcasts.texts import TEXTS_HANS, TEXTS_HANT
-from handlers.broadcasts.timing import QuietHours
-from handlers.broadcasts.tips import TipCalendar, TipLibrary
 
-__all__ = ["TEXTS_HANS", "TEXTS_HANT", "answer_outage_question", "install", "router"]
+__all__ = ["TEXTS_HANS", "TEXTS_HANT", "answer_outage_question", "router"]
 
 log = logging.getLogger(__name__)
 
@@ -82,40 +80,40 @@ async def notice_command(ctx: Context) -> None:
     speaker = speaker_of(ctx)
     if sub in ("list", "ls", "列表"):
         actor = allow(ctx, Role.STEWARD)
-        await ctx.reply(await notices.list_notices(ctx.store, actor, ctx.community, speaker))
+        await ctx.reply(await notices.list_notices(ctx.uow, actor, ctx.community, speaker))
         return
     if sub in ("status", "report", "状态"):
         actor = allow(ctx, Role.STEWARD)
-        await ctx.reply(await notices.status_report(ctx.store, _one(rest), actor, speaker))
+        await ctx.reply(await notices.status_report(ctx.uow, _one(rest), actor, speaker))
         return
     actor = allow(ctx)
     now = ctx.now
     if sub in ("", "help", "帮助"):
         await ctx.reply(speaker.t("bc.help", quiet=policy_of(ctx.services).quiet.describe()))
     elif sub in ("cancel", "取消"):
-        await ctx.reply(await notices.cancel(ctx.store, ctx.services, _one(rest), actor, now, speaker))
+        await ctx.reply(await notices.cancel(ctx.uow, ctx.services, _one(rest), actor, now, speaker))
     elif sub in ("pause", "暂停"):
-        await ctx.reply(await notices.pause(ctx.store, _one(rest), actor, speaker))
+        await ctx.reply(await notices.pause(ctx.uow, _one(rest), actor, speaker))
     elif sub in ("resume", "恢复"):
-        await ctx.reply(await notices.resume(ctx.store, ctx.services, _one(rest), actor, now, speaker))
+        await ctx.reply(await notices.resume(ctx.uow, ctx.services, _one(rest), actor, now, speaker))
     elif sub in ("delete", "删除"):
         kind, number = notices.parse_ref(_one(rest), default="S")
         if kind == "S":
-            await ctx.reply(await notices.delete_schedule(ctx.store, number, actor, speaker))
+            await ctx.reply(await notices.delete_schedule(ctx.uow, number, actor, speaker))
         else:
             await ctx.reply(
-                await notices.cancel(ctx.store, ctx.services, f"{kind}{number}", actor, now, speaker)
+                await notices.cancel(ctx.uow, ctx.services, f"{kind}{number}", actor, now, speaker)
             )
     elif sub in ("template", "模板") and rest:
         name, body = split_word(rest)
-        await ctx.reply(await notices.save_template(ctx.store, name, body, actor, now, speaker))
+        await ctx.reply(await notices.save_template(ctx.uow, name, body, actor, now, speaker))
     elif sub in ("templates", "模板列表"):
-        await ctx.reply(await notices.list_templates(ctx.store, speaker))
+        await ctx.reply(await notices.list_templates(ctx.uow, speaker))
     else:
         today = now.astimezone(_tz(ctx)).date()
         request = parse_notice(args, today)
         preview = await notices.draft_notice(
-            ctx.store, ctx.services, request, actor, ctx.community, now, speaker
+            ctx.uow, ctx.services, request, actor, ctx.community, now, speaker
         )
         await ctx.reply(preview.text, buttons=preview.buttons(speaker), ref_type="broadcast_preview")
 
@@ -130,11 +128,11 @@ async def outage_command(ctx: Context) -> None:
         allow(ctx, Role.STEWARD)
         if ctx.community is None:
             raise DomainError("bc.err.no_community")
-        await ctx.reply(await outages.list_outages(ctx.store, ctx.community, ctx.now, speaker))
+        await ctx.reply(await outages.list_outages(ctx.uow, ctx.community, ctx.now, speaker))
         return
     if sub in ("status", "状态"):
         actor = allow(ctx, Role.STEWARD)
-        await ctx.reply(await notices.status_report(ctx.store, _ref(rest, "T"), actor, speaker))
+        await ctx.reply(await notices.status_report(ctx.uow, _ref(rest, "T"), actor, speaker))
         return
     actor = allow(ctx)
     now = ctx.now
@@ -147,40 +145,33 @@ async def outage_command(ctx: Context) -> None:
             raise DomainError("bc.err.ref", value=ref)
         urgent = more.strip().lower() in ("--urgent", "紧急", "緊急")
         await ctx.reply(
-            await outages.restore_outage(ctx.store, ctx.services, number, actor, now, speaker, urgent)
+            await outages.restore_outage(ctx.uow, ctx.services, number, actor, now, speaker, urgent)
         )
     elif sub in ("cancel", "取消"):
         kind, number = notices.parse_ref(_one(rest), default="T")
-        await ctx.reply(await outages.cancel_outage(ctx.store, ctx.services, number, actor, now, speaker))
+        await ctx.reply(await outages.cancel_outage(ctx.uow, ctx.services, number, actor, now, speaker))
     else:
         today = now.astimezone(_tz(ctx)).date()
         request = parse_outage(args, today)
         ref, text = await outages.draft_outage(
-            ctx.store, ctx.services, request, actor, ctx.community, now, speaker
+            ctx.uow, ctx.services, request, actor, ctx.community, now, speaker
         )
         await ctx.reply(
             text, buttons=notices.Preview(ref, text).buttons(speaker), ref_type="broadcast_preview"
         )
 
 
-@router.callback("bc:")
-async def preview_button(ctx: Context) -> None:
+@router.callback(PreviewPress)
+async def preview_button(ctx: Context, press: PreviewPress) -> None:
     """「确认发送」 (bc:ok:N12) or 「取消」 (bc:no:N12) under a preview."""
     actor = allow(ctx)
-    parts = (ctx.incoming.callback_data or "").split(":")
-    if len(parts) != 3 or parts[1] not in ("ok", "no"):
-        raise DomainError("bc.err.ref", value=(ctx.incoming.callback_data or "")[:20])
     speaker = speaker_of(ctx)
-    if parts[1] == "ok":
-        text = await notices.confirm(ctx.store, ctx.services, parts[2], actor, ctx.now, speaker)
+    if press.decision == "ok":
+        text = await notices.confirm(ctx.uow, ctx.services, press.ref, actor, ctx.now, speaker)
     else:
-        text = await notices.discard(ctx.store, parts[2], actor, ctx.now, speaker)
+        text = await notices.discard(ctx.uow, press.ref, actor, ctx.now, speaker)
     # The chat sees the outcome; the presser's button stops spinning with a short answer.
-    toast = {
-        "callback_answer": speaker.t(f"bc.answer.{parts[1]}"),
-        "callback_query_id": ctx.incoming.message_id,
-    }
-    await ctx.reply(text, quote=False, extra=toast)
+    await ctx.reply(text, quote=False, answer=speaker.t(f"bc.answer.{press.decision}"))
 
 
 def _one(rest: str) -> str:
@@ -198,36 +189,3 @@ def _ref(rest: str, default: str) -> str:
 def _tz(ctx: Context) -> ZoneInfo:
     """The sender's zone, for reading 「11-25」 and 「明天」 (Shanghai for an admin with no community)."""
     return ZoneInfo(ctx.community.timezone) if ctx.community is not None else ZoneInfo("Asia/Shanghai")
-
-
-# -- wiring ---------------------------------------------------------------------------------------
-def build_policy(settings: Any, communities: Any) -> BroadcastPolicy:
-    """The policy from settings and the community file (each community's tip calendar)."""
-    tips = TipLibrary.load()
-    calendar = TipCalendar.load()
-    calendars: dict[str, TipCalendar | None] = {}
-    for entry in getattr(communities, "community", []):
-        override = getattr(entry, "tips", None)
-        if override is None:
-            continue
-        data = dict(override)
-        enabled = data.pop("enabled", True)
-        calendars[entry.code] = (
-            TipCalendar.from_mapping(data, base=calendar, source=f"{entry.code}.tips") if enabled else None
-        )
-    return BroadcastPolicy(
-        quiet=QuietHours.parse(getattr(settings, "broadcast_quiet_hours", "22:00-08:00")),
-        grace=timedelta(minutes=getattr(settings, "broadcast_grace_minutes", 30)),
-        tips=tips,
-        calendar=calendar,
-        calendars=calendars,
-    )
-
-
-def install(app: AppPorts) -> None:
-    """The policy (services.extras["broadcasts"]) and the jobs (extras["broadcast_jobs"])."""
-    policy = build_policy(app.settings, getattr(app, "communities", None))
-    app.services.extras["broadcasts"] = policy
-    jobs = BroadcastJobs(app.runtime, app.scheduler, getattr(app.settings, "broadcast_tick_seconds", 60.0))
-    app.services.extras["broadcast_jobs"] = jobs
-    jobs.install()

@@ -19,16 +19,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.context import Role, Runtime, Services
 from bot.core.events import Outgoing
+from bot.core.roles import Role
+from bot.core.runtime import Runtime
+from bot.core.services import Services
 from bot.core.texts import Texts
 from handlers.broadcasts.templates import render_template
 from handlers.broadcasts.timing import QuietHours
 from handlers.broadcasts.tips import SafetyTip, TipCalendar, TipLibrary, choose_tip
 from storage.broadcasts.models import Broadcast, Outage
-from storage.broadcasts.repository import BroadcastRepository, OutboxItem
+from storage.broadcasts.repository import OutboxItem
 from storage.directory.models import Chat, Community, Steward
-from storage.uow import Store
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +214,7 @@ class FanOut:
 
 
 async def fan_out(
-    store: Store,
+    store: UnitOfWork,
     services: Services,
     broadcast: Broadcast,
     now: datetime,
@@ -221,7 +223,7 @@ async def fan_out(
 ) -> FanOut:
     """Queue the broadcast for the targets that do not have it yet (at most `limit` of them).
     The broadcast must be `sending`; once every target has its row it becomes `queued`."""
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     community = await store.directory.community(broadcast.community_id)
     if community is None:
         raise LookupError(f"broadcast {broadcast.id}: community {broadcast.community_id} is gone")
@@ -265,7 +267,7 @@ async def fan_out(
 
 
 async def _render(
-    store: Store,
+    store: UnitOfWork,
     services: Services,
     broadcast: Broadcast,
     audience: Audience,
@@ -280,7 +282,7 @@ async def _render(
         if policy.tips is None or calendar is None:
             return [], {}
         day = now.astimezone(tz_of(audience.community)).date()
-        repo = BroadcastRepository(store.session)
+        repo = store.broadcasts
         history = await repo.tip_history([c.id for c in chats], day - timedelta(days=calendar.no_repeat_days))
         for chat in chats:
             tip = choose_tip(policy.tips, calendar, day, history.get(chat.id, {}))
@@ -291,7 +293,7 @@ async def _render(
         return items, tips
     outage: Outage | None = None
     if broadcast.outage_id is not None:
-        outage = await BroadcastRepository(store.session).outage(broadcast.outage_id)
+        outage = await store.broadcasts.outage(broadcast.outage_id)
     for chat in chats:
         if outage is not None:
             text = render_outage(broadcast, outage, audience)
@@ -302,7 +304,7 @@ async def _render(
 
 
 async def start_or_schedule(
-    store: Store, services: Services, broadcast: Broadcast, now: datetime
+    store: UnitOfWork, services: Services, broadcast: Broadcast, now: datetime
 ) -> FanOut | None:
     """A confirmed broadcast: fanned out now (in the caller's transaction, all or nothing) if
     it is due, else left `scheduled` for its job."""
@@ -324,7 +326,7 @@ async def run_broadcast(runtime: Runtime, broadcast_id: int) -> int:
     while True:
         async with runtime.transaction() as store:
             now = runtime.now
-            repo = BroadcastRepository(store.session)
+            repo = store.broadcasts
             broadcast = await repo.broadcast(broadcast_id)
             if broadcast is None:
                 return queued

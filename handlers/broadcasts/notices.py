@@ -10,9 +10,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.context import DomainError, Role, Services
+from bot.core.errors import DomainError
 from bot.core.events import Button
+from bot.core.roles import Role
+from bot.core.services import Services
 from handlers.broadcasts import outages
+from handlers.broadcasts.buttons import PreviewPress
 from handlers.broadcasts.fanout import (
     Actor,
     Audience,
@@ -31,7 +34,7 @@ from handlers.shared.privacy import mask_text
 from storage.broadcasts.models import Broadcast, BroadcastSchedule, BroadcastTemplate
 from storage.broadcasts.repository import BroadcastRepository
 from storage.directory.models import Community
-from storage.uow import Store
+from storage.uow import UnitOfWork
 
 MAX_TEXT = 3500  # leaves room for the header within Telegram's 4,096 characters
 _REF = re.compile(r"^([NSTnst]?)#?(\d{1,9})$")
@@ -45,8 +48,8 @@ class Preview:
     def buttons(self, speaker: Speaker) -> tuple[tuple[Button, ...], ...]:
         return (
             (
-                Button(speaker.t("bc.btn.confirm"), f"bc:ok:{self.ref}"),
-                Button(speaker.t("bc.btn.cancel"), f"bc:no:{self.ref}"),
+                Button(speaker.t("bc.btn.confirm"), PreviewPress("ok", self.ref).pack()),
+                Button(speaker.t("bc.btn.cancel"), PreviewPress("no", self.ref).pack()),
             ),
         )
 
@@ -60,7 +63,7 @@ def parse_ref(word: str, default: str = "N") -> tuple[str, int]:
 
 # -- drafting --------------------------------------------------------------------------------------
 async def target_communities(
-    store: Store, request_scope: str, code: str | None, actor: Actor, home: Community | None
+    store: UnitOfWork, request_scope: str, code: str | None, actor: Actor, home: Community | None
 ) -> list[Community]:
     if request_scope == "every":
         if actor.role is not Role.ADMIN:
@@ -93,7 +96,7 @@ def check_buildings(community: Community, buildings: tuple[str, ...]) -> list[st
 
 
 async def draft_notice(
-    store: Store,
+    store: UnitOfWork,
     services: Services,
     request: NoticeRequest,
     actor: Actor,
@@ -103,7 +106,7 @@ async def draft_notice(
 ) -> Preview:
     """Check everything and write the draft(s); nothing is sent before `confirm`."""
     policy = policy_of(services)
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     communities = await target_communities(store, request.target.scope, request.community, actor, home)
     body, template = request.text, None
     if request.template is not None:
@@ -215,13 +218,13 @@ async def draft_notice(
 
 # -- confirming --------------------------------------------------------------------------------------
 async def confirm(
-    store: Store, services: Services, ref: str, actor: Actor, now: datetime, speaker: Speaker
+    store: UnitOfWork, services: Services, ref: str, actor: Actor, now: datetime, speaker: Speaker
 ) -> str:
     kind, number = parse_ref(ref)
     if kind == "T":
         return await outages.confirm_outage(store, services, number, actor, now, speaker)
     policy = policy_of(services)
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     rows: list[Broadcast] | list[BroadcastSchedule]
     rows = list(await repo.schedule_batch(number)) if kind == "S" else list(await repo.batch(number))
     if not rows:
@@ -276,9 +279,9 @@ async def confirm(
     return "\n".join(out) if out else speaker.t("bc.done.already", ref=ref)
 
 
-async def discard(store: Store, ref: str, actor: Actor, now: datetime, speaker: Speaker) -> str:
+async def discard(store: UnitOfWork, ref: str, actor: Actor, now: datetime, speaker: Speaker) -> str:
     kind, number = parse_ref(ref)
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     if kind == "T":
         outage = await repo.outage(number)
         if outage is None:
@@ -307,12 +310,12 @@ def _decided(row: Broadcast | BroadcastSchedule, now: datetime) -> dict[str, dat
 
 # -- managing ----------------------------------------------------------------------------------------
 async def cancel(
-    store: Store, services: Services, ref: str, actor: Actor, now: datetime, speaker: Speaker
+    store: UnitOfWork, services: Services, ref: str, actor: Actor, now: datetime, speaker: Speaker
 ) -> str:
     """A scheduled notice is called off; one being sent stops where it is (rows the sender
     has not taken are withdrawn); a schedule is deleted; an outage is called off."""
     kind, number = parse_ref(ref)
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     if kind == "S":
         return await delete_schedule(store, number, actor, speaker)
     if kind == "T":
@@ -332,9 +335,9 @@ async def cancel(
     return speaker.t("bc.done.already", ref=f"N{broadcast.id}")
 
 
-async def pause(store: Store, ref: str, actor: Actor, speaker: Speaker) -> str:
+async def pause(store: UnitOfWork, ref: str, actor: Actor, speaker: Speaker) -> str:
     kind, number = parse_ref(ref)
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     if kind == "S":
         schedule = await _schedule(repo, number, actor)
         ok = await repo.move(BroadcastSchedule, schedule.id, ["active"], "paused")
@@ -351,12 +354,12 @@ async def pause(store: Store, ref: str, actor: Actor, speaker: Speaker) -> str:
 
 
 async def resume(
-    store: Store, services: Services, ref: str, actor: Actor, now: datetime, speaker: Speaker
+    store: UnitOfWork, services: Services, ref: str, actor: Actor, now: datetime, speaker: Speaker
 ) -> str:
     """A resumed schedule does not catch up the runs it missed while paused; a resumed one-off
     whose time has passed goes at once (after quiet hours)."""
     kind, number = parse_ref(ref)
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     if kind == "S":
         schedule = await _schedule(repo, number, actor)
         last = max(schedule.last_run_at, now)
@@ -378,8 +381,8 @@ async def resume(
     raise DomainError("bc.err.ref", value=ref)
 
 
-async def delete_schedule(store: Store, number: int, actor: Actor, speaker: Speaker) -> str:
-    repo = BroadcastRepository(store.session)
+async def delete_schedule(store: UnitOfWork, number: int, actor: Actor, speaker: Speaker) -> str:
+    repo = store.broadcasts
     schedule = await _schedule(repo, number, actor)
     ok = await repo.move(BroadcastSchedule, schedule.id, ["draft", "active", "paused"], "deleted")
     return speaker.t("bc.done.deleted" if ok else "bc.done.already", ref=f"S{schedule.id}")
@@ -409,10 +412,10 @@ def _snippet(text: str, limit: int = 18) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-async def status_report(store: Store, ref: str, actor: Actor, speaker: Speaker) -> str:
+async def status_report(store: UnitOfWork, ref: str, actor: Actor, speaker: Speaker) -> str:
     """The delivery report from the outbox rows: sent, failed (with reasons), pending."""
     kind, number = parse_ref(ref)
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     if kind == "T":
         return await outages.outage_report(store, number, actor, speaker)
     if kind == "S":
@@ -431,8 +434,8 @@ async def status_report(store: Store, ref: str, actor: Actor, speaker: Speaker) 
     return await _report(store, broadcast, speaker)
 
 
-async def _report(store: Store, broadcast: Broadcast, speaker: Speaker) -> str:
-    repo = BroadcastRepository(store.session)
+async def _report(store: UnitOfWork, broadcast: Broadcast, speaker: Speaker) -> str:
+    repo = store.broadcasts
     community = await store.directory.community(broadcast.community_id)
     assert community is not None
     report = await repo.report(broadcast.id)
@@ -462,8 +465,8 @@ async def _report(store: Store, broadcast: Broadcast, speaker: Speaker) -> str:
     return "\n".join(lines)
 
 
-async def list_notices(store: Store, actor: Actor, home: Community | None, speaker: Speaker) -> str:
-    repo = BroadcastRepository(store.session)
+async def list_notices(store: UnitOfWork, actor: Actor, home: Community | None, speaker: Speaker) -> str:
+    repo = store.broadcasts
     community_id = home.id if home is not None else (None if actor.role is Role.ADMIN else actor.community_id)
     if community_id is None and actor.role is not Role.ADMIN:
         raise DomainError("bc.err.no_community")
@@ -522,12 +525,12 @@ _NAME = re.compile(r"^[\w\-]{1,32}$")
 
 
 async def save_template(
-    store: Store, name: str, body: str, actor: Actor, now: datetime, speaker: Speaker
+    store: UnitOfWork, name: str, body: str, actor: Actor, now: datetime, speaker: Speaker
 ) -> str:
     if not _NAME.match(name):
         raise DomainError("bc.err.template_name", name=name[:40])
     used = check_template(body)
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     existing = await repo.template(name)
     if existing is None:
         await repo.add(
@@ -539,8 +542,8 @@ async def save_template(
     return speaker.t("bc.done.template", name=name, variables=names)
 
 
-async def list_templates(store: Store, speaker: Speaker) -> str:
-    rows = await BroadcastRepository(store.session).templates()
+async def list_templates(store: UnitOfWork, speaker: Speaker) -> str:
+    rows = await store.broadcasts.templates()
     if not rows:
         return speaker.t("bc.templates.none")
     return "\n".join([speaker.t("bc.templates.head")] + [f"· {t.name}：{_snippet(t.body, 30)}" for t in rows])

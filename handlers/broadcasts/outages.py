@@ -13,7 +13,9 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.core.context import Context, DomainError, Services
+from bot.core.context import Context
+from bot.core.errors import DomainError
+from bot.core.services import Services
 from handlers.broadcasts.fanout import (
     Actor,
     Audience,
@@ -32,7 +34,7 @@ from nlp.classification import Classification
 from storage.broadcasts.models import Broadcast, Outage
 from storage.broadcasts.repository import BroadcastRepository
 from storage.directory.models import Community
-from storage.uow import Store
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ _ASKS = {
 
 
 async def draft_outage(
-    store: Store,
+    store: UnitOfWork,
     services: Services,
     request: OutageRequest,
     actor: Actor,
@@ -59,7 +61,7 @@ async def draft_outage(
     from handlers.broadcasts.notices import check_buildings, target_communities
 
     policy = policy_of(services)
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     [community] = await target_communities(store, "community", request.community, actor, home)
     buildings = (
         check_buildings(community, request.target.buildings) if request.target.scope == "buildings" else []
@@ -166,10 +168,10 @@ async def _outage(repo: BroadcastRepository, number: int, actor: Actor) -> Outag
 
 
 async def confirm_outage(
-    store: Store, services: Services, number: int, actor: Actor, now: datetime, speaker: Speaker
+    store: UnitOfWork, services: Services, number: int, actor: Actor, now: datetime, speaker: Speaker
 ) -> str:
     policy = policy_of(services)
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     outage = await _outage(repo, number, actor)
     if outage.status == "draft" and now - outage.created_at > policy.draft_ttl:
         raise DomainError("bc.err.expired", ref=f"T{number}")
@@ -222,7 +224,7 @@ async def _withdraw_reminders(repo: BroadcastRepository, outage: Outage, now: da
 
 
 async def _follow_up(
-    store: Store,
+    store: UnitOfWork,
     services: Services,
     outage: Outage,
     community: Community,
@@ -230,7 +232,7 @@ async def _follow_up(
     urgent: bool,
     now: datetime,
 ) -> int:
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     row = await repo.add(
         Broadcast(
             community_id=community.id,
@@ -254,7 +256,7 @@ async def _follow_up(
 
 
 async def restore_outage(
-    store: Store,
+    store: UnitOfWork,
     services: Services,
     number: int,
     actor: Actor,
@@ -263,7 +265,7 @@ async def restore_outage(
     urgent: bool = False,
 ) -> str:
     """「已恢复」: the remaining reminders are withdrawn and the groups are told."""
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     outage = await _outage(repo, number, actor)
     if not await repo.move(Outage, outage.id, ["announced"], "restored", restored_at=now):
         if outage.status == "restored":
@@ -278,11 +280,11 @@ async def restore_outage(
 
 
 async def cancel_outage(
-    store: Store, services: Services, number: int, actor: Actor, now: datetime, speaker: Speaker
+    store: UnitOfWork, services: Services, number: int, actor: Actor, now: datetime, speaker: Speaker
 ) -> str:
     """Call an outage off: a draft is discarded; an announced one loses its reminders, and if
     its announcement already reached the groups they are told it is off."""
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     outage = await _outage(repo, number, actor)
     if outage.status == "draft":
         from handlers.broadcasts.notices import discard
@@ -305,10 +307,10 @@ async def cancel_outage(
     return speaker.t("bc.done.outage_cancelled", ref=f"T{outage.id}", n=n)
 
 
-async def outage_report(store: Store, number: int, actor: Actor, speaker: Speaker) -> str:
+async def outage_report(store: UnitOfWork, number: int, actor: Actor, speaker: Speaker) -> str:
     from handlers.broadcasts.notices import _report
 
-    repo = BroadcastRepository(store.session)
+    repo = store.broadcasts
     outage = await _outage(repo, number, actor)
     community = await store.directory.community(outage.community_id)
     assert community is not None
@@ -333,8 +335,8 @@ async def outage_report(store: Store, number: int, actor: Actor, speaker: Speake
     return "\n".join(lines)
 
 
-async def list_outages(store: Store, community: Community, now: datetime, speaker: Speaker) -> str:
-    repo = BroadcastRepository(store.session)
+async def list_outages(store: UnitOfWork, community: Community, now: datetime, speaker: Speaker) -> str:
+    repo = store.broadcasts
     rows = [
         o
         for o in await repo.outages(community.id, "announced", "restored")
@@ -396,7 +398,7 @@ async def answer_outage_question(ctx: Context, classification: Classification) -
         return False
     policy = policy_of(ctx.services)
     now = ctx.now
-    repo = BroadcastRepository(ctx.store.session)
+    repo = ctx.uow.broadcasts
     building = classification.unit.building if classification.unit else None
     relevant = [
         outage

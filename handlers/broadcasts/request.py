@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.core.context import DomainError
+from bot.core.errors import DomainError
 from handlers.broadcasts.timing import check_cron, cron_from_words, parse_hhmm
 
 T = TypeVar("T")

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.context import Runtime
+from bot.core.runtime import Runtime
 from handlers.broadcasts.fanout import BroadcastPolicy, policy_of, run_broadcast
 from handlers.broadcasts.timing import Cron, CronError, due_runs
 from handlers.broadcasts.tips import TipCalendar
@@ -49,7 +49,7 @@ async def sync_tip_schedules(runtime: Runtime) -> None:
         return
     async with runtime.transaction() as store:
         now = runtime.now
-        repo = BroadcastRepository(store.session)
+        repo = store.broadcasts
         for community in await store.directory.communities():
             calendar = policy.calendar_for(community.code)
             row = await repo.tips_schedule(community.id)
@@ -84,7 +84,7 @@ async def run_schedule(runtime: Runtime, schedule_id: int) -> int | None:
     policy = policy_of(runtime.services)
     async with runtime.transaction() as store:
         now = runtime.now
-        repo = BroadcastRepository(store.session)
+        repo = store.broadcasts
         schedule = await repo.schedule(schedule_id)
         if schedule is None or schedule.status != "active":
             return None

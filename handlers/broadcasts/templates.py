@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 
-from bot.core.context import DomainError
+from bot.core.errors import DomainError
 
 # name -> what it stands for (shown in errors and in /notice help).
 VARIABLES: dict[str, str] = {

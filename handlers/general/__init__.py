@@ -1,0 +1,11 @@
+"""General: /start and /help for each kind of chat, unknown commands, the bot joining,
+leaving or following a migrated group."""
+
+from __future__ import annotations
+
+from bot.core.feature import Feature
+from handlers.general.chat import router
+
+
+def feature() -> Feature:
+    return Feature("general", router)

@@ -54,5 +54,5 @@ async def bot_removed(ctx: Context) -> None:
 async def chat_migrated(ctx: Context) -> None:
     """A Telegram group became a supergroup: keep its binding under the new id."""
     new_id = ctx.incoming.migrated_to
-    if new_id and await ctx.store.directory.migrate_chat(ctx.incoming.platform, ctx.incoming.chat_id, new_id):
+    if new_id and await ctx.uow.directory.migrate_chat(ctx.incoming.platform, ctx.incoming.chat_id, new_id):
         log.info("chat migrated to a new id on %s", ctx.incoming.platform)

@@ -10,16 +10,17 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.core.context import Context, Role
+from bot.core.context import Context
 from bot.core.events import MessageKind, Outgoing
+from bot.core.roles import Role
 from bot.core.router import Router
 from handlers.broadcasts.outages import answer_outage_question
 from handlers.knowledge.base import KnowledgeBase
 from handlers.opinion import chat as opinion
-from handlers.tickets.lifecycle import ACTIVE
 from handlers.tickets.opening import category_label, open_ticket, place_suffix, promise, ticket_building
 from nlp.classification import Classification, Intent
 from storage.messages.models import MessageLog
+from storage.tickets.status import ACTIVE
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def log_entry(ctx: Context, classification: Classification | None) -> MessageLog
 
 
 async def log_message(ctx: Context, classification: Classification | None) -> MessageLog:
-    return await ctx.store.messages.log(log_entry(ctx, classification))
+    return await ctx.uow.messages.log(log_entry(ctx, classification))
 
 
 @router.on(*MEDIA)
@@ -73,7 +74,7 @@ async def media(ctx: Context) -> None:
     await log_message(ctx, None)
 
 
-@router.message
+@router.message()
 async def owner_message(ctx: Context) -> None:
     text = ctx.incoming.text
     if not text.strip():
@@ -91,7 +92,7 @@ async def owner_message(ctx: Context) -> None:
     )
     if ctx.chat_role == "owners" and ctx.role is Role.OWNER and ctx.community is not None:
         await act_on(ctx, classification, entry)
-    await ctx.store.messages.log(entry)
+    await ctx.uow.messages.log(entry)
     await opinion.observe(ctx, classification, entry)  # alerts to supervisors; never raises
 
 
@@ -128,7 +129,7 @@ async def merge_into_incident(ctx: Context, classification: Classification, entr
         return True
     since = ctx.now - timedelta(minutes=INCIDENT_WINDOW_MINUTES)
     building = ticket_building(ctx, classification)
-    incident = await ctx.store.tickets.find_incident(
+    incident = await ctx.uow.tickets.find_incident(
         ctx.community.id, classification.category, building, ctx.chat.id, since, ctx.member.id
     )
     if incident is None:
@@ -138,16 +139,14 @@ async def merge_into_incident(ctx: Context, classification: Classification, entr
     if existing.owner_member_id == ctx.member.id or incident.following:
         await ctx.reply(ctx.t("t.owner.again", number=existing.number))
         return True
-    await ctx.store.tickets.add_follower(
-        existing, ctx.member.id, ctx.chat.id, ctx.incoming.message_id, ctx.now
-    )
+    await ctx.uow.tickets.add_follower(existing, ctx.member.id, ctx.chat.id, ctx.incoming.message_id, ctx.now)
     reporters = 2 + incident.followers  # the first reporter, those before, and this one
-    await ctx.store.tickets.record(
+    await ctx.uow.tickets.record(
         existing, at=ctx.now, actor=f"member:{ctx.member.id}", action="merged", note=f"reporters={reporters}"
     )
     await ctx.reply(ctx.t("t.owner.merged", n=reporters, number=existing.number))
     if tells_staff(reporters):
-        for chat in await ctx.store.directory.chats_with_role(existing.community_id, "stewards"):
+        for chat in await ctx.uow.directory.chats_with_role(existing.community_id, "stewards"):
             await ctx.send(chat, Outgoing(text=ctx.t("t.staff.merged", number=existing.number, n=reporters)))
     return True
 
@@ -166,16 +165,16 @@ async def chase_own_ticket(ctx: Context, entry: MessageLog) -> bool:
     assert ctx.member is not None and ctx.community is not None
     mine = [
         t
-        for t in await ctx.store.tickets.visible_to_owner(ctx.member.id)
+        for t in await ctx.uow.tickets.visible_to_owner(ctx.member.id)
         if t.community_id == ctx.community.id and t.status in ACTIVE
     ]
     if not mine:
         return False
     ticket = mine[0]
     entry.ticket_id = ticket.id
-    await ctx.store.tickets.record(ticket, at=ctx.now, actor=f"member:{ctx.member.id}", action="chased")
+    await ctx.uow.tickets.record(ticket, at=ctx.now, actor=f"member:{ctx.member.id}", action="chased")
     await ctx.reply(ctx.t("t.owner.again", number=ticket.number))
-    for chat in await ctx.store.directory.chats_with_role(ticket.community_id, "stewards"):
+    for chat in await ctx.uow.directory.chats_with_role(ticket.community_id, "stewards"):
         await ctx.send(chat, Outgoing(text=ctx.t("t.staff.chased", number=ticket.number)))
     return True
 

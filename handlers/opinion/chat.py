@@ -33,18 +33,26 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.context import AppPorts, Context, DomainError, Role, Runtime, Services, send_to_chat
+from bot.core.context import Context
+from bot.core.errors import DomainError
 from bot.core.events import Button, Mention, Outgoing
+from bot.core.feature import Scheduler
+from bot.core.outbox import send_to_chat
+from bot.core.roles import Role
 from bot.core.router import Router
+from bot.core.runtime import Runtime
+from bot.core.services import Services
+from handlers.opinion.buttons import AlertPress
 from handlers.shared.privacy import mask_text
 from nlp.classification import Classification, Risk
 from storage.directory.models import Chat, Community
-from storage.directory.repository import OPEN_STATUSES, account_of
+from storage.directory.repository import account_of
 from storage.messages.models import MessageLog
 from storage.opinion.models import OpinionAlert, OpinionFeedback
 from storage.opinion.repository import AlertView, OpinionRepository, Signal
 from storage.tickets.models import Ticket
-from storage.uow import Store
+from storage.tickets.status import ACTIVE, TicketStatus
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +77,6 @@ GENERIC_TOPICS = frozenset(
 # Fold counts at which the supervisors hear 「又有 N 条相关消息」: often at first, then rarely.
 FOLD_MILESTONES = (1, 3, 5, 10, 20, 50)
 FOLD_EVERY = 100
-# Platforms whose adapter honours `extra["edit_message_id"]`; elsewhere an edit would arrive as
-# a second copy of the card, so a short confirmation is sent instead.
-EDITS_IN_PLACE = frozenset({"telegram"})
 EXCERPT = 80
 # The newest negative messages a group-complaint check reads: a few owners make a group, and a
 # flood bigger than this is a spike, which is detected from counts.
@@ -79,7 +84,6 @@ GROUP_SCAN_LIMIT = 500
 STATES = ("open", "followed", "false_positive")
 RISK_KINDS = ("crisis", "external", "collective", "refusal")
 PATTERN_LABELS = {"police_threat": "报警", "stop_paying": "不交费"}
-TICKET_STATUSES = ("open", "assigned", "in_progress", "resolved", "closed", "reopened", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -93,19 +97,6 @@ class OpinionPolicy:
     spike_k: float = 3.0
     spike_baseline_days: int = 7
     digest_time: time = time(18, 0)
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> OpinionPolicy:
-        hour, minute = (int(part) for part in str(settings.opinion_digest_time).split(":"))
-        return cls(
-            cooldown=timedelta(minutes=settings.opinion_cooldown_minutes),
-            group_owners=settings.opinion_group_owners,
-            group_window=timedelta(minutes=settings.opinion_group_window_minutes),
-            spike_min_count=settings.opinion_spike_min_count,
-            spike_k=settings.opinion_spike_k,
-            spike_baseline_days=settings.opinion_spike_baseline_days,
-            digest_time=time(hour, minute),
-        )
 
 
 def policy_of(services: Services) -> OpinionPolicy:
@@ -237,14 +228,13 @@ def reasons_of(rules: Sequence[str], say: Say) -> list[str]:
 # -- wiring -------------------------------------------------------------------------------------
 
 
-def install(app: AppPorts) -> None:
-    """The policy from settings, and the digest tick (every minute; sends once a day)."""
-    app.services.extras["opinion"] = OpinionPolicy.from_settings(app.settings)
-    app.scheduler.add_job(
+def jobs(scheduler: Scheduler, runtime: Runtime) -> None:
+    """The digest tick (every minute; sends once a day)."""
+    scheduler.add_job(
         digest_tick,
         "interval",
         seconds=60,
-        args=(app.runtime,),
+        args=(runtime,),
         id="opinion:digest",
         replace_existing=True,
         coalesce=True,
@@ -263,7 +253,7 @@ async def observe(ctx: Context, classification: Classification, entry: MessageLo
         or ctx.role is not Role.OWNER
     ):
         return
-    repo = OpinionRepository(ctx.store.session)
+    repo = ctx.uow.opinion
     try:
         async with repo.savepoint():
             await _observe(ctx, repo, entry)
@@ -346,7 +336,7 @@ async def raise_message_alert(
         tickets=tickets_line(ctx.services, say, tickets, ctx.now, community),
         time=local(community, entry.sent_at),
     )
-    await send_alert(ctx.store, ctx.services, community, alert, text, ctx.now)
+    await send_alert(ctx.uow, ctx.services, community, alert, text, ctx.now)
     log.info("opinion: alert %d (message, tier %d) in community %d", alert.id, tier, community.id)
     return alert
 
@@ -407,7 +397,7 @@ async def check_group(
     messages = (await repo.linked_messages([alert.id])).get(alert.id, [])
     lines = []
     for message in messages[-3:]:
-        owner = await ctx.store.directory.member(message.member_id) if message.member_id else None
+        owner = await ctx.uow.directory.member(message.member_id) if message.member_id else None
         lines.append(
             say(
                 "op.card.quote",
@@ -427,7 +417,7 @@ async def check_group(
         tickets=tickets_line(ctx.services, say, tickets, ctx.now, community),
         time=local(community, entry.sent_at),
     )
-    await send_alert(ctx.store, ctx.services, community, alert, text, ctx.now)
+    await send_alert(ctx.uow, ctx.services, community, alert, text, ctx.now)
     log.info("opinion: alert %d (group, %d owners) in community %d", alert.id, len(members), community.id)
     return alert
 
@@ -520,14 +510,16 @@ async def check_spike(
         topics=topics_text(ctx.services, say, topics, ctx.lang) or "-",
         time=local(community, at),
     )
-    await send_alert(ctx.store, ctx.services, community, alert, text, ctx.now)
+    await send_alert(ctx.uow, ctx.services, community, alert, text, ctx.now)
     log.info(
         "opinion: alert %d (spike, %d in an hour) in community %d", alert.id, spike.current, community.id
     )
     return alert
 
 
-async def alert_targets(store: Store, community_id: int, tier: int) -> list[tuple[Chat, tuple[Mention, ...]]]:
+async def alert_targets(
+    store: UnitOfWork, community_id: int, tier: int
+) -> list[tuple[Chat, tuple[Mention, ...]]]:
     """Where an alert goes, with whom to mention: the supervisors' chat (the stewards' if there
     is none); tier 3 also to the management chat, or, lacking one, with the managers mentioned
     in the supervisors' chat."""
@@ -559,14 +551,14 @@ def mentions_on(platform: str, people: Iterable[Any]) -> tuple[Mention, ...]:
 def alert_buttons(say: Say, alert_id: int) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button(say("op.btn.followed"), f"op:done:{alert_id}"),
-            Button(say("op.btn.false"), f"op:false:{alert_id}"),
+            Button(say("op.btn.followed"), AlertPress("done", alert_id).pack()),
+            Button(say("op.btn.false"), AlertPress("false", alert_id).pack()),
         ),
     )
 
 
 async def send_alert(
-    store: Store, services: Services, community: Community, alert: OpinionAlert, text: str, now: datetime
+    store: UnitOfWork, services: Services, community: Community, alert: OpinionAlert, text: str, now: datetime
 ) -> int:
     say = partial(services.texts.render, lang=community.language)
     targets = await alert_targets(store, community.id, alert.tier)
@@ -609,8 +601,8 @@ async def fold(ctx: Context, repo: OpinionRepository, alert: AlertView, entry: M
         owner=mask_name(ctx.member.display_name if ctx.member else ""),
         text=excerpt(entry.text),
     )
-    for row in await ctx.store.outbox.by_ref("opinion_alert", alert.id):
-        chat = await ctx.store.directory.chat(row.chat_id) if row.chat_id else None
+    for row in await ctx.uow.outbox.by_ref("opinion_alert", alert.id):
+        chat = await ctx.uow.directory.chat(row.chat_id) if row.chat_id else None
         if chat is None:
             continue
         await ctx.send(
@@ -619,14 +611,16 @@ async def fold(ctx: Context, repo: OpinionRepository, alert: AlertView, entry: M
             ref_type="opinion_fold",
             ref_id=alert.id,
         )
-        if chat.platform in EDITS_IN_PLACE and row.platform_message_id:
+        # Where the platform cannot edit in place an edit would arrive as a second copy of the
+        # card: the fold note above is all the chat gets.
+        if ctx.services.capabilities(chat.platform).edit_in_place and row.platform_message_id:
             card = Outgoing.from_json(row.payload)
             await ctx.send(
                 chat,
                 Outgoing(
                     text=card_now(card.text, alert, say),
                     buttons=card.buttons,
-                    extra={"edit_message_id": row.platform_message_id},
+                    edit_of=row.platform_message_id,
                 ),
                 ref_type="opinion_edit",
                 ref_id=alert.id,
@@ -648,21 +642,16 @@ def card_now(base: str, alert: OpinionAlert | AlertView, say: Say) -> str:
 VERDICTS = {"done": "followed", "false": "false_positive"}
 
 
-@router.callback("op:")
-async def alert_pressed(ctx: Context) -> None:
+@router.callback(AlertPress, require=Role.STEWARD)
+async def alert_pressed(ctx: Context, press: AlertPress) -> None:
     """「已跟进」 / 「误报」 on an alert card: staff only; recorded, and the card updated."""
-    parts = (ctx.incoming.callback_data or "").split(":")
-    if len(parts) != 3 or parts[1] not in VERDICTS or not parts[2].isdigit():
-        raise DomainError("op.err.unknown")
-    if not ctx.role.is_staff:
-        raise DomainError("err.forbidden")
-    repo = OpinionRepository(ctx.store.session)
-    alert = await repo.get(int(parts[2]))
+    repo = ctx.uow.opinion
+    alert = await repo.get(press.alert_id)
     if alert is None:
         raise DomainError("op.err.unknown")
     if ctx.role is not Role.ADMIN and (ctx.community is None or ctx.community.id != alert.community_id):
         raise DomainError("err.forbidden")
-    verdict = VERDICTS[parts[1]]
+    verdict = VERDICTS[press.verdict]
     name = ctx.steward.name if ctx.steward else mask_name(ctx.incoming.sender_name)
     label = ctx.t(f"op.verdict.{verdict}")
     if alert.state == verdict:
@@ -691,12 +680,13 @@ async def alert_pressed(ctx: Context) -> None:
     log.info("opinion: alert %d marked %s", alert.id, verdict)
     confirmation = ctx.t("op.pressed", id=alert.id, verdict=label, name=name)
     card = await card_in_chat(ctx, alert.id)
-    if ctx.incoming.platform in EDITS_IN_PLACE and ctx.incoming.reply_to and card is not None:
+    if ctx.capabilities.edit_in_place and ctx.incoming.reply_to and card is not None:
         await ctx.reply(
             card_now(card.text, alert, ctx.t),
             buttons=card.buttons,
             quote=False,
-            extra={"edit_message_id": ctx.incoming.reply_to, "callback_answer": confirmation},
+            edit_of=ctx.incoming.reply_to,
+            answer=confirmation,
             ref_type="opinion_edit",
             ref_id=alert.id,
         )
@@ -705,7 +695,7 @@ async def alert_pressed(ctx: Context) -> None:
 
 
 async def card_in_chat(ctx: Context, alert_id: int) -> Outgoing | None:
-    for row in await ctx.store.outbox.by_ref("opinion_alert", alert_id):
+    for row in await ctx.uow.outbox.by_ref("opinion_alert", alert_id):
         if row.platform == ctx.incoming.platform and row.platform_chat_id == ctx.incoming.chat_id:
             return Outgoing.from_json(row.payload)
     return None
@@ -751,7 +741,7 @@ def sla_breaches(ticket: Ticket, now: datetime) -> list[str]:
     late = []
     if ticket.first_response_at is None and ticket.respond_due_at is not None and ticket.respond_due_at < now:
         late.append("respond")
-    if ticket.status in OPEN_STATUSES and ticket.resolve_due_at is not None and ticket.resolve_due_at < now:
+    if ticket.status in ACTIVE and ticket.resolve_due_at is not None and ticket.resolve_due_at < now:
         late.append("resolve")
     return late
 
@@ -762,7 +752,7 @@ def ticket_text(services: Services, say: Say, ticket: Ticket, now: datetime, lan
     category = (
         topic_label(services, ticket.category, lang) if ticket.category else say(f"op.kind.{ticket.kind}")
     )
-    status = say(f"op.status.{ticket.status}") if ticket.status in TICKET_STATUSES else ticket.status
+    status = say(f"op.status.{ticket.status}") if ticket.status in set(TicketStatus) else ticket.status
     return say("op.ticket", number=ticket.number, category=category, status=status, late=late)
 
 
@@ -801,8 +791,8 @@ class Digest:
         return Counter(alert.state for alert in self.alerts)
 
 
-async def collect_digest(store: Store, community: Community, since: datetime, until: datetime) -> Digest:
-    repo = OpinionRepository(store.session)
+async def collect_digest(store: UnitOfWork, community: Community, since: datetime, until: datetime) -> Digest:
+    repo = store.opinion
     digest = Digest(community, since, until)
     digest.messages, digest.negative = await repo.message_counts(community.id, since, until)
     for signal in await repo.negative_signals(community.id, since, until):
@@ -898,7 +888,7 @@ async def digest_tick(runtime: Runtime) -> int:
     now = runtime.now
     sent = 0
     async with runtime.sessions() as session:
-        store = Store(session)
+        store = UnitOfWork(session)
         due = []
         for community in await store.directory.communities():
             tz = ZoneInfo(community.timezone)
@@ -922,7 +912,7 @@ async def report_text(runtime: Runtime, since: timedelta, community_code: str | 
     now = runtime.now
     parts = []
     async with runtime.sessions() as session:
-        store = Store(session)
+        store = UnitOfWork(session)
         for community in await store.directory.communities():
             if community_code and community.code != community_code:
                 continue

@@ -24,19 +24,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.context import AppPorts, Context, DomainError, Role, Runtime, Services, send_to_chat
+from bot.core.context import Context
+from bot.core.errors import DomainError
 from bot.core.events import Button, Outgoing
+from bot.core.feature import Scheduler
+from bot.core.outbox import send_to_chat
+from bot.core.roles import Role
 from bot.core.router import Router
+from bot.core.runtime import Runtime
+from bot.core.services import Services
+from handlers.reports.buttons import PublishPress
 from handlers.reports.charts import Bars, Sheet, Trend, find_cjk_font, render
 from storage.directory.models import Community
 from storage.opinion.models import OpinionAlert
 from storage.opinion.repository import OpinionRepository
-from storage.reports.repository import ReportRepository
 from storage.tickets.models import Ticket
-from storage.uow import Store
+from storage.tickets.status import DONE
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +52,6 @@ Say = Callable[..., str]
 
 RATINGS = ("非常满意", "满意", "一般", "不满意")
 SATISFIED = frozenset({"非常满意", "满意"})
-DONE = frozenset({"resolved", "closed"})
 TOP_CATEGORIES = 8
 TOP_PLACES = 8
 
@@ -56,12 +61,6 @@ class ReportPolicy:
     out_dir: Path
     monthly_day: int = 1
     report_time: time = time(9, 0)
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> ReportPolicy:
-        out = settings.report_dir or Path(tempfile.gettempdir()) / "steward-reports"
-        hour, minute = (int(part) for part in str(settings.report_time).split(":"))
-        return cls(Path(out), settings.report_monthly_day, time(hour, minute))
 
 
 def policy_of(services: Services) -> ReportPolicy:
@@ -311,9 +310,9 @@ def build_report(
 
 
 async def gather_report(
-    store: Store, services: Services, community: Community, period: Period, as_of: datetime
+    store: UnitOfWork, services: Services, community: Community, period: Period, as_of: datetime
 ) -> ServiceReport:
-    repo = ReportRepository(store.session)
+    repo = store.reports
     tickets = await repo.tickets_created(community.id, period.start, period.end)
     messages = await repo.owner_message_times(community.id, period.start, period.end)
     alerts = await repo.alerts(community.id, period.start, period.end)
@@ -629,11 +628,17 @@ def report_dir(services: Services, community: Community, period: Period) -> Path
 
 
 def publish_button(say: Say, community: Community, period: Period) -> Button:
-    return Button(say("rp.btn.publish"), f"rp:pub:{community.id}:{period.label}")
+    return Button(say("rp.btn.publish"), PublishPress("pub", community.id, period.label).pack())
 
 
 async def send_staff_report(
-    store: Store, services: Services, community: Community, period: Period, now: datetime, *, scheduled: bool
+    store: UnitOfWork,
+    services: Services,
+    community: Community,
+    period: Period,
+    now: datetime,
+    *,
+    scheduled: bool,
 ) -> int:
     """Draw the report and queue it (image + caption + publish button) to the supervisors."""
     say: Say = partial(services.texts.render, lang=community.language)
@@ -673,7 +678,7 @@ async def monthly_tick(runtime: Runtime) -> int:
     now = runtime.now
     due: list[tuple[int, Period]] = []
     async with runtime.sessions() as session:
-        store = Store(session)
+        store = UnitOfWork(session)
         for community in await store.directory.communities():
             tz = ZoneInfo(community.timezone)
             today = now.astimezone(tz)
@@ -698,13 +703,13 @@ async def monthly_tick(runtime: Runtime) -> int:
     return sent
 
 
-def install(app: AppPorts) -> None:
-    app.services.extras["reports"] = ReportPolicy.from_settings(app.settings)
-    app.scheduler.add_job(
+def jobs(scheduler: Scheduler, runtime: Runtime) -> None:
+    """The monthly report tick (every 10 minutes; sends once a month)."""
+    scheduler.add_job(
         monthly_tick,
         "interval",
         minutes=10,
-        args=(app.runtime,),
+        args=(runtime,),
         id="reports:monthly",
         replace_existing=True,
         coalesce=True,
@@ -748,7 +753,7 @@ async def report_command(ctx: Context) -> None:
         return
     period = parse_period_args(args, ctx.now, ZoneInfo(ctx.community.timezone))
     community = ctx.community
-    report = await gather_report(ctx.store, ctx.services, community, period, ctx.now)
+    report = await gather_report(ctx.uow, ctx.services, community, period, ctx.now)
     files = await draw(
         report, ctx.t, report_dir(ctx.services, community, period), f"{community.code}-{period.label}"
     )
@@ -763,20 +768,16 @@ async def report_command(ctx: Context) -> None:
     await ctx.send(ctx.chat, message, ref_type="report", ref_id=community.id)
 
 
-@router.callback("rp:")
-async def report_pressed(ctx: Context) -> None:
+@router.callback(PublishPress, require=Role.SUPERVISOR)
+async def report_pressed(ctx: Context, press: PublishPress) -> None:
     """「发布业主版」: a supervisor posts the owner summary to the community's owner groups."""
-    parts = (ctx.incoming.callback_data or "").split(":")
-    if len(parts) != 4 or parts[1] != "pub" or not parts[2].isdigit():
-        raise DomainError("rp.err.period")
-    ctx.require(Role.SUPERVISOR)
-    community = await ctx.store.directory.community(int(parts[2]))
+    community = await ctx.uow.directory.community(press.community_id)
     if community is None or (
         ctx.role is not Role.ADMIN and (ctx.community is None or ctx.community.id != community.id)
     ):
         raise DomainError("err.forbidden")
     try:
-        period = Period.parse(parts[3], ZoneInfo(community.timezone))
+        period = Period.parse(press.period, ZoneInfo(community.timezone))
     except ValueError:
         raise DomainError("rp.err.period") from None
     await publish(ctx, community, period)
@@ -784,13 +785,13 @@ async def report_pressed(ctx: Context) -> None:
 
 async def publish(ctx: Context, community: Community, period: Period) -> None:
     say: Say = partial(ctx.services.texts.render, lang=community.language)
-    report = await gather_report(ctx.store, ctx.services, community, period, ctx.now)
+    report = await gather_report(ctx.uow, ctx.services, community, period, ctx.now)
     files = await draw(
         report, say, report_dir(ctx.services, community, period), f"{community.code}-{period.label}"
     )
     text = owner_summary_text(report, say)
     posted = 0
-    for chat in await ctx.store.directory.chats_with_role(community.id, "owners"):
+    for chat in await ctx.uow.directory.chats_with_role(community.id, "owners"):
         posted += await ctx.send(
             chat,
             Outgoing(text=text, image_path=str(files.owner_png)),
@@ -808,7 +809,7 @@ async def publish(ctx: Context, community: Community, period: Period) -> None:
 async def export(runtime: Runtime, community_code: str, period_text: str, out_dir: Path) -> list[Path]:
     """`steward report --community X --month 2026-11 --out DIR`: CSVs and both PNGs."""
     async with runtime.sessions() as session:
-        store = Store(session)
+        store = UnitOfWork(session)
         community = await store.directory.community_by_code(community_code)
         if community is None:
             raise LookupError(f"no community {community_code!r} in the community file")

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import re
 
-from bot.core.context import AppPorts, Context, DomainError, Role
+from bot.core.context import Context
+from bot.core.errors import DomainError
 from bot.core.events import Button, MessageKind, Outgoing
+from bot.core.roles import Role
 from bot.core.router import Router
 from handlers.shared.privacy import mask_text, mask_unit
 from handlers.tickets import lifecycle
+from handlers.tickets.buttons import CardAction, RatingPress
 from handlers.tickets.opening import category_label, local_time, mention_of
 from storage.directory.models import Steward
 from storage.tickets.models import Ticket
+from storage.tickets.status import ACTIVE
 
 router = Router(name="tickets")
 
@@ -61,8 +65,6 @@ TEXTS_HANS = {
     "err.not_your_ticket": "您只能查看自己的工单。",
     "err.not_assignee": "该工单由{name}负责，请由负责人或主管操作。",
     "err.no_person": "找不到管家「{name}」。",
-    "err.stale_button": "该操作已失效。",
-    "err.usage": "用法：{usage}",
     "err.staff_chat": "请在管家工作群或私聊中操作工单。",
 }
 
@@ -99,14 +101,14 @@ ACTION_LABELS = {
 async def load_ticket(ctx: Context, number: str) -> Ticket:
     if not NUMBER.match(number):
         raise DomainError("err.no_ticket", number=number[:32])
-    ticket = await ctx.store.tickets.by_number(number)
+    ticket = await ctx.uow.tickets.by_number(number)
     if ticket is None or (ctx.community is not None and ticket.community_id != ctx.community.id):
         raise DomainError("err.no_ticket", number=number.upper())
     return ticket
 
 
-async def ticket_by_id(ctx: Context, raw: str) -> Ticket:
-    ticket = await ctx.store.tickets.get(int(raw)) if raw.isdigit() else None
+async def ticket_by_id(ctx: Context, ticket_id: int) -> Ticket:
+    ticket = await ctx.uow.tickets.get(ticket_id)
     if ticket is None:
         raise DomainError("err.stale_button")
     return ticket
@@ -128,7 +130,7 @@ async def require_owner_or_supervisor(ctx: Context, ticket: Ticket, steward: Ste
     """Only the ticket's assignee (or a supervisor) works an assigned ticket; the refusal names the assignee."""
     if ticket.assignee_id in (None, steward.id) or ctx.role.rank >= Role.SUPERVISOR.rank:
         return
-    assignee = await ctx.store.directory.steward(ticket.assignee_id)
+    assignee = await ctx.uow.directory.steward(ticket.assignee_id)
     name = assignee.name if assignee is not None else ctx.t("place.unknown")
     raise DomainError("err.not_assignee", name=name)
 
@@ -136,7 +138,7 @@ async def require_owner_or_supervisor(ctx: Context, ticket: Ticket, steward: Ste
 async def move(ctx: Context, ticket: Ticket, target: str, action: str, note: str | None = None) -> None:
     """A state change by the person behind this update, through the one state machine."""
     await lifecycle.transition(
-        ctx.store.tickets, ticket, target, actor=actor(ctx), at=ctx.now, action=action, note=note
+        ctx.uow.tickets, ticket, target, actor=actor(ctx), at=ctx.now, action=action, note=note
     )
 
 
@@ -156,7 +158,7 @@ async def tell_owner(ctx: Context, ticket: Ticket, text: str, **extra: object) -
     """One short line in the owner's group, threaded under their report."""
     if ticket.source_chat_id is None:
         return
-    chat = await ctx.store.directory.chat(ticket.source_chat_id)
+    chat = await ctx.uow.directory.chat(ticket.source_chat_id)
     if chat is None or not chat.active:
         return
     buttons = extra.pop("buttons", ())
@@ -169,7 +171,7 @@ async def tell_owner(ctx: Context, ticket: Ticket, text: str, **extra: object) -
 
 
 async def tell_staff(ctx: Context, ticket: Ticket, text: str, *, mention: Steward | None = None) -> None:
-    for chat in await ctx.store.directory.chats_with_role(ticket.community_id, "stewards"):
+    for chat in await ctx.uow.directory.chats_with_role(ticket.community_id, "stewards"):
         who = mention_of(mention, chat.platform) if mention else None
         await ctx.send(chat, Outgoing(text=text, mentions=(who,) if who else ()))
 
@@ -178,15 +180,11 @@ async def answer(ctx: Context, key: str, **values: object) -> None:
     """The short answer to a button press (a toast on Telegram)."""
     if ctx.incoming.kind is not MessageKind.CALLBACK:
         return
-    await ctx.reply(
-        "",
-        quote=False,
-        extra={"callback_answer": ctx.t(key, **values), "callback_query_id": ctx.incoming.message_id},
-    )
+    await ctx.answer(ctx.t(key, **values))
 
 
 def rating_buttons(ticket: Ticket) -> tuple[tuple[Button, ...], ...]:
-    return (tuple(Button(label, f"rate:{ticket.id}:{i}") for i, label in enumerate(RATINGS)),)
+    return (tuple(Button(label, RatingPress(ticket.id, i).pack()) for i, label in enumerate(RATINGS)),)
 
 
 # -- the steps ---------------------------------------------------------------------------------
@@ -206,7 +204,7 @@ async def accept(ctx: Context, ticket: Ticket) -> None:
 async def add_note(ctx: Context, ticket: Ticket, note: str) -> None:
     steward = require_staff_on(ctx, ticket)
     await require_owner_or_supervisor(ctx, ticket, steward)
-    if ticket.status not in lifecycle.ACTIVE:
+    if ticket.status not in ACTIVE:
         raise DomainError(
             "err.bad_transition",
             number=ticket.number,
@@ -216,7 +214,7 @@ async def add_note(ctx: Context, ticket: Ticket, note: str) -> None:
     if ticket.status in (lifecycle.ASSIGNED, lifecycle.REOPENED):
         await accept(ctx, ticket)
     note = note.strip()[:500]
-    await ctx.store.tickets.record(ticket, at=ctx.now, actor=actor(ctx), action="note", note=note)
+    await ctx.uow.tickets.record(ticket, at=ctx.now, actor=actor(ctx), action="note", note=note)
     ticket.updated_at = ctx.now
     await tell_staff(ctx, ticket, ctx.t("t.staff.note", number=ticket.number, name=steward.name, note=note))
     await tell_owner(ctx, ticket, ctx.t("t.owner.progress", number=ticket.number, note=mask_text(note)))
@@ -240,8 +238,8 @@ async def resolve(ctx: Context, ticket: Ticket, note: str) -> None:
         buttons=rating_buttons(ticket),
         ref_type="rating_request",
     )
-    for follower in await ctx.store.tickets.followers(ticket.id):
-        chat = await ctx.store.directory.chat(follower.chat_id)
+    for follower in await ctx.uow.tickets.followers(ticket.id):
+        chat = await ctx.uow.directory.chat(follower.chat_id)
         if chat is not None and chat.active:
             await ctx.send(
                 chat,
@@ -259,21 +257,21 @@ async def reassign(ctx: Context, ticket: Ticket, name: str, *, transfer: bool) -
         ctx.require(Role.SUPERVISOR)
     else:
         await require_owner_or_supervisor(ctx, ticket, steward)
-    target = await ctx.store.directory.steward_by_name(ticket.community_id, name.lstrip("@"))
+    target = await ctx.uow.directory.steward_by_name(ticket.community_id, name.lstrip("@"))
     if target is None or not target.active:
         raise DomainError("err.no_person", name=name[:32])
-    previous = await ctx.store.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
+    previous = await ctx.uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
     ticket.assignee_id = target.id
     if ticket.status in (lifecycle.OPEN, lifecycle.REOPENED):
         await move(ctx, ticket, lifecycle.ASSIGNED, "assigned", f"{target.role}:{target.id}")
     elif ticket.status == lifecycle.IN_PROGRESS:
         # The new owner has not accepted yet: back to assigned is not a legal move, so the
         # ticket stays in progress and the transfer is recorded as such.
-        await ctx.store.tickets.record(
+        await ctx.uow.tickets.record(
             ticket, at=ctx.now, actor=actor(ctx), action="transferred", note=f"{target.role}:{target.id}"
         )
     elif ticket.status == lifecycle.ASSIGNED:
-        await ctx.store.tickets.record(
+        await ctx.uow.tickets.record(
             ticket, at=ctx.now, actor=actor(ctx), action="transferred", note=f"{target.role}:{target.id}"
         )
     else:
@@ -354,14 +352,12 @@ async def my_command(ctx: Context) -> None:
     if ctx.role.is_staff and ctx.steward is not None:
         tickets = [
             t
-            for t in await ctx.store.tickets.by_community(
-                ctx.steward.community_id, assignee_id=ctx.steward.id
-            )
-            if t.status in lifecycle.ACTIVE
+            for t in await ctx.uow.tickets.by_community(ctx.steward.community_id, assignee_id=ctx.steward.id)
+            if t.status in ACTIVE
         ]
         title = ctx.t("t.my.staff_title")
     else:
-        tickets = list(await ctx.store.tickets.visible_to_owner(ctx.member.id)) if ctx.member else []
+        tickets = list(await ctx.uow.tickets.visible_to_owner(ctx.member.id)) if ctx.member else []
         title = ctx.t("t.my.title")
     if not tickets:
         await ctx.reply(ctx.t("t.my.none"))
@@ -383,19 +379,18 @@ async def ticket_command(ctx: Context) -> None:
     args = args_of(ctx)
     if not args:
         raise DomainError("err.usage", usage="/ticket 工单号")
-    ticket = await ctx.store.tickets.by_number(args[0]) if NUMBER.match(args[0]) else None
+    ticket = await ctx.uow.tickets.by_number(args[0]) if NUMBER.match(args[0]) else None
     if ticket is None:
         raise DomainError("err.no_ticket", number=args[0][:32].upper())
     staff_here = ctx.steward is not None and ctx.steward.community_id == ticket.community_id
     is_owner = ctx.member is not None and (
-        ticket.owner_member_id == ctx.member.id
-        or await ctx.store.tickets.is_follower(ticket.id, ctx.member.id)
+        ticket.owner_member_id == ctx.member.id or await ctx.uow.tickets.is_follower(ticket.id, ctx.member.id)
     )
     if not (staff_here or is_owner or ctx.role is Role.ADMIN):
         raise DomainError("err.not_your_ticket")
-    community = await ctx.store.directory.community(ticket.community_id)
+    community = await ctx.uow.directory.community(ticket.community_id)
     assert community is not None
-    assignee = await ctx.store.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
+    assignee = await ctx.uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
     head = ctx.t(
         "t.ticket.head",
         number=ticket.number,
@@ -405,7 +400,7 @@ async def ticket_command(ctx: Context) -> None:
         assignee=assignee.name if assignee else "-",
     )
     lines = [head]
-    for event in await ctx.store.tickets.events(ticket.id):
+    for event in await ctx.uow.tickets.events(ticket.id):
         if event.action.startswith("sla_") and not staff_here:
             continue  # escalations are internal
         label = ctx.services.texts.convert(ACTION_LABELS.get(event.action, event.action), ctx.lang)
@@ -417,31 +412,25 @@ async def ticket_command(ctx: Context) -> None:
 
 
 # -- buttons ----------------------------------------------------------------------------------
-@router.callback("t:")
-async def card_button(ctx: Context) -> None:
-    parts = (ctx.incoming.callback_data or "").split(":")
-    if len(parts) != 3:
-        raise DomainError("err.stale_button")
-    _, action, raw_id = parts
-    ticket = await ticket_by_id(ctx, raw_id)
-    if action == "claim":
+@router.callback(CardAction)
+async def card_button(ctx: Context, press: CardAction) -> None:
+    ticket = await ticket_by_id(ctx, press.ticket_id)
+    if press.action == "claim":
         await claim(ctx, ticket)
-    elif action == "accept":
+    elif press.action == "accept":
         await accept(ctx, ticket)
-    elif action == "resolve":
-        await resolve(ctx, ticket, "")
     else:
-        raise DomainError("err.stale_button")
+        await resolve(ctx, ticket, "")
 
 
 async def claim(ctx: Context, ticket: Ticket) -> None:
     """First steward to press 「接单」 on an unassigned card gets it; the database decides."""
     steward = require_staff_on(ctx, ticket)
-    if not await ctx.store.tickets.claim(ticket.id, steward.id, ctx.now):
-        holder = await ctx.store.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
+    if not await ctx.uow.tickets.claim(ticket.id, steward.id, ctx.now):
+        holder = await ctx.uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
         await answer(ctx, "t.staff.claim_lost", number=ticket.number, name=holder.name if holder else "-")
         return
-    await ctx.store.tickets.record(
+    await ctx.uow.tickets.record(
         ticket,
         at=ctx.now,
         actor=actor(ctx),
@@ -454,21 +443,20 @@ async def claim(ctx: Context, ticket: Ticket) -> None:
     await accept(ctx, ticket)
 
 
-@router.callback("rate:")
-async def rate_button(ctx: Context) -> None:
-    parts = (ctx.incoming.callback_data or "").split(":")
-    if len(parts) != 3 or not parts[2].isdigit() or int(parts[2]) >= len(RATINGS):
+@router.callback(RatingPress)
+async def rate_button(ctx: Context, press: RatingPress) -> None:
+    if press.choice >= len(RATINGS):
         raise DomainError("err.stale_button")
-    ticket = await ticket_by_id(ctx, parts[1])
+    ticket = await ticket_by_id(ctx, press.ticket_id)
     if ctx.member is None or ticket.owner_member_id != ctx.member.id:
         await answer(ctx, "t.rating.not_yours")
         return
     if ticket.status != lifecycle.RESOLVED:
         await answer(ctx, "t.rating.closed")
         return
-    rating = RATINGS[int(parts[2])]
+    rating = RATINGS[press.choice]
     ticket.rating = rating
-    await ctx.store.tickets.record(ticket, at=ctx.now, actor=actor(ctx), action="rated", note=rating)
+    await ctx.uow.tickets.record(ticket, at=ctx.now, actor=actor(ctx), action="rated", note=rating)
     if rating == UNHAPPY:
         await reopen_unhappy(ctx, ticket)
         return
@@ -485,7 +473,7 @@ async def reopen_unhappy(ctx: Context, ticket: Ticket) -> None:
     """「不满意」: reopened with a two-hour deadline and the supervisors alerted."""
     from datetime import timedelta
 
-    community = await ctx.store.directory.community(ticket.community_id)
+    community = await ctx.uow.directory.community(ticket.community_id)
     assert community is not None
     await move(ctx, ticket, lifecycle.REOPENED, "reopened", UNHAPPY)
     ticket.sla_started_at = ctx.now
@@ -494,9 +482,9 @@ async def reopen_unhappy(ctx: Context, ticket: Ticket) -> None:
     ticket.resolved_at = None
     ticket.rating_requested_at = None
     await tell_owner(ctx, ticket, ctx.t("t.rating.unhappy", number=ticket.number))
-    supervisors = await ctx.store.directory.roster(ticket.community_id, "supervisor")
+    supervisors = await ctx.uow.directory.roster(ticket.community_id, "supervisor")
     deadline = local_time(community, ticket.resolve_due_at)
-    for chat in await ctx.store.directory.chats_with_role(ticket.community_id, "supervisors"):
+    for chat in await ctx.uow.directory.chats_with_role(ticket.community_id, "supervisors"):
         mentions = tuple(m for m in (mention_of(s, chat.platform) for s in supervisors) if m)
         await ctx.send(
             chat,
@@ -513,27 +501,11 @@ async def reply_to_card(ctx: Context) -> None:
     incoming = ctx.incoming
     if ctx.chat_role != "stewards" or not incoming.reply_to or not ctx.role.is_staff:
         return
-    row = await ctx.store.outbox.find_ref(incoming.platform, incoming.chat_id, incoming.reply_to)
+    row = await ctx.uow.outbox.find_ref(incoming.platform, incoming.chat_id, incoming.reply_to)
     if row is None or row.ref_type != "ticket_card" or row.ref_id is None:
         return
-    ticket = await ctx.store.tickets.get(row.ref_id)
+    ticket = await ctx.uow.tickets.get(row.ref_id)
     if ticket is None or not incoming.text.strip():
         return
     ctx.stop = True  # consumed: not an owner message for intake
     await add_note(ctx, ticket, incoming.text)
-
-
-def install(app: AppPorts) -> None:
-    """The SLA watch runs every `sla_check_interval` seconds (one instance at a time)."""
-    from handlers.tickets.sla_watch import check_sla
-
-    app.scheduler.add_job(
-        check_sla,
-        "interval",
-        seconds=app.settings.sla_check_interval,
-        args=[app.runtime],
-        id="sla-watch",
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-    )

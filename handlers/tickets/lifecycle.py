@@ -12,22 +12,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.context import DomainError
+from bot.core.errors import DomainError
 from storage.tickets.models import Ticket
 from storage.tickets.repository import TicketRepository
+from storage.tickets.status import TicketStatus
 
-OPEN = "open"
-ASSIGNED = "assigned"
-IN_PROGRESS = "in_progress"
-RESOLVED = "resolved"
-CLOSED = "closed"
-REOPENED = "reopened"
-CANCELLED = "cancelled"
+OPEN = TicketStatus.OPEN
+ASSIGNED = TicketStatus.ASSIGNED
+IN_PROGRESS = TicketStatus.IN_PROGRESS
+RESOLVED = TicketStatus.RESOLVED
+CLOSED = TicketStatus.CLOSED
+REOPENED = TicketStatus.REOPENED
+CANCELLED = TicketStatus.CANCELLED
 
-STATUSES = (OPEN, ASSIGNED, IN_PROGRESS, RESOLVED, CLOSED, REOPENED, CANCELLED)
-ACTIVE = (OPEN, ASSIGNED, IN_PROGRESS, REOPENED)  # someone still owes the owner work
+STATUSES = tuple(TicketStatus)
 
-ALLOWED: dict[str, frozenset[str]] = {
+ALLOWED: dict[str, frozenset[TicketStatus]] = {
     OPEN: frozenset({ASSIGNED, CANCELLED}),
     ASSIGNED: frozenset({IN_PROGRESS, RESOLVED, CANCELLED}),
     IN_PROGRESS: frozenset({RESOLVED, CANCELLED}),
@@ -37,7 +37,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     CANCELLED: frozenset(),
 }
 
-LABELS_HANS = {
+LABELS_HANS: dict[str, str] = {
     OPEN: "待派单",
     ASSIGNED: "已派单",
     IN_PROGRESS: "处理中",

@@ -12,6 +12,7 @@ from bot.core.context import Context
 from bot.core.events import Button, Mention, Outgoing
 from handlers.shared.privacy import mask_text, mask_unit
 from handlers.tickets.assignment import choose_assignee
+from handlers.tickets.buttons import CardAction
 from handlers.tickets.sla import Deadlines, SlaBook
 from nlp.classification import Classification
 from storage.directory.models import Community, Steward
@@ -84,7 +85,7 @@ def ticket_building(ctx: Context, classification: Classification) -> str | None:
 async def allocate_number(ctx: Context, kind: str, community: Community) -> str:
     day = ctx.now.astimezone(community_tz(community)).strftime("%Y%m%d")
     prefix = PREFIX[kind]
-    serial = await ctx.store.tickets.next_counter(f"ticket:{prefix}:{day}")
+    serial = await ctx.uow.tickets.next_counter(f"ticket:{prefix}:{day}")
     return f"{prefix}-{day}-{serial:04d}"
 
 
@@ -101,14 +102,14 @@ async def open_ticket(ctx: Context, classification: Classification, *, kind: str
     building = ticket_building(ctx, classification)
     deadlines = sla.deadlines(kind, classification.category, priority, now, tz)
 
-    roster = await ctx.store.directory.roster(community.id)
-    counts = await ctx.store.directory.open_ticket_counts(community.id)
+    roster = await ctx.uow.directory.roster(community.id)
+    counts = await ctx.uow.directory.open_ticket_counts(community.id)
     local = now.astimezone(tz)
     # Nobody on duty who covers it: the ticket stays unassigned, its card offers 「接单」 to
     # any steward, and the supervisors are asked to dispatch it (see post_card).
     assignee = choose_assignee(roster, building, classification.category, local, counts)
 
-    ticket = await ctx.store.tickets.add(
+    ticket = await ctx.uow.tickets.add(
         Ticket(
             number=await allocate_number(ctx, kind, community),
             community_id=community.id,
@@ -130,7 +131,7 @@ async def open_ticket(ctx: Context, classification: Classification, *, kind: str
             sla_started_at=now,
         )
     )
-    await ctx.store.tickets.record(
+    await ctx.uow.tickets.record(
         ticket,
         at=now,
         actor=f"member:{member.id}",
@@ -139,7 +140,7 @@ async def open_ticket(ctx: Context, classification: Classification, *, kind: str
         note=f"sla={deadlines.policy} rules={','.join(classification.rules[:8])}",
     )
     if assignee is not None:
-        await ctx.store.tickets.record(
+        await ctx.uow.tickets.record(
             ticket,
             at=now,
             actor="system",
@@ -176,11 +177,11 @@ def card_text(ctx: Context, ticket: Ticket, community: Community, assignee: Stew
 def card_buttons(ctx: Context, ticket: Ticket) -> tuple[tuple[Button, ...], ...]:
     """Unassigned: anyone may claim it. Assigned: the assignee accepts, then resolves."""
     if ticket.assignee_id is None:
-        return ((Button(ctx.t("btn.claim"), f"t:claim:{ticket.id}"),),)
+        return ((Button(ctx.t("btn.claim"), CardAction("claim", ticket.id).pack()),),)
     return (
         (
-            Button(ctx.t("btn.accept"), f"t:accept:{ticket.id}"),
-            Button(ctx.t("btn.resolve"), f"t:resolve:{ticket.id}"),
+            Button(ctx.t("btn.accept"), CardAction("accept", ticket.id).pack()),
+            Button(ctx.t("btn.resolve"), CardAction("resolve", ticket.id).pack()),
         ),
     )
 
@@ -192,7 +193,7 @@ async def post_card(
     urgent tickets and unassigned ones are copied to the supervisors' chat."""
     text = card_text(ctx, ticket, community, assignee)
     buttons = card_buttons(ctx, ticket)
-    for chat in await ctx.store.directory.chats_with_role(community.id, "stewards"):
+    for chat in await ctx.uow.directory.chats_with_role(community.id, "stewards"):
         mention = mention_of(assignee, chat.platform) if assignee else None
         await ctx.send(
             chat,
@@ -206,8 +207,8 @@ async def post_card(
             ref_id=ticket.id,
         )
     if ticket.priority == "urgent" or assignee is None or assignee.role != "steward":
-        for chat in await ctx.store.directory.chats_with_role(community.id, "supervisors"):
-            supervisors = await ctx.store.directory.roster(community.id, "supervisor")
+        for chat in await ctx.uow.directory.chats_with_role(community.id, "supervisors"):
+            supervisors = await ctx.uow.directory.roster(community.id, "supervisor")
             mentions = tuple(m for m in (mention_of(s, chat.platform) for s in supervisors) if m)
             await ctx.send(
                 chat,

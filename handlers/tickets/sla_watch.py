@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.context import Runtime, send_to_chat
 from bot.core.events import Mention, Outgoing
+from bot.core.outbox import send_to_chat
+from bot.core.runtime import Runtime
 from bot.core.texts import Texts
 from handlers.shared.privacy import mask_unit
 from handlers.tickets import lifecycle
@@ -24,7 +25,7 @@ from handlers.tickets.sla import SlaBook
 from storage.directory.models import Community, Steward
 from storage.directory.repository import account_of
 from storage.tickets.models import Ticket
-from storage.uow import Store
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ async def check_sla(runtime: Runtime) -> int:
     return queued
 
 
-async def close_unrated(store: Store, ticket: Ticket, now: datetime) -> None:
+async def close_unrated(store: UnitOfWork, ticket: Ticket, now: datetime) -> None:
     if ticket.rating_requested_at is not None and now - ticket.rating_requested_at >= RATING_WAIT:
         await lifecycle.transition(
             store.tickets, ticket, lifecycle.CLOSED, actor="system", at=now, action="auto_closed"
@@ -117,7 +118,7 @@ async def close_unrated(store: Store, ticket: Ticket, now: datetime) -> None:
 
 async def notify(
     runtime: Runtime,
-    store: Store,
+    store: UnitOfWork,
     community: Community,
     ticket: Ticket,
     phase: str,
@@ -168,7 +169,7 @@ async def notify(
 
 
 async def recipients(
-    store: Store, community: Community, assignee: Steward | None, level: Level
+    store: UnitOfWork, community: Community, assignee: Steward | None, level: Level
 ) -> list[Steward]:
     if level.mention_role == "assignee":
         return [assignee] if assignee else list(await store.directory.roster(community.id, "supervisor"))

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.directory.models import Chat, Community, Member, Steward
+from storage.directory.models import BindCode, Chat, Community, Member, Steward
 from storage.rows import table_of
 from storage.tickets.models import Ticket
+from storage.tickets.status import ACTIVE
 
 # The roster (stewards, supervisors, managers) changes only when the community file is
 # synced at start, yet nearly every update asks who its sender is and tickets ask who can take
@@ -20,7 +21,6 @@ from storage.tickets.models import Ticket
 # path. The objects are detached and read-only; `sync_community` drops the snapshot.
 _ROSTERS: dict[str, list[Steward]] = {}
 
-OPEN_STATUSES = ("open", "assigned", "in_progress", "reopened")
 
 # Statements every update runs, built once: building a select and computing its cache key
 # cost more than running it (measured: 240 µs built per call, 120 µs prebuilt).
@@ -45,7 +45,7 @@ _OPEN_TICKET_COUNTS = (  # table columns: a plain Core statement (no ORM result 
     select(_TICKETS.c.assignee_id, func.count())
     .where(
         _TICKETS.c.community_id == bindparam("community"),
-        _TICKETS.c.status.in_(OPEN_STATUSES),
+        _TICKETS.c.status.in_(sorted(ACTIVE)),
         _TICKETS.c.assignee_id.is_not(None),
     )
     .group_by(_TICKETS.c.assignee_id)
@@ -304,6 +304,24 @@ class Directory:
     async def open_ticket_counts(self, community_id: int) -> dict[int, int]:
         rows = await self.session.execute(_OPEN_TICKET_COUNTS, {"community": community_id})
         return {int(assignee): int(count) for assignee, count in rows.all() if assignee is not None}
+
+    # -- bind codes ---------------------------------------------------------------------------
+    async def add_bind_code(self, code: BindCode) -> BindCode:
+        self.session.add(code)
+        await self.session.flush()
+        return code
+
+    async def use_bind_code(self, code: str, chat_id: int, now: datetime) -> BindCode | None:
+        """Spend a one-time code; None if unknown, used or expired (settled by one UPDATE)."""
+        result = await self.session.execute(
+            update(BindCode)
+            .where(BindCode.code == code, BindCode.used_at.is_(None), BindCode.expires_at > now)
+            .values(used_at=now, used_by_chat_id=chat_id)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(result, "rowcount", 0):
+            return None
+        return await self.session.scalar(select(BindCode).where(BindCode.code == code))
 
 
 def account_of(steward: Steward, platform: str) -> str | None:

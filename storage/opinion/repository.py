@@ -31,12 +31,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.directory.models import Chat, Member
-from storage.directory.repository import OPEN_STATUSES
 from storage.messages.models import MessageLog
 from storage.opinion.models import OpinionAlert, OpinionAlertMessage, OpinionFeedback
 from storage.outbox.models import OutboxMessage
 from storage.rows import insert_new, table_of
 from storage.tickets.models import Ticket
+from storage.tickets.status import ACTIVE
 
 
 @dataclass(frozen=True)
@@ -306,7 +306,7 @@ class OpinionRepository:
         return (
             await self.session.scalars(
                 select(Ticket)
-                .where(Ticket.owner_member_id.in_(member_ids), Ticket.status.in_(OPEN_STATUSES))
+                .where(Ticket.owner_member_id.in_(member_ids), Ticket.status.in_(sorted(ACTIVE)))
                 .order_by(Ticket.id.desc())
                 .limit(limit)
             )

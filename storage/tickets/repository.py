@@ -11,7 +11,6 @@ from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.directory.models import BindCode
 from storage.rows import insert_new, insert_object, table_of
 from storage.tickets.models import Counter, Ticket, TicketEvent, TicketFollower
 
@@ -227,21 +226,3 @@ class TicketRepository:
         if note is not None:
             query = query.where(TicketEvent.note == note)
         return (await self.session.scalar(query.limit(1))) is not None
-
-    # -- bind codes ------------------------------------------------------------------------
-    async def add_bind_code(self, code: BindCode) -> BindCode:
-        self.session.add(code)
-        await self.session.flush()
-        return code
-
-    async def use_bind_code(self, code: str, chat_id: int, now: datetime) -> BindCode | None:
-        """Spend a one-time code; None if unknown, used or expired (settled by one UPDATE)."""
-        result = await self.session.execute(
-            update(BindCode)
-            .where(BindCode.code == code, BindCode.used_at.is_(None), BindCode.expires_at > now)
-            .values(used_at=now, used_by_chat_id=chat_id)
-            .execution_options(synchronize_session=False)
-        )
-        if not getattr(result, "rowcount", 0):
-            return None
-        return await self.session.scalar(select(BindCode).where(BindCode.code == code))

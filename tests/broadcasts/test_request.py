@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.context import DomainError
+from bot.core.errors import DomainError
 from handlers.broadcasts.request import Target, WallTime, expand_buildings, parse_notice, parse_outage
 
 TODAY = date(2026, 11, 23)

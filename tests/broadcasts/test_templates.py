@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.context import DomainError
+from bot.core.errors import DomainError
 from handlers.broadcasts.templates import VARIABLES, check_template, render_template
 from tests.broadcasts.conftest import Rig
 

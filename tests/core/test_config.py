@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.settings import ROOT, ConfigError, Settings, load_community_file
+from bot.app.communities import load_community_file
+from bot.app.settings import ROOT, ConfigError, Settings
 
 EXAMPLE = ROOT / "examples" / "community.toml"
 

@@ -16,7 +16,7 @@ from bot.core.clock import FrozenClock
 from bot.core.events import Outgoing, SendError, SendResult
 from bot.core.sender import OutboxSender, Outcome
 from storage.directory.models import Chat
-from storage.uow import Store
+from storage.uow import UnitOfWork
 from tests.harness import EXAMPLE, MONDAY_MORNING, Harness
 
 OWNERS = "lxy-owners-1"
@@ -67,7 +67,7 @@ async def test_crash_between_commit_and_send_loses_nothing_and_sends_once(harnes
 async def test_rows_left_mid_send_are_retried_after_their_lease(harness: Harness) -> None:
     await harness.channel.post(OWNERS, "u-zhang", "3栋厨房水管漏水了，麻烦派人来修")
     async with harness.app.sessions() as session:
-        store = Store(session)
+        store = UnitOfWork(session)
         claimed = await store.outbox.claim(harness.clock.now(), 10, timedelta(minutes=5))
         await store.commit()
     assert len(claimed) == 2  # "sending", then the process dies
@@ -146,7 +146,7 @@ async def test_permanent_failures_stop_after_max_attempts(harness: Harness) -> N
 
 async def test_dedupe_key_makes_enqueue_idempotent(harness: Harness) -> None:
     async with harness.app.sessions() as session:
-        store = Store(session)
+        store = UnitOfWork(session)
         first = await store.outbox.enqueue(
             platform="local",
             platform_chat_id="x",
@@ -215,7 +215,7 @@ class HeldSender(OutboxSender):
         self.holding = asyncio.Event()
         self.release = asyncio.Event()
 
-    async def _write_outcomes(self, store: Store, outcomes: list[Outcome]) -> None:
+    async def _write_outcomes(self, store: UnitOfWork, outcomes: list[Outcome]) -> None:
         if outcomes and asyncio.current_task() is self._task and not self.release.is_set():
             self.holding.set()
             await self.release.wait()
@@ -228,7 +228,7 @@ async def test_drain_waits_for_the_running_loop_to_record_its_sends(harness: Har
     # rest of the chat's queue cannot be claimed: drain must wait, not report "all done".
     sender = HeldSender(harness.app.sessions, {"local": harness.channel}, harness.clock, pace=0.0)
     async with harness.app.sessions() as session:
-        store = Store(session)
+        store = UnitOfWork(session)
         for text in ("first", "second"):
             await store.outbox.enqueue(
                 platform="local",

@@ -20,13 +20,13 @@ from storage.opinion.repository import OpinionRepository
 from storage.outbox.models import OutboxMessage
 from storage.rows import insert_new, table_of
 from storage.tickets.models import Ticket
-from storage.uow import Store
+from storage.uow import UnitOfWork
 from tests.harness import MONDAY_MORNING
 
 NOW = MONDAY_MORNING
 
 
-async def seed(store: Store) -> tuple[Chat, Member]:
+async def seed(store: UnitOfWork) -> tuple[Chat, Member]:
     community = Community(code="c1", name="一区", timezone="Asia/Shanghai", language="zh-Hans", buildings=[])
     store.session.add(community)
     await store.session.flush()
@@ -46,7 +46,7 @@ async def seed(store: Store) -> tuple[Chat, Member]:
     return chat, member
 
 
-async def add_ticket(store: Store, chat: Chat, member: Member) -> Ticket:
+async def add_ticket(store: UnitOfWork, chat: Chat, member: Member) -> Ticket:
     return await store.tickets.add(
         Ticket(
             number="BX-20261123-0001",
@@ -83,18 +83,18 @@ async def test_a_duplicate_insert_is_a_no_op_and_the_transaction_goes_on(engine:
 async def test_a_delivery_is_claimed_once_across_transactions(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
     async with sessions() as session:
-        assert await Store(session).messages.claim_delivery("local", "d1", NOW)
+        assert await UnitOfWork(session).messages.claim_delivery("local", "d1", NOW)
         await session.commit()
     async with sessions() as session:
-        assert not await Store(session).messages.claim_delivery("local", "d1", NOW)
-        assert await Store(session).messages.claim_delivery("wecom", "d1", NOW)  # per platform
+        assert not await UnitOfWork(session).messages.claim_delivery("local", "d1", NOW)
+        assert await UnitOfWork(session).messages.claim_delivery("wecom", "d1", NOW)  # per platform
         await session.rollback()
 
 
 async def test_the_message_log_row_gets_its_id_and_column_defaults(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
     async with sessions() as session:
-        store = Store(session)
+        store = UnitOfWork(session)
         chat, _ = await seed(store)
         entry = MessageLog(
             platform="local", chat_id=chat.id, platform_message_id="p1", kind="sticker", text="", sent_at=NOW
@@ -135,7 +135,7 @@ async def test_the_message_log_row_gets_its_id_and_column_defaults(engine: Async
 async def test_audit_events_and_followers_are_written_in_order(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
     async with sessions() as session:
-        store = Store(session)
+        store = UnitOfWork(session)
         chat, member = await seed(store)
         other = Member(platform="local", platform_user_id="u2", display_name="李", first_seen_at=NOW)
         session.add(other)
@@ -164,8 +164,8 @@ async def test_audit_events_and_followers_are_written_in_order(engine: AsyncEngi
         await session.commit()
         ticket_id = ticket.id
     async with sessions() as session:
-        events = await Store(session).tickets.events(ticket_id)
-        followers = await Store(session).tickets.followers(ticket_id)
+        events = await UnitOfWork(session).tickets.events(ticket_id)
+        followers = await UnitOfWork(session).tickets.followers(ticket_id)
     assert [(e.action, e.to_status, e.note) for e in events] == [
         ("opened", "open", None),
         ("merged", None, "reporters=2"),
@@ -176,7 +176,7 @@ async def test_audit_events_and_followers_are_written_in_order(engine: AsyncEngi
 async def test_outbox_rows_keep_the_order_they_were_queued_in(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
     async with sessions() as session:
-        store = Store(session)
+        store = UnitOfWork(session)
         chat, _ = await seed(store)
         ids = []
         for n, key in enumerate([None, "once", None, "once", None]):
@@ -203,7 +203,7 @@ async def test_outbox_rows_keep_the_order_they_were_queued_in(engine: AsyncEngin
 async def test_linking_a_message_to_an_alert_twice_links_it_once(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
     async with sessions() as session:
-        store = Store(session)
+        store = UnitOfWork(session)
         chat, member = await seed(store)
         entry = await store.messages.log(
             MessageLog(
@@ -245,12 +245,12 @@ async def test_concurrent_idempotent_inserts_land_once(engine: AsyncEngine) -> N
         pytest.skip("one writer at a time on SQLite: no concurrent transactions to race")
     sessions = session_factory(engine)
     async with sessions() as session:
-        chat, _ = await seed(Store(session))
+        chat, _ = await seed(UnitOfWork(session))
         await session.commit()
 
     async def attempt(started: asyncio.Event, go: asyncio.Event) -> tuple[bool, bool]:
         async with sessions() as session:
-            store = Store(session)
+            store = UnitOfWork(session)
             claimed = await store.messages.claim_delivery("local", "same", NOW)
             queued = await store.outbox.enqueue(
                 platform="local",

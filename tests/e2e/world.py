@@ -19,7 +19,7 @@ import aiohttp
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app.serve import Steward
+from bot.app.root import build_app
 from bot.app.settings import Settings
 from nlp.classifier import Classifier
 from storage.base import Base
@@ -123,18 +123,18 @@ class World:
 
     def __init__(self, settings: Settings, engine: AsyncEngine, classifier: Classifier) -> None:
         self.settings = settings
-        self.steward = Steward.build(settings, engine=engine, classifier=classifier)
-        self.app = self.steward.app
+        self.app = build_app(settings, serve=True, engine=engine, classifier=classifier)
 
     async def start(self) -> None:
-        await self.steward.start()
+        await self.app.start()
 
     async def stop(self) -> None:
-        await self.steward.stop()
+        await self.app.stop()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.steward.http.bound_port}"
+        assert self.app.http is not None
+        return f"http://127.0.0.1:{self.app.http.bound_port}"
 
     async def tickets(self) -> list[Ticket]:
         async with self.app.sessions() as session:

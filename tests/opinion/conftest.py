@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters.local.channel import LocalChannel, LocalMessage
 from bot.app.root import build_app
 from bot.app.settings import Settings
+from bot.core.channel import Capabilities
 from bot.core.clock import FrozenClock
 from nlp.classifier import Classifier
 from storage.opinion.models import OpinionAlert, OpinionAlertMessage, OpinionFeedback
@@ -69,6 +70,8 @@ class OpinionHarness(Harness):
         # handlers ask of it (edits in place), which is recorded on its `Outgoing`s.
         self.telegram = LocalChannel(self.clock)
         self.telegram.platform = "telegram"
+        # A stand-in for Telegram: it says it can edit in place, as the Telegram adapter does.
+        self.telegram.capabilities = Capabilities(edit_in_place=True, buttons=True, answers=True)
         self.app = build_app(
             Settings(database_url=db_url, community_file=community, **settings),
             channels={"local": self.channel, "telegram": self.telegram},

@@ -220,20 +220,19 @@ async def test_on_telegram_the_card_is_edited_in_place(oh: OpinionHarness) -> No
     assert note.outgoing is not None
     assert edit.outgoing is not None
     assert note.outgoing.reply_to == card.message_id
-    assert edit.outgoing.extra == {"edit_message_id": card.message_id}
+    assert edit.outgoing.edit_of == card.message_id
     assert edit.text == card.text + "\n🔁 此后又有 1 条相关消息"
     assert edit.outgoing.buttons == card.outgoing.buttons
     [local_note] = [m for m in oh.sent(SUPERVISORS) if m.outgoing and not m.outgoing.buttons]
     assert local_note.outgoing is not None
-    assert local_note.outgoing.extra == {}  # the local channel gets the note only
+    assert local_note.outgoing.edit_of is None  # the local channel gets the note only
 
     await oh.telegram.press(TG_SUPERVISORS, card.message_id, f"op:done:{alert.id}", "3001", "Li")
     await oh.app.sender.drain()
     pressed = oh.telegram.sent_to(TG_SUPERVISORS)[-1]
     assert pressed.outgoing is not None
-    assert pressed.outgoing.extra == {
-        "edit_message_id": card.message_id,
-        "callback_answer": f"✅ 预警 #{alert.id} 已标记为「已跟进」（李主管）",
-    }
+    assert pressed.outgoing.edit_of == card.message_id
+    assert pressed.outgoing.answer is not None
+    assert pressed.outgoing.answer.text == f"✅ 预警 #{alert.id} 已标记为「已跟进」（李主管）"
     assert pressed.text == card.text + "\n🔁 此后又有 1 条相关消息\n✅ 已跟进：李主管"
     assert (await oh.alerts())[0].state == "followed"

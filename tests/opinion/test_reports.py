@@ -28,7 +28,7 @@ from handlers.reports.chat import (
 from storage.directory.models import Chat, Community, Member, Steward
 from storage.messages.models import MessageLog
 from storage.tickets.models import Ticket
-from storage.uow import Store
+from storage.uow import UnitOfWork
 from tests.opinion.conftest import OWNERS, OWNERS_2, STEWARDS, SUPERVISORS, OpinionHarness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -218,7 +218,7 @@ async def test_the_report_figures(oh: OpinionHarness) -> None:
     await seed_november(oh)
     community, period = await november(oh)
     async with oh.app.sessions() as session:
-        report = await gather_report(Store(session), oh.app.services, community, period, oh.clock.now())
+        report = await gather_report(UnitOfWork(session), oh.app.services, community, period, oh.clock.now())
     assert [r.number for r in report.rows] == ["BX-1", "BX-2", "BX-3", "TS-1", "BX-4", "BX-5", "TS-2"]
     assert len(report.counted) == 6  # the cancelled one is left out of every rate
     assert report.by_category == [("电梯", 3), ("噪音扰民", 2), ("给排水", 1)]
@@ -309,7 +309,7 @@ async def test_the_owner_summary_has_no_personal_data(oh: OpinionHarness) -> Non
     await seed_november(oh)
     community, period = await november(oh)
     async with oh.app.sessions() as session:
-        report = await gather_report(Store(session), oh.app.services, community, period, oh.clock.now())
+        report = await gather_report(UnitOfWork(session), oh.app.services, community, period, oh.clock.now())
         names = [m.display_name for m in (await session.scalars(select(Member))).all()]
         names += [s.name for s in (await session.scalars(select(Steward))).all()]
 

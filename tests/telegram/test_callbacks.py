@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from bot.adapters.telegram import TelegramChannel
-from bot.core.events import Button, Incoming, Outgoing
+from bot.core.events import Button, CallbackAnswer, Incoming, Outgoing
 from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FakeUser
 from tests.telegram.conftest import ChannelFactory
 
@@ -44,7 +44,7 @@ async def test_answer_carried_by_an_outgoing_sent_after_delivery(
     fake: FakeTelegramAPI, make_channel: ChannelFactory
 ) -> None:
     """The outbox path: the reply is sent after the handler's transaction committed, shortly after
-    delivery returned; `extra["callback_answer"]` with the query id in `reply_hint` answers it."""
+    delivery returned; an `Outgoing.answer` with the press's query id answers it."""
     channel, inbox = await make_channel(callback_answer_grace=0.6)
     group, owner, card = await _card(channel, fake)
     query_id = fake.user_presses(group, owner, card, "r:42:1")
@@ -55,13 +55,10 @@ async def test_answer_carried_by_an_outgoing_sent_after_delivery(
         press.chat_id,
         Outgoing(
             text="",
-            reply_hint=press.reply_hint,
-            extra={"callback_answer": "已記錄，我們會跟進", "callback_alert": True},
+            answer=CallbackAnswer(press.message_id, "已記錄，我們會跟進", alert=True),
         ),
     )
-    edit = await channel.send(
-        press.chat_id, Outgoing(text="評分：👎（已記錄）", extra={"edit_message_id": press.reply_to})
-    )
+    edit = await channel.send(press.chat_id, Outgoing(text="評分：👎（已記錄）", edit_of=press.reply_to))
 
     assert toast.message_id is None  # an answer only: nothing posted in the chat
     assert edit.message_id == str(card)

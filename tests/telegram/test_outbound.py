@@ -248,17 +248,26 @@ async def test_edit_updates_the_card_in_place(fake: FakeTelegramAPI, make_channe
         str(group.id), Outgoing(text="工單 BX-0042：待接單", buttons=((Button("接單", "t:42:accept"),),))
     )
     assert card.message_id is not None
-    edit = {"edit_message_id": card.message_id}
 
     edited = await channel.send(
         str(group.id),
-        Outgoing(text="工單 BX-0042：<阿明> 已接單", buttons=((Button("完成", "t:42:done"),),), extra=edit),
+        Outgoing(
+            text="工單 BX-0042：<阿明> 已接單",
+            buttons=((Button("完成", "t:42:done"),),),
+            edit_of=card.message_id,
+        ),
     )
     again = await channel.send(  # identical: Telegram says "not modified", which is success
         str(group.id),
-        Outgoing(text="工單 BX-0042：<阿明> 已接單", buttons=((Button("完成", "t:42:done"),),), extra=edit),
+        Outgoing(
+            text="工單 BX-0042：<阿明> 已接單",
+            buttons=((Button("完成", "t:42:done"),),),
+            edit_of=card.message_id,
+        ),
     )
-    cleared = await channel.send(str(group.id), Outgoing(text="", extra=edit))  # drop the buttons
+    cleared = await channel.send(
+        str(group.id), Outgoing(text="", edit_of=card.message_id)
+    )  # drop the buttons
 
     assert edited.message_id == again.message_id == cleared.message_id == card.message_id
     (message,) = fake.sent(group.id)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.app.settings import ROOT
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
-from handlers.membership.chat import create_bind_code
+from handlers.membership.service import create_bind_code
 from storage.directory.models import Chat, Member
 from tests.harness import Harness
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.context import DomainError
+from bot.core.errors import DomainError
 from handlers.tickets import lifecycle
 from handlers.tickets.assignment import choose_assignee, on_duty
 from storage.directory.models import Steward

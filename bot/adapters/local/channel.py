@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.channel import Deliver
+from bot.core.channel import Capabilities, Deliver
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChatType, Incoming, MessageKind, Outgoing, SendError, SendResult
 
@@ -47,6 +47,8 @@ Listener = Callable[[LocalMessage], None]
 
 class LocalChannel:
     platform = "local"
+    # Like a chat app with buttons and toasts; edits arrive as new messages in the transcript.
+    capabilities = Capabilities(buttons=True, answers=True)
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock or SystemClock()
@@ -70,11 +72,11 @@ class LocalChannel:
     async def send(self, chat_id: str, message: Outgoing) -> SendResult:
         if chat_id in self.gone:
             raise SendError("bot was removed from the chat", permanent=True, chat_gone=True)
-        answer = message.extra.get("callback_answer")
+        answer = message.answer
         if answer is not None and not message.text:
             # A button's answer: a toast for the person who pressed it, not a chat message.
             toast = LocalMessage(
-                chat_id, "", "bot", "Steward", f"（提示）{answer}", self.clock.now(), message, True
+                chat_id, "", "bot", "Steward", f"（提示）{answer.text}", self.clock.now(), message, True
             )
             self._record(toast)
             return SendResult(None)

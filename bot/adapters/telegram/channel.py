@@ -10,8 +10,8 @@ update goes through `_dispatch`: converted by `convert.update_to_incoming` and h
 Callback queries are answered exactly once, always (the button's spinner stops only then):
 - during delivery, by `answer_callback(query_id, text)` (query_id = `Incoming.message_id`, also
   in `Incoming.reply_hint`), e.g. "已受理" or "此操作已失效", or
-- by `send()` of an `Outgoing` whose `extra` holds `"callback_answer": text` (and the query id
-  in `extra["callback_query_id"]` or `reply_hint`), if it is sent during delivery or within
+- by `send()` of an `Outgoing` whose `answer` is a `CallbackAnswer` (its query id, or the
+  message's `reply_hint`), if it is sent during delivery or within
   `callback_answer_grace` seconds after it (an outbox flushed right after the commit), or
 - otherwise by the channel itself: with no text `callback_answer_grace` seconds after delivery,
   or at once with `callback_error_text` if delivery raised.
@@ -77,7 +77,7 @@ from bot.adapters.telegram.render import (
     render_single,
     reply_parameters,
 )
-from bot.core.channel import Deliver
+from bot.core.channel import Capabilities, Deliver
 from bot.core.events import Outgoing, Platform, SendError, SendResult
 from bot.core.shutdown import bounded
 
@@ -122,6 +122,7 @@ class TelegramChannel:
     """Steward's Telegram adapter. See the module docstring for the callback-answer contract."""
 
     platform: str = Platform.TELEGRAM.value
+    capabilities = Capabilities(edit_in_place=True, buttons=True, threads=True, answers=True)
 
     def __init__(
         self,
@@ -442,17 +443,14 @@ class TelegramChannel:
     # ---- outbound -------------------------------------------------------------------------------
 
     async def send(self, chat_id: str, message: Outgoing) -> SendResult:
-        """Render and send one message (or edit one: `extra["edit_message_id"]`)."""
+        """Render and send one message (or edit one: `Outgoing.edit_of`)."""
         app = self._require_app()
-        extra = message.extra
-        answer = extra.get("callback_answer")
+        answer = message.answer
         if answer is not None:
-            query_id = extra.get("callback_query_id") or message.reply_hint
+            query_id = answer.query_id or message.reply_hint
             if query_id:
-                await self.answer_callback(
-                    str(query_id), str(answer), show_alert=bool(extra.get("callback_alert"))
-                )
-        edit_id = extra.get("edit_message_id")
+                await self.answer_callback(str(query_id), answer.text, show_alert=answer.alert)
+        edit_id = message.edit_of
         has_body = bool(message.text.strip() or message.mentions or message.image_path)
         if not has_body and edit_id is None:
             if answer is not None:

@@ -40,7 +40,7 @@ from bot.adapters.wecom.webhook import (
     mask_key,
     webhook_key_from_url,
 )
-from bot.core.channel import Deliver
+from bot.core.channel import Capabilities, Deliver
 from bot.core.events import Incoming, Outgoing, Platform, SendError, SendResult
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,9 @@ class WeComChannel:
     """Sends `Outgoing` messages to WeCom groups and direct chats."""
 
     platform: str = Platform.WECOM.value
+    # Group robots post text, markdown and images only: a button is shown as a command to
+    # send back (bot.adapters.wecom.buttons), and there is nothing to edit or answer privately.
+    capabilities = Capabilities()
 
     def __init__(
         self,
@@ -123,7 +126,7 @@ class WeComChannel:
         webhook = self._webhook
         if webhook is None:
             raise SendError("WeCom channel is not started")
-        if "callback_answer" in message.extra and not (message.text.strip() or message.image_path):
+        if message.answer is not None and not (message.text.strip() or message.image_path):
             # Only a button's toast (Telegram shows it to the presser): WeCom has no toasts, and
             # what the press did is posted to the group anyway. Nothing to send, not a failure.
             return SendResult(message_id=None)

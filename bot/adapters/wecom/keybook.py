@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.adapters.wecom.webhook import mask_key, webhook_key_from_url
 from bot.core.events import Platform
 from storage.db import WriteGate
-from storage.uow import Store
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class WebhookKeyBook:
         if key is not None or self._sessions is None:
             return key
         async with self._sessions() as session:
-            chat = await Store(session).directory.chat_by_platform_id(Platform.WECOM.value, chat_id)
+            chat = await UnitOfWork(session).directory.chat_by_platform_id(Platform.WECOM.value, chat_id)
             stored = chat.webhook_key if chat is not None else None
         if stored:
             self._stored[chat_id] = stored
@@ -55,7 +55,7 @@ class WebhookKeyBook:
         if self._sessions is None:
             return
         async with self._gate(), self._sessions() as session:
-            store = Store(session)
+            store = UnitOfWork(session)
             chat = await store.directory.chat_by_platform_id(Platform.WECOM.value, chat_id)
             if chat is None:
                 return

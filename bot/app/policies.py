@@ -1,0 +1,65 @@
+"""Each feature's policy from the typed settings and the community file.
+
+Features never read `Settings`: the composition root turns the process settings into each
+feature's own typed policy here, once, and hands it over by parameter.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import time, timedelta
+from pathlib import Path
+
+from bot.app.communities import CommunityFile
+from bot.app.settings import Settings
+from handlers.broadcasts.fanout import BroadcastPolicy
+from handlers.broadcasts.timing import QuietHours
+from handlers.broadcasts.tips import TipCalendar, TipLibrary
+from handlers.opinion.chat import OpinionPolicy
+from handlers.reports.chat import ReportPolicy
+
+
+def clock_time(value: str) -> time:
+    """ "18:00" (validated by the settings' pattern) as a time."""
+    hour, minute = (int(part) for part in value.split(":"))
+    return time(hour, minute)
+
+
+def opinion_policy(settings: Settings) -> OpinionPolicy:
+    return OpinionPolicy(
+        cooldown=timedelta(minutes=settings.opinion_cooldown_minutes),
+        group_owners=settings.opinion_group_owners,
+        group_window=timedelta(minutes=settings.opinion_group_window_minutes),
+        spike_min_count=settings.opinion_spike_min_count,
+        spike_k=settings.opinion_spike_k,
+        spike_baseline_days=settings.opinion_spike_baseline_days,
+        digest_time=clock_time(settings.opinion_digest_time),
+    )
+
+
+def report_policy(settings: Settings) -> ReportPolicy:
+    out = settings.report_dir or Path(tempfile.gettempdir()) / "steward-reports"
+    return ReportPolicy(Path(out), settings.report_monthly_day, clock_time(settings.report_time))
+
+
+def broadcast_policy(settings: Settings, communities: CommunityFile) -> BroadcastPolicy:
+    """The quiet hours and grace from the settings; the safety-tip library and calendar, with
+    each community's override from the community file."""
+    tips = TipLibrary.load()
+    calendar = TipCalendar.load()
+    calendars: dict[str, TipCalendar | None] = {}
+    for entry in communities.community:
+        if entry.tips is None:
+            continue
+        data = dict(entry.tips)
+        enabled = data.pop("enabled", True)
+        calendars[entry.code] = (
+            TipCalendar.from_mapping(data, base=calendar, source=f"{entry.code}.tips") if enabled else None
+        )
+    return BroadcastPolicy(
+        quiet=QuietHours.parse(settings.broadcast_quiet_hours),
+        grace=timedelta(minutes=settings.broadcast_grace_minutes),
+        tips=tips,
+        calendar=calendar,
+        calendars=calendars,
+    )
