@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 from bot.adapters.local.channel import LocalChannel
 from bot.app.root import build_app
 from bot.app.settings import ROOT, Settings
-from bot.cli.main import instant
+from bot.cli.command import instant
 from bot.core.clock import ShiftedClock
 from bot.core.events import Incoming, utcnow
 from storage.db import create_engine, upgrade

@@ -1,4 +1,5 @@
-"""`steward telegram chats`: the chats the bot has seen on a platform, to find ids to bind.
+"""`steward telegram chats` / `steward wecom chats`: the chats seen on a platform, to find
+ids to bind.
 
 Every chat an update came from has a row (unbound until the community file or `/bind CODE`
 binds it), so after writing in a group once, its id is listed here.
@@ -13,7 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.app.root import App
-from storage.uow import UnitOfWork
+from bot.app.settings import Settings
+from bot.cli.command import one_shot
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,7 @@ class ChatRow:
 
 
 async def seen_chats(app: App, platform: str) -> list[ChatRow]:
-    async with app.sessions() as session:
-        store = UnitOfWork(session)
+    async with app.runtime.reading() as store:
         codes = {c.id: c.code for c in await store.directory.communities()}
         chats = await store.directory.all_chats(platform)
         return [
@@ -63,3 +64,9 @@ async def print_chats(app: App, platform: str, console: Console | None = None) -
             row.last_seen.strftime("%Y-%m-%d %H:%M"),
         )
     console.print(table)
+
+
+async def list_chats(settings: Settings, platform: str) -> int:
+    async with one_shot(settings) as app:
+        await print_chats(app, platform)
+    return 0

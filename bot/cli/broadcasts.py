@@ -1,0 +1,161 @@
+"""`steward notice send|list|status|cancel|pause|resume|delete|template` and
+`steward outage announce|restored|cancel|list`. The command writes the tables and the outbox;
+the running Steward's sender delivers, and its broadcast tick (every minute) picks up schedules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.app.root import build_app
+from bot.app.settings import Settings
+from bot.cli.command import Command, Subparsers
+from bot.core.errors import DomainError
+from bot.core.roles import Role
+from handlers.broadcasts import notices, outages
+from handlers.broadcasts.fanout import Actor, Speaker
+from handlers.broadcasts.request import parse_notice, parse_outage
+
+
+def register(sub: Subparsers) -> None:
+    notice = sub.add_parser("notice", help="notices to owner groups: send, list, status, cancel, ...")
+    notice_sub = notice.add_subparsers(dest="notice_command", required=True)
+    send = notice_sub.add_parser("send", help="preview a notice, then send or schedule it once confirmed")
+    where = send.add_mutually_exclusive_group(required=True)
+    where.add_argument("--community", help="community code, e.g. lxy")
+    where.add_argument("--all-communities", action="store_true", help="every community")
+    send.add_argument("--buildings", help="only these buildings' groups, e.g. 3-5 or 3,5")
+    when = send.add_mutually_exclusive_group()
+    when.add_argument("--at", help='local time in each community, e.g. "2026-11-25 09:00"')
+    when.add_argument("--every", help='a 5-field cron in the community\'s time zone, e.g. "0 9 * * 1"')
+    send.add_argument("--urgent", action="store_true", help="send at once, even in quiet hours")
+    send.add_argument("--template", help="a saved template; the text fills its {text}")
+    send.add_argument("--yes", action="store_true", help="confirm without asking")
+    send.add_argument("text", nargs="*", help="the notice")
+    listing = notice_sub.add_parser("list", help="recent notices and live schedules")
+    listing.add_argument("--community", help="community code (default: all)")
+    for name, text in (
+        ("status", "delivery report of N12 / S3 / T4"),
+        ("cancel", "cancel N12 (withdraws what is not sent yet), delete S3, call off T4"),
+        ("pause", "pause N12 (scheduled) or S3"),
+        ("resume", "resume N12 or S3"),
+        ("delete", "delete schedule S3"),
+    ):
+        notice_sub.add_parser(name, help=text).add_argument("ref")
+    template = notice_sub.add_parser("template", help="save a template (checked: unknown variables refused)")
+    template.add_argument("name")
+    template.add_argument("body")
+    outage = sub.add_parser("outage", help="water / power / gas outage announcements")
+    outage_sub = outage.add_subparsers(dest="outage_command", required=True)
+    announce = outage_sub.add_parser("announce", help="announce an outage (with reminders), once confirmed")
+    announce.add_argument("--community", required=True)
+    announce.add_argument("--utility", required=True, choices=["water", "power", "gas"])
+    announce.add_argument("--buildings", help="e.g. 3-5 (default: every building)")
+    announce.add_argument("--date", required=True, help="e.g. 2026-11-25")
+    announce.add_argument("--time", required=True, help="e.g. 09:00-17:00")
+    announce.add_argument("--urgent", action="store_true")
+    announce.add_argument("--yes", action="store_true", help="confirm without asking")
+    announce.add_argument("reason", nargs="*")
+    restored = outage_sub.add_parser("restored", help="tell the groups supply is back (T4)")
+    restored.add_argument("ref")
+    outage_sub.add_parser("cancel", help="call off an outage (T4)").add_argument("ref")
+    outage_sub.add_parser("list", help="recent and coming outages").add_argument("--community", required=True)
+
+
+async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
+    app = build_app(settings)
+    speaker = Speaker(app.services.texts, "zh-Hans")
+    actor = Actor("cli", Role.ADMIN, None)
+    command = args.notice_command if args.command == "notice" else "outage-" + args.outage_command
+    try:
+        await app.start(channels=False, sender=False, scheduler=False)
+        async with app.runtime.transaction() as store:
+            now = app.runtime.now
+            community = None
+            if getattr(args, "community", None):
+                community = await store.directory.community_by_code(args.community)
+                if community is None:
+                    raise DomainError("bc.err.community", code=args.community)
+            today = now.date()
+            if command == "send":
+                words = ["所有小区" if args.all_communities else "全体"]
+                if args.buildings:
+                    words = [f"--to b:{args.buildings}"]
+                words += [f"--at {args.at}"] if args.at else []
+                words += [f'--every "{args.every}"'] if args.every else []
+                words += ["--urgent"] if args.urgent else []
+                words += [f"--template {args.template}"] if args.template else []
+                request = parse_notice(" ".join([*words, "--", *args.text]), today)
+                preview = await notices.draft_notice(
+                    store, app.services, request, actor, community, now, speaker
+                )
+                ref, text = preview.ref, preview.text
+            elif command == "outage-announce":
+                words = [
+                    args.utility,
+                    f"b:{args.buildings}" if args.buildings else "全体",
+                    args.date,
+                    args.time,
+                ]
+                words += ["--urgent"] if args.urgent else []
+                request_o = parse_outage(" ".join([*words, "--", *args.reason]), today)
+                ref, text = await outages.draft_outage(
+                    store, app.services, request_o, actor, community, now, speaker
+                )
+            elif command == "list":
+                text, ref = await notices.list_notices(store, actor, community, speaker), ""
+            elif command == "status":
+                text, ref = await notices.status_report(store, args.ref, actor, speaker), ""
+            elif command == "cancel":
+                text, ref = await notices.cancel(store, app.services, args.ref, actor, now, speaker), ""
+            elif command == "pause":
+                text, ref = await notices.pause(store, args.ref, actor, speaker), ""
+            elif command == "resume":
+                text, ref = await notices.resume(store, app.services, args.ref, actor, now, speaker), ""
+            elif command == "delete":
+                kind, number = notices.parse_ref(args.ref, default="S")
+                text, ref = (
+                    await notices.cancel(store, app.services, f"{kind}{number}", actor, now, speaker),
+                    "",
+                )
+            elif command == "template":
+                text, ref = await notices.save_template(store, args.name, args.body, actor, now, speaker), ""
+            elif command == "outage-restored":
+                number = notices.parse_ref(args.ref, default="T")[1]
+                text, ref = await outages.restore_outage(store, app.services, number, actor, now, speaker), ""
+            elif command == "outage-cancel":
+                number = notices.parse_ref(args.ref, default="T")[1]
+                text, ref = await outages.cancel_outage(store, app.services, number, actor, now, speaker), ""
+            else:
+                assert community is not None
+                text, ref = await outages.list_outages(store, community, now, speaker), ""
+        print(text)
+        if not ref:
+            return 0
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print(
+                    f"steward: not confirmed; run again with --yes (draft {ref} stays unsent)",
+                    file=sys.stderr,
+                )
+                return 2
+            answer = await asyncio.to_thread(input, "确认发送？[y/N] ")
+            if answer.strip().lower() not in ("y", "yes", "是"):
+                async with app.runtime.transaction() as store:
+                    print(await notices.discard(store, ref, actor, app.runtime.now, speaker))
+                return 1
+        async with app.runtime.transaction() as store:
+            print(await notices.confirm(store, app.services, ref, actor, app.runtime.now, speaker))
+        return 0
+    except DomainError as exc:
+        print(f"steward: {speaker.t(exc.key, **exc.values)}", file=sys.stderr)
+        return 2
+    finally:
+        await app.stop()
+
+
+COMMAND = Command(
+    ("notice", "outage"), register, lambda settings, args: asyncio.run(broadcast(settings, args))
+)

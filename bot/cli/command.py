@@ -1,0 +1,60 @@
+"""What every `steward` command group shares: how it plugs into the parser, the one-shot
+app it runs on, and the argument types with one clear line for a bad value."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.app.root import App, build_app
+from bot.app.settings import Settings
+
+Subparsers = Any  # argparse's _SubParsersAction, which typeshed keeps private
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command group: the top-level names it answers to, how it adds its parsers, and what
+    runs it (synchronous: it opens its own event loop when it needs one)."""
+
+    names: tuple[str, ...]
+    register: Callable[[Subparsers], None]
+    run: Callable[[Settings, argparse.Namespace], int]
+
+
+@asynccontextmanager
+async def one_shot(settings: Settings) -> AsyncIterator[App]:
+    """The app without adapters, sender or scheduler: the database checked and the community
+    file synced. What the command writes to the outbox, the running `steward run` sends."""
+    app = build_app(settings)
+    try:
+        await app.start(channels=False, sender=False, scheduler=False)
+        yield app
+    finally:
+        await app.stop()
+
+
+def instant(text: str) -> datetime:
+    """'2026-12-07T10:00+08:00' -> an aware datetime (the offset is required: no guessing the zone)."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a time like 2026-12-07T10:00+08:00, got {text!r}"
+        ) from None
+    if when.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give the time's UTC offset, e.g. {text}+08:00")
+    return when
+
+
+def since(text: str) -> timedelta:
+    """'7d', '24h', '2w', '90m' -> a timedelta."""
+    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.isdigit() or int(number) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a period like 7d, 24h, 2w or 90m, got {text!r}")
+    return timedelta(**{units[unit]: int(number)})

@@ -1,0 +1,43 @@
+"""`steward run` (live on the platforms), `steward demo` (a scripted morning) and
+`steward chat` (type as an owner or a steward in a simulated community)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bot.app.serve import run as serve
+from bot.app.settings import Settings
+from bot.cli.command import Command, Subparsers, instant
+from bot.demo.interactive import run_chat
+from bot.demo.play import run_demo
+
+
+def register_run(sub: Subparsers) -> None:
+    sub.add_parser("run", help="run Steward on its platforms (Telegram, WeCom) until SIGINT/SIGTERM")
+
+
+def register_demo(sub: Subparsers) -> None:
+    sub.add_parser("demo", help="play a scripted scenario on a local simulated chat")
+
+
+def register_chat(sub: Subparsers) -> None:
+    chat = sub.add_parser("chat", help="an interactive local chat: type as an owner or a steward")
+    chat.add_argument(
+        "--at",
+        type=instant,
+        help='start the clock at this time, with its offset, e.g. "2026-12-07T10:00+08:00" '
+        "(working hours and SLA timers follow it; default: now)",
+    )
+
+
+def demo(settings: Settings, args: argparse.Namespace) -> int:
+    tickets = asyncio.run(run_demo())
+    return 0 if tickets else 1
+
+
+RUN = Command(("run",), register_run, lambda settings, args: asyncio.run(serve(settings)))
+DEMO = Command(("demo",), register_demo, demo)
+CHAT = Command(
+    ("chat",), register_chat, lambda settings, args: asyncio.run(run_chat(settings, start=args.at))
+)

@@ -1,0 +1,36 @@
+"""`steward report --community lxy --month 2026-11 --out DIR`: a community's service report as
+CSV, PNG charts and the owner summary."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from bot.app.settings import ConfigError, Settings
+from bot.cli.command import Command, Subparsers, one_shot
+from handlers.reports import chat as reports
+from handlers.reports.charts import FontMissing
+
+
+def register(sub: Subparsers) -> None:
+    service = sub.add_parser("report", help="a community's service report: CSV, PNG charts, owner summary")
+    service.add_argument("--community", required=True, help="community code, e.g. lxy")
+    period = service.add_mutually_exclusive_group(required=True)
+    period.add_argument("--month", help="e.g. 2026-11")
+    period.add_argument("--week", help="an ISO week, e.g. 2026-W47")
+    service.add_argument("--out", type=Path, required=True, help="directory to write the files to")
+
+
+async def export(settings: Settings, args: argparse.Namespace) -> int:
+    async with one_shot(settings) as app:
+        try:
+            paths = await reports.export(app.runtime, args.community, args.month or args.week, args.out)
+        except (LookupError, ValueError, FontMissing) as exc:
+            raise ConfigError(str(exc)) from exc
+    for path in paths:
+        print(path)
+    return 0
+
+
+COMMAND = Command(("report",), register, lambda settings, args: asyncio.run(export(settings, args)))
