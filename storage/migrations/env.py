@@ -8,6 +8,7 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection
 
+from storage.db import create_engine
 from storage.schema import metadata
 
 target_metadata = metadata
@@ -29,8 +30,6 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from storage.db import create_engine
-
     async def _main() -> None:
         engine = create_engine(context.config.get_main_option("sqlalchemy.url") or "")
         async with engine.begin() as conn:

@@ -1,52 +1,95 @@
-"""The layering rules of docs/ARCHITECTURE.md, checked on the source."""
+"""The layering of docs/ARCHITECTURE.md, enforced by the import contracts in pyproject.toml
+(`[tool.importlinter]`, run by `make lint` as `lint-imports`).
+
+The contracts are only worth something if they fail on a bad import, so the tests below copy
+the source tree, add one forbidden import to the copy and check that `lint-imports` breaks the
+contract that forbids it (and keeps it on the untouched copy).
+"""
 
 from __future__ import annotations
 
-import ast
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from bot.app.settings import ROOT
 
-PLATFORM_LIBRARIES = {"telegram", "aiohttp", "httpx", "wechatpy"}
+PACKAGES = ("bot", "handlers", "nlp", "storage")
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
-def imports_of(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-    return found
+def contracts() -> dict[str, dict[str, object]]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {c["id"]: c for c in config["tool"]["importlinter"]["contracts"]}
 
 
-def sources(package: str) -> list[Path]:
-    return sorted((ROOT / package).rglob("*.py"))
+def copy_tree(target: Path) -> Path:
+    for package in PACKAGES:
+        shutil.copytree(
+            ROOT / package,
+            target / package,
+            ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.jsonl", "*.yaml", "*.txt", "*.toml"),
+        )
+    shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
+    return target
 
 
-@pytest.mark.parametrize("package", ["nlp", "storage"])
-def test_inner_layers_import_nothing_from_outer_ones(package: str) -> None:
-    for path in sources(package):
-        bad = {m for m in imports_of(path) if m.split(".")[0] in {"bot", "handlers"}}
-        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=tree, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
-def test_handlers_use_no_platform_library_nor_adapter() -> None:
-    for path in sources("handlers"):
-        for module in imports_of(path):
-            top = module.split(".")[0]
-            assert top not in PLATFORM_LIBRARIES, f"{path.relative_to(ROOT)} imports {module}"
-            assert not module.startswith(("bot.adapters",)), (
-                f"{path.relative_to(ROOT)} imports the adapter {module}"
-            )
+def add_import(tree: Path, module: str, statement: str) -> None:
+    path = tree / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = tree / module.replace(".", "/") / "__init__.py"
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{statement}  # noqa\n", encoding="utf-8")
 
 
-def test_only_the_telegram_adapter_imports_telegram() -> None:
-    for package in ("bot", "handlers", "nlp", "storage"):
-        for path in sources(package):
-            if "telegram" in path.relative_to(ROOT).parts[:3]:
-                continue
-            assert "telegram" not in {m.split(".")[0] for m in imports_of(path)}, path
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_tree(tmp_path_factory.mktemp("tree"))
+
+
+@pytest.mark.slow
+def test_the_tree_keeps_every_contract(pristine: Path) -> None:
+    result = lint_imports(pristine)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Contracts: {len(contracts())} kept, 0 broken." in result.stdout
+
+
+BAD_IMPORTS = [
+    # (the contract that must break, the module that gets the import, the import)
+    ("layers", "bot.core.router", "import handlers.tickets"),  # the kernel names a feature
+    ("layers", "storage.db", "import bot.core.events"),  # storage reaches up
+    ("layers", "nlp.units", "import storage.db"),  # siblings under the kernel
+    ("layers", "handlers.general.chat", "import bot.adapters.telegram"),  # a feature names a platform
+    ("layers", "bot.adapters.wecom.render", "import handlers.tickets"),  # an adapter names a feature
+    ("layers", "bot.app.root", "import bot.cli.main"),  # the root reaches up to the command line
+    ("adapters", "bot.adapters.local.channel", "import bot.adapters.wecom.render"),
+    ("platform-libraries", "bot.core.sender", "import telegram"),
+    ("http-libraries", "handlers.general.chat", "import httpx"),
+    ("features", "handlers.reports", "import handlers.broadcasts.chat"),  # not a declared service
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("contract", "module", "statement"), BAD_IMPORTS)
+def test_a_bad_import_breaks_its_contract(
+    tmp_path: Path, pristine: Path, contract: str, module: str, statement: str
+) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(pristine, tree)
+    add_import(tree, module, statement)
+    result = lint_imports(tree)
+    assert result.returncode != 0, f"{statement} in {module} kept every contract"
+    name = str(contracts()[contract]["name"])
+    _, _, broken = result.stdout.partition("Broken contracts")
+    assert name[:30] in broken, result.stdout
