@@ -15,10 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nlp.classifier import Classifier
 from storage.db import create_engine, upgrade
+from tests.compiled import stale_modules
 from tests.harness import Harness
 
+ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get("STEWARD_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("STEWARD_REQUIRE_POSTGRES") == "1"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to test old code: a compiled classifier module older than its source shadows it."""
+    stale = stale_modules(ROOT)
+    if stale:
+        pytest.exit(f"{', '.join(stale)} changed after it was compiled: run `make build`", returncode=2)
 
 
 @pytest.fixture(scope="session")

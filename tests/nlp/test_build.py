@@ -1,47 +1,44 @@
-"""The compiled classifier modules (setup.py, mypyc) are never older than their sources.
-
-A C extension shadows the .py file next to it: after editing nlp/classifier.py, a test run
-without `make build` would test the old code. `make test` rebuilds first; this test catches a
-run that did not.
-"""
+"""The stale-module check the test session runs at start (tests/compiled.py), on a fake tree."""
 
 from __future__ import annotations
 
-import ast
-import importlib.util
+import os
 from pathlib import Path
 
-import pytest
+from tests.compiled import compiled_sources, stale_modules
 
-SETUP = Path(__file__).resolve().parents[2] / "setup.py"
-
-
-def _compiled_modules() -> list[str]:
-    """The modules setup.py compiles (its COMPILED list of paths), as module names."""
-    for node in ast.parse(SETUP.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "COMPILED" for t in node.targets):
-            paths = ast.literal_eval(node.value)
-            return [p.removesuffix(".py").replace("/", ".") for p in paths]
-    raise AssertionError("setup.py has no COMPILED list")
+ROOT = Path(__file__).resolve().parents[2]
 
 
-MODULES = _compiled_modules()
+def test_setup_compiles_the_classifier_modules() -> None:
+    assert "nlp/classifier.py" in compiled_sources(ROOT / "setup.py")
 
 
-@pytest.mark.parametrize("name", MODULES)
-def test_compiled_module_is_current(name: str) -> None:
-    spec = importlib.util.find_spec(name)
-    assert spec is not None
-    assert spec.origin is not None
-    origin = Path(spec.origin)
-    if origin.suffix == ".py":
-        return  # pure Python (STEWARD_PURE_PYTHON=1, or no compiler): nothing can be stale
-    source = origin.parent / (name.rsplit(".", 1)[1] + ".py")
-    # The module's extension is a thin shim that setuptools leaves alone when only the code
-    # changed; the code lives in the group's runtime library next to the package.
-    runtimes = list(SETUP.parent.glob("*__mypyc*.so")) + list(SETUP.parent.glob("*__mypyc*.pyd"))
-    assert runtimes, f"{origin.name} is compiled but no mypyc runtime library is in {SETUP.parent}"
-    built = max(p.stat().st_mtime for p in [origin, *runtimes])
-    assert built >= source.stat().st_mtime, (
-        f"{source} changed after it was compiled into {origin.name}: run `make build`"
-    )
+def _tree(tmp_path: Path) -> Path:
+    (tmp_path / "nlp").mkdir()
+    (tmp_path / "setup.py").write_text('COMPILED = ["nlp/rules.py", "nlp/units.py"]\n')
+    for name in ("rules", "units"):
+        (tmp_path / "nlp" / f"{name}.py").write_text("x = 1\n")
+    return tmp_path
+
+
+def _touch(path: Path, when: float) -> None:
+    path.touch()
+    os.utime(path, (when, when))
+
+
+def test_pure_python_is_never_stale(tmp_path: Path) -> None:
+    assert stale_modules(_tree(tmp_path)) == []
+
+
+def test_an_edit_after_the_build_is_stale_until_rebuilt(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    for name in ("rules", "units"):
+        _touch(root / "nlp" / f"{name}.py", 1000)
+        _touch(root / "nlp" / f"{name}.cpython-311-x86_64-linux-gnu.so", 2000)
+    _touch(root / "abc__mypyc.cpython-311-x86_64-linux-gnu.so", 2000)
+    assert stale_modules(root) == []
+    _touch(root / "nlp" / "rules.py", 3000)  # edited after the build
+    assert stale_modules(root) == ["nlp/rules.py"]
+    _touch(root / "abc__mypyc.cpython-311-x86_64-linux-gnu.so", 4000)  # `make build` again
+    assert stale_modules(root) == []
