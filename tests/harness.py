@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.local.channel import LocalChannel, LocalMessage
 from bot.app.root import App, build_app
-from bot.app.settings import ROOT, Settings
+from bot.app.settings import EXAMPLE_COMMUNITY_FILE, Settings
 from bot.core.clock import FrozenClock
 from bot.core.events import Incoming, MessageKind
 from nlp.classifier import Classifier
@@ -20,7 +20,7 @@ from storage.tickets.models import Ticket, TicketEvent
 
 # Monday 2026-11-23 10:00 in Shanghai: every steward in the example roster is on duty.
 MONDAY_MORNING = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-EXAMPLE = ROOT / "examples" / "community.toml"
+EXAMPLE = EXAMPLE_COMMUNITY_FILE
 
 
 class Harness:

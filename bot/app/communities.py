@@ -1,6 +1,6 @@
 """The community file (TOML): communities, their buildings, chats, steward roster and
 supervisors. A bad file stops the program with one line naming the file, the line and the
-field, e.g. ``examples/community.toml:31: community[0].steward[1].hours: ...``.
+field, e.g. ``bot/app/examples/community.toml:31: community[0].steward[1].hours: ...``.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
+# The example community file ships inside the package, so an installed `steward` finds it.
+EXAMPLE_COMMUNITY_FILE = Path(__file__).resolve().with_name("examples") / "community.toml"
 
 
 class ConfigError(Exception):
@@ -28,7 +30,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STEWARD_", extra="ignore", populate_by_name=True)
 
     database_url: str = "sqlite+aiosqlite:///steward.db"
-    community_file: Path = ROOT / "examples" / "community.toml"
+    community_file: Path = EXAMPLE_COMMUNITY_FILE
     log_level: str = "WARNING"
     admins: str = ""  # comma-separated "platform:user_id", e.g. "telegram:12345,local:admin"
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.local.channel import LocalChannel, LocalMessage
 from bot.app.root import App, build_app
-from bot.app.settings import ROOT, Settings
+from bot.app.settings import EXAMPLE_COMMUNITY_FILE, Settings
 from bot.core.channel import Channel
 from bot.core.clock import FrozenClock
 from handlers.broadcasts.schedules import BroadcastJobs
@@ -24,7 +24,7 @@ from storage.base import Base
 from storage.broadcasts.models import Broadcast, BroadcastSchedule, Outage
 from storage.outbox.models import OutboxMessage
 
-EXAMPLE = ROOT / "examples" / "community.toml"
+EXAMPLE = EXAMPLE_COMMUNITY_FILE
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Monday 2026-11-23 10:00 in Shanghai (as the core harness).
 MONDAY_MORNING = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)

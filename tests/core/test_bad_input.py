@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.settings import ROOT
+from bot.app.settings import EXAMPLE_COMMUNITY_FILE
 from bot.core.events import MessageKind
 from storage.messages.models import MessageLog
 from storage.tickets.models import Ticket
@@ -116,9 +116,7 @@ def test_cli_missing_config(tmp_path: Path) -> None:
 def test_cli_broken_config(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(
-        (ROOT / "examples" / "community.toml")
-        .read_text()
-        .replace('timezone = "Asia/Hong_Kong"', "timezone = 8")
+        (EXAMPLE_COMMUNITY_FILE).read_text().replace('timezone = "Asia/Hong_Kong"', "timezone = 8")
     )
     env = {
         "STEWARD_COMMUNITY_FILE": str(bad),

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from bot.app.communities import load_community_file
-from bot.app.settings import ROOT, ConfigError, Settings
+from bot.app.settings import EXAMPLE_COMMUNITY_FILE, ConfigError, Settings
 
-EXAMPLE = ROOT / "examples" / "community.toml"
+EXAMPLE = EXAMPLE_COMMUNITY_FILE
 
 
 def write(tmp_path: Path, text: str) -> Path:

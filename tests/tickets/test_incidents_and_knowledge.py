@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.settings import ROOT
+from bot.app.settings import EXAMPLE_COMMUNITY_FILE
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
 from handlers.membership.service import create_bind_code
 from storage.directory.models import Chat, Member
@@ -90,7 +90,7 @@ def test_bad_knowledge_file_names_the_entry(tmp_path: Path) -> None:
     path.write_text('[[entry]]\nid = "a"\ntitle = "A"\nkeywords = []\nanswer = "x"\n', encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"entry\[0\] \(a\)"):
         KnowledgeBase.load(path)
-    shipped = KnowledgeBase.load(ROOT / "examples" / "knowledge" / "lxy.toml")
+    shipped = KnowledgeBase.load(EXAMPLE_COMMUNITY_FILE.parent / "knowledge" / "lxy.toml")
     assert shipped.match("请问报修电话多少", "contact") is not None
     assert shipped.match("今天天气不错", None) is None
 
