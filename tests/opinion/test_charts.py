@@ -10,7 +10,7 @@ import pytest
 from matplotlib import font_manager
 
 from bot.core.texts import to_traditional
-from handlers.opinion import chat as opinion
+from handlers.opinion import texts as opinion
 from handlers.reports import chat as reports
 from handlers.reports.charts import Bars, CjkFont, Sheet, Trend, find_cjk_font, is_png, render
 from nlp.classifier import Classifier
