@@ -16,7 +16,7 @@ from handlers.broadcasts.fanout import BroadcastPolicy
 from handlers.broadcasts.timing import QuietHours
 from handlers.broadcasts.tips import TipCalendar, TipLibrary
 from handlers.opinion import OpinionPolicy
-from handlers.reports.chat import ReportPolicy
+from handlers.reports import ReportPolicy
 
 
 def clock_time(value: str) -> time:

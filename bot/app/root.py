@@ -45,6 +45,7 @@ from handlers import broadcasts, general, intake, membership, opinion, reports, 
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
 from handlers.membership.service import MembershipService
 from handlers.opinion import OpinionService
+from handlers.reports import ReportService
 from handlers.tickets.sla import SlaBook
 from nlp.classifier import Classifier
 from storage.db import WriteGate, check_migrated, create_engine, session_factory
@@ -63,7 +64,7 @@ def build_features(
         membership.feature(MembershipService(services.classifier)),
         tickets.feature(services, SlaBook.load(), check_interval=settings.sla_check_interval),
         opinion.feature(opinion_service),
-        reports.feature(services, report_policy(settings)),
+        reports.feature(ReportService(report_policy(settings), services)),
         broadcasts.feature(
             services,
             broadcast_policy(settings, communities),

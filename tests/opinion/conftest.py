@@ -16,6 +16,7 @@ from bot.app.settings import Settings
 from bot.core.channel import Capabilities
 from bot.core.clock import FrozenClock
 from handlers.opinion import OpinionService
+from handlers.reports import ReportService
 from nlp.classifier import Classifier
 from storage.opinion.models import OpinionAlert, OpinionAlertMessage, OpinionFeedback
 from tests.harness import EXAMPLE, MONDAY_MORNING, Harness
@@ -89,6 +90,13 @@ class OpinionHarness(Harness):
         """The opinion service the app was built with (its digest job carries it)."""
         service = self.app.scheduler.get_job("opinion:digest").args[1]
         assert isinstance(service, OpinionService)
+        return service
+
+    @property
+    def reports(self) -> ReportService:
+        """The report service the app was built with (its monthly job carries it)."""
+        service = self.app.scheduler.get_job("reports:monthly").args[1]
+        assert isinstance(service, ReportService)
         return service
 
     async def alerts(self) -> list[OpinionAlert]:
