@@ -15,8 +15,8 @@ from bot.app.settings import Settings
 from handlers.broadcasts.fanout import BroadcastPolicy
 from handlers.broadcasts.timing import QuietHours
 from handlers.broadcasts.tips import TipCalendar, TipLibrary
-from handlers.opinion.chat import OpinionPolicy
-from handlers.reports.chat import ReportPolicy
+from handlers.opinion import OpinionPolicy
+from handlers.reports import ReportPolicy
 
 
 def clock_time(value: str) -> time:

@@ -44,6 +44,8 @@ from bot.core.texts import Texts
 from handlers import broadcasts, general, intake, membership, opinion, reports, tickets
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
 from handlers.membership.service import MembershipService
+from handlers.opinion import OpinionService
+from handlers.reports import ReportService
 from handlers.tickets.sla import SlaBook
 from nlp.classifier import Classifier
 from storage.db import WriteGate, check_migrated, create_engine, session_factory
@@ -56,18 +58,19 @@ def build_features(
 ) -> tuple[Feature, ...]:
     """Every feature with its collaborators, in routing order: intake's text handler, which
     takes whatever nobody else did, comes last."""
+    opinion_service = OpinionService(opinion_policy(settings), services)
     return (
         general.feature(),
         membership.feature(MembershipService(services.classifier)),
         tickets.feature(services, SlaBook.load(), check_interval=settings.sla_check_interval),
-        opinion.feature(services, opinion_policy(settings)),
-        reports.feature(services, report_policy(settings)),
+        opinion.feature(opinion_service),
+        reports.feature(ReportService(report_policy(settings), services)),
         broadcasts.feature(
             services,
             broadcast_policy(settings, communities),
             tick_seconds=settings.broadcast_tick_seconds,
         ),
-        intake.feature(services, load_knowledge(communities, community_file)),
+        intake.feature(services, load_knowledge(communities, community_file), opinion_service),
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.app.settings import ConfigError, Settings
 from bot.cli.command import Command, Subparsers, one_shot, since
-from handlers.opinion import chat as opinion
+from handlers import opinion
 
 
 def register(sub: Subparsers) -> None:
@@ -25,13 +25,13 @@ def register(sub: Subparsers) -> None:
 
 
 async def opinion_command(settings: Settings, args: argparse.Namespace) -> int:
-    async with one_shot(settings) as app:
+    async with one_shot(settings) as app, app.runtime.reading() as uow:
+        now = app.runtime.now
         try:
             if args.opinion_command == "report":
-                print(await opinion.report_text(app.runtime, args.since, args.community))
+                print(await opinion.report_text(uow, app.services, args.since, now, args.community))
                 return 0
-            start = app.runtime.now - args.since if args.since else None
-            text = await opinion.export_feedback(app.runtime, start)
+            text = await opinion.export_feedback(uow, now - args.since if args.since else None)
         except (LookupError, ValueError) as exc:
             raise ConfigError(str(exc)) from exc
     if args.out:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.app.settings import ConfigError, Settings
 from bot.cli.command import Command, Subparsers, one_shot
-from handlers.reports import chat as reports
+from handlers import reports
 from handlers.reports.charts import FontMissing
 
 
@@ -23,9 +23,11 @@ def register(sub: Subparsers) -> None:
 
 
 async def export(settings: Settings, args: argparse.Namespace) -> int:
-    async with one_shot(settings) as app:
+    async with one_shot(settings) as app, app.runtime.reading() as uow:
         try:
-            paths = await reports.export(app.runtime, args.community, args.month or args.week, args.out)
+            paths = await reports.export(
+                uow, app.services, args.community, args.month or args.week, args.out, app.runtime.now
+            )
         except (LookupError, ValueError, FontMissing) as exc:
             raise ConfigError(str(exc)) from exc
     for path in paths:

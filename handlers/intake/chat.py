@@ -16,15 +16,13 @@ from bot.core.roles import Role
 from bot.core.router import Router
 from handlers.broadcasts.outages import answer_outage_question
 from handlers.knowledge.base import KnowledgeBase
-from handlers.opinion import chat as opinion
+from handlers.opinion import OpinionService
 from handlers.tickets.opening import category_label, open_ticket, place_suffix, promise, ticket_building
 from nlp.classification import Classification, Intent
 from storage.messages.models import MessageLog
 from storage.tickets.status import ACTIVE
 
 log = logging.getLogger(__name__)
-
-router = Router(name="intake")
 
 INCIDENT_WINDOW_MINUTES = 120  # reports of the same thing this close together are one incident
 STAFF_MILESTONES = (2, 3, 5, 10, 20)  # merged reporters the stewards' group is told of ...
@@ -68,14 +66,24 @@ async def log_message(ctx: Context, classification: Classification | None) -> Me
     return await ctx.uow.messages.log(log_entry(ctx, classification))
 
 
-@router.on(*MEDIA)
+def router(opinion: OpinionService) -> Router:
+    """Intake's handlers; `opinion` watches each owner's message once it is logged."""
+    intake = Router(name="intake")
+    intake.on(*MEDIA)(media)
+
+    @intake.message()
+    async def text(ctx: Context) -> None:
+        await owner_message(ctx, opinion)
+
+    return intake
+
+
 async def media(ctx: Context) -> None:
     """Logged for the record; nothing to classify."""
     await log_message(ctx, None)
 
 
-@router.message()
-async def owner_message(ctx: Context) -> None:
+async def owner_message(ctx: Context, opinion: OpinionService) -> None:
     text = ctx.incoming.text
     if not text.strip():
         await log_message(ctx, None)
@@ -93,7 +101,10 @@ async def owner_message(ctx: Context) -> None:
     if ctx.chat_role == "owners" and ctx.role is Role.OWNER and ctx.community is not None:
         await act_on(ctx, classification, entry)
     await ctx.uow.messages.log(entry)
-    await opinion.observe(ctx, classification, entry)  # alerts to supervisors; never raises
+    community, member = ctx.community, ctx.member
+    if ctx.chat_role == "owners" and ctx.role is Role.OWNER and community is not None and member is not None:
+        # alerts to supervisors; never raises
+        await opinion.observe(ctx.uow, entry, classification, community=community, member=member)
 
 
 async def act_on(ctx: Context, classification: Classification, entry: MessageLog) -> None:

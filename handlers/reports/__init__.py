@@ -1,13 +1,19 @@
-"""Service reports: monthly figures and charts for staff, a summary for owners."""
+"""Service reports: monthly figures and charts for staff, a summary for owners.
+
+The command line uses `export`; the monthly job and the chat use `ReportService`.
+"""
 
 from __future__ import annotations
 
 from bot.core.feature import Feature
-from bot.core.services import Services
-from handlers.reports import chat
-from handlers.reports.chat import ReportPolicy
+from handlers.reports.chat import ReportsChat
+from handlers.reports.jobs import installer
+from handlers.reports.policy import ReportPolicy
+from handlers.reports.service import ReportService, export, gather_report
+from handlers.reports.texts import TEXTS_HANS, TEXTS_HANT
+
+__all__ = ["ReportPolicy", "ReportService", "export", "feature", "gather_report"]
 
 
-def feature(services: Services, policy: ReportPolicy) -> Feature:
-    services.extras["reports"] = policy
-    return Feature("reports", chat.router, chat.TEXTS_HANS, chat.TEXTS_HANT, chat.jobs)
+def feature(service: ReportService) -> Feature:
+    return Feature("reports", ReportsChat(service).router(), TEXTS_HANS, TEXTS_HANT, installer(service))

@@ -342,8 +342,15 @@ class OpinionRepository:
         return [(row[0], row[1], row[2]) for row in rows]
 
     async def all_queued(self, dedupe_keys: Sequence[str]) -> bool:
-        """Whether every one of these idempotent messages is in the outbox already."""
-        found = await self.session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedupe_key.in_(dedupe_keys))
-        )
-        return int(found or 0) >= len(set(dedupe_keys))
+        """Whether every one of these idempotent messages (e.g. today's digests) is in the
+        outbox already."""
+        return await all_queued(self.session, dedupe_keys)
+
+
+async def all_queued(session: AsyncSession, dedupe_keys: Sequence[str]) -> bool:
+    """Whether every one of these idempotent messages is in the outbox already: what a
+    scheduled job asks before doing work it may have done in a run before."""
+    found = await session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedupe_key.in_(dedupe_keys))
+    )
+    return int(found or 0) >= len(set(dedupe_keys))

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.messages.models import MessageLog
 from storage.opinion.models import OpinionAlert
-from storage.opinion.repository import owner_messages
+from storage.opinion.repository import all_queued, owner_messages
 from storage.tickets.models import Ticket
 
 
@@ -51,3 +51,8 @@ class ReportRepository:
                 .order_by(OpinionAlert.id)
             )
         ).all()
+
+    async def all_queued(self, dedupe_keys: Sequence[str]) -> bool:
+        """Whether every one of these idempotent messages (e.g. this month's reports) is in the
+        outbox already."""
+        return await all_queued(self.session, dedupe_keys)

@@ -15,6 +15,8 @@ from bot.app.root import build_app
 from bot.app.settings import Settings
 from bot.core.channel import Capabilities
 from bot.core.clock import FrozenClock
+from handlers.opinion import OpinionService
+from handlers.reports import ReportService
 from nlp.classifier import Classifier
 from storage.opinion.models import OpinionAlert, OpinionAlertMessage, OpinionFeedback
 from tests.harness import EXAMPLE, MONDAY_MORNING, Harness
@@ -82,6 +84,20 @@ class OpinionHarness(Harness):
 
     async def start(self) -> None:
         await self.app.start(sender=False, scheduler=False)  # tests run the jobs by hand
+
+    @property
+    def opinion(self) -> OpinionService:
+        """The opinion service the app was built with (its digest job carries it)."""
+        service = self.app.scheduler.get_job("opinion:digest").args[1]
+        assert isinstance(service, OpinionService)
+        return service
+
+    @property
+    def reports(self) -> ReportService:
+        """The report service the app was built with (its monthly job carries it)."""
+        service = self.app.scheduler.get_job("reports:monthly").args[1]
+        assert isinstance(service, ReportService)
+        return service
 
     async def alerts(self) -> list[OpinionAlert]:
         async with self.app.sessions() as session:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.opinion.chat import export_feedback
+from handlers.opinion import export_feedback
 from tests.opinion.conftest import (
     MANAGEMENT,
     OWNERS,
@@ -183,7 +183,8 @@ async def test_followed_and_false_positive_are_recorded_and_exportable(oh: Opini
     assert "已由 李主管 标记为「误报」" in oh.sent(SUPERVISORS)[-1].text
     assert len(await oh.feedback()) == 1
 
-    rows = list(csv.DictReader(io.StringIO(await export_feedback(oh.app.runtime))))
+    async with oh.app.runtime.reading() as uow:
+        rows = list(csv.DictReader(io.StringIO(await export_feedback(uow))))
     assert [r["verdict"] for r in rows] == ["false_positive"]
     assert "risk.collective:拉横幅" in rows[0]["rules"].split()
     assert rows[0]["message_log_id"] == str(alert.message_log_id)

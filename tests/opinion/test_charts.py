@@ -10,9 +10,10 @@ import pytest
 from matplotlib import font_manager
 
 from bot.core.texts import to_traditional
-from handlers.opinion import chat as opinion
-from handlers.reports import chat as reports
+from handlers.opinion import texts as opinion
+from handlers.reports import texts as reports
 from handlers.reports.charts import Bars, CjkFont, Sheet, Trend, find_cjk_font, is_png, render
+from handlers.reports.figures import RATINGS
 from nlp.classifier import Classifier
 
 KNOWN = "绿溪园 2026年11月 物业服务报告：电梯、给排水、噪音扰民；海濱花園 服務報告 按時響應率 满意率 67%"
@@ -20,7 +21,7 @@ KNOWN = "绿溪园 2026年11月 物业服务报告：电梯、给排水、噪音
 
 def report_strings(classifier: Classifier) -> str:
     """Every fixed text a chart can show, in both scripts, plus every category label."""
-    texts = [*reports.TEXTS_HANS.values(), *reports.RATINGS]
+    texts = [*reports.TEXTS_HANS.values(), *RATINGS]
     texts += [t for k, t in opinion.TEXTS_HANS.items() if k.startswith("op.kind")]
     for code in classifier.categories():
         texts += [classifier.category_label(code), classifier.category_label(code, True)]

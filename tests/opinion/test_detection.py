@@ -12,14 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, select
 
-from handlers.opinion.chat import (
-    OpinionPolicy,
-    detect_spike,
-    is_milestone,
-    mask_name,
-    ordered_topics,
-    topics_of,
-)
+from handlers.opinion import OpinionPolicy
+from handlers.opinion.detection import detect_spike, is_milestone, ordered_topics, topics_of
+from handlers.opinion.words import mask_name
 from storage.directory.models import Chat, Member
 from storage.messages.models import MessageLog
 from tests.opinion.conftest import OWNERS, OWNERS_2, SUPERVISORS, OpinionHarness
@@ -237,7 +232,7 @@ async def test_a_busy_community_spikes_at_its_own_threshold_and_the_card_has_the
     # verdict is the same.
     def say(chat: str, user: str, text: str) -> Any:
         if hints == "dropped":
-            oh.app.services.extras.pop("opinion.spike_hints", None)
+            oh.opinion.hints.clear()
         return oh.say(chat, user, text)
 
     await write_history(oh, [6, 7, 6, 5, 6, 7, 6])  # mean 6.1: threshold 14

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.opinion.chat import digest_tick, report_text
+from handlers.opinion import report_text
+from handlers.opinion.jobs import digest_tick
 from tests.opinion.conftest import OWNERS, OWNERS_2, SUPERVISORS, OpinionHarness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -33,9 +34,9 @@ async def test_the_digest_goes_out_once_after_the_set_time(oh: OpinionHarness) -
     await a_day_of_opinion(oh)
     runtime = oh.app.runtime
     oh.clock.set(datetime(2026, 11, 23, 17, 59, tzinfo=SHANGHAI))
-    assert await digest_tick(runtime) == 0
+    assert await digest_tick(runtime, oh.opinion) == 0
     oh.clock.set(datetime(2026, 11, 23, 18, 0, tzinfo=SHANGHAI))
-    assert await digest_tick(runtime) == 2  # 绿溪园 and 海濱花園
+    assert await digest_tick(runtime, oh.opinion) == 2  # 绿溪园 and 海濱花園
     await oh.app.sender.drain()
     [text] = digests(oh, SUPERVISORS)
     lines = text.splitlines()
@@ -56,9 +57,9 @@ async def test_the_digest_goes_out_once_after_the_set_time(oh: OpinionHarness) -
     assert "業主消息 0 條" in hk
 
     oh.clock.advance(timedelta(minutes=1))
-    assert await digest_tick(runtime) == 0  # never twice a day
+    assert await digest_tick(runtime, oh.opinion) == 0  # never twice a day
     oh.clock.set(datetime(2026, 11, 24, 18, 5, tzinfo=SHANGHAI))
-    assert await digest_tick(runtime) == 2  # the next day's
+    assert await digest_tick(runtime, oh.opinion) == 2  # the next day's
     await oh.app.sender.drain()
     assert len(digests(oh, SUPERVISORS)) == 2
     assert "业主消息 0 条" in digests(oh, SUPERVISORS)[1]
@@ -68,9 +69,9 @@ async def test_the_digest_goes_out_once_after_the_set_time(oh: OpinionHarness) -
 async def test_the_digest_time_is_a_setting_and_a_late_start_catches_up(oh: OpinionHarness) -> None:
     await a_day_of_opinion(oh)  # Monday 10:00
     oh.clock.set(datetime(2026, 11, 24, 8, 29, tzinfo=SHANGHAI))
-    assert await digest_tick(oh.app.runtime) == 0
+    assert await digest_tick(oh.app.runtime, oh.opinion) == 0
     oh.clock.set(datetime(2026, 11, 24, 11, 45, tzinfo=SHANGHAI))  # down at 08:30, up again
-    assert await digest_tick(oh.app.runtime) == 2
+    assert await digest_tick(oh.app.runtime, oh.opinion) == 2
     await oh.app.sender.drain()
     [text] = digests(oh, SUPERVISORS)
     assert "（11-23 08:30 至 11-24 08:30）" in text  # the day up to the set time, not to now
@@ -86,12 +87,16 @@ async def test_the_installed_job_is_the_digest_tick(oh: OpinionHarness) -> None:
 async def test_opinion_report_covers_the_period_for_each_community(oh: OpinionHarness) -> None:
     await a_day_of_opinion(oh)
     oh.clock.set(datetime.combine(datetime(2026, 11, 25).date(), time(9), SHANGHAI))
-    text = await report_text(oh.app.runtime, timedelta(days=7))
+    runtime, services, now = oh.app.runtime, oh.app.services, oh.clock.now()
+    async with runtime.reading() as uow:
+        text = await report_text(uow, services, timedelta(days=7), now)
     assert "📊 舆情报告 · 绿溪园（11-18 09:00 至 11-25 09:00）" in text
     assert "海濱花園" in text
     assert "预警 1 条" in text
-    only = await report_text(oh.app.runtime, timedelta(days=1), "lxy")
+    async with runtime.reading() as uow:
+        only = await report_text(uow, services, timedelta(days=1), now, "lxy")
     assert "业主消息 0 条" in only
     assert "海濱花園" not in only
     with pytest.raises(LookupError):
-        await report_text(oh.app.runtime, timedelta(days=1), "nowhere")
+        async with runtime.reading() as uow:
+            await report_text(uow, services, timedelta(days=1), now, "nowhere")

@@ -13,18 +13,12 @@ import pytest
 from matplotlib import image
 from sqlalchemy import select
 
+from handlers.reports import export, gather_report
 from handlers.reports.charts import Bars, Trend, is_png
-from handlers.reports.chat import (
-    DAILY_COLUMNS,
-    SUMMARY_COLUMNS,
-    TICKET_COLUMNS,
-    Period,
-    export,
-    gather_report,
-    monthly_tick,
-    owner_sheet,
-    owner_summary_text,
-)
+from handlers.reports.files import DAILY_COLUMNS, SUMMARY_COLUMNS, TICKET_COLUMNS
+from handlers.reports.jobs import monthly_tick
+from handlers.reports.period import Period
+from handlers.reports.sheets import owner_sheet, owner_summary_text
 from storage.directory.models import Chat, Community, Member, Steward
 from storage.messages.models import MessageLog
 from storage.tickets.models import Ticket
@@ -245,7 +239,9 @@ async def test_export_writes_csvs_with_their_columns_and_valid_pngs(
 ) -> None:
     await seed_november(oh)
     out = tmp_path / "out"
-    paths = await export(oh.app.runtime, "lxy", "2026-11", out)
+    runtime, services, now = oh.app.runtime, oh.app.services, oh.clock.now()
+    async with runtime.reading() as uow:
+        paths = await export(uow, services, "lxy", "2026-11", out, now)
     names = sorted(p.name for p in paths)
     assert names == [
         "lxy-2026-11-daily.csv",
@@ -296,10 +292,11 @@ async def test_export_writes_csvs_with_their_columns_and_valid_pngs(
         assert width >= 1000
         assert height >= 500
 
-    with pytest.raises(LookupError):
-        await export(oh.app.runtime, "nowhere", "2026-11", out)
-    with pytest.raises(ValueError, match="not a month"):
-        await export(oh.app.runtime, "lxy", "November", out)
+    async with runtime.reading() as uow:
+        with pytest.raises(LookupError):
+            await export(uow, services, "nowhere", "2026-11", out, now)
+        with pytest.raises(ValueError, match="not a month"):
+            await export(uow, services, "lxy", "November", out, now)
 
 
 PERSONAL = re.compile(r"\d{3,4}\s*(室|房)|\d+-\d+-\d+|1[3-9]\d{9}|\d{4}")
@@ -377,9 +374,9 @@ async def test_report_command_publish_button_and_owner_groups(oh: OpinionHarness
 async def test_the_monthly_report_goes_to_the_supervisors_once(oh: OpinionHarness) -> None:
     await seed_november(oh)
     oh.clock.set(datetime(2026, 12, 1, 8, 59, tzinfo=SHANGHAI))
-    assert await monthly_tick(oh.app.runtime) == 0
+    assert await monthly_tick(oh.app.runtime, oh.reports) == 0
     oh.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI))
-    assert await monthly_tick(oh.app.runtime) == 2  # 绿溪园 and 海濱花園
+    assert await monthly_tick(oh.app.runtime, oh.reports) == 2  # 绿溪园 and 海濱花園
     await oh.app.sender.drain()
     [sent] = [m for m in oh.sent(SUPERVISORS) if m.outgoing and m.outgoing.image_path]
     assert "2026年11月" in sent.text
@@ -391,7 +388,7 @@ async def test_the_monthly_report_goes_to_the_supervisors_once(oh: OpinionHarnes
     [hk] = [m for m in oh.sent("hbhy-supervisors") if m.outgoing and m.outgoing.image_path]
     assert "海濱花園 · 2026年11月 服務報告" in hk.text
     oh.clock.advance(timedelta(days=3))  # later ticks this month: nothing more
-    assert await monthly_tick(oh.app.runtime) == 0
+    assert await monthly_tick(oh.app.runtime, oh.reports) == 0
     job = oh.app.scheduler.get_job("reports:monthly")
     assert job is not None
     assert job.func is monthly_tick

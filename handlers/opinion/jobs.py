@@ -1,0 +1,45 @@
+"""Opinion's scheduled work: the digest tick, calling the same service as everything else."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.feature import Install, Scheduler
+from bot.core.runtime import Runtime
+from handlers.opinion.service import OpinionService
+
+log = logging.getLogger(__name__)
+
+
+def installer(service: OpinionService) -> Install:
+    """The digest tick (every minute; sends once a day)."""
+
+    def install(scheduler: Scheduler, runtime: Runtime) -> None:
+        scheduler.add_job(
+            digest_tick,
+            "interval",
+            seconds=60,
+            args=(runtime, service),
+            id="opinion:digest",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+
+    return install
+
+
+async def digest_tick(runtime: Runtime, service: OpinionService) -> int:
+    """Every minute: each community whose local digest time has passed today and whose digest
+    has not gone out gets it. Catches up after downtime the same day; never sends twice.
+    One transaction per community, so one failing does not hold back the others."""
+    async with runtime.reading() as uow:
+        due = await service.due_digests(uow, runtime.now)
+    sent = 0
+    for digest in due:
+        try:
+            async with runtime.transaction() as uow:
+                sent += int(await service.send_digest(uow, digest.community_id, digest.until, runtime.now))
+        except Exception:
+            log.exception("opinion: digest for community %d failed", digest.community_id)
+    return sent

@@ -1,0 +1,18 @@
+"""The thresholds of opinion monitoring, one typed value the composition root builds from the
+settings (`bot.app.policies.opinion_policy`); docs/OPINION.md gives the defaults and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time, timedelta
+
+
+@dataclass(frozen=True)
+class OpinionPolicy:
+    cooldown: timedelta = timedelta(minutes=120)
+    group_owners: int = 3
+    group_window: timedelta = timedelta(minutes=120)
+    spike_min_count: int = 5
+    spike_k: float = 3.0
+    spike_baseline_days: int = 7
+    digest_time: time = time(18, 0)

@@ -1,0 +1,141 @@
+"""A report on disk: tickets, daily-opinion and summary CSVs (UTF-8 with BOM, so Excel reads
+the Chinese) and both PNG sheets."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from handlers.reports.charts import find_cjk_font, render
+from handlers.reports.figures import ServiceReport
+from handlers.reports.sheets import Say, owner_sheet, staff_sheet
+
+TICKET_COLUMNS = (
+    "number",
+    "kind",
+    "category",
+    "building",
+    "priority",
+    "status",
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "response_minutes",
+    "resolution_hours",
+    "response_sla",
+    "resolve_sla",
+    "rating",
+)
+DAILY_COLUMNS = ("date", "messages", "negative", "negative_share")
+SUMMARY_COLUMNS = ("metric", "value")
+
+
+def _when(value: datetime | None, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).isoformat(timespec="minutes") if value else ""
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def summary_rows(report: ServiceReport) -> list[tuple[str, str]]:
+    rows = [
+        ("community", report.community_code),
+        ("period", report.period.label),
+        ("tickets", str(report.total)),
+        ("tickets_counted", str(len(report.counted))),
+        ("done", str(report.done)),
+        ("closure_rate", _num(report.closure_rate, 3)),
+        ("response_sla_hit", str(report.response.hit)),
+        ("response_sla_missed", str(report.response.missed)),
+        ("response_sla_rate", _num(report.response.rate, 3)),
+        ("resolve_sla_hit", str(report.resolution.hit)),
+        ("resolve_sla_missed", str(report.resolution.missed)),
+        ("resolve_sla_rate", _num(report.resolution.rate, 3)),
+        ("median_response_minutes", _num(report.median_response_minutes)),
+        ("median_resolution_hours", _num(report.median_resolution_hours)),
+        ("rated", str(report.rated)),
+        ("satisfaction", _num(report.satisfaction, 3)),
+        ("messages", str(report.messages)),
+        ("negative_messages", str(report.negative)),
+        ("alerts", str(sum(n for k, n in report.alerts.items() if not k.startswith("state:")))),
+    ]
+    rows += [(f"rating:{k}", str(n)) for k, n in report.ratings.items()]
+    rows += [(f"alerts:{k}", str(n)) for k, n in sorted(report.alerts.items())]
+    return rows
+
+
+def write_csv(report: ServiceReport, out_dir: Path, stem: str) -> list[Path]:
+    """tickets, daily opinion and summary CSVs (UTF-8 with BOM, so Excel reads the Chinese)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tz = report.tz
+    paths = []
+    tickets = out_dir / f"{stem}-tickets.csv"
+    with tickets.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(TICKET_COLUMNS)
+        for r in report.rows:
+            writer.writerow(
+                [
+                    r.number,
+                    r.kind,
+                    r.category,
+                    r.building,
+                    r.priority,
+                    r.status,
+                    _when(r.created_at, tz),
+                    _when(r.first_response_at, tz),
+                    _when(r.resolved_at, tz),
+                    _when(r.closed_at, tz),
+                    _num(r.response_minutes),
+                    _num(r.resolution_hours),
+                    r.response_sla or "",
+                    r.resolve_sla or "",
+                    r.rating or "",
+                ]
+            )
+    paths.append(tickets)
+    daily = out_dir / f"{stem}-daily.csv"
+    with daily.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(DAILY_COLUMNS)
+        for day, messages, negative in report.daily:
+            writer.writerow(
+                [day.isoformat(), messages, negative, _num(negative / messages if messages else None, 3)]
+            )
+    paths.append(daily)
+    summary = out_dir / f"{stem}-summary.csv"
+    with summary.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(SUMMARY_COLUMNS)
+        writer.writerows(summary_rows(report))
+    paths.append(summary)
+    return paths
+
+
+@dataclass(frozen=True)
+class Files:
+    staff_png: Path
+    owner_png: Path
+    csv: list[Path]
+
+
+async def draw(report: ServiceReport, say: Say, out_dir: Path, stem: str) -> Files:
+    """CSV and both PNGs; the drawing runs in a worker thread (about a second of CPU)."""
+    font = find_cjk_font(report.lang)
+    staff, owners = staff_sheet(report, say), owner_sheet(report, say)
+
+    def work() -> Files:
+        csv_paths = write_csv(report, out_dir, stem)
+        return Files(
+            render(staff, out_dir / f"{stem}-report.png", font),
+            render(owners, out_dir / f"{stem}-owners.png", font),
+            csv_paths,
+        )
+
+    return await asyncio.to_thread(work)

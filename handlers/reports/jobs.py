@@ -1,0 +1,47 @@
+"""Reports' scheduled work: the monthly tick, calling the same service as `/report`."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.feature import Install, Scheduler
+from bot.core.runtime import Runtime
+from handlers.reports.service import ReportService
+
+log = logging.getLogger(__name__)
+
+
+def installer(service: ReportService) -> Install:
+    """The monthly report tick (every 10 minutes; sends once a month)."""
+
+    def install(scheduler: Scheduler, runtime: Runtime) -> None:
+        scheduler.add_job(
+            monthly_tick,
+            "interval",
+            minutes=10,
+            args=(runtime, service),
+            id="reports:monthly",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+
+    return install
+
+
+async def monthly_tick(runtime: Runtime, service: ReportService) -> int:
+    """On the report day (or any later day of the month, catching up), last month's report to
+    the supervisors of every community, once; one transaction per community."""
+    now = runtime.now
+    async with runtime.reading() as uow:
+        due = await service.due_monthly(uow, now)
+    sent = 0
+    for community_id, period in due:
+        try:
+            async with runtime.transaction() as uow:
+                community = await uow.directory.community(community_id)
+                if community is not None:
+                    sent += await service.send_staff_report(uow, community, period, now, scheduled=True)
+        except Exception:
+            log.exception("reports: monthly report for community %d failed", community_id)
+    return sent

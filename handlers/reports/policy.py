@@ -1,0 +1,15 @@
+"""Where reports are written and when the monthly one goes out: one typed value the
+composition root builds from the settings (`bot.app.policies.report_policy`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ReportPolicy:
+    out_dir: Path
+    monthly_day: int = 1
+    report_time: time = time(9, 0)

@@ -1,0 +1,56 @@
+"""What service reports say: chart titles, captions, the owner summary and refusals (Simplified
+Chinese; Traditional by conversion, with Hong Kong's block names written by hand)."""
+
+from __future__ import annotations
+
+TEXTS_HANS: dict[str, str] = {
+    "rp.period.month": "{year}年{month}月",
+    "rp.period.week": "{year}年第{week}周（{start}至{end}）",
+    "rp.title.staff": "{community} · {period} 物业服务报告",
+    "rp.title.owners": "{community} · {period} 物业服务简报",
+    "rp.subtitle": "工单 {total} 件 · 首次响应中位 {response} 分钟 · 办结中位 {resolution} 小时 · 业主消息 {messages} 条（负面 {negative}）· 舆情预警 {alerts} 条",
+    "rp.footer": "Steward 生成于 {at}",
+    "rp.owner.subtitle": "本期受理 {total} 件，已办结 {done} 件",
+    "rp.owner.footer": "感谢各位业主的支持与监督",
+    "rp.chart.category": "工单按类别",
+    "rp.chart.building": "工单按楼栋",
+    "rp.chart.rates": "服务指标",
+    "rp.chart.rating": "满意度评价（{n} 份）",
+    "rp.chart.trend": "负面舆情趋势（每日）",
+    "rp.chart.places": "高频问题位置（2次以上）",
+    "rp.legend.negative": "负面消息数",
+    "rp.legend.share": "负面占比",
+    "rp.metric.response_sla": "按时响应率",
+    "rp.metric.resolve_sla": "按时办结率",
+    "rp.metric.closure": "办结率",
+    "rp.metric.satisfaction": "满意率",
+    "rp.building": "{b}栋",
+    "rp.building.none": "未注明",
+    "rp.place": "{building}·{category}",
+    "rp.kind.repair": "报修",
+    "rp.kind.complaint": "投诉",
+    "rp.kind.inquiry": "咨询",
+    "rp.empty": "本期无数据",
+    "rp.empty.places": "本期无重复问题",
+    "rp.sep": " · ",
+    "rp.none": "无",
+    "rp.caption.staff": (
+        "📈 {community} · {period} 服务报告\n工单 {total} 件，办结率 {closure}，按时响应 {response}，"
+        "按时办结 {resolve}，满意率 {satisfaction}（{rated} 份评价）\n类别前三：{top}\n高频位置：{places}\n"
+        "业主消息 {messages} 条，负面 {negative} 条"
+    ),
+    "rp.owner.text": (
+        "📋 {community} · {period} 物业服务简报\n本期共受理报修和投诉 {total} 件，已办结 {done} 件（办结率 {closure}）。\n"
+        "首次响应中位时间 {response} 分钟，按时响应率 {sla}。\n业主满意率 {satisfaction}（{rated} 份评价）。\n"
+        "主要问题：{top}\n感谢各位业主的支持与监督，如有问题欢迎随时在群内反映。"
+    ),
+    "rp.owner.top": "{category} {n} 件",
+    "rp.btn.publish": "发布业主版",
+    "rp.published": "已将{period}服务简报发布到 {n} 个业主群。",
+    "rp.published.already": "{period}服务简报已发布过，未重复发送。",
+    "rp.err.period": "请写明月份或周，例如 /report 2026-11 或 /report 2026-W47。",
+    "rp.err.no_community": "本群尚未绑定小区。",
+    "rp.err.owners_chat": "服务报告请在管家群或主管群查看。",
+}
+
+TEXTS_HANT: dict[str, str] = {"rp.building": "{b}座"}  # Hong Kong names blocks 座
