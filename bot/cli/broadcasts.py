@@ -15,7 +15,8 @@ from bot.cli.command import Command, Subparsers
 from bot.core.errors import DomainError
 from bot.core.roles import Role
 from handlers.broadcasts import notices, outages
-from handlers.broadcasts.fanout import Actor, Speaker
+from handlers.broadcasts.fanout import Actor
+from handlers.broadcasts.rendering import Speaker
 from handlers.broadcasts.request import parse_notice, parse_outage
 
 

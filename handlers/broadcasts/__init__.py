@@ -6,7 +6,7 @@ from bot.core.feature import Feature, Scheduler
 from bot.core.runtime import Runtime
 from bot.core.services import Services
 from handlers.broadcasts import chat
-from handlers.broadcasts.fanout import BroadcastPolicy
+from handlers.broadcasts.policy import BroadcastPolicy
 from handlers.broadcasts.schedules import BroadcastJobs
 from handlers.broadcasts.texts import TEXTS_HANS, TEXTS_HANT
 

@@ -21,8 +21,10 @@ from bot.core.roles import Role
 from bot.core.router import Router
 from handlers.broadcasts import notices, outages
 from handlers.broadcasts.buttons import PreviewPress
-from handlers.broadcasts.fanout import Actor, Speaker, policy_of
+from handlers.broadcasts.fanout import Actor
 from handlers.broadcasts.outages import answer_outage_question
+from handlers.broadcasts.policy import policy_of
+from handlers.broadcasts.rendering import Speaker
 from handlers.broadcasts.request import parse_notice, parse_outage
 from handlers.broadcasts.texts import TEXTS_HANS, TEXTS_HANT
 

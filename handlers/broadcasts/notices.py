@@ -16,15 +16,14 @@ from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.broadcasts import outages
 from handlers.broadcasts.buttons import PreviewPress
-from handlers.broadcasts.fanout import (
-    Actor,
+from handlers.broadcasts.fanout import Actor, start_or_schedule
+from handlers.broadcasts.policy import policy_of
+from handlers.broadcasts.rendering import (
     Audience,
     Speaker,
     building_label,
     local_stamp,
-    policy_of,
     render_notice,
-    start_or_schedule,
     tz_of,
 )
 from handlers.broadcasts.request import NoticeRequest

@@ -16,17 +16,15 @@ from datetime import UTC, datetime, timedelta
 from bot.core.context import Context
 from bot.core.errors import DomainError
 from bot.core.services import Services
-from handlers.broadcasts.fanout import (
-    Actor,
+from handlers.broadcasts.fanout import Actor, start_or_schedule
+from handlers.broadcasts.policy import BroadcastPolicy, policy_of
+from handlers.broadcasts.rendering import (
     Audience,
-    BroadcastPolicy,
     Speaker,
     building_label,
     local_stamp,
     outage_values,
-    policy_of,
     render_outage,
-    start_or_schedule,
     tz_of,
 )
 from handlers.broadcasts.request import OutageRequest

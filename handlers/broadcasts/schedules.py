@@ -19,7 +19,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.runtime import Runtime
-from handlers.broadcasts.fanout import BroadcastPolicy, policy_of, run_broadcast
+from handlers.broadcasts.fanout import run_broadcast
+from handlers.broadcasts.policy import BroadcastPolicy, policy_of
 from handlers.broadcasts.timing import Cron, CronError, due_runs
 from handlers.broadcasts.tips import TipCalendar
 from storage.broadcasts.models import Broadcast, BroadcastSchedule
