@@ -16,6 +16,7 @@ from bot.core.errors import DomainError
 from bot.core.roles import Role
 from handlers.broadcasts import notices, outages
 from handlers.broadcasts.fanout import Actor
+from handlers.broadcasts.records import discard, parse_ref
 from handlers.broadcasts.rendering import Speaker
 from handlers.broadcasts.request import parse_notice, parse_outage
 
@@ -102,9 +103,10 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
                 ]
                 words += ["--urgent"] if args.urgent else []
                 request_o = parse_outage(" ".join([*words, "--", *args.reason]), today)
-                ref, text = await outages.draft_outage(
+                preview = await outages.draft_outage(
                     store, app.services, request_o, actor, community, now, speaker
                 )
+                ref, text = preview.ref, preview.text
             elif command == "list":
                 text, ref = await notices.list_notices(store, actor, community, speaker), ""
             elif command == "status":
@@ -116,7 +118,7 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
             elif command == "resume":
                 text, ref = await notices.resume(store, app.services, args.ref, actor, now, speaker), ""
             elif command == "delete":
-                kind, number = notices.parse_ref(args.ref, default="S")
+                kind, number = parse_ref(args.ref, default="S")
                 text, ref = (
                     await notices.cancel(store, app.services, f"{kind}{number}", actor, now, speaker),
                     "",
@@ -124,10 +126,10 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
             elif command == "template":
                 text, ref = await notices.save_template(store, args.name, args.body, actor, now, speaker), ""
             elif command == "outage-restored":
-                number = notices.parse_ref(args.ref, default="T")[1]
+                number = parse_ref(args.ref, default="T")[1]
                 text, ref = await outages.restore_outage(store, app.services, number, actor, now, speaker), ""
             elif command == "outage-cancel":
-                number = notices.parse_ref(args.ref, default="T")[1]
+                number = parse_ref(args.ref, default="T")[1]
                 text, ref = await outages.cancel_outage(store, app.services, number, actor, now, speaker), ""
             else:
                 assert community is not None
@@ -145,7 +147,7 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
             answer = await asyncio.to_thread(input, "确认发送？[y/N] ")
             if answer.strip().lower() not in ("y", "yes", "是"):
                 async with app.runtime.transaction() as store:
-                    print(await notices.discard(store, ref, actor, app.runtime.now, speaker))
+                    print(await discard(store, ref, actor, app.runtime.now, speaker))
                 return 1
         async with app.runtime.transaction() as store:
             print(await notices.confirm(store, app.services, ref, actor, app.runtime.now, speaker))

@@ -24,6 +24,7 @@ from handlers.broadcasts.buttons import PreviewPress
 from handlers.broadcasts.fanout import Actor
 from handlers.broadcasts.outages import answer_outage_question
 from handlers.broadcasts.policy import policy_of
+from handlers.broadcasts.records import discard, parse_ref
 from handlers.broadcasts.rendering import Speaker
 from handlers.broadcasts.request import parse_notice, parse_outage
 from handlers.broadcasts.texts import TEXTS_HANS, TEXTS_HANT
@@ -99,7 +100,7 @@ async def notice_command(ctx: Context) -> None:
     elif sub in ("resume", "恢复"):
         await ctx.reply(await notices.resume(ctx.uow, ctx.services, _one(rest), actor, now, speaker))
     elif sub in ("delete", "删除"):
-        kind, number = notices.parse_ref(_one(rest), default="S")
+        kind, number = parse_ref(_one(rest), default="S")
         if kind == "S":
             await ctx.reply(await notices.delete_schedule(ctx.uow, number, actor, speaker))
         else:
@@ -142,7 +143,7 @@ async def outage_command(ctx: Context) -> None:
         await ctx.reply(speaker.t("bc.help", quiet=policy_of(ctx.services).quiet.describe()))
     elif sub in ("restored", "restore", "已恢复", "恢复"):
         ref, more = split_word(rest)
-        kind, number = notices.parse_ref(ref, default="T")
+        kind, number = parse_ref(ref, default="T")
         if kind != "T":
             raise DomainError("bc.err.ref", value=ref)
         urgent = more.strip().lower() in ("--urgent", "紧急", "緊急")
@@ -150,17 +151,15 @@ async def outage_command(ctx: Context) -> None:
             await outages.restore_outage(ctx.uow, ctx.services, number, actor, now, speaker, urgent)
         )
     elif sub in ("cancel", "取消"):
-        kind, number = notices.parse_ref(_one(rest), default="T")
+        kind, number = parse_ref(_one(rest), default="T")
         await ctx.reply(await outages.cancel_outage(ctx.uow, ctx.services, number, actor, now, speaker))
     else:
         today = now.astimezone(_tz(ctx)).date()
         request = parse_outage(args, today)
-        ref, text = await outages.draft_outage(
+        preview = await outages.draft_outage(
             ctx.uow, ctx.services, request, actor, ctx.community, now, speaker
         )
-        await ctx.reply(
-            text, buttons=notices.Preview(ref, text).buttons(speaker), ref_type="broadcast_preview"
-        )
+        await ctx.reply(preview.text, buttons=preview.buttons(speaker), ref_type="broadcast_preview")
 
 
 @router.callback(PreviewPress)
@@ -171,7 +170,7 @@ async def preview_button(ctx: Context, press: PreviewPress) -> None:
     if press.decision == "ok":
         text = await notices.confirm(ctx.uow, ctx.services, press.ref, actor, ctx.now, speaker)
     else:
-        text = await notices.discard(ctx.uow, press.ref, actor, ctx.now, speaker)
+        text = await discard(ctx.uow, press.ref, actor, ctx.now, speaker)
     # The chat sees the outcome; the presser's button stops spinning with a short answer.
     await ctx.reply(text, quote=False, answer=speaker.t(f"bc.answer.{press.decision}"))
 
@@ -184,7 +183,7 @@ def _one(rest: str) -> str:
 
 
 def _ref(rest: str, default: str) -> str:
-    kind, number = notices.parse_ref(_one(rest), default=default)
+    kind, number = parse_ref(_one(rest), default=default)
     return f"{kind}{number}"
 
 

@@ -7,17 +7,23 @@ References people type and see: `N12` a broadcast, `S3` a schedule, `T4` an outa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.errors import DomainError
-from bot.core.events import Button
 from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.broadcasts import outages
-from handlers.broadcasts.buttons import PreviewPress
 from handlers.broadcasts.fanout import Actor, start_or_schedule
 from handlers.broadcasts.policy import policy_of
+from handlers.broadcasts.records import (
+    Preview,
+    decided,
+    delivery_report,
+    discard,
+    find_broadcast,
+    find_schedule,
+    parse_ref,
+)
 from handlers.broadcasts.rendering import (
     Audience,
     Speaker,
@@ -27,73 +33,18 @@ from handlers.broadcasts.rendering import (
     tz_of,
 )
 from handlers.broadcasts.request import NoticeRequest
+from handlers.broadcasts.targets import check_buildings, may_act_on, target_communities
 from handlers.broadcasts.templates import check_template
 from handlers.broadcasts.timing import check_cron, describe_cron
 from handlers.shared.privacy import mask_text
 from storage.broadcasts.models import Broadcast, BroadcastSchedule, BroadcastTemplate
-from storage.broadcasts.repository import BroadcastRepository
 from storage.directory.models import Community
 from storage.uow import UnitOfWork
 
 MAX_TEXT = 3500  # leaves room for the header within Telegram's 4,096 characters
-_REF = re.compile(r"^([NSTnst]?)#?(\d{1,9})$")
-
-
-@dataclass(frozen=True)
-class Preview:
-    ref: str
-    text: str
-
-    def buttons(self, speaker: Speaker) -> tuple[tuple[Button, ...], ...]:
-        return (
-            (
-                Button(speaker.t("bc.btn.confirm"), PreviewPress("ok", self.ref).pack()),
-                Button(speaker.t("bc.btn.cancel"), PreviewPress("no", self.ref).pack()),
-            ),
-        )
-
-
-def parse_ref(word: str, default: str = "N") -> tuple[str, int]:
-    match = _REF.match(word.strip())
-    if match is None:
-        raise DomainError("bc.err.ref", value=word[:20])
-    return (match.group(1) or default).upper(), int(match.group(2))
 
 
 # -- drafting --------------------------------------------------------------------------------------
-async def target_communities(
-    store: UnitOfWork, request_scope: str, code: str | None, actor: Actor, home: Community | None
-) -> list[Community]:
-    if request_scope == "every":
-        if actor.role is not Role.ADMIN:
-            raise DomainError("bc.err.every_admin")
-        return list(await store.directory.communities())
-    if code:
-        community = await store.directory.community_by_code(code)
-        if community is None:
-            raise DomainError("bc.err.community", code=code[:32])
-        if not actor.may_act_on(community.id):
-            raise DomainError("err.forbidden")
-        return [community]
-    if home is None:
-        raise DomainError("bc.err.no_community")
-    if not actor.may_act_on(home.id):
-        raise DomainError("err.forbidden")
-    return [home]
-
-
-def check_buildings(community: Community, buildings: tuple[str, ...]) -> list[str]:
-    unknown = [b for b in buildings if b not in community.buildings]
-    if unknown:
-        raise DomainError(
-            "bc.err.unknown_buildings",
-            buildings="、".join(unknown),
-            community=community.name,
-            known="、".join(community.buildings),
-        )
-    return list(buildings)
-
-
 async def draft_notice(
     store: UnitOfWork,
     services: Services,
@@ -229,14 +180,14 @@ async def confirm(
     if not rows:
         raise DomainError("bc.err.not_found", ref=ref)
     for row in rows:
-        if not actor.may_act_on(row.community_id):
+        if not may_act_on(actor, row.community_id):
             raise DomainError("err.forbidden")
     drafts = [row for row in rows if row.status == "draft"]
     if not drafts:
         return speaker.t("bc.done.already", ref=ref)
     if now - drafts[0].created_at > policy.draft_ttl:
         for row in drafts:
-            await repo.move(type(row), row.id, ["draft"], "cancelled", **_decided(row, now))
+            await repo.move(type(row), row.id, ["draft"], "cancelled", **decided(row, now))
         raise DomainError("bc.err.expired", ref=ref)
     out: list[str] = []
     for row in drafts:
@@ -278,35 +229,6 @@ async def confirm(
     return "\n".join(out) if out else speaker.t("bc.done.already", ref=ref)
 
 
-async def discard(store: UnitOfWork, ref: str, actor: Actor, now: datetime, speaker: Speaker) -> str:
-    kind, number = parse_ref(ref)
-    repo = store.broadcasts
-    if kind == "T":
-        outage = await repo.outage(number)
-        if outage is None:
-            raise DomainError("bc.err.not_found", ref=ref)
-        if not actor.may_act_on(outage.community_id):
-            raise DomainError("err.forbidden")
-        moved = await repo.move(type(outage), outage.id, ["draft"], "cancelled")
-        for announcement in await repo.of_outage(outage.id):
-            await repo.move(Broadcast, announcement.id, ["draft"], "cancelled", decided_at=now)
-        return speaker.t("bc.done.discarded" if moved else "bc.done.already", ref=ref)
-    rows: list[Broadcast] | list[BroadcastSchedule]
-    rows = list(await repo.schedule_batch(number)) if kind == "S" else list(await repo.batch(number))
-    if not rows:
-        raise DomainError("bc.err.not_found", ref=ref)
-    moved = False
-    for row in rows:
-        if not actor.may_act_on(row.community_id):
-            raise DomainError("err.forbidden")
-        moved |= await repo.move(type(row), row.id, ["draft"], "cancelled", **_decided(row, now))
-    return speaker.t("bc.done.discarded" if moved else "bc.done.already", ref=ref)
-
-
-def _decided(row: Broadcast | BroadcastSchedule, now: datetime) -> dict[str, datetime]:
-    return {"decided_at": now} if isinstance(row, Broadcast) else {}
-
-
 # -- managing ----------------------------------------------------------------------------------------
 async def cancel(
     store: UnitOfWork, services: Services, ref: str, actor: Actor, now: datetime, speaker: Speaker
@@ -319,7 +241,7 @@ async def cancel(
         return await delete_schedule(store, number, actor, speaker)
     if kind == "T":
         return await outages.cancel_outage(store, services, number, actor, now, speaker)
-    broadcast = await _broadcast(repo, number, actor)
+    broadcast = await find_broadcast(store, number, actor)
     if broadcast.status == "draft":
         return await discard(store, f"N{broadcast.id}", actor, now, speaker)
     if broadcast.status in ("scheduled", "paused"):
@@ -338,13 +260,13 @@ async def pause(store: UnitOfWork, ref: str, actor: Actor, speaker: Speaker) -> 
     kind, number = parse_ref(ref)
     repo = store.broadcasts
     if kind == "S":
-        schedule = await _schedule(repo, number, actor)
+        schedule = await find_schedule(store, number, actor)
         ok = await repo.move(BroadcastSchedule, schedule.id, ["active"], "paused")
         return speaker.t(
             "bc.done.paused" if ok else "bc.err.state", ref=f"S{schedule.id}", status=schedule.status
         )
     if kind == "N":
-        broadcast = await _broadcast(repo, number, actor)
+        broadcast = await find_broadcast(store, number, actor)
         ok = await repo.move(Broadcast, broadcast.id, ["scheduled"], "paused")
         return speaker.t(
             "bc.done.paused" if ok else "bc.err.state", ref=f"N{broadcast.id}", status=broadcast.status
@@ -360,14 +282,14 @@ async def resume(
     kind, number = parse_ref(ref)
     repo = store.broadcasts
     if kind == "S":
-        schedule = await _schedule(repo, number, actor)
+        schedule = await find_schedule(store, number, actor)
         last = max(schedule.last_run_at, now)
         ok = await repo.move(BroadcastSchedule, schedule.id, ["paused"], "active", last_run_at=last)
         return speaker.t(
             "bc.done.resumed" if ok else "bc.err.state", ref=f"S{schedule.id}", status=schedule.status
         )
     if kind == "N":
-        broadcast = await _broadcast(repo, number, actor)
+        broadcast = await find_broadcast(store, number, actor)
         community = await store.directory.community(broadcast.community_id)
         assert community is not None
         due = policy_of(services).due_time(
@@ -382,27 +304,9 @@ async def resume(
 
 async def delete_schedule(store: UnitOfWork, number: int, actor: Actor, speaker: Speaker) -> str:
     repo = store.broadcasts
-    schedule = await _schedule(repo, number, actor)
+    schedule = await find_schedule(store, number, actor)
     ok = await repo.move(BroadcastSchedule, schedule.id, ["draft", "active", "paused"], "deleted")
     return speaker.t("bc.done.deleted" if ok else "bc.done.already", ref=f"S{schedule.id}")
-
-
-async def _broadcast(repo: BroadcastRepository, number: int, actor: Actor) -> Broadcast:
-    broadcast = await repo.broadcast(number)
-    if broadcast is None:
-        raise DomainError("bc.err.not_found", ref=f"N{number}")
-    if not actor.may_act_on(broadcast.community_id):
-        raise DomainError("err.forbidden")
-    return broadcast
-
-
-async def _schedule(repo: BroadcastRepository, number: int, actor: Actor) -> BroadcastSchedule:
-    schedule = await repo.schedule(number)
-    if schedule is None or schedule.status == "deleted":
-        raise DomainError("bc.err.not_found", ref=f"S{number}")
-    if not actor.may_act_on(schedule.community_id):
-        raise DomainError("err.forbidden")
-    return schedule
 
 
 # -- reporting ---------------------------------------------------------------------------------------
@@ -418,7 +322,7 @@ async def status_report(store: UnitOfWork, ref: str, actor: Actor, speaker: Spea
     if kind == "T":
         return await outages.outage_report(store, number, actor, speaker)
     if kind == "S":
-        schedule = await _schedule(repo, number, actor)
+        schedule = await find_schedule(store, number, actor)
         latest = await repo.latest_of_schedule(schedule.id)
         head = speaker.t(
             "bc.status.schedule",
@@ -428,40 +332,9 @@ async def status_report(store: UnitOfWork, ref: str, actor: Actor, speaker: Spea
         )
         if latest is None:
             return head + "\n" + speaker.t("bc.status.no_runs")
-        return head + "\n" + await _report(store, latest, speaker)
-    broadcast = await _broadcast(repo, number, actor)
-    return await _report(store, broadcast, speaker)
-
-
-async def _report(store: UnitOfWork, broadcast: Broadcast, speaker: Speaker) -> str:
-    repo = store.broadcasts
-    community = await store.directory.community(broadcast.community_id)
-    assert community is not None
-    report = await repo.report(broadcast.id)
-    targets = broadcast.target_count or len(await repo.owner_chats(community.id, broadcast.buildings))
-    when = local_stamp(broadcast.send_at, community) if broadcast.send_at else "-"
-    lines = [
-        speaker.t(
-            "bc.status.head",
-            ref=f"N{broadcast.id}",
-            community=community.name,
-            buildings=speaker.convert(building_label(broadcast.buildings)),
-            status=speaker.t(f"bc.state.{broadcast.status}"),
-            when=when,
-        ),
-        speaker.t(
-            "bc.status.counts",
-            targets=targets,
-            sent=report.count("sent"),
-            failed=report.count("failed"),
-            pending=report.count("pending") + report.count("sending"),
-            cancelled=report.count("cancelled"),
-        ),
-    ]
-    if report.failures:
-        lines.append(speaker.t("bc.status.failures"))
-        lines.extend(f"- {title}：{reason[:120]}" for title, reason in report.failures)
-    return "\n".join(lines)
+        return head + "\n" + await delivery_report(store, latest, speaker)
+    broadcast = await find_broadcast(store, number, actor)
+    return await delivery_report(store, broadcast, speaker)
 
 
 async def list_notices(store: UnitOfWork, actor: Actor, home: Community | None, speaker: Speaker) -> str:

@@ -18,6 +18,7 @@ from bot.core.errors import DomainError
 from bot.core.services import Services
 from handlers.broadcasts.fanout import Actor, start_or_schedule
 from handlers.broadcasts.policy import BroadcastPolicy, policy_of
+from handlers.broadcasts.records import Preview, delivery_report, discard, find_outage
 from handlers.broadcasts.rendering import (
     Audience,
     Speaker,
@@ -28,6 +29,7 @@ from handlers.broadcasts.rendering import (
     tz_of,
 )
 from handlers.broadcasts.request import OutageRequest
+from handlers.broadcasts.targets import check_buildings, target_communities
 from nlp.classification import Classification
 from storage.broadcasts.models import Broadcast, Outage
 from storage.broadcasts.repository import BroadcastRepository
@@ -54,10 +56,8 @@ async def draft_outage(
     home: Community | None,
     now: datetime,
     speaker: Speaker,
-) -> tuple[str, str]:
-    """Write the outage and its announcement as drafts; returns (reference, preview text)."""
-    from handlers.broadcasts.notices import check_buildings, target_communities
-
+) -> Preview:
+    """Write the outage and its announcement as drafts, for a preview to confirm."""
     policy = policy_of(services)
     repo = store.broadcasts
     [community] = await target_communities(store, "community", request.community, actor, home)
@@ -129,7 +129,7 @@ async def draft_outage(
         reminders=plan or speaker.t("bc.word.none"),
         sample=render_outage(announce, outage, audience),
     )
-    return ref, text
+    return Preview(ref, text)
 
 
 def reminder_times(
@@ -156,21 +156,12 @@ def reminder_times(
     return out
 
 
-async def _outage(repo: BroadcastRepository, number: int, actor: Actor) -> Outage:
-    outage = await repo.outage(number)
-    if outage is None:
-        raise DomainError("bc.err.not_found", ref=f"T{number}")
-    if not actor.may_act_on(outage.community_id):
-        raise DomainError("err.forbidden")
-    return outage
-
-
 async def confirm_outage(
     store: UnitOfWork, services: Services, number: int, actor: Actor, now: datetime, speaker: Speaker
 ) -> str:
     policy = policy_of(services)
     repo = store.broadcasts
-    outage = await _outage(repo, number, actor)
+    outage = await find_outage(store, number, actor)
     if outage.status == "draft" and now - outage.created_at > policy.draft_ttl:
         raise DomainError("bc.err.expired", ref=f"T{number}")
     if not await repo.move(Outage, outage.id, ["draft"], "announced"):
@@ -264,7 +255,7 @@ async def restore_outage(
 ) -> str:
     """「已恢复」: the remaining reminders are withdrawn and the groups are told."""
     repo = store.broadcasts
-    outage = await _outage(repo, number, actor)
+    outage = await find_outage(store, number, actor)
     if not await repo.move(Outage, outage.id, ["announced"], "restored", restored_at=now):
         if outage.status == "restored":
             return speaker.t("bc.done.already", ref=f"T{number}")
@@ -283,10 +274,8 @@ async def cancel_outage(
     """Call an outage off: a draft is discarded; an announced one loses its reminders, and if
     its announcement already reached the groups they are told it is off."""
     repo = store.broadcasts
-    outage = await _outage(repo, number, actor)
+    outage = await find_outage(store, number, actor)
     if outage.status == "draft":
-        from handlers.broadcasts.notices import discard
-
         return await discard(store, f"T{number}", actor, now, speaker)
     if not await repo.move(Outage, outage.id, ["announced"], "cancelled"):
         return speaker.t("bc.done.already", ref=f"T{number}")
@@ -306,10 +295,8 @@ async def cancel_outage(
 
 
 async def outage_report(store: UnitOfWork, number: int, actor: Actor, speaker: Speaker) -> str:
-    from handlers.broadcasts.notices import _report
-
     repo = store.broadcasts
-    outage = await _outage(repo, number, actor)
+    outage = await find_outage(store, number, actor)
     community = await store.directory.community(outage.community_id)
     assert community is not None
     values = outage_values(outage, community, speaker)
@@ -328,7 +315,7 @@ async def outage_report(store: UnitOfWork, number: int, actor: Actor, speaker: S
             lines.append(
                 speaker.t(f"bc.outage.when.{row.values.get('which', 'announce')}")
                 + "："
-                + await _report(store, row, speaker)
+                + await delivery_report(store, row, speaker)
             )
     return "\n".join(lines)
 
