@@ -12,10 +12,9 @@ import sys
 from bot.app.root import build_app
 from bot.app.settings import Settings
 from bot.cli.command import Command, Subparsers
+from bot.core.actor import Actor
 from bot.core.errors import DomainError
-from bot.core.roles import Role
 from handlers.broadcasts import notices, outages
-from handlers.broadcasts.fanout import Actor
 from handlers.broadcasts.records import discard, parse_ref
 from handlers.broadcasts.rendering import Speaker
 from handlers.broadcasts.request import parse_notice, parse_outage
@@ -69,7 +68,7 @@ def register(sub: Subparsers) -> None:
 async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
     app = build_app(settings)
     speaker = Speaker(app.services.texts, "zh-Hans")
-    actor = Actor("cli", Role.ADMIN, None)
+    actor = Actor.admin("cli")
     command = args.notice_command if args.command == "notice" else "outage-" + args.outage_command
     try:
         await app.start(channels=False, sender=False, scheduler=False)

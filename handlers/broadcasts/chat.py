@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo
 
+from bot.core.actor import Actor
 from bot.core.context import Context
 from bot.core.errors import DomainError
 from bot.core.roles import Role
 from bot.core.router import Router
 from handlers.broadcasts import notices, outages
 from handlers.broadcasts.buttons import PreviewPress
-from handlers.broadcasts.fanout import Actor
 from handlers.broadcasts.outages import answer_outage_question
 from handlers.broadcasts.policy import policy_of
 from handlers.broadcasts.records import discard, parse_ref
@@ -38,20 +38,12 @@ router = Router(name="broadcasts")
 STAFF_CHATS = ("stewards", "supervisors", "management", "private")
 
 
-def actor_of(ctx: Context) -> Actor:
-    if ctx.steward is not None and ctx.role is not Role.ADMIN:
-        label = f"steward:{ctx.steward.id}"
-    else:
-        label = f"{ctx.incoming.platform}:{ctx.incoming.sender_id}"[:64]
-    return Actor(label, ctx.role, ctx.steward.community_id if ctx.steward else None)
-
-
 def allow(ctx: Context, minimum: Role = Role.SUPERVISOR) -> Actor:
     """Owners (and staff below `minimum`) are refused; staff must use a staff or private chat."""
     ctx.require(minimum)
     if ctx.chat_role not in STAFF_CHATS:
         raise DomainError("bc.err.chat")
-    return actor_of(ctx)
+    return ctx.actor
 
 
 def speaker_of(ctx: Context) -> Speaker:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.events import Outgoing
-from bot.core.roles import Role
 from bot.core.runtime import Runtime
 from bot.core.services import Services
 from handlers.broadcasts.policy import policy_of
@@ -39,18 +38,6 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 NO_TIP = "-"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who asks for a broadcast: a roster person from chat, an admin, or the CLI."""
-
-    label: str  # "steward:3", "local:admin", "cli"
-    role: Role
-    community_id: int | None  # their community (None: an admin or the CLI)
-
-    def may_act_on(self, community_id: int) -> bool:
-        return self.role is Role.ADMIN or self.community_id == community_id
 
 
 # -- fan-out ----------------------------------------------------------------------------------------

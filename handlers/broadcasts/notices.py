@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.broadcasts import outages
-from handlers.broadcasts.fanout import Actor, start_or_schedule
+from handlers.broadcasts.fanout import start_or_schedule
 from handlers.broadcasts.policy import policy_of
 from handlers.broadcasts.records import (
     Preview,

@@ -13,10 +13,11 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 
+from bot.core.actor import Actor
 from bot.core.context import Context
 from bot.core.errors import DomainError
 from bot.core.services import Services
-from handlers.broadcasts.fanout import Actor, start_or_schedule
+from handlers.broadcasts.fanout import start_or_schedule
 from handlers.broadcasts.policy import BroadcastPolicy, policy_of
 from handlers.broadcasts.records import Preview, delivery_report, discard, find_outage
 from handlers.broadcasts.rendering import (

@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.events import Button
 from handlers.broadcasts.buttons import PreviewPress
-from handlers.broadcasts.fanout import Actor
 from handlers.broadcasts.rendering import Speaker, building_label, local_stamp
 from handlers.broadcasts.targets import may_act_on
 from storage.broadcasts.models import Broadcast, BroadcastSchedule, Outage

@@ -4,9 +4,9 @@ it names, checked against the community."""
 
 from __future__ import annotations
 
+from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.roles import Role
-from handlers.broadcasts.fanout import Actor
 from storage.directory.models import Community
 from storage.uow import UnitOfWork
 
