@@ -56,18 +56,15 @@ def build_features(
 ) -> tuple[Feature, ...]:
     """Every feature with its collaborators, in routing order: intake's text handler, which
     takes whatever nobody else did, comes last."""
+    broadcast_service = broadcasts.BroadcastService(services.texts, broadcast_policy(settings, communities))
     return (
         general.feature(),
         membership.feature(MembershipService(services.classifier)),
         tickets.feature(services, SlaBook.load(), check_interval=settings.sla_check_interval),
         opinion.feature(services, opinion_policy(settings)),
         reports.feature(services, report_policy(settings)),
-        broadcasts.feature(
-            services,
-            broadcast_policy(settings, communities),
-            tick_seconds=settings.broadcast_tick_seconds,
-        ),
-        intake.feature(services, load_knowledge(communities, community_file)),
+        broadcasts.feature(broadcast_service, tick_seconds=settings.broadcast_tick_seconds),
+        intake.feature(services, load_knowledge(communities, community_file), broadcast_service),
     )
 
 

@@ -9,14 +9,14 @@ import argparse
 import asyncio
 import sys
 
+from bot.app.policies import broadcast_policy
 from bot.app.root import build_app
 from bot.app.settings import Settings
 from bot.cli.command import Command, Subparsers
 from bot.core.actor import Actor
 from bot.core.errors import DomainError
-from handlers.broadcasts import notices, outages
-from handlers.broadcasts.records import discard, parse_ref
-from handlers.broadcasts.rendering import Speaker
+from handlers.broadcasts import BroadcastService
+from handlers.broadcasts.records import parse_ref
 from handlers.broadcasts.request import parse_notice, parse_outage
 
 
@@ -67,7 +67,8 @@ def register(sub: Subparsers) -> None:
 
 async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
     app = build_app(settings)
-    speaker = Speaker(app.services.texts, "zh-Hans")
+    service = BroadcastService(app.services.texts, broadcast_policy(settings, app.communities))
+    lang = "zh-Hans"
     actor = Actor.admin("cli")
     command = args.notice_command if args.command == "notice" else "outage-" + args.outage_command
     try:
@@ -89,9 +90,7 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
                 words += ["--urgent"] if args.urgent else []
                 words += [f"--template {args.template}"] if args.template else []
                 request = parse_notice(" ".join([*words, "--", *args.text]), today)
-                preview = await notices.draft_notice(
-                    store, app.services, request, actor, community, now, speaker
-                )
+                preview = await service.draft_notice(store, request, actor, community, now, lang)
                 ref, text = preview.ref, preview.text
             elif command == "outage-announce":
                 words = [
@@ -102,37 +101,31 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
                 ]
                 words += ["--urgent"] if args.urgent else []
                 request_o = parse_outage(" ".join([*words, "--", *args.reason]), today)
-                preview = await outages.draft_outage(
-                    store, app.services, request_o, actor, community, now, speaker
-                )
+                preview = await service.draft_outage(store, request_o, actor, community, now, lang)
                 ref, text = preview.ref, preview.text
             elif command == "list":
-                text, ref = await notices.list_notices(store, actor, community, speaker), ""
+                text, ref = await service.list_notices(store, actor, community, lang), ""
             elif command == "status":
-                text, ref = await notices.status_report(store, args.ref, actor, speaker), ""
+                text, ref = await service.status_report(store, args.ref, actor, lang), ""
             elif command == "cancel":
-                text, ref = await notices.cancel(store, app.services, args.ref, actor, now, speaker), ""
+                text, ref = await service.cancel(store, args.ref, actor, now, lang), ""
             elif command == "pause":
-                text, ref = await notices.pause(store, args.ref, actor, speaker), ""
+                text, ref = await service.pause(store, args.ref, actor, lang), ""
             elif command == "resume":
-                text, ref = await notices.resume(store, app.services, args.ref, actor, now, speaker), ""
+                text, ref = await service.resume(store, args.ref, actor, now, lang), ""
             elif command == "delete":
-                kind, number = parse_ref(args.ref, default="S")
-                text, ref = (
-                    await notices.cancel(store, app.services, f"{kind}{number}", actor, now, speaker),
-                    "",
-                )
+                text, ref = await service.delete(store, args.ref, actor, now, lang), ""
             elif command == "template":
-                text, ref = await notices.save_template(store, args.name, args.body, actor, now, speaker), ""
+                text, ref = await service.save_template(store, args.name, args.body, actor, now, lang), ""
             elif command == "outage-restored":
                 number = parse_ref(args.ref, default="T")[1]
-                text, ref = await outages.restore_outage(store, app.services, number, actor, now, speaker), ""
+                text, ref = await service.restore_outage(store, number, actor, now, lang), ""
             elif command == "outage-cancel":
                 number = parse_ref(args.ref, default="T")[1]
-                text, ref = await outages.cancel_outage(store, app.services, number, actor, now, speaker), ""
+                text, ref = await service.cancel_outage(store, number, actor, now, lang), ""
             else:
                 assert community is not None
-                text, ref = await outages.list_outages(store, community, now, speaker), ""
+                text, ref = await service.list_outages(store, community, now, lang), ""
         print(text)
         if not ref:
             return 0
@@ -146,13 +139,13 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
             answer = await asyncio.to_thread(input, "确认发送？[y/N] ")
             if answer.strip().lower() not in ("y", "yes", "是"):
                 async with app.runtime.transaction() as store:
-                    print(await discard(store, ref, actor, app.runtime.now, speaker))
+                    print(await service.discard(store, ref, actor, app.runtime.now, lang))
                 return 1
         async with app.runtime.transaction() as store:
-            print(await notices.confirm(store, app.services, ref, actor, app.runtime.now, speaker))
+            print(await service.confirm(store, ref, actor, app.runtime.now, lang))
         return 0
     except DomainError as exc:
-        print(f"steward: {speaker.t(exc.key, **exc.values)}", file=sys.stderr)
+        print(f"steward: {app.services.texts.render(exc.key, lang, **exc.values)}", file=sys.stderr)
         return 2
     finally:
         await app.stop()

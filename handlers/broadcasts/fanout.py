@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.events import Outgoing
-from bot.core.runtime import Runtime
-from bot.core.services import Services
-from handlers.broadcasts.policy import policy_of
+from bot.core.texts import Texts
+from handlers.broadcasts.policy import BroadcastPolicy
 from handlers.broadcasts.rendering import (
     Audience,
     Speaker,
@@ -40,7 +39,6 @@ log = logging.getLogger(__name__)
 NO_TIP = "-"
 
 
-# -- fan-out ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FanOut:
     queued: int  # rows added by this call
@@ -48,140 +46,140 @@ class FanOut:
     targets: int
 
 
-async def fan_out(
-    store: UnitOfWork,
-    services: Services,
-    broadcast: Broadcast,
-    now: datetime,
-    *,
-    limit: int | None = None,
-) -> FanOut:
-    """Queue the broadcast for the targets that do not have it yet (at most `limit` of them).
-    The broadcast must be `sending`; once every target has its row it becomes `queued`."""
-    repo = store.broadcasts
-    community = await store.directory.community(broadcast.community_id)
-    if community is None:
-        raise LookupError(f"broadcast {broadcast.id}: community {broadcast.community_id} is gone")
-    chats = await repo.owner_chats(community.id, broadcast.buildings)
-    done = await repo.queued_chats(broadcast.id)
-    if broadcast.kind == "tip":
-        done |= await repo.tip_chats(broadcast.id)  # includes groups skipped for want of a tip
-    todo = [chat for chat in chats if chat.id not in done]
-    batch = todo if limit is None else todo[:limit]
-    audience = Audience(
-        community,
-        Speaker(services.texts, community.language),
-        await store.directory.roster(community.id),
-        now,
-    )
-    items, tips = await _render(store, services, broadcast, audience, batch, now)
-    added: list[int] = []
-    for start in range(0, len(items), 200):
-        added += await repo.enqueue(broadcast.id, items[start : start + 200], now)
-    skipped = len(batch) - len(items)
-    if broadcast.kind == "tip":
-        # A group that has had every in-season tip recently gets none this round ("-"),
-        # remembered so that a resumed fan-out does not look at it again.
-        day = now.astimezone(tz_of(community)).date()
-        sent = {c: tips[c] for c in added if c in tips}
-        sent.update({c.id: NO_TIP for c in batch if c.id not in tips})
-        await repo.record_tips(broadcast.id, sent, day)
-    remaining = len(todo) - len(batch)
-    if remaining == 0:
-        broadcast.status = "queued"
-        broadcast.fanned_out_at = now
-        broadcast.target_count = len(await repo.queued_chats(broadcast.id))
-    log.info(
-        "broadcast %d: %d row(s) queued, %d target(s) left, %d skipped",
-        broadcast.id,
-        len(added),
-        remaining,
-        skipped,
-    )
-    return FanOut(len(added), remaining, len(chats))
+@dataclass(frozen=True)
+class Batch:
+    """One transaction's share of a due broadcast's fan-out (see `Fanout.next_batch`)."""
+
+    queued: int = 0
+    more: bool = False  # another batch is due, in a new transaction
 
 
-async def _render(
-    store: UnitOfWork,
-    services: Services,
-    broadcast: Broadcast,
-    audience: Audience,
-    chats: Sequence[Chat],
-    now: datetime,
-) -> tuple[list[OutboxItem], dict[int, str]]:
-    items: list[OutboxItem] = []
-    tips: dict[int, str] = {}
-    if broadcast.kind == "tip":
-        policy = policy_of(services)
-        calendar = policy.calendar_for(audience.community.code) or policy.calendar
-        if policy.tips is None or calendar is None:
-            return [], {}
-        day = now.astimezone(tz_of(audience.community)).date()
-        repo = store.broadcasts
-        history = await repo.tip_history([c.id for c in chats], day - timedelta(days=calendar.no_repeat_days))
+class Fanout:
+    """Turns a confirmed broadcast into outbox rows, in its communities' languages."""
+
+    def __init__(self, texts: Texts, policy: BroadcastPolicy) -> None:
+        self.texts = texts
+        self.policy = policy
+
+    async def fan_out(
+        self, uow: UnitOfWork, broadcast: Broadcast, now: datetime, *, limit: int | None = None
+    ) -> FanOut:
+        """Queue the broadcast for the targets that do not have it yet (at most `limit` of them).
+        The broadcast must be `sending`; once every target has its row it becomes `queued`."""
+        repo = uow.broadcasts
+        community = await uow.directory.community(broadcast.community_id)
+        if community is None:
+            raise LookupError(f"broadcast {broadcast.id}: community {broadcast.community_id} is gone")
+        chats = await repo.owner_chats(community.id, broadcast.buildings)
+        done = await repo.queued_chats(broadcast.id)
+        if broadcast.kind == "tip":
+            done |= await repo.tip_chats(broadcast.id)  # includes groups skipped for want of a tip
+        todo = [chat for chat in chats if chat.id not in done]
+        batch = todo if limit is None else todo[:limit]
+        audience = Audience(
+            community,
+            Speaker(self.texts, community.language),
+            await uow.directory.roster(community.id),
+            now,
+        )
+        items, tips = await self._render(uow, broadcast, audience, batch, now)
+        added: list[int] = []
+        for start in range(0, len(items), 200):
+            added += await repo.enqueue(broadcast.id, items[start : start + 200], now)
+        skipped = len(batch) - len(items)
+        if broadcast.kind == "tip":
+            # A group that has had every in-season tip recently gets none this round ("-"),
+            # remembered so that a resumed fan-out does not look at it again.
+            day = now.astimezone(tz_of(community)).date()
+            sent = {c: tips[c] for c in added if c in tips}
+            sent.update({c.id: NO_TIP for c in batch if c.id not in tips})
+            await repo.record_tips(broadcast.id, sent, day)
+        remaining = len(todo) - len(batch)
+        if remaining == 0:
+            broadcast.status = "queued"
+            broadcast.fanned_out_at = now
+            broadcast.target_count = len(await repo.queued_chats(broadcast.id))
+        log.info(
+            "broadcast %d: %d row(s) queued, %d target(s) left, %d skipped",
+            broadcast.id,
+            len(added),
+            remaining,
+            skipped,
+        )
+        return FanOut(len(added), remaining, len(chats))
+
+    async def _render(
+        self,
+        uow: UnitOfWork,
+        broadcast: Broadcast,
+        audience: Audience,
+        chats: Sequence[Chat],
+        now: datetime,
+    ) -> tuple[list[OutboxItem], dict[int, str]]:
+        items: list[OutboxItem] = []
+        tips: dict[int, str] = {}
+        if broadcast.kind == "tip":
+            policy = self.policy
+            calendar = policy.calendar_for(audience.community.code) or policy.calendar
+            if policy.tips is None or calendar is None:
+                return [], {}
+            day = now.astimezone(tz_of(audience.community)).date()
+            history = await uow.broadcasts.tip_history(
+                [c.id for c in chats], day - timedelta(days=calendar.no_repeat_days)
+            )
+            for chat in chats:
+                tip = choose_tip(policy.tips, calendar, day, history.get(chat.id, {}))
+                if tip is None:
+                    continue
+                tips[chat.id] = tip.id
+                items.append(OutboxItem(chat, Outgoing(text=render_tip(tip, audience)).to_json()))
+            return items, tips
+        outage: Outage | None = None
+        if broadcast.outage_id is not None:
+            outage = await uow.broadcasts.outage(broadcast.outage_id)
         for chat in chats:
-            tip = choose_tip(policy.tips, calendar, day, history.get(chat.id, {}))
-            if tip is None:
-                continue
-            tips[chat.id] = tip.id
-            items.append(OutboxItem(chat, Outgoing(text=render_tip(tip, audience)).to_json()))
+            if outage is not None:
+                text = render_outage(broadcast, outage, audience)
+            else:
+                text = render_notice(broadcast, audience, chat)
+            items.append(OutboxItem(chat, Outgoing(text=text, urgent=broadcast.urgent).to_json()))
         return items, tips
-    outage: Outage | None = None
-    if broadcast.outage_id is not None:
-        outage = await store.broadcasts.outage(broadcast.outage_id)
-    for chat in chats:
-        if outage is not None:
-            text = render_outage(broadcast, outage, audience)
-        else:
-            text = render_notice(broadcast, audience, chat)
-        items.append(OutboxItem(chat, Outgoing(text=text, urgent=broadcast.urgent).to_json()))
-    return items, tips
 
+    async def start_or_schedule(self, uow: UnitOfWork, broadcast: Broadcast, now: datetime) -> FanOut | None:
+        """A confirmed broadcast: fanned out now (in the caller's transaction, all or nothing) if
+        it is due, else left `scheduled` for its job."""
+        if broadcast.send_at is not None and broadcast.send_at > now:
+            broadcast.status = "scheduled"
+            return None
+        broadcast.status = "sending"
+        broadcast.send_at = broadcast.send_at or now
+        return await self.fan_out(uow, broadcast, now)
 
-async def start_or_schedule(
-    store: UnitOfWork, services: Services, broadcast: Broadcast, now: datetime
-) -> FanOut | None:
-    """A confirmed broadcast: fanned out now (in the caller's transaction, all or nothing) if
-    it is due, else left `scheduled` for its job."""
-    if broadcast.send_at is not None and broadcast.send_at > now:
-        broadcast.status = "scheduled"
-        return None
-    broadcast.status = "sending"
-    broadcast.send_at = broadcast.send_at or now
-    return await fan_out(store, services, broadcast, now)
-
-
-async def run_broadcast(runtime: Runtime, broadcast_id: int) -> int:
-    """The job for one broadcast: when due, fan it out in batches, each its own transaction
-    (so 1,000 groups never make one long write), resuming whatever an earlier run left.
-    Returns the rows queued. A scheduled broadcast missed by more than the grace period is
-    skipped and logged, never sent late."""
-    policy = policy_of(runtime.services)
-    queued = 0
-    while True:
-        async with runtime.transaction() as store:
-            now = runtime.now
-            repo = store.broadcasts
-            broadcast = await repo.broadcast(broadcast_id)
-            if broadcast is None:
-                return queued
-            if broadcast.status == "scheduled":
-                if broadcast.send_at is not None and broadcast.send_at > now:
-                    return queued
-                if broadcast.send_at is not None and now - broadcast.send_at > policy.grace:
-                    await repo.move(Broadcast, broadcast.id, ["scheduled"], "skipped", decided_at=now)
-                    log.warning(
-                        "broadcast %d was due at %s, missed by more than %s: skipped",
-                        broadcast.id,
-                        broadcast.send_at.isoformat(),
-                        policy.grace,
-                    )
-                    return queued
-                if not await repo.move(Broadcast, broadcast.id, ["scheduled"], "sending"):
-                    continue  # someone else moved it first: look again
-            if broadcast.status != "sending":
-                return queued
-            result = await fan_out(store, runtime.services, broadcast, now, limit=policy.batch)
-            queued += result.queued
-        if result.remaining == 0:
-            return queued
+    async def next_batch(self, uow: UnitOfWork, broadcast_id: int, now: datetime) -> Batch:
+        """What a broadcast's job does in one transaction: when the broadcast is due, queue the
+        next `policy.batch` of its targets (so 1,000 groups never make one long write), resuming
+        whatever an earlier run left. A scheduled broadcast missed by more than the grace
+        period is skipped and logged, never sent late."""
+        policy = self.policy
+        repo = uow.broadcasts
+        broadcast = await repo.broadcast(broadcast_id)
+        if broadcast is None:
+            return Batch()
+        if broadcast.status == "scheduled":
+            if broadcast.send_at is not None and broadcast.send_at > now:
+                return Batch()
+            if broadcast.send_at is not None and now - broadcast.send_at > policy.grace:
+                await repo.move(Broadcast, broadcast.id, ["scheduled"], "skipped", decided_at=now)
+                log.warning(
+                    "broadcast %d was due at %s, missed by more than %s: skipped",
+                    broadcast.id,
+                    broadcast.send_at.isoformat(),
+                    policy.grace,
+                )
+                return Batch()
+            if not await repo.move(Broadcast, broadcast.id, ["scheduled"], "sending"):
+                return Batch(more=True)  # someone else moved it first: look again
+        if broadcast.status != "sending":
+            return Batch()
+        result = await self.fan_out(uow, broadcast, now, limit=policy.batch)
+        return Batch(result.queued, more=result.remaining > 0)

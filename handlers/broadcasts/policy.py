@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.services import Services
 from handlers.broadcasts.timing import QuietHours
 from handlers.broadcasts.tips import TipCalendar, TipLibrary
 
 
 @dataclass
 class BroadcastPolicy:
-    """The feature's settings and content, built once by `install` (services.extras)."""
+    """Quiet hours, grace, reminder times and the tip content; the defaults are what
+    `steward` ships with."""
 
     quiet: QuietHours = field(default_factory=lambda: QuietHours.parse("22:00-08:00"))
     grace: timedelta = timedelta(minutes=30)
@@ -36,8 +36,3 @@ class BroadcastPolicy:
         """When a broadcast asked for at `requested` may go: urgent ones at once, others after
         quiet hours."""
         return requested if urgent else self.quiet.release(requested, tz)
-
-
-def policy_of(services: Services) -> BroadcastPolicy:
-    policy = services.extras.get("broadcasts")
-    return policy if isinstance(policy, BroadcastPolicy) else BroadcastPolicy()

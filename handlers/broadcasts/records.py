@@ -10,8 +10,6 @@ from datetime import datetime
 
 from bot.core.actor import Actor
 from bot.core.errors import DomainError
-from bot.core.events import Button
-from handlers.broadcasts.buttons import PreviewPress
 from handlers.broadcasts.rendering import Speaker, building_label, local_stamp
 from handlers.broadcasts.targets import may_act_on
 from storage.broadcasts.models import Broadcast, BroadcastSchedule, Outage
@@ -34,14 +32,6 @@ class Preview:
 
     ref: str
     text: str
-
-    def buttons(self, speaker: Speaker) -> tuple[tuple[Button, ...], ...]:
-        return (
-            (
-                Button(speaker.t("bc.btn.confirm"), PreviewPress("ok", self.ref).pack()),
-                Button(speaker.t("bc.btn.cancel"), PreviewPress("no", self.ref).pack()),
-            ),
-        )
 
 
 async def find_broadcast(uow: UnitOfWork, number: int, actor: Actor) -> Broadcast:

@@ -14,7 +14,7 @@ from bot.core.context import Context
 from bot.core.events import MessageKind, Outgoing
 from bot.core.roles import Role
 from bot.core.router import Router
-from handlers.broadcasts.outages import answer_outage_question
+from handlers.broadcasts import BroadcastService
 from handlers.knowledge.base import KnowledgeBase
 from handlers.opinion import chat as opinion
 from handlers.tickets.opening import category_label, open_ticket, place_suffix, promise, ticket_building
@@ -183,7 +183,18 @@ async def answer_inquiry(ctx: Context, classification: Classification) -> None:
     """The community's knowledge base answers at once, citing the entry; anything it cannot
     answer goes to the steward on duty as a light ticket with a 24-hour reply target."""
     assert ctx.community is not None
-    if await answer_outage_question(ctx, classification):  # an announced outage answers 「几点来水」
+    broadcasts: BroadcastService = ctx.services.extras["broadcasts"]
+    outage = await broadcasts.answer_outage_question(
+        ctx.uow,
+        ctx.incoming.text,
+        classification,
+        community=ctx.community,
+        chat=ctx.chat,
+        lang=ctx.lang,
+        now=ctx.now,
+    )
+    if outage is not None:  # an announced outage answers 「几点来水」
+        await ctx.reply(outage.text, ref_type="outage_answer", ref_id=outage.outage_id)
         return
     knowledge: dict[str, KnowledgeBase] = ctx.services.extras.get("knowledge", {})
     base = knowledge.get(ctx.community.code)
