@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import date
 
 from bot.app.policies import broadcast_policy
 from bot.app.root import build_app
@@ -17,7 +18,17 @@ from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from handlers.broadcasts import BroadcastService
 from handlers.broadcasts.records import parse_ref
-from handlers.broadcasts.request import parse_notice, parse_outage
+from handlers.broadcasts.request import (
+    NoticeRequest,
+    OutageRequest,
+    Target,
+    checked,
+    expand_buildings,
+    outage_day,
+    time_span,
+    wall_time,
+)
+from handlers.broadcasts.timing import check_cron
 
 
 def register(sub: Subparsers) -> None:
@@ -65,6 +76,43 @@ def register(sub: Subparsers) -> None:
     outage_sub.add_parser("list", help="recent and coming outages").add_argument("--community", required=True)
 
 
+def notice_request(args: argparse.Namespace, today: date) -> NoticeRequest:
+    """`notice send`'s options as a request, each read for what it is (the `--community` one
+    is looked up by the caller: it is the sender's community)."""
+    if args.buildings:
+        target = Target("buildings", expand_buildings(args.buildings))
+    else:
+        target = Target("every") if args.all_communities else Target()
+    return checked(
+        NoticeRequest(
+            target=target,
+            at=wall_time(args.at, today) if args.at else None,
+            cron=check_cron(args.every).expr if args.every else None,
+            urgent=args.urgent,
+            template=args.template or None,
+            text=" ".join(args.text).strip(),
+        )
+    )
+
+
+def outage_request(args: argparse.Namespace, today: date) -> OutageRequest:
+    """`outage announce`'s options as a request."""
+    day, days_ahead = outage_day(args.date, today)
+    span = time_span(args.time.strip())
+    if span is None:
+        raise DomainError("bc.err.outage_span")
+    return OutageRequest(
+        utility=args.utility,
+        target=Target("buildings", expand_buildings(args.buildings)) if args.buildings else Target(),
+        day=day,
+        days_ahead=days_ahead,
+        start=span[0],
+        end=span[1],
+        urgent=args.urgent,
+        reason=" ".join(args.reason).strip(),
+    )
+
+
 async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
     app = build_app(settings)
     service = BroadcastService(app.services.texts, broadcast_policy(settings, app.communities))
@@ -82,26 +130,12 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
                     raise DomainError("bc.err.community", code=args.community)
             today = now.date()
             if command == "send":
-                words = ["所有小区" if args.all_communities else "全体"]
-                if args.buildings:
-                    words = [f"--to b:{args.buildings}"]
-                words += [f"--at {args.at}"] if args.at else []
-                words += [f'--every "{args.every}"'] if args.every else []
-                words += ["--urgent"] if args.urgent else []
-                words += [f"--template {args.template}"] if args.template else []
-                request = parse_notice(" ".join([*words, "--", *args.text]), today)
+                request = notice_request(args, today)
                 preview = await service.draft_notice(store, request, actor, community, now, lang)
                 ref, text = preview.ref, preview.text
             elif command == "outage-announce":
-                words = [
-                    args.utility,
-                    f"b:{args.buildings}" if args.buildings else "全体",
-                    args.date,
-                    args.time,
-                ]
-                words += ["--urgent"] if args.urgent else []
-                request_o = parse_outage(" ".join([*words, "--", *args.reason]), today)
-                preview = await service.draft_outage(store, request_o, actor, community, now, lang)
+                outage = outage_request(args, today)
+                preview = await service.draft_outage(store, outage, actor, community, now, lang)
                 ref, text = preview.ref, preview.text
             elif command == "list":
                 text, ref = await service.list_notices(store, actor, community, lang), ""
