@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.app.communities import CommunityFile
 from bot.app.settings import Settings
-from handlers.broadcasts.fanout import BroadcastPolicy
+from handlers.broadcasts.policy import BroadcastPolicy
 from handlers.broadcasts.timing import QuietHours
 from handlers.broadcasts.tips import TipCalendar, TipLibrary
 from handlers.opinion import OpinionPolicy

@@ -59,18 +59,17 @@ def build_features(
     """Every feature with its collaborators, in routing order: intake's text handler, which
     takes whatever nobody else did, comes last."""
     opinion_service = OpinionService(opinion_policy(settings), services)
+    broadcast_service = broadcasts.BroadcastService(services.texts, broadcast_policy(settings, communities))
     return (
         general.feature(),
         membership.feature(MembershipService(services.classifier)),
         tickets.feature(services, SlaBook.load(), check_interval=settings.sla_check_interval),
         opinion.feature(opinion_service),
         reports.feature(ReportService(report_policy(settings), services)),
-        broadcasts.feature(
-            services,
-            broadcast_policy(settings, communities),
-            tick_seconds=settings.broadcast_tick_seconds,
+        broadcasts.feature(broadcast_service, tick_seconds=settings.broadcast_tick_seconds),
+        intake.feature(
+            services, load_knowledge(communities, community_file), opinion_service, broadcast_service
         ),
-        intake.feature(services, load_knowledge(communities, community_file), opinion_service),
     )
 
 

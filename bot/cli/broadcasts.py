@@ -8,15 +8,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import date
 
+from bot.app.policies import broadcast_policy
 from bot.app.root import build_app
 from bot.app.settings import Settings
 from bot.cli.command import Command, Subparsers
+from bot.core.actor import Actor
 from bot.core.errors import DomainError
-from bot.core.roles import Role
-from handlers.broadcasts import notices, outages
-from handlers.broadcasts.fanout import Actor, Speaker
-from handlers.broadcasts.request import parse_notice, parse_outage
+from handlers.broadcasts import BroadcastService
+from handlers.broadcasts.records import parse_ref
+from handlers.broadcasts.request import (
+    NoticeRequest,
+    OutageRequest,
+    Target,
+    checked,
+    expand_buildings,
+    outage_day,
+    time_span,
+    wall_time,
+)
+from handlers.broadcasts.timing import check_cron
 
 
 def register(sub: Subparsers) -> None:
@@ -64,10 +76,48 @@ def register(sub: Subparsers) -> None:
     outage_sub.add_parser("list", help="recent and coming outages").add_argument("--community", required=True)
 
 
+def notice_request(args: argparse.Namespace, today: date) -> NoticeRequest:
+    """`notice send`'s options as a request, each read for what it is (the `--community` one
+    is looked up by the caller: it is the sender's community)."""
+    if args.buildings:
+        target = Target("buildings", expand_buildings(args.buildings))
+    else:
+        target = Target("every") if args.all_communities else Target()
+    return checked(
+        NoticeRequest(
+            target=target,
+            at=wall_time(args.at, today) if args.at else None,
+            cron=check_cron(args.every).expr if args.every else None,
+            urgent=args.urgent,
+            template=args.template or None,
+            text=" ".join(args.text).strip(),
+        )
+    )
+
+
+def outage_request(args: argparse.Namespace, today: date) -> OutageRequest:
+    """`outage announce`'s options as a request."""
+    day, days_ahead = outage_day(args.date, today)
+    span = time_span(args.time.strip())
+    if span is None:
+        raise DomainError("bc.err.outage_span")
+    return OutageRequest(
+        utility=args.utility,
+        target=Target("buildings", expand_buildings(args.buildings)) if args.buildings else Target(),
+        day=day,
+        days_ahead=days_ahead,
+        start=span[0],
+        end=span[1],
+        urgent=args.urgent,
+        reason=" ".join(args.reason).strip(),
+    )
+
+
 async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
     app = build_app(settings)
-    speaker = Speaker(app.services.texts, "zh-Hans")
-    actor = Actor("cli", Role.ADMIN, None)
+    service = BroadcastService(app.services.texts, broadcast_policy(settings, app.communities))
+    lang = "zh-Hans"
+    actor = Actor.admin("cli")
     command = args.notice_command if args.command == "notice" else "outage-" + args.outage_command
     try:
         await app.start(channels=False, sender=False, scheduler=False)
@@ -80,57 +130,36 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
                     raise DomainError("bc.err.community", code=args.community)
             today = now.date()
             if command == "send":
-                words = ["所有小区" if args.all_communities else "全体"]
-                if args.buildings:
-                    words = [f"--to b:{args.buildings}"]
-                words += [f"--at {args.at}"] if args.at else []
-                words += [f'--every "{args.every}"'] if args.every else []
-                words += ["--urgent"] if args.urgent else []
-                words += [f"--template {args.template}"] if args.template else []
-                request = parse_notice(" ".join([*words, "--", *args.text]), today)
-                preview = await notices.draft_notice(
-                    store, app.services, request, actor, community, now, speaker
-                )
+                request = notice_request(args, today)
+                preview = await service.draft_notice(store, request, actor, community, now, lang)
                 ref, text = preview.ref, preview.text
             elif command == "outage-announce":
-                words = [
-                    args.utility,
-                    f"b:{args.buildings}" if args.buildings else "全体",
-                    args.date,
-                    args.time,
-                ]
-                words += ["--urgent"] if args.urgent else []
-                request_o = parse_outage(" ".join([*words, "--", *args.reason]), today)
-                ref, text = await outages.draft_outage(
-                    store, app.services, request_o, actor, community, now, speaker
-                )
+                outage = outage_request(args, today)
+                preview = await service.draft_outage(store, outage, actor, community, now, lang)
+                ref, text = preview.ref, preview.text
             elif command == "list":
-                text, ref = await notices.list_notices(store, actor, community, speaker), ""
+                text, ref = await service.list_notices(store, actor, community, lang), ""
             elif command == "status":
-                text, ref = await notices.status_report(store, args.ref, actor, speaker), ""
+                text, ref = await service.status_report(store, args.ref, actor, lang), ""
             elif command == "cancel":
-                text, ref = await notices.cancel(store, app.services, args.ref, actor, now, speaker), ""
+                text, ref = await service.cancel(store, args.ref, actor, now, lang), ""
             elif command == "pause":
-                text, ref = await notices.pause(store, args.ref, actor, speaker), ""
+                text, ref = await service.pause(store, args.ref, actor, lang), ""
             elif command == "resume":
-                text, ref = await notices.resume(store, app.services, args.ref, actor, now, speaker), ""
+                text, ref = await service.resume(store, args.ref, actor, now, lang), ""
             elif command == "delete":
-                kind, number = notices.parse_ref(args.ref, default="S")
-                text, ref = (
-                    await notices.cancel(store, app.services, f"{kind}{number}", actor, now, speaker),
-                    "",
-                )
+                text, ref = await service.delete(store, args.ref, actor, now, lang), ""
             elif command == "template":
-                text, ref = await notices.save_template(store, args.name, args.body, actor, now, speaker), ""
+                text, ref = await service.save_template(store, args.name, args.body, actor, now, lang), ""
             elif command == "outage-restored":
-                number = notices.parse_ref(args.ref, default="T")[1]
-                text, ref = await outages.restore_outage(store, app.services, number, actor, now, speaker), ""
+                number = parse_ref(args.ref, default="T")[1]
+                text, ref = await service.restore_outage(store, number, actor, now, lang), ""
             elif command == "outage-cancel":
-                number = notices.parse_ref(args.ref, default="T")[1]
-                text, ref = await outages.cancel_outage(store, app.services, number, actor, now, speaker), ""
+                number = parse_ref(args.ref, default="T")[1]
+                text, ref = await service.cancel_outage(store, number, actor, now, lang), ""
             else:
                 assert community is not None
-                text, ref = await outages.list_outages(store, community, now, speaker), ""
+                text, ref = await service.list_outages(store, community, now, lang), ""
         print(text)
         if not ref:
             return 0
@@ -144,13 +173,13 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
             answer = await asyncio.to_thread(input, "确认发送？[y/N] ")
             if answer.strip().lower() not in ("y", "yes", "是"):
                 async with app.runtime.transaction() as store:
-                    print(await notices.discard(store, ref, actor, app.runtime.now, speaker))
+                    print(await service.discard(store, ref, actor, app.runtime.now, lang))
                 return 1
         async with app.runtime.transaction() as store:
-            print(await notices.confirm(store, app.services, ref, actor, app.runtime.now, speaker))
+            print(await service.confirm(store, ref, actor, app.runtime.now, lang))
         return 0
     except DomainError as exc:
-        print(f"steward: {speaker.t(exc.key, **exc.values)}", file=sys.stderr)
+        print(f"steward: {app.services.texts.render(exc.key, lang, **exc.values)}", file=sys.stderr)
         return 2
     finally:
         await app.stop()

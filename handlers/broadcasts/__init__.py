@@ -1,22 +1,25 @@
-"""Broadcasts: notices, outage announcements and safety tips, now or on a schedule."""
+"""Broadcasts: notices, outage announcements and safety tips to owner groups, now or on a
+schedule, previewed and confirmed by staff.
+
+The face: `feature` wires the chat entry points and the jobs to one `BroadcastService`, which
+the composition root builds (intake asks the same service about owners' outage questions)."""
 
 from __future__ import annotations
 
 from bot.core.feature import Feature, Scheduler
 from bot.core.runtime import Runtime
-from bot.core.services import Services
-from handlers.broadcasts import chat
-from handlers.broadcasts.fanout import BroadcastPolicy
-from handlers.broadcasts.schedules import BroadcastJobs
+from handlers.broadcasts.chat import BroadcastChat
+from handlers.broadcasts.jobs import BroadcastJobs
+from handlers.broadcasts.policy import BroadcastPolicy
+from handlers.broadcasts.questions import OutageAnswer
+from handlers.broadcasts.service import BroadcastService
 from handlers.broadcasts.texts import TEXTS_HANS, TEXTS_HANT
 
+__all__ = ["BroadcastPolicy", "BroadcastService", "OutageAnswer", "feature"]
 
-def feature(services: Services, policy: BroadcastPolicy, *, tick_seconds: float) -> Feature:
-    services.extras["broadcasts"] = policy
 
+def feature(service: BroadcastService, *, tick_seconds: float) -> Feature:
     def jobs(scheduler: Scheduler, runtime: Runtime) -> None:
-        broadcast_jobs = BroadcastJobs(runtime, scheduler, tick_seconds)
-        services.extras["broadcast_jobs"] = broadcast_jobs
-        broadcast_jobs.install()
+        BroadcastJobs(runtime, scheduler, service, tick_seconds).install()
 
-    return Feature("broadcasts", chat.router, TEXTS_HANS, TEXTS_HANT, jobs)
+    return Feature("broadcasts", BroadcastChat(service).router(), TEXTS_HANS, TEXTS_HANT, jobs)

@@ -1,58 +1,35 @@
-"""Broadcasts from chat: /notice and /outage for supervisors, the preview's confirm and cancel
-buttons, and the wiring of the feature's jobs.
+"""Broadcasts from chat: /notice and /outage, and the preview's 「确认发送」 and 「取消」 buttons.
 
-Who may: a supervisor, manager or admin, in the stewards', supervisors' or management chat
-or in a private chat with Steward; owners are refused. Nothing reaches an owner group before
-someone presses 「确认发送」 under the preview.
+Who may: a supervisor, manager or admin sends, confirms and manages; a steward may list and
+read delivery reports; owners are refused. Each sub-command declares its minimum role where it
+is registered (`Subcommands`), as the router's filters do for whole commands. Staff use a
+staff chat or a private chat with Steward (`bc.err.chat` elsewhere, so nobody types a notice
+into an owner group by mistake). Nothing reaches an owner group before someone presses
+「确认发送」 under the preview.
 
-The work itself lives next door: `broadcasts_request` (parsing), `broadcasts_notices`
-(drafts, confirmation, management, reports), `broadcasts_outages`, `broadcasts_fanout`
-(rendering and the outbox), `broadcasts_schedules` (schedules, tips, APScheduler jobs).
+This module only reads what was typed and replies; the use cases are `BroadcastService`'s.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.errors import DomainError
+from bot.core.events import Button
 from bot.core.roles import Role
-from bot.core.router import Router
-from handlers.broadcasts import notices, outages
+from bot.core.router import Filters, Router
 from handlers.broadcasts.buttons import PreviewPress
-from handlers.broadcasts.fanout import Actor, Speaker, policy_of
-from handlers.broadcasts.outages import answer_outage_question
+from handlers.broadcasts.records import Preview, parse_ref
 from handlers.broadcasts.request import parse_notice, parse_outage
-from handlers.broadcasts.texts import TEXTS_HANS, TEXTS_HANT
-
-__all__ = ["TEXTS_HANS", "TEXTS_HANT", "answer_outage_question", "router"]
-
-log = logging.getLogger(__name__)
-
-router = Router(name="broadcasts")
+from handlers.broadcasts.service import BroadcastService
 
 STAFF_CHATS = ("stewards", "supervisors", "management", "private")
 
-
-def actor_of(ctx: Context) -> Actor:
-    if ctx.steward is not None and ctx.role is not Role.ADMIN:
-        label = f"steward:{ctx.steward.id}"
-    else:
-        label = f"{ctx.incoming.platform}:{ctx.incoming.sender_id}"[:64]
-    return Actor(label, ctx.role, ctx.steward.community_id if ctx.steward else None)
-
-
-def allow(ctx: Context, minimum: Role = Role.SUPERVISOR) -> Actor:
-    """Owners (and staff below `minimum`) are refused; staff must use a staff or private chat."""
-    ctx.require(minimum)
-    if ctx.chat_role not in STAFF_CHATS:
-        raise DomainError("bc.err.chat")
-    return actor_of(ctx)
-
-
-def speaker_of(ctx: Context) -> Speaker:
-    return Speaker(ctx.services.texts, ctx.lang)
+# A sub-command's handler gets the text after its word (the default one: every argument).
+Run = Callable[[Context, str], Awaitable[None]]
 
 
 def arguments(ctx: Context) -> str:
@@ -72,120 +49,169 @@ def split_word(text: str) -> tuple[str, str]:
     return parts[0], parts[1] if len(parts) > 1 else ""
 
 
-@router.command("notice", "broadcast", "通知")
-async def notice_command(ctx: Context) -> None:
-    args = arguments(ctx)
-    word, rest = split_word(args)
-    sub = word.lower()
-    speaker = speaker_of(ctx)
-    if sub in ("list", "ls", "列表"):
-        actor = allow(ctx, Role.STEWARD)
-        await ctx.reply(await notices.list_notices(ctx.uow, actor, ctx.community, speaker))
-        return
-    if sub in ("status", "report", "状态"):
-        actor = allow(ctx, Role.STEWARD)
-        await ctx.reply(await notices.status_report(ctx.uow, _one(rest), actor, speaker))
-        return
-    actor = allow(ctx)
-    now = ctx.now
-    if sub in ("", "help", "帮助"):
-        await ctx.reply(speaker.t("bc.help", quiet=policy_of(ctx.services).quiet.describe()))
-    elif sub in ("cancel", "取消"):
-        await ctx.reply(await notices.cancel(ctx.uow, ctx.services, _one(rest), actor, now, speaker))
-    elif sub in ("pause", "暂停"):
-        await ctx.reply(await notices.pause(ctx.uow, _one(rest), actor, speaker))
-    elif sub in ("resume", "恢复"):
-        await ctx.reply(await notices.resume(ctx.uow, ctx.services, _one(rest), actor, now, speaker))
-    elif sub in ("delete", "删除"):
-        kind, number = notices.parse_ref(_one(rest), default="S")
-        if kind == "S":
-            await ctx.reply(await notices.delete_schedule(ctx.uow, number, actor, speaker))
-        else:
-            await ctx.reply(
-                await notices.cancel(ctx.uow, ctx.services, f"{kind}{number}", actor, now, speaker)
-            )
-    elif sub in ("template", "模板") and rest:
-        name, body = split_word(rest)
-        await ctx.reply(await notices.save_template(ctx.uow, name, body, actor, now, speaker))
-    elif sub in ("templates", "模板列表"):
-        await ctx.reply(await notices.list_templates(ctx.uow, speaker))
-    else:
-        today = now.astimezone(_tz(ctx)).date()
-        request = parse_notice(args, today)
-        preview = await notices.draft_notice(
-            ctx.uow, ctx.services, request, actor, ctx.community, now, speaker
-        )
-        await ctx.reply(preview.text, buttons=preview.buttons(speaker), ref_type="broadcast_preview")
-
-
-@router.command("outage", "停水", "停电")
-async def outage_command(ctx: Context) -> None:
-    args = arguments(ctx)
-    word, rest = split_word(args)
-    sub = word.lower()
-    speaker = speaker_of(ctx)
-    if sub in ("list", "ls", "列表"):
-        allow(ctx, Role.STEWARD)
-        if ctx.community is None:
-            raise DomainError("bc.err.no_community")
-        await ctx.reply(await outages.list_outages(ctx.uow, ctx.community, ctx.now, speaker))
-        return
-    if sub in ("status", "状态"):
-        actor = allow(ctx, Role.STEWARD)
-        await ctx.reply(await notices.status_report(ctx.uow, _ref(rest, "T"), actor, speaker))
-        return
-    actor = allow(ctx)
-    now = ctx.now
-    if sub in ("", "help", "帮助"):
-        await ctx.reply(speaker.t("bc.help", quiet=policy_of(ctx.services).quiet.describe()))
-    elif sub in ("restored", "restore", "已恢复", "恢复"):
-        ref, more = split_word(rest)
-        kind, number = notices.parse_ref(ref, default="T")
-        if kind != "T":
-            raise DomainError("bc.err.ref", value=ref)
-        urgent = more.strip().lower() in ("--urgent", "紧急", "緊急")
-        await ctx.reply(
-            await outages.restore_outage(ctx.uow, ctx.services, number, actor, now, speaker, urgent)
-        )
-    elif sub in ("cancel", "取消"):
-        kind, number = notices.parse_ref(_one(rest), default="T")
-        await ctx.reply(await outages.cancel_outage(ctx.uow, ctx.services, number, actor, now, speaker))
-    else:
-        today = now.astimezone(_tz(ctx)).date()
-        request = parse_outage(args, today)
-        ref, text = await outages.draft_outage(
-            ctx.uow, ctx.services, request, actor, ctx.community, now, speaker
-        )
-        await ctx.reply(
-            text, buttons=notices.Preview(ref, text).buttons(speaker), ref_type="broadcast_preview"
-        )
-
-
-@router.callback(PreviewPress)
-async def preview_button(ctx: Context, press: PreviewPress) -> None:
-    """「确认发送」 (bc:ok:N12) or 「取消」 (bc:no:N12) under a preview."""
-    actor = allow(ctx)
-    speaker = speaker_of(ctx)
-    if press.decision == "ok":
-        text = await notices.confirm(ctx.uow, ctx.services, press.ref, actor, ctx.now, speaker)
-    else:
-        text = await notices.discard(ctx.uow, press.ref, actor, ctx.now, speaker)
-    # The chat sees the outcome; the presser's button stops spinning with a short answer.
-    await ctx.reply(text, quote=False, answer=speaker.t(f"bc.answer.{press.decision}"))
-
-
-def _one(rest: str) -> str:
+def one_ref(rest: str) -> str:
     word, _ = split_word(rest)
     if not word:
         raise DomainError("bc.err.ref", value="")
     return word
 
 
-def _ref(rest: str, default: str) -> str:
-    kind, number = notices.parse_ref(_one(rest), default=default)
-    return f"{kind}{number}"
+def in_staff_chat(ctx: Context) -> None:
+    """Broadcasts are typed in a staff chat or a private one, never in an owner group."""
+    if ctx.chat_role not in STAFF_CHATS:
+        raise DomainError("bc.err.chat")
 
 
-def _tz(ctx: Context) -> ZoneInfo:
+@dataclass(frozen=True)
+class Subcommand:
+    words: frozenset[str]
+    filters: Filters
+    run: Run
+    needs_rest: bool = False  # only when something follows the word (else it is the default's text)
+
+
+class Subcommands:
+    """The first word after a command picks what it does (`/notice list`, `/notice cancel N2`);
+    anything else is the default (`/notice 全体 …` drafts a notice). Each declares its minimum
+    role, enforced before the staff-chat rule, as a router registration would."""
+
+    def __init__(self, default: Run, *, require: Role) -> None:
+        self.default = Subcommand(frozenset(), Filters.of(require), default)
+        self.entries: list[Subcommand] = []
+
+    def add(self, *words: str, require: Role, run: Run, needs_rest: bool = False) -> None:
+        self.entries.append(Subcommand(frozenset(words), Filters.of(require), run, needs_rest))
+
+    async def __call__(self, ctx: Context) -> None:
+        args = arguments(ctx)
+        word, rest = split_word(args)
+        chosen = next(
+            (e for e in self.entries if word.lower() in e.words and (rest or not e.needs_rest)),
+            None,
+        )
+        entry = chosen or self.default
+        entry.filters.enforce(ctx)
+        in_staff_chat(ctx)
+        await entry.run(ctx, rest if chosen is not None else args)
+
+
+class BroadcastChat:
+    def __init__(self, service: BroadcastService) -> None:
+        self.service = service
+
+    def router(self) -> Router:
+        router = Router(name="broadcasts")
+        notice = Subcommands(self.draft_notice, require=Role.SUPERVISOR)
+        notice.add("list", "ls", "列表", require=Role.STEWARD, run=self.list_notices)
+        notice.add("status", "report", "状态", require=Role.STEWARD, run=self.notice_status)
+        notice.add("", "help", "帮助", require=Role.SUPERVISOR, run=self.help)
+        notice.add("cancel", "取消", require=Role.SUPERVISOR, run=self.cancel)
+        notice.add("pause", "暂停", require=Role.SUPERVISOR, run=self.pause)
+        notice.add("resume", "恢复", require=Role.SUPERVISOR, run=self.resume)
+        notice.add("delete", "删除", require=Role.SUPERVISOR, run=self.delete)
+        notice.add("template", "模板", require=Role.SUPERVISOR, run=self.save_template, needs_rest=True)
+        notice.add("templates", "模板列表", require=Role.SUPERVISOR, run=self.list_templates)
+        router.command("notice", "broadcast", "通知", require=Role.STEWARD)(notice)
+
+        outage = Subcommands(self.draft_outage, require=Role.SUPERVISOR)
+        outage.add("list", "ls", "列表", require=Role.STEWARD, run=self.list_outages)
+        outage.add("status", "状态", require=Role.STEWARD, run=self.outage_status)
+        outage.add("", "help", "帮助", require=Role.SUPERVISOR, run=self.help)
+        outage.add("restored", "restore", "已恢复", "恢复", require=Role.SUPERVISOR, run=self.restored)
+        outage.add("cancel", "取消", require=Role.SUPERVISOR, run=self.cancel_outage)
+        router.command("outage", "停水", "停电", require=Role.STEWARD)(outage)
+
+        router.callback(PreviewPress, require=Role.SUPERVISOR)(self.preview_pressed)
+        return router
+
+    # -- /notice -----------------------------------------------------------------------------------
+    async def draft_notice(self, ctx: Context, args: str) -> None:
+        request = parse_notice(args, ctx.now.astimezone(local_zone(ctx)).date())
+        preview = await self.service.draft_notice(
+            ctx.uow, request, ctx.actor, ctx.community, ctx.now, ctx.lang
+        )
+        await self.show(ctx, preview)
+
+    async def list_notices(self, ctx: Context, rest: str) -> None:
+        await ctx.reply(await self.service.list_notices(ctx.uow, ctx.actor, ctx.community, ctx.lang))
+
+    async def notice_status(self, ctx: Context, rest: str) -> None:
+        await ctx.reply(await self.service.status_report(ctx.uow, one_ref(rest), ctx.actor, ctx.lang))
+
+    async def help(self, ctx: Context, rest: str) -> None:
+        await ctx.reply(self.service.help(ctx.lang))
+
+    async def cancel(self, ctx: Context, rest: str) -> None:
+        await ctx.reply(await self.service.cancel(ctx.uow, one_ref(rest), ctx.actor, ctx.now, ctx.lang))
+
+    async def pause(self, ctx: Context, rest: str) -> None:
+        await ctx.reply(await self.service.pause(ctx.uow, one_ref(rest), ctx.actor, ctx.lang))
+
+    async def resume(self, ctx: Context, rest: str) -> None:
+        await ctx.reply(await self.service.resume(ctx.uow, one_ref(rest), ctx.actor, ctx.now, ctx.lang))
+
+    async def delete(self, ctx: Context, rest: str) -> None:
+        await ctx.reply(await self.service.delete(ctx.uow, one_ref(rest), ctx.actor, ctx.now, ctx.lang))
+
+    async def save_template(self, ctx: Context, rest: str) -> None:
+        name, body = split_word(rest)
+        await ctx.reply(await self.service.save_template(ctx.uow, name, body, ctx.actor, ctx.now, ctx.lang))
+
+    async def list_templates(self, ctx: Context, rest: str) -> None:
+        await ctx.reply(await self.service.list_templates(ctx.uow, ctx.lang))
+
+    # -- /outage -----------------------------------------------------------------------------------
+    async def draft_outage(self, ctx: Context, args: str) -> None:
+        request = parse_outage(args, ctx.now.astimezone(local_zone(ctx)).date())
+        preview = await self.service.draft_outage(
+            ctx.uow, request, ctx.actor, ctx.community, ctx.now, ctx.lang
+        )
+        await self.show(ctx, preview)
+
+    async def list_outages(self, ctx: Context, rest: str) -> None:
+        if ctx.community is None:
+            raise DomainError("bc.err.no_community")
+        await ctx.reply(await self.service.list_outages(ctx.uow, ctx.community, ctx.now, ctx.lang))
+
+    async def outage_status(self, ctx: Context, rest: str) -> None:
+        kind, number = parse_ref(one_ref(rest), default="T")
+        await ctx.reply(await self.service.status_report(ctx.uow, f"{kind}{number}", ctx.actor, ctx.lang))
+
+    async def restored(self, ctx: Context, rest: str) -> None:
+        ref, more = split_word(rest)
+        kind, number = parse_ref(ref, default="T")
+        if kind != "T":
+            raise DomainError("bc.err.ref", value=ref)
+        urgent = more.strip().lower() in ("--urgent", "紧急", "緊急")
+        await ctx.reply(
+            await self.service.restore_outage(ctx.uow, number, ctx.actor, ctx.now, ctx.lang, urgent=urgent)
+        )
+
+    async def cancel_outage(self, ctx: Context, rest: str) -> None:
+        _kind, number = parse_ref(one_ref(rest), default="T")
+        await ctx.reply(await self.service.cancel_outage(ctx.uow, number, ctx.actor, ctx.now, ctx.lang))
+
+    # -- the preview's buttons ---------------------------------------------------------------------
+    async def show(self, ctx: Context, preview: Preview) -> None:
+        buttons = (
+            (
+                Button(ctx.t("bc.btn.confirm"), PreviewPress("ok", preview.ref).pack()),
+                Button(ctx.t("bc.btn.cancel"), PreviewPress("no", preview.ref).pack()),
+            ),
+        )
+        await ctx.reply(preview.text, buttons=buttons, ref_type="broadcast_preview")
+
+    async def preview_pressed(self, ctx: Context, press: PreviewPress) -> None:
+        """「确认发送」 (bc:ok:N12) or 「取消」 (bc:no:N12) under a preview."""
+        in_staff_chat(ctx)
+        if press.decision == "ok":
+            text = await self.service.confirm(ctx.uow, press.ref, ctx.actor, ctx.now, ctx.lang)
+        else:
+            text = await self.service.discard(ctx.uow, press.ref, ctx.actor, ctx.now, ctx.lang)
+        # The chat sees the outcome; the presser's button stops spinning with a short answer.
+        await ctx.reply(text, quote=False, answer=ctx.t(f"bc.answer.{press.decision}"))
+
+
+def local_zone(ctx: Context) -> ZoneInfo:
     """The sender's zone, for reading 「11-25」 and 「明天」 (Shanghai for an admin with no community)."""
     return ZoneInfo(ctx.community.timezone) if ctx.community is not None else ZoneInfo("Asia/Shanghai")

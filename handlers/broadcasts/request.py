@@ -265,12 +265,16 @@ def parse_notice(raw: str, today: date) -> NoticeRequest:
             raise DomainError("bc.err.option", option=word)
         else:
             break
-    if at is not None and cron is not None:
+    return checked(NoticeRequest(target or Target(), at, cron, urgent, template, community, tokens.rest()))
+
+
+def checked(request: NoticeRequest) -> NoticeRequest:
+    """What every notice request must be, however it was built (chat, command line)."""
+    if request.at is not None and request.cron is not None:
         raise DomainError("bc.err.at_and_every")
-    text = tokens.rest()
-    if not text and template is None:
+    if not request.text and request.template is None:
         raise DomainError("bc.err.no_text")
-    return NoticeRequest(target or Target(), at, cron, urgent, template, community, text)
+    return request
 
 
 def parse_outage(raw: str, today: date) -> OutageRequest:
@@ -303,12 +307,9 @@ def parse_outage(raw: str, today: date) -> OutageRequest:
         elif word in DAY_WORDS:
             tokens.take()
             days_ahead = _once(days_ahead, DAY_WORDS[word], word)
-        elif (match := _SPAN.match(word)) is not None:
+        elif (found_span := time_span(word)) is not None:
             tokens.take()
-            start = time(int(match.group(1)), int(match.group(2)))
-            end_hour = int(match.group(3))
-            end = time(0) if end_hour == 24 else time(end_hour, int(match.group(4)))
-            span = _once(span, (start, end), word)
+            span = _once(span, found_span, word)
         elif low in ("--community", "-c") and tokens.peek(1):
             tokens.take()
             community = _once(community, tokens.take(), word)
@@ -336,6 +337,35 @@ def parse_outage(raw: str, today: date) -> OutageRequest:
         community=community,
         reason=tokens.rest(),
     )
+
+
+def time_span(word: str) -> tuple[time, time] | None:
+    """「09:00-17:00」 → (09:00, 17:00); an end of 24:00 is midnight. None if it is not one."""
+    match = _SPAN.match(word)
+    if match is None:
+        return None
+    end_hour = int(match.group(3))
+    end = time(0) if end_hour == 24 else time(end_hour, int(match.group(4)))
+    return time(int(match.group(1)), int(match.group(2))), end
+
+
+def outage_day(word: str, today: date) -> tuple[date | None, int | None]:
+    """「2026-11-25」「11-25」 (a date) or 「明天」 (days ahead): the day an outage is on."""
+    day = parse_date(word.strip(), today)
+    if day is not None:
+        return day, None
+    if word.strip() in DAY_WORDS:
+        return None, DAY_WORDS[word.strip()]
+    raise DomainError("bc.err.date", value=word[:20])
+
+
+def wall_time(text: str, today: date) -> WallTime:
+    """「2026-11-25 09:00」「明天 09:00」「09:00」 standing alone, nothing before or after."""
+    tokens = _Tokens(text)
+    at = _wall_time(tokens, today) if tokens.peek() is not None else None
+    if at is None or tokens.peek() is not None:
+        raise DomainError("bc.err.time", value=text[:40])
+    return at
 
 
 def _wall_time(tokens: _Tokens, today: date) -> WallTime:

@@ -1,34 +1,28 @@
-"""Schedules and their jobs: recurring notices, each community's weekly safety tip, and the
-APScheduler jobs that run them.
+"""Schedules as use cases: each community's weekly safety-tip schedule kept in line with the
+community file, a due run of a schedule turned into its broadcast, and what is due or planned
+— what the jobs (`jobs.py`) ask, each in one transaction.
 
-Our tables are the truth; the scheduler only says when to look. `BroadcastJobs.rebuild` makes
-its jobs match the tables (one date job per scheduled broadcast, one per active schedule at
-its next fire time) and runs at every `tick`, so jobs are rebuilt at start and pick up what
-another process (the CLI) wrote. Every job function reads the clock and the tables and does
-only what is due, so running one early, late or twice is harmless: a run is claimed by a
-conditional UPDATE of the schedule's `last_run_at`, a broadcast by its status, a target by
-its outbox `dedupe_key`.
+Our tables are the truth. A run is claimed by a conditional UPDATE of the schedule's
+`last_run_at`, so running a job early, late or twice is harmless.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.core.runtime import Runtime
-from handlers.broadcasts.fanout import BroadcastPolicy, policy_of, run_broadcast
+from handlers.broadcasts.policy import BroadcastPolicy
 from handlers.broadcasts.timing import Cron, CronError, due_runs
 from handlers.broadcasts.tips import TipCalendar
 from storage.broadcasts.models import Broadcast, BroadcastSchedule
-from storage.broadcasts.repository import BroadcastRepository
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 TIP_EPOCH = date(2024, 1, 1)  # a Monday: week 0 of `every_weeks`
-JOB_PREFIX = "bc:"
 
 
 def tips_cron(calendar: TipCalendar) -> str:
@@ -41,16 +35,41 @@ def tip_week(calendar: TipCalendar, day: date) -> bool:
     return ((day - TIP_EPOCH).days // 7) % calendar.cadence.every_weeks == 0
 
 
-async def sync_tip_schedules(runtime: Runtime) -> None:
-    """One `tips` schedule per community whose calendar is on, following the community file.
-    A new one starts now: a first start never sends the tip of a slot it did not know it owed."""
-    policy = policy_of(runtime.services)
-    if policy.tips is None:
-        return
-    async with runtime.transaction() as store:
-        now = runtime.now
-        repo = store.broadcasts
-        for community in await store.directory.communities():
+@dataclass(frozen=True)
+class Due:
+    """What is due now: schedules to look at and broadcasts to fan out (or resume)."""
+
+    schedules: list[int]
+    broadcasts: list[int]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A run the scheduler should wake up for: broadcast N12 or schedule S3, at `when`."""
+
+    kind: Literal["N", "S"]
+    id: int
+    when: datetime
+
+
+class Schedules:
+    def __init__(self, policy: BroadcastPolicy) -> None:
+        self.policy = policy
+
+    @property
+    def keeps_tips(self) -> bool:
+        """Whether there are tips to schedule at all."""
+        return self.policy.tips is not None
+
+    async def sync_tip_schedules(self, uow: UnitOfWork, now: datetime) -> None:
+        """One `tips` schedule per community whose calendar is on, following the community
+        file. A new one starts now: a first start never sends the tip of a slot it did not know
+        it owed."""
+        policy = self.policy
+        if policy.tips is None:
+            return
+        repo = uow.broadcasts
+        for community in await uow.directory.communities():
             calendar = policy.calendar_for(community.code)
             row = await repo.tips_schedule(community.id)
             if calendar is None:
@@ -76,15 +95,12 @@ async def sync_tip_schedules(runtime: Runtime) -> None:
             elif (row.cron, row.timezone) != (cron, community.timezone):
                 row.cron, row.timezone = cron, community.timezone
 
-
-async def run_schedule(runtime: Runtime, schedule_id: int) -> int | None:
-    """The job of one schedule: if a run is due (within the grace period) make its broadcast
-    and send it; runs missed by more than the grace period are skipped and logged. Returns the
-    new broadcast's id."""
-    policy = policy_of(runtime.services)
-    async with runtime.transaction() as store:
-        now = runtime.now
-        repo = store.broadcasts
+    async def start_run(self, uow: UnitOfWork, schedule_id: int, now: datetime) -> int | None:
+        """If a run of the schedule is due (within the grace period), claim it and write its
+        broadcast, `scheduled`; runs missed by more than the grace period are skipped and
+        logged. Returns the new broadcast's id, for the caller to fan out."""
+        policy = self.policy
+        repo = uow.broadcasts
         schedule = await repo.schedule(schedule_id)
         if schedule is None or schedule.status != "active":
             return None
@@ -109,7 +125,7 @@ async def run_schedule(runtime: Runtime, schedule_id: int) -> int | None:
             )
         if due.run_at is None:
             return None
-        community = await store.directory.community(schedule.community_id)
+        community = await uow.directory.community(schedule.community_id)
         if community is None:
             return None
         if schedule.kind == "tips":
@@ -140,106 +156,33 @@ async def run_schedule(runtime: Runtime, schedule_id: int) -> int | None:
                 run_key=f"S{schedule.id}@{due.run_at.astimezone(UTC):%Y%m%dT%H%M}",
             )
         )
-        broadcast_id = broadcast.id
-    await run_broadcast(runtime, broadcast_id)
-    return broadcast_id
+        return broadcast.id
 
-
-async def run_due(runtime: Runtime) -> None:
-    """Everything due now: tip schedules brought in line with the file, due schedule runs, due
-    and interrupted fan-outs (a crash mid-way resumes here), missed ones skipped."""
-    await sync_tip_schedules(runtime)
-    async with runtime.sessions() as session:
-        repo = BroadcastRepository(session)
-        now = runtime.now
+    async def due(self, uow: UnitOfWork, now: datetime) -> Due:
+        """Every active schedule (each decides for itself), the scheduled broadcasts whose time
+        has come and those left `sending` (a crash mid-way)."""
+        repo = uow.broadcasts
         schedules = [s.id for s in await repo.schedules("active")]
         broadcasts = [
             b.id
             for b in await repo.with_status("scheduled", "sending")
             if b.status == "sending" or (b.send_at is not None and b.send_at <= now)
         ]
-    for schedule_id in schedules:
-        try:
-            await run_schedule(runtime, schedule_id)
-        except Exception:
-            log.exception("schedule S%d failed", schedule_id)
-    for broadcast_id in broadcasts:
-        try:
-            await run_broadcast(runtime, broadcast_id)
-        except Exception:
-            log.exception("broadcast %d failed", broadcast_id)
+        return Due(schedules, broadcasts)
 
-
-@dataclass
-class BroadcastJobs:
-    """The feature's APScheduler jobs, mirrored from the tables."""
-
-    runtime: Runtime
-    scheduler: Any  # apscheduler AsyncIOScheduler
-    tick_seconds: float = 60.0
-    planned: dict[str, datetime] = field(default_factory=dict)
-
-    @property
-    def policy(self) -> BroadcastPolicy:
-        return policy_of(self.runtime.services)
-
-    def install(self) -> None:
-        """The tick, every `tick_seconds` from start: it catches up what was missed and rebuilds
-        the jobs from the tables. (Not at once at start: a test or a CLI one-shot that starts
-        the scheduler should not find a job of ours running when it stops.)"""
-        self.scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=self.tick_seconds,
-            id=f"{JOB_PREFIX}tick",
-            coalesce=True,
-            max_instances=1,
-            replace_existing=True,
-        )
-
-    async def tick(self) -> None:
-        try:
-            await run_due(self.runtime)
-        finally:
-            await self.rebuild()
-
-    async def rebuild(self) -> dict[str, datetime]:
-        """Make the scheduler's jobs match the tables; returns job id → when it fires."""
-        wanted: dict[str, tuple[Any, tuple[Any, ...], datetime]] = {}
-        async with self.runtime.sessions() as session:
-            repo = BroadcastRepository(session)
-            now = self.runtime.now
-            for broadcast in await repo.with_status("scheduled"):
-                if broadcast.send_at is not None:
-                    wanted[f"{JOB_PREFIX}N{broadcast.id}"] = (
-                        run_broadcast,
-                        (self.runtime, broadcast.id),
-                        broadcast.send_at,
-                    )
-            for schedule in await repo.schedules("active"):
-                try:
-                    nxt = Cron.parse(schedule.cron).next_after(
-                        schedule.last_run_at, ZoneInfo(schedule.timezone)
-                    )
-                except CronError:
-                    continue
-                if nxt is not None:
-                    wanted[f"{JOB_PREFIX}S{schedule.id}"] = (run_schedule, (self.runtime, schedule.id), nxt)
-        tick_id = f"{JOB_PREFIX}tick"
-        for job in list(self.scheduler.get_jobs()):
-            if job.id.startswith(JOB_PREFIX) and job.id != tick_id:
-                self.scheduler.remove_job(job.id)
-        grace = int(self.policy.grace.total_seconds())
-        for job_id, (func, args, when) in wanted.items():
-            self.scheduler.add_job(
-                func,
-                "date",
-                run_date=max(when, now),  # a missed one runs at once and decides for itself
-                args=args,
-                id=job_id,
-                misfire_grace_time=max(grace, 1),
-                coalesce=True,
-                replace_existing=True,
-            )
-        self.planned = {job_id: when for job_id, (_f, _a, when) in wanted.items()}
-        return dict(self.planned)
+    async def planned(self, uow: UnitOfWork) -> list[Planned]:
+        """One run per scheduled broadcast at its send time and per active schedule at its next
+        fire time: what the scheduler's jobs mirror."""
+        repo = uow.broadcasts
+        runs: list[Planned] = []
+        for broadcast in await repo.with_status("scheduled"):
+            if broadcast.send_at is not None:
+                runs.append(Planned("N", broadcast.id, broadcast.send_at))
+        for schedule in await repo.schedules("active"):
+            try:
+                nxt = Cron.parse(schedule.cron).next_after(schedule.last_run_at, ZoneInfo(schedule.timezone))
+            except CronError:
+                continue
+            if nxt is not None:
+                runs.append(Planned("S", schedule.id, nxt))
+        return runs

@@ -14,7 +14,7 @@ from bot.core.context import Context
 from bot.core.events import MessageKind, Outgoing
 from bot.core.roles import Role
 from bot.core.router import Router
-from handlers.broadcasts.outages import answer_outage_question
+from handlers.broadcasts import BroadcastService
 from handlers.knowledge.base import KnowledgeBase
 from handlers.opinion import OpinionService
 from handlers.tickets.opening import category_label, open_ticket, place_suffix, promise, ticket_building
@@ -66,14 +66,14 @@ async def log_message(ctx: Context, classification: Classification | None) -> Me
     return await ctx.uow.messages.log(log_entry(ctx, classification))
 
 
-def router(opinion: OpinionService) -> Router:
+def router(opinion: OpinionService, broadcasts: BroadcastService) -> Router:
     """Intake's handlers; `opinion` watches each owner's message once it is logged."""
     intake = Router(name="intake")
     intake.on(*MEDIA)(media)
 
     @intake.message()
     async def text(ctx: Context) -> None:
-        await owner_message(ctx, opinion)
+        await owner_message(ctx, opinion, broadcasts)
 
     return intake
 
@@ -83,7 +83,7 @@ async def media(ctx: Context) -> None:
     await log_message(ctx, None)
 
 
-async def owner_message(ctx: Context, opinion: OpinionService) -> None:
+async def owner_message(ctx: Context, opinion: OpinionService, broadcasts: BroadcastService) -> None:
     text = ctx.incoming.text
     if not text.strip():
         await log_message(ctx, None)
@@ -99,7 +99,7 @@ async def owner_message(ctx: Context, opinion: OpinionService) -> None:
         classification.risk,
     )
     if ctx.chat_role == "owners" and ctx.role is Role.OWNER and ctx.community is not None:
-        await act_on(ctx, classification, entry)
+        await act_on(ctx, classification, entry, broadcasts)
     await ctx.uow.messages.log(entry)
     community, member = ctx.community, ctx.member
     if ctx.chat_role == "owners" and ctx.role is Role.OWNER and community is not None and member is not None:
@@ -107,7 +107,9 @@ async def owner_message(ctx: Context, opinion: OpinionService) -> None:
         await opinion.observe(ctx.uow, entry, classification, community=community, member=member)
 
 
-async def act_on(ctx: Context, classification: Classification, entry: MessageLog) -> None:
+async def act_on(
+    ctx: Context, classification: Classification, entry: MessageLog, broadcasts: BroadcastService
+) -> None:
     """An owner's message in their group: a ticket, a merge, a chase or an answer."""
     if classification.intent in (Intent.REPAIR, Intent.COMPLAINT):
         if await merge_into_incident(ctx, classification, entry):
@@ -127,7 +129,7 @@ async def act_on(ctx: Context, classification: Classification, entry: MessageLog
             ref_id=opened.ticket.id,
         )
     elif classification.intent is Intent.INQUIRY:
-        await answer_inquiry(ctx, classification)
+        await answer_inquiry(ctx, classification, broadcasts)
 
 
 async def merge_into_incident(ctx: Context, classification: Classification, entry: MessageLog) -> bool:
@@ -190,11 +192,21 @@ async def chase_own_ticket(ctx: Context, entry: MessageLog) -> bool:
     return True
 
 
-async def answer_inquiry(ctx: Context, classification: Classification) -> None:
+async def answer_inquiry(ctx: Context, classification: Classification, broadcasts: BroadcastService) -> None:
     """The community's knowledge base answers at once, citing the entry; anything it cannot
     answer goes to the steward on duty as a light ticket with a 24-hour reply target."""
     assert ctx.community is not None
-    if await answer_outage_question(ctx, classification):  # an announced outage answers 「几点来水」
+    outage = await broadcasts.answer_outage_question(
+        ctx.uow,
+        ctx.incoming.text,
+        classification,
+        community=ctx.community,
+        chat=ctx.chat,
+        lang=ctx.lang,
+        now=ctx.now,
+    )
+    if outage is not None:  # an announced outage answers 「几点来水」
+        await ctx.reply(outage.text, ref_type="outage_answer", ref_id=outage.outage_id)
         return
     knowledge: dict[str, KnowledgeBase] = ctx.services.extras.get("knowledge", {})
     base = knowledge.get(ctx.community.code)

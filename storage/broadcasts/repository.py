@@ -58,6 +58,10 @@ class BroadcastRepository:
         await self.session.flush()
         return row
 
+    async def flush(self) -> None:
+        """Write what was changed on loaded rows now (ids and values later statements see)."""
+        await self.session.flush()
+
     async def move(
         self, model: type[Base], row_id: int, from_statuses: Iterable[str], to: str, **values: Any
     ) -> bool:

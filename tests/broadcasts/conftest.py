@@ -18,7 +18,7 @@ from bot.app.root import App, build_app
 from bot.app.settings import EXAMPLE_COMMUNITY_FILE, Settings
 from bot.core.channel import Channel
 from bot.core.clock import FrozenClock
-from handlers.broadcasts.schedules import BroadcastJobs
+from handlers.broadcasts.jobs import TICK, BroadcastJobs
 from nlp.classifier import Classifier
 from storage.base import Base
 from storage.broadcasts.models import Broadcast, BroadcastSchedule, Outage
@@ -85,7 +85,8 @@ class Rig:
 
     @property
     def jobs(self) -> BroadcastJobs:
-        jobs = self.app.services.extras["broadcast_jobs"]
+        """The feature's jobs object: the one whose tick the scheduler runs."""
+        jobs = self.app.scheduler.get_job(TICK).func.__self__
         assert isinstance(jobs, BroadcastJobs)
         return jobs
 

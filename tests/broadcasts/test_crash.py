@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters.local.channel import LocalChannel
 from bot.core.clock import FrozenClock
 from bot.core.events import Outgoing, SendResult
-from handlers.broadcasts.fanout import run_broadcast
 from nlp.classifier import Classifier
 from storage.outbox.models import OutboxMessage
 from tests.broadcasts.conftest import SHANGHAI, Rig, community_block
@@ -84,7 +83,7 @@ async def test_a_crash_mid_fan_out_and_a_sender_killed_mid_delivery_lose_nothing
     # 10:30: the job starts fanning out (200 rows per transaction) and the process dies
     # part-way, in the middle of a transaction.
     rig.at(START + timedelta(minutes=30))
-    job = asyncio.create_task(run_broadcast(rig.app.runtime, broadcast.id))
+    job = asyncio.create_task(rig.jobs.run_broadcast(broadcast.id))
     while sum((await outbox_counts(rig)).values()) < 400:
         await asyncio.sleep(0.005)
         assert not job.done()
@@ -149,9 +148,9 @@ async def test_runners_racing_on_one_fan_out_queue_each_group_once(
     rig.at(START + timedelta(minutes=30))
     other = await rig.restart()  # a second process on the same database
     await asyncio.gather(
-        run_broadcast(rig.app.runtime, 1),  # its date job
+        rig.jobs.run_broadcast(1),  # its date job
         rig.jobs.tick(),  # its tick, at the same moment
-        run_broadcast(other.app.runtime, 1),  # and the other process's job
+        other.jobs.run_broadcast(1),  # and the other process's job
     )
     rows = await rig.outbox()
     assert len(rows) == 450

@@ -242,3 +242,20 @@ async def test_the_preview_warns_about_units_and_phone_numbers(rig: Rig) -> None
     assert "正文含房号或电话号码" in rig.last(SUPERVISORS)
     await rig.say(SUPERVISORS, "li", "/notice 全体 周六上午电梯保养")
     assert "正文含房号或电话号码" not in rig.last(SUPERVISORS)
+
+
+async def test_the_role_is_checked_before_the_chat(rig: Rig) -> None:
+    # Each sub-command's minimum role is declared where it is registered and checked first;
+    # then staff are sent to a staff or private chat.
+    await rig.say(OWNERS_1, "wang", "/notice 全体 明天停水")  # a steward may not send at all
+    assert rig.last(OWNERS_1) == "抱歉，该操作仅限物业工作人员。"
+    await rig.say(OWNERS_1, "wang", "/notice list")  # a steward may list, but not here
+    assert "请在管家群、主管群或与我的私聊中使用" in rig.last(OWNERS_1)
+    await rig.say(OWNERS_1, "wang", "/outage status T1")
+    assert "请在管家群、主管群或与我的私聊中使用" in rig.last(OWNERS_1)
+    await rig.say(STEWARDS, "wang", "/outage list")
+    assert rig.last(STEWARDS) == "近期没有停水停电停气安排。"
+    await rig.say(STEWARDS, "wang", "/notice template 周报 本周{community}工作小结")
+    assert rig.last(STEWARDS) == "抱歉，该操作仅限物业工作人员。"
+    await rig.say(SUPERVISORS, "li", "/notice template")  # a bare word is the text of a notice
+    assert "通知预览 N1" in rig.last(SUPERVISORS)

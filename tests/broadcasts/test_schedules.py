@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handlers.broadcasts.schedules import run_schedule
 from nlp.classifier import Classifier
 from tests.broadcasts.conftest import Rig
 
@@ -176,9 +175,9 @@ async def test_one_run_however_many_runners(zones: Rig) -> None:
     zones.at(datetime(2026, 11, 24, 9, 0, tzinfo=ZONES["sh"]))
     other = await zones.restart()  # a second process on the same database
     results = await asyncio.gather(
-        run_schedule(zones.app.runtime, 1),
-        run_schedule(other.app.runtime, 1),
-        run_schedule(zones.app.runtime, 1),
+        zones.jobs.run_schedule(1),
+        other.jobs.run_schedule(1),
+        zones.jobs.run_schedule(1),
     )
     assert len([r for r in results if r is not None]) == 1
     await zones.app.sender.drain()

@@ -8,6 +8,7 @@ contract that forbids it (and keeps it on the untouched copy).
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -93,3 +94,34 @@ def test_a_bad_import_breaks_its_contract(
     name = str(contracts()[contract]["name"])
     _, _, broken = result.stdout.partition("Broken contracts")
     assert name[:30] in broken, result.stdout
+
+
+def test_no_import_hides_inside_a_function() -> None:
+    """An import placed inside a function dodges the import graph (the contracts see it, but a
+    reader does not): every import of our own packages is at module level."""
+    offenders = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            top = {id(node) for node in tree.body}
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom | ast.Import) and id(node) not in top:
+                    names = (
+                        [node.module or ""]
+                        if isinstance(node, ast.ImportFrom)
+                        else [a.name for a in node.names]
+                    )
+                    if any(n.split(".")[0] in PACKAGES for n in names) and not _under_type_checking(
+                        tree, node
+                    ):
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offenders, offenders
+
+
+def _under_type_checking(tree: ast.Module, target: ast.AST) -> bool:
+    return any(
+        isinstance(node, ast.If)
+        and "TYPE_CHECKING" in ast.unparse(node.test)
+        and any(child is target for child in ast.walk(node))
+        for node in tree.body
+    )
