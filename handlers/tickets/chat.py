@@ -20,7 +20,7 @@ from handlers.tickets.buttons import CardAction, RatingPress
 from handlers.tickets.opening import category_label, local_time, mention_of
 from storage.directory.models import Steward
 from storage.tickets.models import Ticket
-from storage.tickets.status import ACTIVE
+from storage.tickets.status import ACTIVE, TicketStatus
 
 router = Router(name="tickets")
 
@@ -135,7 +135,9 @@ async def require_owner_or_supervisor(ctx: Context, ticket: Ticket, steward: Ste
     raise DomainError("err.not_assignee", name=name)
 
 
-async def move(ctx: Context, ticket: Ticket, target: str, action: str, note: str | None = None) -> None:
+async def move(
+    ctx: Context, ticket: Ticket, target: TicketStatus, action: str, note: str | None = None
+) -> None:
     """A state change by the person behind this update, through the one state machine."""
     await lifecycle.transition(
         ctx.uow.tickets, ticket, target, actor=actor(ctx), at=ctx.now, action=action, note=note
@@ -193,7 +195,7 @@ async def accept(ctx: Context, ticket: Ticket) -> None:
     await require_owner_or_supervisor(ctx, ticket, steward)
     if ticket.assignee_id is None:
         ticket.assignee_id = steward.id
-    await move(ctx, ticket, lifecycle.IN_PROGRESS, "accepted")
+    await move(ctx, ticket, TicketStatus.IN_PROGRESS, "accepted")
     if ticket.first_response_at is None:
         ticket.first_response_at = ctx.now
     await tell_staff(ctx, ticket, ctx.t("t.staff.accepted", name=steward.name, number=ticket.number))
@@ -205,13 +207,8 @@ async def add_note(ctx: Context, ticket: Ticket, note: str) -> None:
     steward = require_staff_on(ctx, ticket)
     await require_owner_or_supervisor(ctx, ticket, steward)
     if ticket.status not in ACTIVE:
-        raise DomainError(
-            "err.bad_transition",
-            number=ticket.number,
-            status=lifecycle.LABELS_HANS[ticket.status],
-            target=lifecycle.LABELS_HANS[lifecycle.IN_PROGRESS],
-        )
-    if ticket.status in (lifecycle.ASSIGNED, lifecycle.REOPENED):
+        raise lifecycle.refusal(ticket, TicketStatus.IN_PROGRESS)
+    if ticket.status in (TicketStatus.ASSIGNED, TicketStatus.REOPENED):
         await accept(ctx, ticket)
     note = note.strip()[:500]
     await ctx.uow.tickets.record(ticket, at=ctx.now, actor=actor(ctx), action="note", note=note)
@@ -226,7 +223,7 @@ async def resolve(ctx: Context, ticket: Ticket, note: str) -> None:
     note = (note.strip() or ctx.t("t.resolved_default"))[:500]
     if ticket.first_response_at is None:
         ticket.first_response_at = ctx.now
-    await move(ctx, ticket, lifecycle.RESOLVED, "resolved", note)
+    await move(ctx, ticket, TicketStatus.RESOLVED, "resolved", note)
     ticket.rating_requested_at = ctx.now
     await tell_staff(
         ctx, ticket, ctx.t("t.staff.resolved", number=ticket.number, name=steward.name, note=note)
@@ -262,25 +259,20 @@ async def reassign(ctx: Context, ticket: Ticket, name: str, *, transfer: bool) -
         raise DomainError("err.no_person", name=name[:32])
     previous = await ctx.uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
     ticket.assignee_id = target.id
-    if ticket.status in (lifecycle.OPEN, lifecycle.REOPENED):
-        await move(ctx, ticket, lifecycle.ASSIGNED, "assigned", f"{target.role}:{target.id}")
-    elif ticket.status == lifecycle.IN_PROGRESS:
+    if ticket.status in (TicketStatus.OPEN, TicketStatus.REOPENED):
+        await move(ctx, ticket, TicketStatus.ASSIGNED, "assigned", f"{target.role}:{target.id}")
+    elif ticket.status == TicketStatus.IN_PROGRESS:
         # The new owner has not accepted yet: back to assigned is not a legal move, so the
         # ticket stays in progress and the transfer is recorded as such.
         await ctx.uow.tickets.record(
             ticket, at=ctx.now, actor=actor(ctx), action="transferred", note=f"{target.role}:{target.id}"
         )
-    elif ticket.status == lifecycle.ASSIGNED:
+    elif ticket.status == TicketStatus.ASSIGNED:
         await ctx.uow.tickets.record(
             ticket, at=ctx.now, actor=actor(ctx), action="transferred", note=f"{target.role}:{target.id}"
         )
     else:
-        raise DomainError(
-            "err.bad_transition",
-            number=ticket.number,
-            status=lifecycle.LABELS_HANS[ticket.status],
-            target=lifecycle.LABELS_HANS[lifecycle.ASSIGNED],
-        )
+        raise lifecycle.refusal(ticket, TicketStatus.ASSIGNED)
     ticket.updated_at = ctx.now
     key = "t.staff.transferred" if transfer and previous else "t.staff.assigned"
     from_name = previous.name if previous else steward.name
@@ -296,7 +288,7 @@ async def cancel(ctx: Context, ticket: Ticket, note: str) -> None:
     steward = require_staff_on(ctx, ticket)
     ctx.require(Role.SUPERVISOR)
     note = note.strip()[:500] or "-"
-    await move(ctx, ticket, lifecycle.CANCELLED, "cancelled", note)
+    await move(ctx, ticket, TicketStatus.CANCELLED, "cancelled", note)
     await tell_staff(
         ctx, ticket, ctx.t("t.staff.cancelled", number=ticket.number, name=steward.name, note=note)
     )
@@ -367,7 +359,7 @@ async def my_command(ctx: Context) -> None:
             "t.my.line",
             number=t.number,
             category=category_label(ctx, t.category, t.kind),
-            status=ctx.services.texts.convert(lifecycle.LABELS_HANS[t.status], ctx.lang),
+            status=ctx.services.texts.convert(lifecycle.label(t.status), ctx.lang),
         )
         for t in tickets[:10]
     ]
@@ -396,7 +388,7 @@ async def ticket_command(ctx: Context) -> None:
         number=ticket.number,
         category=category_label(ctx, ticket.category, ticket.kind),
         place=mask_unit(ticket.building, ctx.lang),
-        status=ctx.services.texts.convert(lifecycle.LABELS_HANS[ticket.status], ctx.lang),
+        status=ctx.services.texts.convert(lifecycle.label(ticket.status), ctx.lang),
         assignee=assignee.name if assignee else "-",
     )
     lines = [head]
@@ -426,19 +418,13 @@ async def card_button(ctx: Context, press: CardAction) -> None:
 async def claim(ctx: Context, ticket: Ticket) -> None:
     """First steward to press 「接单」 on an unassigned card gets it; the database decides."""
     steward = require_staff_on(ctx, ticket)
-    if not await ctx.uow.tickets.claim(ticket.id, steward.id, ctx.now):
+    claimed = await lifecycle.claim(
+        ctx.uow.tickets, ticket, steward.id, actor=actor(ctx), at=ctx.now, note=f"{steward.role}:{steward.id}"
+    )
+    if not claimed:
         holder = await ctx.uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
         await answer(ctx, "t.staff.claim_lost", number=ticket.number, name=holder.name if holder else "-")
         return
-    await ctx.uow.tickets.record(
-        ticket,
-        at=ctx.now,
-        actor=actor(ctx),
-        action="claimed",
-        from_status="open",
-        to_status="assigned",
-        note=f"{steward.role}:{steward.id}",
-    )
     await tell_staff(ctx, ticket, ctx.t("t.staff.claimed", name=steward.name, number=ticket.number))
     await accept(ctx, ticket)
 
@@ -451,7 +437,7 @@ async def rate_button(ctx: Context, press: RatingPress) -> None:
     if ctx.member is None or ticket.owner_member_id != ctx.member.id:
         await answer(ctx, "t.rating.not_yours")
         return
-    if ticket.status != lifecycle.RESOLVED:
+    if ticket.status != TicketStatus.RESOLVED:
         await answer(ctx, "t.rating.closed")
         return
     rating = RATINGS[press.choice]
@@ -460,7 +446,7 @@ async def rate_button(ctx: Context, press: RatingPress) -> None:
     if rating == UNHAPPY:
         await reopen_unhappy(ctx, ticket)
         return
-    await move(ctx, ticket, lifecycle.CLOSED, "closed")
+    await move(ctx, ticket, TicketStatus.CLOSED, "closed")
     await tell_owner(
         ctx,
         ticket,
@@ -475,7 +461,7 @@ async def reopen_unhappy(ctx: Context, ticket: Ticket) -> None:
 
     community = await ctx.uow.directory.community(ticket.community_id)
     assert community is not None
-    await move(ctx, ticket, lifecycle.REOPENED, "reopened", UNHAPPY)
+    await move(ctx, ticket, TicketStatus.REOPENED, "reopened", UNHAPPY)
     ticket.sla_started_at = ctx.now
     ticket.respond_due_at = ctx.now + timedelta(minutes=UNHAPPY_DEADLINE_MINUTES)
     ticket.resolve_due_at = ctx.now + timedelta(minutes=UNHAPPY_DEADLINE_MINUTES)

@@ -25,6 +25,7 @@ from handlers.tickets.sla import SlaBook
 from storage.directory.models import Community, Steward
 from storage.directory.repository import account_of
 from storage.tickets.models import Ticket
+from storage.tickets.status import TicketStatus
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,9 @@ TEXTS_HANS = {
 
 def phase_of(ticket: Ticket) -> str:
     if ticket.first_response_at is None and ticket.status in (
-        lifecycle.OPEN,
-        lifecycle.ASSIGNED,
-        lifecycle.REOPENED,
+        TicketStatus.OPEN,
+        TicketStatus.ASSIGNED,
+        TicketStatus.REOPENED,
     ):
         return "respond"
     return "resolve"
@@ -74,7 +75,7 @@ def elapsed_share(book: SlaBook, ticket: Ticket, phase: str, now: datetime, tz: 
     if due is None or due <= start:
         return 0.0
     policy = book.policy_for(ticket.kind, ticket.category, ticket.priority)
-    if policy.working_hours and ticket.status != lifecycle.REOPENED:
+    if policy.working_hours and ticket.status != TicketStatus.REOPENED:
         total = book.hours.elapsed(start, due, tz)
         spent = book.hours.elapsed(start, now, tz)
     else:
@@ -96,7 +97,7 @@ async def check_sla(runtime: Runtime) -> int:
             if community is None:
                 continue
             communities[community.id] = community
-            if ticket.status == lifecycle.RESOLVED:
+            if ticket.status == TicketStatus.RESOLVED:
                 await close_unrated(store, ticket, now)
                 continue
             phase = phase_of(ticket)
@@ -112,7 +113,7 @@ async def check_sla(runtime: Runtime) -> int:
 async def close_unrated(store: UnitOfWork, ticket: Ticket, now: datetime) -> None:
     if ticket.rating_requested_at is not None and now - ticket.rating_requested_at >= RATING_WAIT:
         await lifecycle.transition(
-            store.tickets, ticket, lifecycle.CLOSED, actor="system", at=now, action="auto_closed"
+            store.tickets, ticket, TicketStatus.CLOSED, actor="system", at=now, action="auto_closed"
         )
 
 
