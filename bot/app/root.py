@@ -56,10 +56,11 @@ def build_features(
 ) -> tuple[Feature, ...]:
     """Every feature with its collaborators, in routing order: intake's text handler, which
     takes whatever nobody else did, comes last."""
+    ticket_service = tickets.TicketService(services.texts, services.classifier, SlaBook.load())
     return (
         general.feature(),
         membership.feature(MembershipService(services.classifier)),
-        tickets.feature(services, SlaBook.load(), check_interval=settings.sla_check_interval),
+        tickets.feature(ticket_service, check_interval=settings.sla_check_interval),
         opinion.feature(services, opinion_policy(settings)),
         reports.feature(services, report_policy(settings)),
         broadcasts.feature(
@@ -67,7 +68,9 @@ def build_features(
             broadcast_policy(settings, communities),
             tick_seconds=settings.broadcast_tick_seconds,
         ),
-        intake.feature(services, load_knowledge(communities, community_file)),
+        intake.feature(
+            services, tickets=ticket_service, knowledge=load_knowledge(communities, community_file)
+        ),
     )
 
 

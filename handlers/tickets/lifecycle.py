@@ -5,18 +5,23 @@
       │          └─────────────┴──► resolved  └──► reopened ──► assigned / in_progress / resolved
       └──────────┴─────────────┴──► cancelled (supervisors only; from any open status)
 
-Every change of status goes through here and writes its audit event with the status it
-really left: `transition` for a change decided on the ticket as loaded, `claim` for the one
-change that concurrent people race for (「接单」 on an unassigned card), which the database
-settles with a conditional UPDATE.
+Every status goes through here and writes its audit event with the status it really left:
+`start` for a new ticket (open, and at once assigned when someone was chosen), `transition`
+for a change decided on the ticket as loaded, `claim` for the one change that concurrent
+people race for (「接单」 on an unassigned card), which the database settles with a
+conditional UPDATE.
+
+The owner's rating (回访) is a step of the machine too: a happy rating closes the ticket, an
+unhappy one (`UNHAPPY`) reopens it with a short deadline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.errors import DomainError
+from storage.directory.models import Steward
 from storage.tickets.models import Ticket
 from storage.tickets.repository import TicketRepository
 from storage.tickets.status import TicketStatus
@@ -46,6 +51,11 @@ LABELS_HANS: Mapping[TicketStatus, str] = {
     TicketStatus.CANCELLED: "已取消",
 }
 
+# The rating buttons under a resolution, best first; the last one reopens the ticket.
+RATINGS = ("非常满意", "满意", "一般", "不满意")
+UNHAPPY = "不满意"
+UNHAPPY_DEADLINE = timedelta(minutes=120)
+
 
 def can(current: str, target: str) -> bool:
     return current in ALLOWED and TicketStatus(target) in ALLOWED[TicketStatus(current)]
@@ -61,6 +71,33 @@ def refusal(ticket: Ticket, target: TicketStatus) -> DomainError:
     return DomainError(
         "err.bad_transition", number=ticket.number, status=label(ticket.status), target=label(target)
     )
+
+
+async def start(
+    tickets: TicketRepository,
+    ticket: Ticket,
+    assignee: Steward | None,
+    *,
+    actor: str,
+    at: datetime,
+    note: str,
+) -> None:
+    """Write a new ticket: opened by `actor`, and assigned to `assignee` by the system when
+    there is one. One INSERT in its final status, and an audit event for each step."""
+    ticket.status = TicketStatus.ASSIGNED if assignee is not None else TicketStatus.OPEN
+    ticket.assignee_id = assignee.id if assignee is not None else None
+    await tickets.add(ticket)
+    await tickets.record(ticket, at=at, actor=actor, action="opened", to_status=TicketStatus.OPEN, note=note)
+    if assignee is not None:
+        await tickets.record(
+            ticket,
+            at=at,
+            actor="system",
+            action="assigned",
+            from_status=TicketStatus.OPEN,
+            to_status=TicketStatus.ASSIGNED,
+            note=f"{assignee.role}:{assignee.id}",
+        )
 
 
 async def transition(
