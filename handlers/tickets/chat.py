@@ -12,7 +12,7 @@ from bot.core.context import Context
 from bot.core.errors import DomainError
 from bot.core.roles import Role
 from bot.core.router import Router
-from handlers.tickets import cards, lifecycle
+from handlers.tickets import cards
 from handlers.tickets.buttons import CardAction, RatingPress
 from handlers.tickets.service import TicketService
 from storage.tickets.models import Ticket
@@ -105,8 +105,6 @@ class TicketChat:
         await ctx.answer(ctx.t("t.answer.ok"))
 
     async def rated(self, ctx: Context, press: RatingPress) -> None:
-        if press.choice >= len(lifecycle.RATINGS):
-            raise DomainError("err.stale_button")
         ticket = await self.service.get(ctx.uow, press.ticket_id)
         key = await self.service.rate(ctx.uow, ctx.actor, ticket, press.choice, ctx.now)
         await ctx.answer(ctx.t(key))

@@ -324,6 +324,8 @@ class TicketService:
     async def rate(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, choice: int, now: datetime) -> str:
         """The owner rates a resolved ticket with `lifecycle.RATINGS[choice]`: closed, or
         reopened when unhappy. Returns the text key to answer the presser with."""
+        if not 0 <= choice < len(lifecycle.RATINGS):
+            raise DomainError("err.stale_button")
         if actor.member is None or ticket.owner_member_id != actor.member.id:
             return "t.rating.not_yours"
         if ticket.status != TicketStatus.RESOLVED:

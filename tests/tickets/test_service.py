@@ -110,6 +110,9 @@ async def test_domain_rules_hold_without_chat(harness: Harness) -> None:
             with pytest.raises(DomainError) as refused:
                 await tickets.accept(uow, actor, ticket, now)
             assert (refused.value.key, refused.value.values) == (key, values)
+        with pytest.raises(DomainError) as refused:
+            await tickets.rate(uow, Actor(Role.OWNER, "member:1"), ticket, 9, now)  # a forged choice
+        assert refused.value.key == "err.stale_button"
         # a supervisor works anyone's ticket; a note on a ticket not yet accepted accepts it
         await tickets.add_note(uow, staff(await steward(uow, "李主管")), ticket, "已联系王管家", now)
         assert ticket.status == "in_progress"
