@@ -58,17 +58,22 @@ def build_features(
 ) -> tuple[Feature, ...]:
     """Every feature with its collaborators, in routing order: intake's text handler, which
     takes whatever nobody else did, comes last."""
+    ticket_service = tickets.TicketService(services.texts, services.classifier, SlaBook.load())
     opinion_service = OpinionService(opinion_policy(settings), services)
     broadcast_service = broadcasts.BroadcastService(services.texts, broadcast_policy(settings, communities))
     return (
         general.feature(),
         membership.feature(MembershipService(services.classifier)),
-        tickets.feature(services, SlaBook.load(), check_interval=settings.sla_check_interval),
+        tickets.feature(ticket_service, check_interval=settings.sla_check_interval),
         opinion.feature(opinion_service),
         reports.feature(ReportService(report_policy(settings), services)),
         broadcasts.feature(broadcast_service, tick_seconds=settings.broadcast_tick_seconds),
         intake.feature(
-            services, load_knowledge(communities, community_file), opinion_service, broadcast_service
+            services,
+            tickets=ticket_service,
+            knowledge=load_knowledge(communities, community_file),
+            opinion=opinion_service,
+            outages=broadcast_service,
         ),
     )
 

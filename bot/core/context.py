@@ -20,7 +20,6 @@ from bot.core.outbox import send_to_chat
 from bot.core.roles import Role
 from bot.core.services import Services
 from storage.directory.models import Chat, Community, Member, Steward
-from storage.messages.models import MessageLog
 from storage.uow import UnitOfWork
 
 DEFAULT_LANGUAGE = {"telegram": "zh-Hant", "wecom": "zh-Hans", "local": "zh-Hans"}
@@ -37,7 +36,6 @@ class Context:
     steward: Steward | None = None
     role: Role = Role.OWNER
     stop: bool = False
-    log_entry: MessageLog | None = None
 
     @property
     def uow(self) -> UnitOfWork:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.core.channel import NO_CAPABILITIES, Capabilities
 from bot.core.clock import Clock
@@ -24,7 +23,6 @@ class Services:
     texts: Texts
     admins: frozenset[str] = frozenset()  # "platform:user_id"
     platforms: Mapping[str, Capabilities] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def capabilities(self, platform: str) -> Capabilities:
         """What `platform`'s adapter can do (nothing special if it is not running here)."""

@@ -2,6 +2,10 @@
 confirmation sends or schedules it; and the supervisor's list, status report, cancel, pause,
 resume, delete and templates. `BroadcastService` hands these the references `N12` (a
 broadcast) and `S3` (a schedule); outages (`T4`) are `outages.py`'s.
+
+About 400 lines, kept whole: these are the lifecycle steps of one record (draft → confirmed →
+paused/cancelled/reported), each a few lines over the same lookups; split by step, every part
+would import the same helpers back.
 """
 
 from __future__ import annotations

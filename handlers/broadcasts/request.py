@@ -9,6 +9,9 @@ Targets: 全体 / all (every owner group of the community, the default), 3栋 ·
 A座 (the groups of those buildings), 所有小区 / --all-communities (every community).
 Times are local to each target community: `2026-11-25 09:00`, `11-25 09:00`, `明天 09:00`,
 `09:00` (today, or tomorrow once it has passed).
+
+About 400 lines, kept whole: one grammar (tokens, options, targets, times) shared by /notice,
+/outage and the command line's options; its pieces are only meaningful together.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ leaving or following a migrated group."""
 from __future__ import annotations
 
 from bot.core.feature import Feature
-from handlers.general.chat import router
+from handlers.general import chat
 
 
 def feature() -> Feature:
-    return Feature("general", router)
+    return Feature("general", chat.router())

@@ -1,4 +1,5 @@
-"""/start and /help for each kind of chat, unknown commands, and the bot joining or leaving."""
+"""/start and /help for each kind of chat, unknown commands, and the bot joining, leaving or
+following a migrated group. Nothing here needs a role: everyone may ask for help."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ from bot.core.router import Router
 
 log = logging.getLogger(__name__)
 
-router = Router(name="general")
-
 HELP_BY_ROLE = {
     "owners": "help.owners",
     "stewards": "help.stewards",
@@ -22,7 +21,16 @@ HELP_BY_ROLE = {
 }
 
 
-@router.command("start", "help")
+def router() -> Router:
+    general = Router(name="general")
+    general.command("start", "help")(help_command)
+    general.fallback_command = unknown_command
+    general.on(MessageKind.BOT_ADDED)(bot_added)
+    general.on(MessageKind.BOT_REMOVED)(bot_removed)
+    general.on(MessageKind.CHAT_MIGRATED)(chat_migrated)
+    return general
+
+
 async def help_command(ctx: Context) -> None:
     await ctx.reply(ctx.t(HELP_BY_ROLE.get(ctx.chat_role, "help.private")))
 
@@ -33,24 +41,18 @@ async def unknown_command(ctx: Context) -> None:
     await ctx.reply(ctx.t("err.unknown_command", name=name[:32]))
 
 
-router.fallback_command = unknown_command
-
-
-@router.on(MessageKind.BOT_ADDED)
 async def bot_added(ctx: Context) -> None:
     assert ctx.chat is not None
     ctx.chat.active = True
     await ctx.reply(ctx.t(HELP_BY_ROLE.get(ctx.chat_role, "help.unbound")), quote=False)
 
 
-@router.on(MessageKind.BOT_REMOVED)
 async def bot_removed(ctx: Context) -> None:
     assert ctx.chat is not None
     ctx.chat.active = False
     log.warning("removed from %s chat %d", ctx.incoming.platform, ctx.chat.id)
 
 
-@router.on(MessageKind.CHAT_MIGRATED)
 async def chat_migrated(ctx: Context) -> None:
     """A Telegram group became a supergroup: keep its binding under the new id."""
     new_id = ctx.incoming.migrated_to

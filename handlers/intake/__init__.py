@@ -1,4 +1,11 @@
-"""Intake: every message is logged; owners' reports become tickets, questions are answered."""
+"""Intake: every message is logged; owners' reports become tickets, questions are answered,
+and negative messages are watched for public-opinion risk.
+
+Intake uses other features only through their faces: tickets (`TicketService`), knowledge
+(`KnowledgeService`), broadcasts (`BroadcastService`, for questions about an announced outage)
+and opinion (`OpinionService`). The composition root gives it the same service objects those
+features work with.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +14,29 @@ from collections.abc import Mapping
 from bot.core.feature import Feature
 from bot.core.services import Services
 from handlers.broadcasts import BroadcastService
-from handlers.intake import chat
-from handlers.knowledge.base import KnowledgeBase
+from handlers.intake.chat import IntakeChat
+from handlers.intake.service import TEXTS_HANS, IntakeService
+from handlers.knowledge import KnowledgeBase, KnowledgeService
 from handlers.opinion import OpinionService
+from handlers.tickets import TicketService
+
+__all__ = ["IntakeService", "feature"]
 
 
 def feature(
     services: Services,
+    *,
+    tickets: TicketService,
     knowledge: Mapping[str, KnowledgeBase],
     opinion: OpinionService,
-    broadcasts: BroadcastService,
+    outages: BroadcastService,
 ) -> Feature:
-    services.extras["knowledge"] = dict(knowledge)
-    return Feature("intake", chat.router(opinion, broadcasts), chat.TEXTS_HANS)
+    service = IntakeService(
+        services.classifier,
+        services.texts,
+        tickets,
+        KnowledgeService(knowledge, services.texts),
+        outages=outages,
+        opinion=opinion,
+    )
+    return Feature("intake", IntakeChat(service).router(), TEXTS_HANS)

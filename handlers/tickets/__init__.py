@@ -1,35 +1,26 @@
 """Tickets: opened from owners' reports, worked by stewards from chat under SLA timers, closed
-after the owner's rating (回访)."""
+after the owner's rating (回访).
+
+Other features use tickets through `TicketService` (intake opens tickets and merges reports
+into incidents with it) and the names re-exported here; never through the chat module.
+"""
 
 from __future__ import annotations
 
 from bot.core.feature import Feature, Scheduler
 from bot.core.runtime import Runtime
-from bot.core.services import Services
-from handlers.tickets import chat, sla_watch
+from handlers.tickets import jobs
+from handlers.tickets.chat import TicketChat
+from handlers.tickets.opening import Opened, Report
+from handlers.tickets.service import TicketService
 from handlers.tickets.sla import SlaBook
+from handlers.tickets.texts import TEXTS_HANS, TEXTS_HANT
+
+__all__ = ["Opened", "Report", "SlaBook", "TicketService", "feature"]
 
 
-def feature(services: Services, sla: SlaBook, *, check_interval: float) -> Feature:
-    services.extras["sla"] = sla
+def feature(service: TicketService, *, check_interval: float) -> Feature:
+    def install(scheduler: Scheduler, runtime: Runtime) -> None:
+        jobs.install(scheduler, runtime, service.sla, check_interval)
 
-    def jobs(scheduler: Scheduler, runtime: Runtime) -> None:
-        """The SLA watch runs every `check_interval` seconds (one instance at a time)."""
-        scheduler.add_job(
-            sla_watch.check_sla,
-            "interval",
-            seconds=check_interval,
-            args=[runtime],
-            id="sla-watch",
-            coalesce=True,
-            max_instances=1,
-            replace_existing=True,
-        )
-
-    return Feature(
-        "tickets",
-        chat.router,
-        {**chat.TEXTS_HANS, **sla_watch.TEXTS_HANS},
-        chat.TEXTS_HANT,
-        jobs,
-    )
+    return Feature("tickets", TicketChat(service).router(), TEXTS_HANS, TEXTS_HANT, install)

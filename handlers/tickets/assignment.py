@@ -1,5 +1,5 @@
-"""Who gets a ticket: the roster's grid (buildings) and skills (categories), on duty now,
-fewest open tickets first; nobody fits → nobody (the card
+"""Who gets a ticket: the building a report is about, then the roster's grid (buildings) and
+skills (categories), on duty now, fewest open tickets first; nobody fits → nobody (the card
 offers 「接单」 and the supervisors are asked to dispatch).
 
 Pure functions over roster rows; the caller supplies the open-ticket counts and the time.
@@ -7,11 +7,39 @@ Pure functions over roster rows; the caller supplies the open-ticket counts and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from handlers.shared.hours import parse_hours
 from storage.directory.models import Steward
+
+# A building named without a unit: 「C座大堂」, 「5号楼门口」, 「3棟電梯」.
+BUILDING_MENTION = re.compile(r"(?<![A-Z0-9])([A-Z]|\d{1,2})\s*(?:座|栋|棟|幢|号楼|號樓|號|号)")
+
+
+def report_building(
+    text: str,
+    written: str | None,
+    member_unit: str | None,
+    chat_buildings: Sequence[str],
+    community_buildings: Sequence[str],
+) -> str | None:
+    """The building a report is about: as written in a unit (`written`) or named in the
+    text, else the owner's registered unit, else the group's only building. A building the
+    community does not have is ignored: a typo'd or foreign building must not steer
+    assignment."""
+    building = written
+    if building is None:
+        named = BUILDING_MENTION.search(text.upper())
+        building = named.group(1) if named else None
+    if building is None and member_unit:
+        building = member_unit.split("-", 1)[0]
+    if building is None and len(chat_buildings) == 1 and chat_buildings[0] != "*":
+        building = chat_buildings[0]
+    if building is not None and building not in community_buildings:
+        return None
+    return building
 
 
 def covers(values: Sequence[str], wanted: str | None) -> bool:

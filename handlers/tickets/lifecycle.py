@@ -5,57 +5,105 @@
       │          └─────────────┴──► resolved  └──► reopened ──► assigned / in_progress / resolved
       └──────────┴─────────────┴──► cancelled (supervisors only; from any open status)
 
-Every change goes through `transition`, which also writes the audit event.
+Every status goes through here and writes its audit event with the status it really left:
+`start` for a new ticket (open, and at once assigned when someone was chosen), `transition`
+for a change decided on the ticket as loaded, `claim` for the one change that concurrent
+people race for (「接单」 on an unassigned card), which the database settles with a
+conditional UPDATE.
+
+The owner's rating (回访) is a step of the machine too: a happy rating closes the ticket, an
+unhappy one (`UNHAPPY`) reopens it with a short deadline.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from bot.core.errors import DomainError
+from storage.directory.models import Steward
 from storage.tickets.models import Ticket
 from storage.tickets.repository import TicketRepository
 from storage.tickets.status import TicketStatus
 
-OPEN = TicketStatus.OPEN
-ASSIGNED = TicketStatus.ASSIGNED
-IN_PROGRESS = TicketStatus.IN_PROGRESS
-RESOLVED = TicketStatus.RESOLVED
-CLOSED = TicketStatus.CLOSED
-REOPENED = TicketStatus.REOPENED
-CANCELLED = TicketStatus.CANCELLED
-
-STATUSES = tuple(TicketStatus)
-
-ALLOWED: dict[str, frozenset[TicketStatus]] = {
-    OPEN: frozenset({ASSIGNED, CANCELLED}),
-    ASSIGNED: frozenset({IN_PROGRESS, RESOLVED, CANCELLED}),
-    IN_PROGRESS: frozenset({RESOLVED, CANCELLED}),
-    RESOLVED: frozenset({CLOSED, REOPENED}),
-    REOPENED: frozenset({ASSIGNED, IN_PROGRESS, RESOLVED, CANCELLED}),
-    CLOSED: frozenset(),
-    CANCELLED: frozenset(),
+ALLOWED: Mapping[TicketStatus, frozenset[TicketStatus]] = {
+    TicketStatus.OPEN: frozenset({TicketStatus.ASSIGNED, TicketStatus.CANCELLED}),
+    TicketStatus.ASSIGNED: frozenset(
+        {TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED, TicketStatus.CANCELLED}
+    ),
+    TicketStatus.IN_PROGRESS: frozenset({TicketStatus.RESOLVED, TicketStatus.CANCELLED}),
+    TicketStatus.RESOLVED: frozenset({TicketStatus.CLOSED, TicketStatus.REOPENED}),
+    TicketStatus.REOPENED: frozenset(
+        {TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED, TicketStatus.CANCELLED}
+    ),
+    TicketStatus.CLOSED: frozenset(),
+    TicketStatus.CANCELLED: frozenset(),
 }
 
-LABELS_HANS: dict[str, str] = {
-    OPEN: "待派单",
-    ASSIGNED: "已派单",
-    IN_PROGRESS: "处理中",
-    RESOLVED: "已办结待评价",
-    CLOSED: "已归档",
-    REOPENED: "已重新打开",
-    CANCELLED: "已取消",
+# Shown to people (Simplified; converted for Traditional communities).
+LABELS_HANS: Mapping[TicketStatus, str] = {
+    TicketStatus.OPEN: "待派单",
+    TicketStatus.ASSIGNED: "已派单",
+    TicketStatus.IN_PROGRESS: "处理中",
+    TicketStatus.RESOLVED: "已办结待评价",
+    TicketStatus.CLOSED: "已归档",
+    TicketStatus.REOPENED: "已重新打开",
+    TicketStatus.CANCELLED: "已取消",
 }
+
+# The rating buttons under a resolution, best first; the last one reopens the ticket.
+RATINGS = ("非常满意", "满意", "一般", "不满意")
+UNHAPPY = "不满意"
+UNHAPPY_DEADLINE = timedelta(minutes=120)
 
 
 def can(current: str, target: str) -> bool:
-    return target in ALLOWED.get(current, frozenset())
+    return current in ALLOWED and TicketStatus(target) in ALLOWED[TicketStatus(current)]
+
+
+def label(status: str) -> str:
+    """A status as people read it (Simplified)."""
+    return LABELS_HANS[TicketStatus(status)]
+
+
+def refusal(ticket: Ticket, target: TicketStatus) -> DomainError:
+    """Why `ticket` cannot become `target`, for the person who asked."""
+    return DomainError(
+        "err.bad_transition", number=ticket.number, status=label(ticket.status), target=label(target)
+    )
+
+
+async def start(
+    tickets: TicketRepository,
+    ticket: Ticket,
+    assignee: Steward | None,
+    *,
+    actor: str,
+    at: datetime,
+    note: str,
+) -> None:
+    """Write a new ticket: opened by `actor`, and assigned to `assignee` by the system when
+    there is one. One INSERT in its final status, and an audit event for each step."""
+    ticket.status = TicketStatus.ASSIGNED if assignee is not None else TicketStatus.OPEN
+    ticket.assignee_id = assignee.id if assignee is not None else None
+    await tickets.add(ticket)
+    await tickets.record(ticket, at=at, actor=actor, action="opened", to_status=TicketStatus.OPEN, note=note)
+    if assignee is not None:
+        await tickets.record(
+            ticket,
+            at=at,
+            actor="system",
+            action="assigned",
+            from_status=TicketStatus.OPEN,
+            to_status=TicketStatus.ASSIGNED,
+            note=f"{assignee.role}:{assignee.id}",
+        )
 
 
 async def transition(
     tickets: TicketRepository,
     ticket: Ticket,
-    target: str,
+    target: TicketStatus,
     *,
     actor: str,
     at: datetime,
@@ -63,22 +111,45 @@ async def transition(
     note: str | None = None,
 ) -> None:
     """Move `ticket` to `target` or raise a DomainError naming why not."""
-    if target not in STATUSES:
-        raise ValueError(f"unknown status {target!r}")
+    target = TicketStatus(target)  # an unknown status is a programming error: ValueError
     if not can(ticket.status, target):
-        raise DomainError(
-            "err.bad_transition",
-            number=ticket.number,
-            status=LABELS_HANS[ticket.status],
-            target=LABELS_HANS[target],
-        )
+        raise refusal(ticket, target)
     previous = ticket.status
     ticket.status = target
     ticket.updated_at = at
-    if target == RESOLVED:
+    if target is TicketStatus.RESOLVED:
         ticket.resolved_at = at
-    elif target in (CLOSED, CANCELLED):
+    elif target in (TicketStatus.CLOSED, TicketStatus.CANCELLED):
         ticket.closed_at = at
     await tickets.record(
         ticket, at=at, actor=actor, action=action, from_status=previous, to_status=target, note=note
     )
+
+
+async def claim(
+    tickets: TicketRepository, ticket: Ticket, steward_id: int, *, actor: str, at: datetime, note: str
+) -> bool:
+    """Give an unassigned ticket to the first steward who asks; False if someone else was first
+    or the ticket moved on meanwhile (`ticket` then shows its current state).
+
+    The change is allowed from the status the ticket was loaded in, and the database applies
+    it only if the row still has that status and no assignee (the row count says who won), so
+    a claim racing with another claim or with any other change never makes a transition the
+    machine does not allow, and the audit event names the status the ticket really left."""
+    previous = ticket.status
+    if ticket.assignee_id is not None or not can(previous, TicketStatus.ASSIGNED):
+        return False
+    won = await tickets.claim(
+        ticket, steward_id, from_status=previous, to_status=TicketStatus.ASSIGNED, at=at
+    )
+    if won:
+        await tickets.record(
+            ticket,
+            at=at,
+            actor=actor,
+            action="claimed",
+            from_status=previous,
+            to_status=TicketStatus.ASSIGNED,
+            note=note,
+        )
+    return won

@@ -1,4 +1,5 @@
-"""SLA policies as data, and the deadline arithmetic (calendar or working time).
+"""SLA policies as data, the deadline arithmetic (calendar or working time), and how far a
+ticket is into its current window (what the SLA watch, `jobs.py`, acts on).
 
 Pure functions: no I/O beyond reading the policy file once, no clock of their own.
 """
@@ -11,6 +12,9 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from storage.tickets.models import Ticket
+from storage.tickets.status import TicketStatus
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "sla.toml"
 
@@ -148,3 +152,53 @@ class SlaBook:
         if policy.working_hours:
             return self.hours.add(start, minutes, tz)
         return start + timedelta(minutes=minutes)
+
+
+# -- how far into its window a ticket is -----------------------------------------------------
+@dataclass(frozen=True)
+class Level:
+    """A share of the current window at which someone is told, once."""
+
+    name: str  # the audit action
+    share: float  # of the phase's window
+    text_key: str
+    chat_role: str
+    mention_role: str  # "assignee" | "supervisor" | "manager"
+
+
+# 80 % → a reminder to the assignee in the stewards' group; 100 % → escalation to the
+# supervisors' chat; 200 % → to the manager.
+LEVELS = (
+    Level("sla_reminder", 0.8, "sla.reminder", "stewards", "assignee"),
+    Level("sla_breach", 1.0, "sla.breach", "supervisors", "supervisor"),
+    Level("sla_manager", 2.0, "sla.manager", "management", "manager"),
+)
+# A resolved ticket nobody rated in this long is closed as unrated.
+RATING_WAIT = timedelta(days=3)
+
+
+def phase_of(ticket: Ticket) -> str:
+    """ "respond" until someone first accepted the ticket, then "resolve"."""
+    if ticket.first_response_at is None and ticket.status in (
+        TicketStatus.OPEN,
+        TicketStatus.ASSIGNED,
+        TicketStatus.REOPENED,
+    ):
+        return "respond"
+    return "resolve"
+
+
+def elapsed_share(book: SlaBook, ticket: Ticket, phase: str, now: datetime, tz: ZoneInfo) -> float:
+    """How much of the phase's window has passed (1.0 = at the deadline), in working time
+    when the ticket's policy counts working hours."""
+    start = ticket.sla_started_at or ticket.created_at
+    due = ticket.respond_due_at if phase == "respond" else ticket.resolve_due_at
+    if due is None or due <= start:
+        return 0.0
+    policy = book.policy_for(ticket.kind, ticket.category, ticket.priority)
+    if policy.working_hours and ticket.status != TicketStatus.REOPENED:
+        total = book.hours.elapsed(start, due, tz)
+        spent = book.hours.elapsed(start, now, tz)
+    else:
+        total, spent = due - start, now - start
+    return spent / total if total.total_seconds() > 0 else 0.0

@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import insert_new, insert_object, table_of
 from storage.tickets.models import Counter, Ticket, TicketEvent, TicketFollower
+from storage.tickets.status import ACTIVE, TicketStatus
 
-ACTIVE = ("open", "assigned", "in_progress", "reopened")
+# In a fixed order, so a prebuilt statement is the same text in every process.
+_ACTIVE = sorted(status.value for status in ACTIVE)
 
 _FOLLOWERS = table_of(TicketFollower)
 # Built once: every owner report asks these (see storage.directory on why prebuilt). The
@@ -32,7 +34,7 @@ _INCIDENT = (
     .where(
         Ticket.community_id == bindparam("community"),
         Ticket.category == bindparam("category"),
-        Ticket.status.in_(ACTIVE),
+        Ticket.status.in_(_ACTIVE),
         Ticket.created_at >= bindparam("since"),
     )
     .order_by(Ticket.id)
@@ -124,21 +126,21 @@ class TicketRepository:
             query = query.where(getattr(Ticket, name) == value)
         return (await self.session.scalars(query.order_by(Ticket.id))).all()
 
-    async def claim(self, ticket_id: int, steward_id: int, now: datetime) -> bool:
-        """Take an unassigned ticket. One conditional UPDATE: the row count says who won."""
+    async def claim(
+        self, ticket: Ticket, steward_id: int, *, from_status: str, to_status: str, at: datetime
+    ) -> bool:
+        """Give an unassigned ticket to `steward_id` if it still has `from_status` and no
+        assignee: one conditional UPDATE, whose row count says who won. `ticket` is then read
+        again either way, so it shows who holds it now. (Only the state machine calls this:
+        `handlers/tickets/lifecycle.py`.)"""
         result = await self.session.execute(
             update(Ticket)
-            .where(
-                Ticket.id == ticket_id, Ticket.assignee_id.is_(None), Ticket.status.in_(("open", "reopened"))
-            )
-            .values(assignee_id=steward_id, status="assigned", updated_at=now)
+            .where(Ticket.id == ticket.id, Ticket.assignee_id.is_(None), Ticket.status == from_status)
+            .values(assignee_id=steward_id, status=to_status, updated_at=at)
             .execution_options(synchronize_session=False)
         )
         won = bool(getattr(result, "rowcount", 0))
-        if won:
-            ticket = await self.session.get(Ticket, ticket_id)
-            if ticket is not None:
-                await self.session.refresh(ticket)
+        await self.session.refresh(ticket)
         return won
 
     async def find_incident(
@@ -217,7 +219,9 @@ class TicketRepository:
         """Tickets an SLA timer may still fire on: active ones, and resolved ones awaiting a rating."""
         return (
             await self.session.scalars(
-                select(Ticket).where(Ticket.status.in_((*ACTIVE, "resolved"))).order_by(Ticket.id)
+                select(Ticket)
+                .where(Ticket.status.in_([*_ACTIVE, TicketStatus.RESOLVED.value]))
+                .order_by(Ticket.id)
             )
         ).all()
 

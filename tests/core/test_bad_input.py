@@ -74,7 +74,8 @@ async def test_a_failing_handler_rolls_back_and_apologises(harness: Harness) -> 
     """A handler that fails after writing leaves nothing behind, and the owner gets an apology.
 
     The failure is real: a ticket whose SLA policy file lost its policies cannot be opened."""
-    harness.app.services.extras["sla"].policies.clear()
+    sla_book = harness.app.scheduler.get_job("sla-watch").args[1]  # the book tickets are opened with
+    sla_book.policies.clear()
     await harness.say(OWNERS, "u-x", "3栋厨房水管漏水了，麻烦派人来修")
     assert await harness.tickets() == []
     assert await harness.count(Ticket) == 0

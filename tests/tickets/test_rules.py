@@ -14,6 +14,7 @@ from handlers.tickets import lifecycle
 from handlers.tickets.assignment import choose_assignee, on_duty
 from storage.directory.models import Steward
 from storage.tickets.models import Ticket
+from storage.tickets.status import TicketStatus
 from tests.harness import Harness
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -38,7 +39,7 @@ class RecordingTickets:
         self.events.append((kw.get("from_status"), kw.get("to_status"), str(kw.get("action"))))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("current", "target"), list(product(lifecycle.STATUSES, lifecycle.STATUSES)))
+@pytest.mark.parametrize(("current", "target"), list(product(TicketStatus, TicketStatus)))
 async def test_every_transition_is_allowed_or_refused_as_specified(current: str, target: str) -> None:
     ticket = Ticket(number="BX-20261123-0001", status=current)
     repo = RecordingTickets()

@@ -10,13 +10,14 @@ import pytest
 from bot.adapters.local.channel import LocalChannel
 from bot.app.root import build_app
 from bot.app.settings import Settings
+from handlers.tickets.jobs import check_sla
 from handlers.tickets.sla import PolicyError, SlaBook, WorkingHours
-from handlers.tickets.sla_watch import check_sla
 from storage.outbox.models import OutboxMessage
 from tests.harness import EXAMPLE, Harness
 
 SH = ZoneInfo("Asia/Shanghai")
 OWNERS, STEWARDS, SUPERVISORS = "lxy-owners-1", "lxy-stewards", "lxy-supervisors"
+BOOK = SlaBook.load()  # the policies the app opens tickets with
 
 
 def test_policy_precedence_and_defaults() -> None:
@@ -87,17 +88,17 @@ async def test_reminder_breach_and_manager_each_sent_once(harness: Harness) -> N
     runtime = harness.app.runtime
 
     harness.clock.advance(timedelta(minutes=23))  # 77 % of the 30-minute response window
-    assert await check_sla(runtime) == 0
+    assert await check_sla(runtime, BOOK) == 0
     harness.clock.advance(timedelta(minutes=2))  # 83 %
-    assert await check_sla(runtime) == 1
-    assert await check_sla(runtime) == 0  # the job running twice sends nothing twice
+    assert await check_sla(runtime, BOOK) == 1
+    assert await check_sla(runtime, BOOK) == 0  # the job running twice sends nothing twice
     await harness.app.sender.drain()
     reminder = harness.sent(STEWARDS)[-1]
     assert "时限将到" in reminder.text
     assert [m.name for m in reminder.out.mentions] == ["王管家"]
 
     harness.clock.advance(timedelta(minutes=6))  # 103 %
-    assert await check_sla(runtime) == 1
+    assert await check_sla(runtime, BOOK) == 1
     await harness.app.sender.drain()
     breach = harness.sent(SUPERVISORS)[-1]
     assert "已超过响应时限" in breach.text
@@ -111,11 +112,11 @@ async def test_reminder_breach_and_manager_each_sent_once(harness: Harness) -> N
         classifier=harness.app.services.classifier,
         engine=harness.app.engine,
     )
-    assert await check_sla(other.runtime) == 0
+    assert await check_sla(other.runtime, BOOK) == 0
 
     harness.clock.advance(timedelta(minutes=30))  # 203 %: to the manager (no management chat → supervisors)
-    assert await check_sla(runtime) == 1
-    assert await check_sla(other.runtime) == 0
+    assert await check_sla(runtime, BOOK) == 1
+    assert await check_sla(other.runtime, BOOK) == 0
     await harness.app.sender.drain()
     manager = harness.sent(SUPERVISORS)[-1]
     assert "经理" in manager.text
@@ -132,9 +133,9 @@ async def test_accepting_moves_the_watch_to_the_resolution_window(harness: Harne
     [ticket] = await harness.tickets()
     await harness.say(STEWARDS, "wang", f"/accept {ticket.number}")
     harness.clock.advance(timedelta(hours=2))  # the response window is long past, but it was met
-    assert await check_sla(harness.app.runtime) == 0
+    assert await check_sla(harness.app.runtime, BOOK) == 0
     harness.clock.advance(timedelta(hours=37))  # 39 h of 48 h > 80 %
-    assert await check_sla(harness.app.runtime) == 1
+    assert await check_sla(harness.app.runtime, BOOK) == 1
     await harness.app.sender.drain()
     assert "办结时限将到" in harness.sent(STEWARDS)[-1].text
 
@@ -144,10 +145,10 @@ async def test_unrated_tickets_close_after_three_days(harness: Harness) -> None:
     [ticket] = await harness.tickets()
     await harness.say(STEWARDS, "wang", f"/resolve {ticket.number} 已修好")
     harness.clock.advance(timedelta(days=2, hours=23))
-    await check_sla(harness.app.runtime)
+    await check_sla(harness.app.runtime, BOOK)
     assert (await harness.tickets())[0].status == "resolved"
     harness.clock.advance(timedelta(hours=1))
-    await check_sla(harness.app.runtime)
+    await check_sla(harness.app.runtime, BOOK)
     [ticket] = await harness.tickets()
     assert ticket.status == "closed"
     assert ticket.rating is None

@@ -1,91 +1,55 @@
 """The SLA watch: a scheduled job that reminds, escalates and closes unrated tickets.
 
 For the current phase of each active ticket (respond until first accepted, then resolve)
-the elapsed share of its window decides: 80 % → a reminder to the assignee in the stewards'
-group; 100 % → escalation to the supervisors' chat; 200 % → to the manager. Each is an audit
-event and a message sent exactly once, however often the job runs and across restarts: the
-outbox's unique `dedupe_key` settles it in the database. A resolved ticket nobody rated in
-three days is closed as unrated.
+the elapsed share of its window decides (`sla.LEVELS`): 80 % → a reminder to the assignee in
+the stewards' group; 100 % → escalation to the supervisors' chat; 200 % → to the manager.
+Each is an audit event and a message sent exactly once, however often the job runs and
+across restarts: the outbox's unique `dedupe_key` settles it in the database. A resolved
+ticket nobody rated in three days is closed as unrated.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.events import Mention, Outgoing
+from bot.core.feature import Scheduler
 from bot.core.outbox import send_to_chat
 from bot.core.runtime import Runtime
 from bot.core.texts import Texts
 from handlers.shared.privacy import mask_unit
 from handlers.tickets import lifecycle
-from handlers.tickets.sla import SlaBook
+from handlers.tickets.sla import LEVELS, RATING_WAIT, Level, SlaBook, elapsed_share, phase_of
+from nlp.classifier import Classifier
 from storage.directory.models import Community, Steward
 from storage.directory.repository import account_of
 from storage.tickets.models import Ticket
+from storage.tickets.status import TicketStatus
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-RATING_WAIT = timedelta(days=3)
+
+def install(scheduler: Scheduler, runtime: Runtime, book: SlaBook, check_interval: float) -> None:
+    """The SLA watch runs every `check_interval` seconds (one instance at a time)."""
+    scheduler.add_job(
+        check_sla,
+        "interval",
+        seconds=check_interval,
+        args=[runtime, book],
+        id="sla-watch",
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
 
 
-@dataclass(frozen=True)
-class Level:
-    name: str  # the audit action
-    share: float  # of the phase's window
-    text_key: str
-    chat_role: str
-    mention_role: str  # "assignee" | "supervisor" | "manager"
-
-
-LEVELS = (
-    Level("sla_reminder", 0.8, "sla.reminder", "stewards", "assignee"),
-    Level("sla_breach", 1.0, "sla.breach", "supervisors", "supervisor"),
-    Level("sla_manager", 2.0, "sla.manager", "management", "manager"),
-)
-
-TEXTS_HANS = {
-    "sla.reminder": "⏰ 工单 {number}（{category}·{place}）的{phase}时限将到（{due}），请尽快处理。",
-    "sla.breach": "🚨 工单 {number}（{category}·{place}）已超过{phase}时限（{due}），责任人：{assignee}。请主管跟进。",
-    "sla.manager": "🚨🚨 工单 {number}（{category}·{place}）已超时一倍以上（{phase}时限 {due}），责任人：{assignee}。请经理关注。",
-    "sla.phase.respond": "响应",
-    "sla.phase.resolve": "办结",
-}
-
-
-def phase_of(ticket: Ticket) -> str:
-    if ticket.first_response_at is None and ticket.status in (
-        lifecycle.OPEN,
-        lifecycle.ASSIGNED,
-        lifecycle.REOPENED,
-    ):
-        return "respond"
-    return "resolve"
-
-
-def elapsed_share(book: SlaBook, ticket: Ticket, phase: str, now: datetime, tz: ZoneInfo) -> float:
-    """How much of the phase's window has passed (1.0 = at the deadline), in working time
-    when the ticket's policy counts working hours."""
-    start = ticket.sla_started_at or ticket.created_at
-    due = ticket.respond_due_at if phase == "respond" else ticket.resolve_due_at
-    if due is None or due <= start:
-        return 0.0
-    policy = book.policy_for(ticket.kind, ticket.category, ticket.priority)
-    if policy.working_hours and ticket.status != lifecycle.REOPENED:
-        total = book.hours.elapsed(start, due, tz)
-        spent = book.hours.elapsed(start, now, tz)
-    else:
-        total, spent = due - start, now - start
-    return spent / total if total.total_seconds() > 0 else 0.0
-
-
-async def check_sla(runtime: Runtime) -> int:
+async def check_sla(runtime: Runtime, book: SlaBook) -> int:
     """One pass over active tickets; returns how many notifications were newly queued."""
-    book: SlaBook = runtime.services.extras["sla"]
     now = runtime.now
+    texts, classifier = runtime.services.texts, runtime.services.classifier
     queued = 0
     async with runtime.transaction() as store:
         communities: dict[int, Community] = {}
@@ -96,14 +60,14 @@ async def check_sla(runtime: Runtime) -> int:
             if community is None:
                 continue
             communities[community.id] = community
-            if ticket.status == lifecycle.RESOLVED:
+            if ticket.status == TicketStatus.RESOLVED:
                 await close_unrated(store, ticket, now)
                 continue
             phase = phase_of(ticket)
             share = elapsed_share(book, ticket, phase, now, ZoneInfo(community.timezone))
             for level in LEVELS:
                 if share >= level.share:
-                    queued += await notify(runtime, store, community, ticket, phase, level, now)
+                    queued += await notify(store, texts, classifier, community, ticket, phase, level, now)
     if queued:
         log.info("sla: %d notification(s) queued", queued)
     return queued
@@ -112,13 +76,14 @@ async def check_sla(runtime: Runtime) -> int:
 async def close_unrated(store: UnitOfWork, ticket: Ticket, now: datetime) -> None:
     if ticket.rating_requested_at is not None and now - ticket.rating_requested_at >= RATING_WAIT:
         await lifecycle.transition(
-            store.tickets, ticket, lifecycle.CLOSED, actor="system", at=now, action="auto_closed"
+            store.tickets, ticket, TicketStatus.CLOSED, actor="system", at=now, action="auto_closed"
         )
 
 
 async def notify(
-    runtime: Runtime,
     store: UnitOfWork,
+    texts: Texts,
+    classifier: Classifier,
     community: Community,
     ticket: Ticket,
     phase: str,
@@ -128,7 +93,6 @@ async def notify(
     """Queue one level's message once; the audit event is written with the first send."""
     cycle = int((ticket.sla_started_at or ticket.created_at).timestamp())
     marker = f"{phase}@{cycle}"
-    texts: Texts = runtime.services.texts
     lang = community.language
     assignee = await store.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
     due = ticket.respond_due_at if phase == "respond" else ticket.resolve_due_at
@@ -137,9 +101,7 @@ async def notify(
         level.text_key,
         lang,
         number=ticket.number,
-        category=texts.convert(
-            runtime.services.classifier.category_label(ticket.category or ticket.kind), lang
-        ),
+        category=texts.convert(classifier.category_label(ticket.category or ticket.kind), lang),
         place=mask_unit(ticket.building, lang),
         phase=texts.render(f"sla.phase.{phase}", lang),
         due=due.astimezone(ZoneInfo(community.timezone)).strftime("%m-%d %H:%M"),

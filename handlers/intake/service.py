@@ -1,0 +1,153 @@
+"""Acting on an owner's message, whoever delivers it (the chat, an archive import, a console):
+a repair or complaint joins the ticket it belongs to (a chase, an incident) or opens one; an
+inquiry is answered from an announced outage or the community's knowledge base, or becomes a
+light ticket (咨询) with a 24-hour reply target; anything else gets no answer. The owner is
+answered under their message through the outbox, in the caller's transaction. Once logged,
+the message is watched for public-opinion risk.
+
+Every message is logged with what the classifier made of it; the log row is built first and
+written last, once the ticket it led to is known (one INSERT, not an INSERT and an UPDATE).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.core.events import Incoming
+from bot.core.outbox import send_to_chat
+from bot.core.texts import Texts
+from handlers.broadcasts import BroadcastService
+from handlers.knowledge import KnowledgeService
+from handlers.opinion import OpinionService
+from handlers.tickets import Report, TicketService
+from nlp.classification import Classification, Intent
+from nlp.classifier import Classifier
+from storage.directory.models import Chat, Community, Member
+from storage.messages.models import MessageLog
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+TEXTS_HANS = {
+    "kb.answer": "{answer}\n（来源：{source}）",
+}
+
+
+class IntakeService:
+    def __init__(
+        self,
+        classifier: Classifier,
+        texts: Texts,
+        tickets: TicketService,
+        knowledge: KnowledgeService,
+        *,
+        outages: BroadcastService,
+        opinion: OpinionService,
+    ) -> None:
+        self.classifier = classifier
+        self.texts = texts
+        self.tickets = tickets
+        self.knowledge = knowledge
+        self.outages = outages
+        self.opinion = opinion
+
+    def classify(self, message: Incoming) -> Classification:
+        classification = self.classifier.classify(message.text)
+        log.debug(
+            "message %s: intent=%s category=%s urgent=%s risk=%s",
+            message.message_id,
+            classification.intent,
+            classification.category,
+            classification.urgent,
+            classification.risk,
+        )
+        return classification
+
+    def entry(
+        self,
+        message: Incoming,
+        chat: Chat,
+        community: Community | None,
+        member: Member | None,
+        classification: Classification | None,
+    ) -> MessageLog:
+        """The message's log row, not yet written (`UnitOfWork.messages.log`)."""
+        entry = MessageLog(
+            platform=message.platform,
+            chat_id=chat.id,
+            community_id=community.id if community else None,
+            member_id=member.id if member else None,
+            platform_message_id=message.message_id,
+            kind=message.kind.value,
+            text=message.text,
+            sent_at=message.sent_at,
+        )
+        if classification is not None:
+            entry.intent = classification.intent.value
+            entry.category = classification.category
+            entry.urgent = classification.urgent
+            entry.sentiment = classification.sentiment
+            entry.negative = classification.negative
+            entry.risk = classification.risk
+            entry.rules = list(classification.rules)
+        return entry
+
+    async def act_on(
+        self,
+        uow: UnitOfWork,
+        report: Report,
+        classification: Classification,
+        entry: MessageLog,
+        now: datetime,
+    ) -> None:
+        """An owner's message in their group: a ticket, a merge, a chase or an answer;
+        `entry` is linked to the ticket it led to."""
+        if classification.intent in (Intent.REPAIR, Intent.COMPLAINT):
+            joined = await self.tickets.join(uow, report, classification, now)
+            if joined is None:
+                joined = (await self.tickets.open(uow, report, classification, now)).ticket
+            entry.ticket_id = joined.id
+        elif classification.intent is Intent.INQUIRY:
+            await self.answer_inquiry(uow, report, classification, entry, now)
+
+    async def answer_inquiry(
+        self,
+        uow: UnitOfWork,
+        report: Report,
+        classification: Classification,
+        entry: MessageLog,
+        now: datetime,
+    ) -> None:
+        """An announced outage answers 「几点来水」 from its announcement; else the community's
+        knowledge base answers at once, citing the entry; anything it cannot answer goes to the
+        steward on duty as a light ticket."""
+        lang = report.community.language
+        outage = await self.outages.answer_outage_question(
+            uow, report.text, classification, community=report.community, chat=report.chat, lang=lang, now=now
+        )
+        if outage is not None:
+            await send_to_chat(
+                uow,
+                report.chat,
+                report.answer(outage.text),
+                now,
+                ref_type="outage_answer",
+                ref_id=outage.outage_id,
+            )
+            return
+        found = self.knowledge.answer(report.community.code, report.text, classification.category, lang)
+        if found is not None:
+            text = self.texts.render("kb.answer", lang, answer=found.text, source=found.source)
+            await send_to_chat(uow, report.chat, report.answer(text), now)
+            return
+        opened = await self.tickets.open(uow, report, classification, now, kind="inquiry")
+        entry.ticket_id = opened.ticket.id
+
+    async def observe(
+        self, uow: UnitOfWork, report: Report, classification: Classification, entry: MessageLog
+    ) -> None:
+        """Watch a logged owner's message for public-opinion risk (never raises)."""
+        await self.opinion.observe(
+            uow, entry, classification, community=report.community, member=report.member
+        )

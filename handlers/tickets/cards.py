@@ -1,0 +1,182 @@
+"""How tickets read, in one community's language: the card in the stewards' group, the
+owner's acknowledgement, /my lines and the /ticket timeline. Pure: no I/O, no clock.
+
+Owners' personal data is masked here, where text is made for a group (the unit keeps its
+building only; phone numbers and units inside free text are masked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.events import Button, Mention
+from bot.core.texts import Texts
+from handlers.shared.privacy import mask_text, mask_unit
+from handlers.tickets import lifecycle
+from handlers.tickets.buttons import CardAction, RatingPress
+from handlers.tickets.sla import Deadlines
+from handlers.tickets.texts import ACTION_LABELS
+from nlp.classifier import Classifier
+from storage.directory.models import Community, Steward
+from storage.directory.repository import account_of
+from storage.tickets.models import Ticket, TicketEvent
+
+ICON = {"repair": "🔧", "complaint": "📣", "inquiry": "❓"}
+# Events whose note the owner may read on the timeline (masked).
+NOTED = ("note", "resolved", "cancelled", "rated")
+
+Rows = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The bot's texts in one language, with the classifier's category labels."""
+
+    texts: Texts
+    classifier: Classifier
+    lang: str
+
+    def t(self, key: str, **values: Any) -> str:
+        return self.texts.render(key, self.lang, **values)
+
+    def convert(self, text: str) -> str:
+        """Free text written in Simplified (a label, a rating) in this language."""
+        return self.texts.convert(text, self.lang)
+
+    def category(self, code: str | None, kind: str) -> str:
+        """The category's label, or the kind's when the classifier found no category."""
+        return self.classifier.category_label(kind if code is None else code, self.lang.startswith("zh-Hant"))
+
+    def status(self, status: str) -> str:
+        return self.convert(lifecycle.label(status))
+
+    def place(self, building: str | None) -> str:
+        return mask_unit(building, self.lang) if building else self.t("place.unknown")
+
+    def duration(self, minutes: int) -> str:
+        if minutes < 120:
+            return self.t("dur.minutes", n=minutes)
+        if minutes < 48 * 60 or minutes % (24 * 60):
+            return self.t("dur.hours", n=round(minutes / 60))
+        return self.t("dur.days", n=minutes // (24 * 60))
+
+
+def local_time(community: Community, when: datetime | None) -> str:
+    if when is None:
+        return "-"
+    return when.astimezone(ZoneInfo(community.timezone)).strftime("%m-%d %H:%M")
+
+
+def mention_of(steward: Steward, platform: str) -> Mention | None:
+    account = account_of(steward, platform)
+    return Mention(account, steward.name) if account else None
+
+
+def mentions_of(stewards: Iterable[Steward], platform: str) -> tuple[Mention, ...]:
+    return tuple(m for m in (mention_of(s, platform) for s in stewards) if m)
+
+
+# -- the card in the stewards' group ---------------------------------------------------------
+def card_text(
+    w: Wording, ticket: Ticket, community: Community, assignee: Steward | None, owner_name: str
+) -> str:
+    title = w.t(
+        "card.title",
+        icon=ICON.get(ticket.kind, "📌"),
+        number=ticket.number,
+        urgent=w.t("card.urgent") if ticket.priority == "urgent" else "",
+    )
+    body = w.t(
+        "card.body",
+        category=w.category(ticket.category, ticket.kind),
+        place=w.place(ticket.building),
+        owner=owner_name or "-",
+        text=mask_text(ticket.summary),
+        respond_due=local_time(community, ticket.respond_due_at),
+        resolve_due=local_time(community, ticket.resolve_due_at),
+    )
+    who = w.t("card.assignee", name=assignee.name) if assignee else w.t("card.unassigned")
+    return f"{title}\n{body}\n{who}"
+
+
+def card_buttons(w: Wording, ticket: Ticket) -> Rows:
+    """Unassigned: anyone may claim it. Assigned: the assignee accepts, then resolves."""
+    if ticket.assignee_id is None:
+        return ((Button(w.t("btn.claim"), CardAction("claim", ticket.id).pack()),),)
+    return (
+        (
+            Button(w.t("btn.accept"), CardAction("accept", ticket.id).pack()),
+            Button(w.t("btn.resolve"), CardAction("resolve", ticket.id).pack()),
+        ),
+    )
+
+
+def rating_buttons(ticket: Ticket) -> Rows:
+    return (
+        tuple(Button(label, RatingPress(ticket.id, i).pack()) for i, label in enumerate(lifecycle.RATINGS)),
+    )
+
+
+# -- what the owner reads ----------------------------------------------------------------------
+def acknowledgement(w: Wording, ticket: Ticket, deadlines: Deadlines) -> str:
+    """The one line under an owner's report that opened `ticket`."""
+    if ticket.kind == "inquiry":
+        return w.t("inquiry.received", number=ticket.number)
+    key = "ack.urgent" if ticket.priority == "urgent" else f"ack.{ticket.kind}"
+    return w.t(
+        key,
+        number=ticket.number,
+        category=w.category(ticket.category, ticket.kind),
+        place=w.t("ack.place", place=mask_unit(ticket.building, w.lang)) if ticket.building else "",
+        promise=w.t("promise.respond", duration=w.duration(deadlines.respond_minutes)),
+    )
+
+
+def ticket_list(w: Wording, title: str, tickets: Sequence[Ticket]) -> str:
+    """/my: a title and a line per ticket (at most ten), or that there are none."""
+    if not tickets:
+        return w.t("t.my.none")
+    lines = [
+        w.t(
+            "t.my.line",
+            number=t.number,
+            category=w.category(t.category, t.kind),
+            status=w.status(t.status),
+        )
+        for t in tickets[:10]
+    ]
+    return "\n".join([title, *lines])
+
+
+def timeline(
+    w: Wording,
+    ticket: Ticket,
+    community: Community,
+    assignee: Steward | None,
+    events: Iterable[TicketEvent],
+    *,
+    internal: bool,
+) -> str:
+    """/ticket: the ticket's head and its audit trail; SLA escalations only when `internal`
+    (staff of the ticket's community)."""
+    lines = [
+        w.t(
+            "t.ticket.head",
+            number=ticket.number,
+            category=w.category(ticket.category, ticket.kind),
+            place=mask_unit(ticket.building, w.lang),
+            status=w.status(ticket.status),
+            assignee=assignee.name if assignee else "-",
+        )
+    ]
+    for event in events:
+        if event.action.startswith("sla_") and not internal:
+            continue  # escalations are internal
+        label = w.convert(ACTION_LABELS.get(event.action, event.action))
+        note = "：" + mask_text(event.note) if event.action in NOTED and event.note else ""
+        lines.append(w.t("t.ticket.event", at=local_time(community, event.at), action=label, note=note))
+    return "\n".join(lines)

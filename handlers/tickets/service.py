@@ -1,0 +1,398 @@
+"""Tickets' use cases, for every entry point: the chat (`chat.py`), intake, the SLA watch, the
+command line and (later) the web console call these with plain arguments, a unit of work, the
+`Actor` who acts and the time; none of them sees a chat update.
+
+Owners and staff are told of each step through the outbox in the caller's transaction
+(`tell.py`), in the ticket's community's language; the caller answers whoever asked. A step
+someone may not take raises `DomainError`. The minimum role of a step (a steward to accept, a
+supervisor to assign or cancel) is the entry point's to declare (the chat declares it when
+registering the command); what depends on the ticket is checked here: staff act on their own
+community's tickets only, and only the assignee or a supervisor works an assigned ticket.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.actor import Actor
+from bot.core.errors import DomainError
+from bot.core.roles import Role
+from bot.core.texts import Texts
+from handlers.shared.privacy import mask_text
+from handlers.tickets import cards, lifecycle, opening, tell
+from handlers.tickets.cards import Wording
+from handlers.tickets.opening import Opened, Report
+from handlers.tickets.sla import SlaBook
+from nlp.classification import Classification
+from nlp.classifier import Classifier
+from storage.directory.models import Community, Steward
+from storage.tickets.models import Ticket, TicketEvent
+from storage.tickets.status import ACTIVE, TicketStatus
+from storage.uow import UnitOfWork
+
+NUMBER = re.compile(r"^(BX|TS|ZX)-\d{8}-\d{4}$", re.IGNORECASE)
+NOTE_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Claim:
+    won: bool
+    holder: str  # who has the ticket when the claim was lost ("-": nobody)
+
+
+@dataclass(frozen=True)
+class Mine:
+    """The tickets a person follows (/my): an owner's own and followed ones, or the active
+    ones assigned to a steward."""
+
+    tickets: list[Ticket]
+    staff: bool
+
+
+@dataclass(frozen=True)
+class View:
+    """One ticket as /ticket shows it; `internal` when the viewer is staff of its community."""
+
+    ticket: Ticket
+    community: Community
+    assignee: Steward | None
+    events: list[TicketEvent]
+    internal: bool
+
+
+def audit_label(actor: Actor) -> str:
+    """Who the audit trail names: the roster entry, else the member, else the actor's label."""
+    if actor.steward is not None:
+        return f"steward:{actor.steward.id}"
+    if actor.member is not None:
+        return f"member:{actor.member.id}"
+    return actor.label
+
+
+class TicketService:
+    def __init__(self, texts: Texts, classifier: Classifier, sla: SlaBook) -> None:
+        self.texts = texts
+        self.classifier = classifier
+        self.sla = sla
+
+    def wording(self, lang: str) -> Wording:
+        return Wording(self.texts, self.classifier, lang)
+
+    async def _wording_of(self, uow: UnitOfWork, ticket: Ticket) -> tuple[Community, Wording]:
+        community = await uow.directory.community(ticket.community_id)
+        assert community is not None
+        return community, self.wording(community.language)
+
+    # -- finding a ticket ------------------------------------------------------------------------
+    async def find(self, uow: UnitOfWork, number: str, community_id: int | None) -> Ticket:
+        """The ticket numbered `number` (BX-20261123-0001) of the community, if given."""
+        if not NUMBER.match(number):
+            raise DomainError("err.no_ticket", number=number[:32])
+        ticket = await uow.tickets.by_number(number)
+        if ticket is None or (community_id is not None and ticket.community_id != community_id):
+            raise DomainError("err.no_ticket", number=number.upper())
+        return ticket
+
+    async def get(self, uow: UnitOfWork, ticket_id: int) -> Ticket:
+        """The ticket a button was made for."""
+        ticket = await uow.tickets.get(ticket_id)
+        if ticket is None:
+            raise DomainError("err.stale_button")
+        return ticket
+
+    # -- from an owner's report (intake) ------------------------------------------------------------
+    async def open(
+        self,
+        uow: UnitOfWork,
+        report: Report,
+        classification: Classification,
+        now: datetime,
+        *,
+        kind: str | None = None,
+    ) -> Opened:
+        """Open, assign and announce a ticket for `report` (its kind is the report's intent
+        unless given): the card in the stewards' group, then the owner's acknowledgement under
+        the report."""
+        w = self.wording(report.community.language)
+        return await opening.open_ticket(
+            uow, self.sla, w, report, classification, now, kind or classification.intent.value
+        )
+
+    async def join(
+        self, uow: UnitOfWork, report: Report, classification: Classification, now: datetime
+    ) -> Ticket | None:
+        """The ticket a report belongs to instead of a new one, answered under the report: the
+        owner's own active ticket when they chase it (「还没修好吗」), or an incident other
+        owners reported (same category and building, recently). None: open a new one."""
+        if classification.category is None:
+            return None
+        if classification.category == "repair_delay":
+            chased = await self.chase(uow, report, now)
+            if chased is not None:
+                return chased
+        return await opening.join_incident(
+            uow, self.wording(report.community.language), report, classification, now
+        )
+
+    async def chase(self, uow: UnitOfWork, report: Report, now: datetime) -> Ticket | None:
+        """An owner chasing (催办) their newest active ticket in the community, if they have
+        one: recorded, and the stewards' group hears of it."""
+        return await opening.chase(uow, self.wording(report.community.language), report, now)
+
+    # -- staff working a ticket ------------------------------------------------------------------
+    def staff_on(self, actor: Actor, ticket: Ticket) -> Steward:
+        """The actor's roster entry, if they are staff of the ticket's community (an admin
+        who is on no roster cannot own tickets)."""
+        if actor.steward is None or actor.steward.community_id != ticket.community_id:
+            raise DomainError("err.forbidden")
+        return actor.steward
+
+    async def worker(self, uow: UnitOfWork, actor: Actor, ticket: Ticket) -> Steward:
+        """The actor, if they may work `ticket`: staff of its community, and its assignee (or
+        anyone while it has none) or a supervisor; the refusal names the assignee."""
+        steward = self.staff_on(actor, ticket)
+        if ticket.assignee_id in (None, steward.id) or actor.at_least(Role.SUPERVISOR):
+            return steward
+        assignee = await uow.directory.steward(ticket.assignee_id)
+        _, w = await self._wording_of(uow, ticket)
+        raise DomainError(
+            "err.not_assignee", name=assignee.name if assignee is not None else w.t("place.unknown")
+        )
+
+    async def accept(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime) -> None:
+        """The worker takes the ticket on (接单): in progress, and the first response is met."""
+        steward = await self.worker(uow, actor, ticket)
+        if ticket.assignee_id is None:
+            ticket.assignee_id = steward.id
+        await lifecycle.transition(
+            uow.tickets, ticket, TicketStatus.IN_PROGRESS, actor=audit_label(actor), at=now, action="accepted"
+        )
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        _, w = await self._wording_of(uow, ticket)
+        await tell.staff(
+            uow, ticket.community_id, w.t("t.staff.accepted", name=steward.name, number=ticket.number), now
+        )
+        await tell.owner(uow, ticket, w.t("t.owner.accepted", number=ticket.number, name=steward.name), now)
+
+    async def add_note(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, note: str, now: datetime) -> None:
+        """A progress note, told to the owner (masked); a ticket not yet accepted is accepted
+        first."""
+        steward = await self.worker(uow, actor, ticket)
+        if ticket.status not in ACTIVE:
+            raise lifecycle.refusal(ticket, TicketStatus.IN_PROGRESS)
+        if ticket.status in (TicketStatus.ASSIGNED, TicketStatus.REOPENED):
+            await self.accept(uow, actor, ticket, now)
+        note = note.strip()[:NOTE_LIMIT]
+        await uow.tickets.record(ticket, at=now, actor=audit_label(actor), action="note", note=note)
+        ticket.updated_at = now
+        _, w = await self._wording_of(uow, ticket)
+        await tell.staff(
+            uow,
+            ticket.community_id,
+            w.t("t.staff.note", number=ticket.number, name=steward.name, note=note),
+            now,
+        )
+        await tell.owner(
+            uow, ticket, w.t("t.owner.progress", number=ticket.number, note=mask_text(note)), now
+        )
+
+    async def resolve(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, note: str, now: datetime) -> None:
+        """Done: the owner is asked for a rating (回访) and every owner who reported the same
+        thing hears of it."""
+        steward = await self.worker(uow, actor, ticket)
+        _, w = await self._wording_of(uow, ticket)
+        note = (note.strip() or w.t("t.resolved_default"))[:NOTE_LIMIT]
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        await lifecycle.transition(
+            uow.tickets,
+            ticket,
+            TicketStatus.RESOLVED,
+            actor=audit_label(actor),
+            at=now,
+            action="resolved",
+            note=note,
+        )
+        ticket.rating_requested_at = now
+        await tell.staff(
+            uow,
+            ticket.community_id,
+            w.t("t.staff.resolved", number=ticket.number, name=steward.name, note=note),
+            now,
+        )
+        masked = mask_text(note)
+        await tell.owner(
+            uow,
+            ticket,
+            w.t("t.owner.resolved", number=ticket.number, note=masked),
+            now,
+            buttons=cards.rating_buttons(ticket),
+            ref_type="rating_request",
+        )
+        await tell.followers(
+            uow, ticket, w.t("t.owner.merged_resolved", number=ticket.number, note=masked), now
+        )
+
+    async def assign(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, name: str, now: datetime) -> None:
+        """A supervisor gives the ticket to the steward called `name`."""
+        steward = self.staff_on(actor, ticket)
+        await self._reassign(uow, actor, steward, ticket, name, now, transfer=False)
+
+    async def transfer(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, name: str, now: datetime) -> None:
+        """The worker hands the ticket on to the steward called `name`."""
+        steward = await self.worker(uow, actor, ticket)
+        await self._reassign(uow, actor, steward, ticket, name, now, transfer=True)
+
+    async def _reassign(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        steward: Steward,
+        ticket: Ticket,
+        name: str,
+        now: datetime,
+        *,
+        transfer: bool,
+    ) -> None:
+        target = await uow.directory.steward_by_name(ticket.community_id, name.lstrip("@"))
+        if target is None or not target.active:
+            raise DomainError("err.no_person", name=name[:32])
+        previous = await uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
+        ticket.assignee_id = target.id
+        who, note = audit_label(actor), f"{target.role}:{target.id}"
+        if ticket.status in (TicketStatus.OPEN, TicketStatus.REOPENED):
+            await lifecycle.transition(
+                uow.tickets, ticket, TicketStatus.ASSIGNED, actor=who, at=now, action="assigned", note=note
+            )
+        elif ticket.status in (TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS):
+            # In progress: the new assignee has not accepted yet, but back to assigned is not a
+            # legal move, so the ticket stays in progress and the transfer is recorded as such.
+            await uow.tickets.record(ticket, at=now, actor=who, action="transferred", note=note)
+        else:
+            raise lifecycle.refusal(ticket, TicketStatus.ASSIGNED)
+        ticket.updated_at = now
+        _, w = await self._wording_of(uow, ticket)
+        key = "t.staff.transferred" if transfer and previous else "t.staff.assigned"
+        from_name = previous.name if previous else steward.name
+        text = w.t(key, number=ticket.number, from_name=from_name, to_name=target.name)
+        await tell.staff(uow, ticket.community_id, text, now, mention=target)
+
+    async def cancel(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, note: str, now: datetime) -> None:
+        steward = self.staff_on(actor, ticket)
+        note = note.strip()[:NOTE_LIMIT] or "-"
+        await lifecycle.transition(
+            uow.tickets,
+            ticket,
+            TicketStatus.CANCELLED,
+            actor=audit_label(actor),
+            at=now,
+            action="cancelled",
+            note=note,
+        )
+        _, w = await self._wording_of(uow, ticket)
+        await tell.staff(
+            uow,
+            ticket.community_id,
+            w.t("t.staff.cancelled", number=ticket.number, name=steward.name, note=note),
+            now,
+        )
+        await tell.owner(
+            uow, ticket, w.t("t.owner.cancelled", number=ticket.number, note=mask_text(note)), now
+        )
+
+    async def claim(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime) -> Claim:
+        """The first steward to press 「接单」 on an unassigned card gets it (the database
+        decides) and accepts it at once."""
+        steward = self.staff_on(actor, ticket)
+        note = f"{steward.role}:{steward.id}"
+        if not await lifecycle.claim(
+            uow.tickets, ticket, steward.id, actor=audit_label(actor), at=now, note=note
+        ):
+            holder = await uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
+            return Claim(False, holder.name if holder else "-")
+        _, w = await self._wording_of(uow, ticket)
+        await tell.staff(
+            uow, ticket.community_id, w.t("t.staff.claimed", name=steward.name, number=ticket.number), now
+        )
+        await self.accept(uow, actor, ticket, now)
+        return Claim(True, steward.name)
+
+    # -- the owner's rating (回访) -----------------------------------------------------------------
+    async def rate(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, choice: int, now: datetime) -> str:
+        """The owner rates a resolved ticket with `lifecycle.RATINGS[choice]`: closed, or
+        reopened when unhappy. Returns the text key to answer the presser with."""
+        if not 0 <= choice < len(lifecycle.RATINGS):
+            raise DomainError("err.stale_button")
+        if actor.member is None or ticket.owner_member_id != actor.member.id:
+            return "t.rating.not_yours"
+        if ticket.status != TicketStatus.RESOLVED:
+            return "t.rating.closed"
+        rating = lifecycle.RATINGS[choice]
+        ticket.rating = rating
+        who = audit_label(actor)
+        await uow.tickets.record(ticket, at=now, actor=who, action="rated", note=rating)
+        if rating == lifecycle.UNHAPPY:
+            await self.reopen_unhappy(uow, actor, ticket, now)
+            return "t.answer.ok"
+        await lifecycle.transition(
+            uow.tickets, ticket, TicketStatus.CLOSED, actor=who, at=now, action="closed"
+        )
+        _, w = await self._wording_of(uow, ticket)
+        await tell.owner(
+            uow, ticket, w.t("t.rating.thanks", rating=w.convert(rating), number=ticket.number), now
+        )
+        return "t.answer.ok"
+
+    async def reopen_unhappy(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime) -> None:
+        """「不满意」: reopened with a two-hour deadline and the supervisors alerted."""
+        community, w = await self._wording_of(uow, ticket)
+        await lifecycle.transition(
+            uow.tickets,
+            ticket,
+            TicketStatus.REOPENED,
+            actor=audit_label(actor),
+            at=now,
+            action="reopened",
+            note=lifecycle.UNHAPPY,
+        )
+        ticket.sla_started_at = now
+        ticket.respond_due_at = ticket.resolve_due_at = now + lifecycle.UNHAPPY_DEADLINE
+        ticket.resolved_at = None
+        ticket.rating_requested_at = None
+        await tell.owner(uow, ticket, w.t("t.rating.unhappy", number=ticket.number), now)
+        supervisors = await uow.directory.roster(ticket.community_id, "supervisor")
+        deadline = cards.local_time(community, ticket.resolve_due_at)
+        text = w.t("t.rating.alert", number=ticket.number, deadline=deadline)
+        await tell.supervisors(uow, ticket.community_id, text, now, supervisors)
+
+    # -- what people may see -----------------------------------------------------------------------
+    async def mine(self, uow: UnitOfWork, actor: Actor) -> Mine:
+        if actor.role.is_staff and actor.steward is not None:
+            assigned = await uow.tickets.by_community(
+                actor.steward.community_id, assignee_id=actor.steward.id
+            )
+            return Mine([t for t in assigned if t.status in ACTIVE], staff=True)
+        if actor.member is None:
+            return Mine([], staff=False)
+        return Mine(list(await uow.tickets.visible_to_owner(actor.member.id)), staff=False)
+
+    async def view(self, uow: UnitOfWork, actor: Actor, number: str) -> View:
+        """One ticket with its audit trail, for its owner, an owner who reported the same
+        thing, staff of its community or an admin."""
+        ticket = await uow.tickets.by_number(number) if NUMBER.match(number) else None
+        if ticket is None:
+            raise DomainError("err.no_ticket", number=number[:32].upper())
+        internal = actor.steward is not None and actor.steward.community_id == ticket.community_id
+        follows = actor.member is not None and (
+            ticket.owner_member_id == actor.member.id
+            or await uow.tickets.is_follower(ticket.id, actor.member.id)
+        )
+        if not (internal or follows or actor.role is Role.ADMIN):
+            raise DomainError("err.not_your_ticket")
+        community = await uow.directory.community(ticket.community_id)
+        assert community is not None
+        assignee = await uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
+        return View(ticket, community, assignee, list(await uow.tickets.events(ticket.id)), internal)
