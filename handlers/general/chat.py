@@ -42,15 +42,13 @@ async def unknown_command(ctx: Context) -> None:
 
 
 async def bot_added(ctx: Context) -> None:
-    assert ctx.chat is not None
-    ctx.chat.active = True
+    await ctx.uow.directory.set_chat_active(ctx.incoming.platform, ctx.incoming.chat_id, True)
     await ctx.reply(ctx.t(HELP_BY_ROLE.get(ctx.chat_role, "help.unbound")), quote=False)
 
 
 async def bot_removed(ctx: Context) -> None:
-    assert ctx.chat is not None
-    ctx.chat.active = False
-    log.warning("removed from %s chat %d", ctx.incoming.platform, ctx.chat.id)
+    await ctx.uow.directory.set_chat_active(ctx.incoming.platform, ctx.incoming.chat_id, False)
+    log.warning("removed from a %s chat", ctx.incoming.platform)
 
 
 async def chat_migrated(ctx: Context) -> None:
