@@ -106,6 +106,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], pattern: str
     assert pattern in lines[0], lines[0]
 
 
+@pytest.mark.slow
 def test_cli_missing_config(tmp_path: Path) -> None:
     env = {
         "STEWARD_COMMUNITY_FILE": str(tmp_path / "missing.toml"),
@@ -114,6 +115,7 @@ def test_cli_missing_config(tmp_path: Path) -> None:
     assert_one_line_error(run_cli(["chat"], env, tmp_path), "community file not found")
 
 
+@pytest.mark.slow
 def test_cli_broken_config(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(
@@ -126,6 +128,7 @@ def test_cli_broken_config(tmp_path: Path) -> None:
     assert_one_line_error(run_cli(["chat"], env, tmp_path), "community[1].timezone")
 
 
+@pytest.mark.slow
 def test_cli_unmigrated_database(tmp_path: Path) -> None:
     env = {"STEWARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"}
     assert_one_line_error(
@@ -133,6 +136,7 @@ def test_cli_unmigrated_database(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_cli_unreachable_database(tmp_path: Path) -> None:
     env = {"STEWARD_DATABASE_URL": "postgresql+asyncpg://u:secret@127.0.0.1:1/db"}
     result = run_cli(["chat"], env, tmp_path)
@@ -140,6 +144,7 @@ def test_cli_unreachable_database(tmp_path: Path) -> None:
     assert "secret" not in result.stderr
 
 
+@pytest.mark.slow
 def test_cli_db_upgrade_then_chat_starts(tmp_path: Path) -> None:
     env = {"STEWARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'ok.db'}"}
     up = run_cli(["db", "upgrade"], env, tmp_path)
@@ -150,6 +155,7 @@ def test_cli_db_upgrade_then_chat_starts(tmp_path: Path) -> None:
     assert "Traceback" not in chat.stderr
 
 
+@pytest.mark.slow
 def test_cli_bad_setting_is_one_line(tmp_path: Path) -> None:
     env = {"STEWARD_TELEGRAM_MODE": "carrier-pigeon"}
     assert_one_line_error(run_cli(["db", "current"], env, tmp_path), "STEWARD_TELEGRAM_MODE")

@@ -11,6 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Each test runs `steward` as a subprocess: seconds each (`make test-fast` leaves them out).
+pytestmark = pytest.mark.slow
+
 MONDAY_MORNING = "2026-12-07T10:00+08:00"
 MONDAY_NIGHT = "2026-12-07T02:30+08:00"
 

@@ -10,12 +10,16 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.app.settings import ROOT
 from storage.db import create_engine, upgrade
 from tests.e2e.test_telegram import REPORT, with_text
 from tests.e2e.world import eventually, free_port, telegram_party, write_community
 from tests.fakes.telegram_api import FakeTelegramAPI
+
+# Each test runs `steward` as a subprocess: seconds each (`make test-fast` leaves them out).
+pytestmark = pytest.mark.slow
 
 
 async def migrated_sqlite(path: Path) -> str:

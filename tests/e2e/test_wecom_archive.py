@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app.settings import ROOT
@@ -30,6 +31,9 @@ from tests.e2e.world import (
     write_community,
 )
 from tests.fakes.wecom_api import FakeWeComAPI
+
+# Each test runs `steward` as a subprocess: seconds each (`make test-fast` leaves them out).
+pytestmark = pytest.mark.slow
 
 
 def record(

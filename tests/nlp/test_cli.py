@@ -129,6 +129,7 @@ def test_rules_check_bad_corpus(tmp_path: Path) -> None:
     assert "no 'text' string" in out.getvalue()
 
 
+@pytest.mark.slow
 def test_steward_command_passes_options_to_classify_and_rules() -> None:
     """Through the `steward` entry point itself: options first (argparse's REMAINDER alone
     would refuse `steward classify --json`)."""
@@ -155,6 +156,7 @@ def test_steward_command_passes_options_to_classify_and_rules() -> None:
     assert "unrecognized arguments: --json" in refused.stderr
 
 
+@pytest.mark.slow
 def test_a_reader_that_goes_away_gets_no_traceback() -> None:
     """`steward classify --json < many | head -1`: the pipe closes early, the command ends quietly."""
     proc = subprocess.Popen(
