@@ -6,6 +6,12 @@ url-encoded forms (what python-telegram-bot sends, with nested objects JSON-enco
 or multipart uploads, and answers are the Bot API's `{"ok": true, "result": …}` or
 `{"ok": false, "error_code": …, "description": …, "parameters": {…}}`.
 
+Every request is first checked against aiogram's typed Bot API models (`aiogram.methods`): an
+unknown parameter or a parameter of the wrong shape is a protocol violation,
+answered with a 400 and kept in `violations`; leaving the `async with` block with a violation
+recorded fails the test. (Steward runs on python-telegram-bot; aiogram's models are an
+independent reading of the same Bot API, so a request both libraries agree on is well-formed.)
+
 What it checks the way Telegram does, so a broken client fails here rather than in production:
 HTML parse mode (unsupported tags and unbalanced tags are a 400), text ≤ 4096 and caption ≤ 1024
 characters (UTF-16 units, after entity parsing), callback data ≤ 64 bytes, replies to missing
@@ -36,7 +42,11 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 import aiohttp
+from aiogram import methods as bot_api
+from aiogram.methods.base import TelegramMethod
+from aiogram.types import BufferedInputFile
 from aiohttp import web
+from pydantic import ValidationError
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_TOKEN = "123456789:AAFakeTokenForStewardTests_0123456789"
@@ -341,6 +351,45 @@ class CallbackAnswer:
     at: float
 
 
+# Every Bot API method aiogram models, by its lower-cased name ("sendmessage" -> SendMessage).
+BOT_API_METHODS: dict[str, type[TelegramMethod[Any]]] = {
+    str(cls.__api_method__).lower(): cls
+    for cls in vars(bot_api).values()
+    if isinstance(cls, type) and issubclass(cls, TelegramMethod) and hasattr(cls, "__api_method__")
+}
+
+
+def protocol_violation(
+    method: str, params: Mapping[str, Any], files: Mapping[str, UploadedFile]
+) -> str | None:
+    """Why this request is not a well-formed Bot API call according to aiogram's models."""
+    model = BOT_API_METHODS.get(method.lower())
+    if model is None:
+        return None  # Telegram answers 404 Not Found (below)
+    known = {name for name in model.model_fields} | {
+        f.alias for f in model.model_fields.values() if f.alias is not None
+    }
+    unknown = sorted(set(params) - known)
+    if unknown:
+        return f"{method}: unknown parameters {unknown}"
+    values = dict(params)
+    for name, value in params.items():
+        if isinstance(value, str) and value.startswith("attach://"):
+            upload = files.get(value.removeprefix("attach://"))
+            if upload is None:
+                return f"{method}: {name} attaches {value}, which was not uploaded"
+            values[name] = BufferedInputFile(upload.data, upload.filename or upload.name)
+    for name, upload in files.items():
+        if name in known and name not in values:
+            values[name] = BufferedInputFile(upload.data, upload.filename or upload.name)
+    try:
+        model.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
+        return f"{method}: {problems}"
+    return None
+
+
 def _decode_value(name: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
@@ -495,6 +544,7 @@ class FakeTelegramAPI:
         self.chats: dict[int, FakeChat] = {}
         self.users: dict[int, FakeUser] = {}
         self.calls: list[ApiCall] = []
+        self.violations: list[str] = []  # requests aiogram's Bot API models refuse
         self.callback_answers: dict[str, CallbackAnswer] = {}
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.webhook_url: str = ""
@@ -559,6 +609,8 @@ class FakeTelegramAPI:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+        if exc[0] is None:
+            assert not self.violations, f"Bot API protocol violations: {self.violations}"
 
     @property
     def base_url(self) -> str:
@@ -853,6 +905,10 @@ class FakeTelegramAPI:
             if token != self.token:
                 raise ApiError(401, "Unauthorized")
             params, files = await self._read_params(request)
+            violation = protocol_violation(method, params, files)
+            if violation is not None:
+                self.violations.append(violation)
+                raise ApiError(400, f"Bad Request: {violation}")
             fault = self._next_fault(method)
             if fault is not None and fault.delay:
                 await asyncio.sleep(fault.delay)

@@ -65,6 +65,24 @@ async def test_error_bodies(fake: FakeTelegramAPI) -> None:
     assert (status, body["description"]) == (400, "Bad Request: chat not found")
 
 
+async def test_requests_are_checked_against_aiogram_s_bot_api_models(fake: FakeTelegramAPI) -> None:
+    group = fake.add_group("群")
+    status, body = await _call(fake, "sendMessage", json={"chat_id": group.id, "txet": "typo"})
+    assert status == 400
+    assert "unknown parameters ['txet']" in body["description"]
+    status, body = await _call(
+        fake,
+        "sendMessage",
+        json={"chat_id": group.id, "text": "x", "reply_parameters": {"message_id": "abc"}},
+    )
+    assert status == 400
+    assert "reply_parameters.message_id" in body["description"]
+    status, _ = await _call(fake, "answerCallbackQuery", json={"show_alert": True})  # no query id
+    assert status == 400
+    assert len(fake.violations) == 3
+    fake.violations.clear()  # seen: the fixture fails a test that leaves one behind
+
+
 async def test_html_is_checked_like_telegram(fake: FakeTelegramAPI) -> None:
     group = fake.add_group("群")
 
