@@ -30,6 +30,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
+
     async def _main() -> None:
         engine = create_engine(context.config.get_main_option("sqlalchemy.url") or "")
         async with engine.begin() as conn:
