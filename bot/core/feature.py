@@ -28,6 +28,22 @@ class Scheduler(Protocol):
 Install = Callable[[Scheduler, Runtime], None]
 
 
+def every(scheduler: Scheduler, job_id: str, seconds: float, job: Callable[..., Any], *args: Any) -> None:
+    """A recurring job as every feature wants it: one run at a time, missed runs coalesced into
+    one, and registering it again replaces it. Jobs read the clock and the tables and do only
+    what is due, so a run early, late or twice is harmless."""
+    scheduler.add_job(
+        job,
+        "interval",
+        seconds=seconds,
+        args=args,
+        id=job_id,
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+
+
 def _no_jobs(scheduler: Scheduler, runtime: Runtime) -> None:
     return None
 

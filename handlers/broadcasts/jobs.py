@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.core.feature import Scheduler
+from bot.core.feature import Scheduler, every
 from bot.core.runtime import Runtime
 from handlers.broadcasts.service import BroadcastService
 
@@ -39,15 +39,7 @@ class BroadcastJobs:
         """The tick, every `tick_seconds` from start: it catches up what was missed and rebuilds
         the jobs from the tables. (Not at once at start: a test or a CLI one-shot that starts
         the scheduler should not find a job of ours running when it stops.)"""
-        self.scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=self.tick_seconds,
-            id=TICK,
-            coalesce=True,
-            max_instances=1,
-            replace_existing=True,
-        )
+        every(self.scheduler, TICK, self.tick_seconds, self.tick)
 
     async def tick(self) -> None:
         try:

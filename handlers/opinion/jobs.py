@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.feature import Install, Scheduler
+from bot.core.feature import Install, Scheduler, every
 from bot.core.runtime import Runtime
 from handlers.opinion.service import OpinionService
 
@@ -15,16 +15,7 @@ def installer(service: OpinionService) -> Install:
     """The digest tick (every minute; sends once a day)."""
 
     def install(scheduler: Scheduler, runtime: Runtime) -> None:
-        scheduler.add_job(
-            digest_tick,
-            "interval",
-            seconds=60,
-            args=(runtime, service),
-            id="opinion:digest",
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-        )
+        every(scheduler, "opinion:digest", 60, digest_tick, runtime, service)
 
     return install
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.feature import Install, Scheduler
+from bot.core.feature import Install, Scheduler, every
 from bot.core.runtime import Runtime
 from handlers.reports.service import ReportService
 
@@ -15,16 +15,7 @@ def installer(service: ReportService) -> Install:
     """The monthly report tick (every 10 minutes; sends once a month)."""
 
     def install(scheduler: Scheduler, runtime: Runtime) -> None:
-        scheduler.add_job(
-            monthly_tick,
-            "interval",
-            minutes=10,
-            args=(runtime, service),
-            id="reports:monthly",
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-        )
+        every(scheduler, "reports:monthly", 600, monthly_tick, runtime, service)
 
     return install
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.events import Mention, Outgoing
-from bot.core.feature import Scheduler
+from bot.core.feature import Scheduler, every
 from bot.core.outbox import send_to_chat
 from bot.core.runtime import Runtime
 from bot.core.texts import Texts
@@ -34,16 +34,7 @@ log = logging.getLogger(__name__)
 
 def install(scheduler: Scheduler, runtime: Runtime, book: SlaBook, check_interval: float) -> None:
     """The SLA watch runs every `check_interval` seconds (one instance at a time)."""
-    scheduler.add_job(
-        check_sla,
-        "interval",
-        seconds=check_interval,
-        args=[runtime, book],
-        id="sla-watch",
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-    )
+    every(scheduler, "sla-watch", check_interval, check_sla, runtime, book)
 
 
 async def check_sla(runtime: Runtime, book: SlaBook) -> int:
