@@ -166,11 +166,12 @@ def flat_of(classification: Classification, member: Member) -> str | None:
 
 
 def newest_about(tickets: Sequence[OwnerTicket], named: frozenset[str]) -> OwnerTicket | None:
-    """Of an owner's open tickets (newest first), the one a message naming `named` problems is
-    about: the newest whose category it names, or the newest when it names none; None when it
-    names only other problems."""
+    """Of an owner's open tickets (newest first), the one a chase naming `named` problems is
+    about: the newest whose category it names; when it names none, the newest repair or
+    complaint (someone is to come: 「點解仲未有人嚟」 is not about a question put to the office),
+    else the newest; None when it names only other problems."""
     if not tickets:
         return None
-    if not named:
-        return tickets[0]
-    return next((t for t in tickets if t.ticket.category in named), None)
+    if named:
+        return next((t for t in tickets if t.ticket.category in named), None)
+    return next((t for t in tickets if t.ticket.kind != "inquiry"), tickets[0])

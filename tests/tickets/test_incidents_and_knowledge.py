@@ -58,7 +58,10 @@ async def test_stewards_hear_of_a_growing_incident_at_milestones_every_owner_is_
     since = {2: [2], 3: [3], 5: [4, 5], 10: [6, 7, 8, 9, 10]}
     assert [m.text for m in told] == [
         "\n".join(
-            [f"➕ {ticket.number} 又有业主反映（共 {n} 位）：", *(f"· u-{k}（5栋****）：{reports[k % 3]}" for k in ks)]
+            [
+                f"➕ {ticket.number} 又有业主反映（共 {n} 位）：",
+                *(f"· u-{k}（5栋****）：{reports[k % 3]}" for k in ks),
+            ]
         )
         for n, ks in since.items()
     ]
