@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.errors import DomainError
 from handlers.shared.privacy import mask_text
 from handlers.tickets import lifecycle, tell
 from handlers.tickets.cards import Wording
@@ -58,7 +59,7 @@ async def correct(
     """Apply a correction (`kind`: repair, complaint, inquiry, or "none" for 不是工单); returns
     the text key to answer the steward with (rendered with `kind=`)."""
     if ticket.status == TicketStatus.CANCELLED:
-        raise lifecycle.refusal(ticket, TicketStatus.CANCELLED)
+        raise DomainError("t.err.cancelled", number=ticket.number)
     if kind == ticket.kind:
         return "t.answer.same_kind"
     text, predicted = await labels_of(uow, classifier, ticket)

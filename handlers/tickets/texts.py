@@ -47,6 +47,7 @@ TEXTS_HANS: dict[str, str] = {
     "t.answer.not_a_ticket": "已标为不是工单，已取消",
     "t.answer.same_kind": "已经是{kind}了",
     "t.reason.not_a_ticket": "不是工单",
+    "t.err.cancelled": "工单 {number} 已取消，无需更正。",
     "t.answer.ok": "已记录",
     "t.rating.thanks": "感谢您的评价「{rating}」！工单 {number} 已归档。",
     "t.rating.unhappy": "抱歉让您不满意，工单 {number} 已重新打开，主管将在2小时内跟进。",
