@@ -27,6 +27,8 @@ from storage.tickets.repository import OwnerTicket
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "conversation.toml"
 # WeCom writes its emoji as bracketed names in the text: [强], [抱拳], [发怒].
 _BRACKETED = re.compile(r"\[[^\[\]\s]{1,8}\]")
+# Whom a message is addressed to: 「@王管家 收到」 is as quiet as 「收到」.
+_MENTION = re.compile(r"@\S+")
 # What may come before a follow-up's marker: @mentions, punctuation, spaces.
 _LEAD = re.compile(r"^(?:@\S+\s*)*[^\w]*")
 # A message longer than this is never only acknowledgement words.
@@ -110,6 +112,8 @@ class ConversationRules:
         """Emoji alone, or acknowledgement words alone (收到, 明白, 谢谢, 👍, 好的, OK): no reply
         and no ticket. Cheap: most messages are too long to be quiet and stop at the length."""
         stripped = text.strip()
+        if "@" in stripped:
+            stripped = _MENTION.sub(" ", stripped)
         if "[" in stripped:
             stripped = _BRACKETED.sub(" ", stripped)
         if only_symbols(stripped):
