@@ -96,9 +96,7 @@ async def under_card(
     to list every owner merged into the ticket (elsewhere an edit would arrive as a second
     copy of the card). A group that never got the card gets the line on its own."""
     cards_sent = {
-        row.chat_id: row
-        for row in await uow.outbox.by_ref("ticket_card", ticket.id)
-        if row.platform_message_id is not None
+        row.chat_id: row for row in await uow.tickets.cards(ticket) if row.platform_message_id is not None
     }
     rewritten: str | None = None
     for chat in await uow.directory.chats_with_role(community.id, "stewards"):
@@ -155,16 +153,23 @@ async def card(
     text = cards.card_text(w, ticket, community, assignee, owner_name, escalated=escalated)
     buttons = cards.card_buttons(w, ticket)
     urgent = ticket.priority == "urgent"
+    rows: list[int] = []
     for chat in await uow.directory.chats_with_role(community.id, "stewards"):
         mention = cards.mention_of(assignee, chat.platform) if assignee else None
-        await send_to_chat(
-            uow,
-            chat,
-            Outgoing(text=text, buttons=buttons, mentions=(mention,) if mention else (), urgent=urgent),
-            now,
+        outgoing = Outgoing(text=text, buttons=buttons, mentions=(mention,) if mention else (), urgent=urgent)
+        # As `send_to_chat`, keeping the row's id: lines about the ticket go under this card.
+        row = await uow.outbox.enqueue(
+            platform=chat.platform,
+            platform_chat_id=chat.platform_chat_id,
+            chat_id=chat.id,
+            payload=outgoing.to_json(),
+            now=now,
             ref_type="ticket_card",
             ref_id=ticket.id,
         )
+        if row is not None:
+            rows.append(row)
+    ticket.card_rows = [*(ticket.card_rows or []), *rows]
     if urgent or assignee is None or assignee.role != "steward":
         for chat in await uow.directory.chats_with_role(community.id, "supervisors"):
             on_roster = await uow.directory.roster(community.id, "supervisor")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Index,
@@ -57,6 +58,9 @@ class Ticket(Base):
     # flats merge into it. False: one flat's problem, which only that flat's reports join
     # (handlers/tickets/data/conversation.toml says which is which).
     shared: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The outbox rows of its cards in the stewards' groups (the first, and one per escalation),
+    # so a line about the ticket finds its card by primary key; None for tickets opened before.
+    card_rows: Mapped[list[int] | None] = mapped_column(JSON)
 
 
 class TicketFollower(Base):

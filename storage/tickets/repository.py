@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.directory.models import Member
+from storage.outbox.models import OutboxMessage
 from storage.rows import insert_new, insert_object, table_of
 from storage.tickets.models import Counter, Ticket, TicketEvent, TicketFollower
 from storage.tickets.status import ACTIVE, TicketStatus
@@ -269,6 +270,18 @@ class TicketRepository:
             .order_by(_FOLLOWERS.c.id)
         )
         return [Reporter(name or "", building, text or "") for name, building, text in rows]
+
+    async def cards(self, ticket: Ticket) -> Sequence[OutboxMessage]:
+        """The outbox rows of the ticket's cards in the stewards' groups, oldest first (by
+        primary key; a ticket from before `card_rows` was kept is looked up by reference)."""
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if ticket.card_rows is None:
+            query = query.where(OutboxMessage.ref_type == "ticket_card", OutboxMessage.ref_id == ticket.id)
+        elif ticket.card_rows:
+            query = query.where(OutboxMessage.id.in_(ticket.card_rows))
+        else:
+            return []
+        return (await self.session.scalars(query)).all()
 
     async def open_for_member(self, community_id: int, member_id: int) -> list[OwnerTicket]:
         """The member's active tickets in the community (their own and followed), newest first

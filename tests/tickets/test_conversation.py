@@ -235,7 +235,19 @@ async def test_a_chase_naming_another_problem_does_not_chase_the_open_ticket(har
 
 # -- quiet --------------------------------------------------------------------------------------------
 async def test_emoji_and_acknowledgements_open_nothing_and_get_no_reply(harness: Harness) -> None:
-    for text in ("😡", "😡😡😡", "[发怒]", "收到", "明白", "谢谢", "👍", "好的", "OK", "收到，谢谢管家！", "@王管家 明白"):
+    for text in (
+        "😡",
+        "😡😡😡",
+        "[发怒]",
+        "收到",
+        "明白",
+        "谢谢",
+        "👍",
+        "好的",
+        "OK",
+        "收到，谢谢管家！",
+        "@王管家 明白",
+    ):
         await harness.say(OWNERS, "u-a", text)
     await harness.say(OWNERS, "u-a", "", kind=MessageKind.STICKER)
     assert await harness.tickets() == []

@@ -2,7 +2,9 @@
 
 `tickets.shared` says whether reports from other flats may merge into a ticket (the lift, a
 water main: yes; a flat's drain: only that flat's reports). Tickets opened before this
-revision keep merging as they did (true). `ticket_followers.text` and `.building` are what
+revision keep merging as they did (true). `tickets.card_rows` are the outbox rows of the
+ticket's cards, so a line about the ticket is sent under its card without searching the
+outbox. `ticket_followers.text` and `.building` are what
 the stewards' card lists for each merged reporter. `labelled_examples` keeps the stewards'
 corrections of the classifier (改为报修 / 改为投诉 / 改为咨询 / 不是工单) for the corpus.
 
@@ -24,6 +26,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("shared", sa.Boolean(), server_default=sa.true(), nullable=False))
+        batch_op.add_column(sa.Column("card_rows", sa.JSON(), nullable=True))
     with op.batch_alter_table("ticket_followers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("text", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("building", sa.String(length=16), nullable=True))
@@ -58,4 +61,5 @@ def downgrade() -> None:
         batch_op.drop_column("building")
         batch_op.drop_column("text")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_column("card_rows")
         batch_op.drop_column("shared")
