@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from bot.adapters.local.channel import LocalMessage
 from bot.core.events import MessageKind
+from handlers.tickets.jobs import check_sla
+from handlers.tickets.sla import SlaBook
 from storage.tickets.models import Ticket, TicketFollower
 from tests.harness import Harness
 from tests.tickets.evening import ANSWERED, EVENING, REPORTS
@@ -66,6 +68,22 @@ async def test_an_urgent_report_after_a_normal_one_makes_the_incident_urgent(har
         ("merged", "reporters=2"),
         ("escalated", "sla=urgent"),
     ]
+
+
+async def test_the_urgent_sla_watches_an_escalated_incident_from_the_escalation(harness: Harness) -> None:
+    await harness.say(OWNERS, "u-a", "2栋电梯坏了")
+    harness.clock.advance(timedelta(minutes=20))
+    await harness.say(OWNERS, "u-b", "2栋电梯困人了，有小孩在里面！")
+    runtime, book = harness.app.runtime, SlaBook.load()
+    harness.clock.advance(timedelta(minutes=11))  # 73 % of the urgent 15 minutes (31 of a repair's 30)
+    assert await check_sla(runtime, book) == 0
+    harness.clock.advance(timedelta(minutes=5))  # 107 %: breached, to the supervisors
+    assert await check_sla(runtime, book) == 2  # the 80 % reminder and the breach
+    await harness.app.sender.drain()
+    breach = harness.sent(SUPERVISORS)[-1]
+    assert "已超过响应时限" in breach.text
+    [ticket] = await harness.tickets()
+    assert [a for a, _ in await events(harness, ticket)][-2:] == ["sla_reminder", "sla_breach"]
 
 
 async def test_every_reporter_of_an_urgent_incident_reaches_the_stewards(harness: Harness) -> None:
