@@ -58,7 +58,13 @@ def build_features(
 ) -> tuple[Feature, ...]:
     """Every feature with its collaborators, in routing order: intake's text handler, which
     takes whatever nobody else did, comes last."""
-    ticket_service = tickets.TicketService(services.texts, services.classifier, SlaBook.load())
+    ticket_service = tickets.TicketService(
+        services.texts,
+        services.classifier,
+        SlaBook.load(),
+        rules=tickets.ConversationRules.load(),
+        capabilities=services.capabilities,
+    )
     opinion_service = OpinionService(opinion_policy(settings), services)
     broadcast_service = broadcasts.BroadcastService(services.texts, broadcast_policy(settings, communities))
     return (

@@ -58,6 +58,7 @@ class IntakeChat:
             incoming.message_id,
             incoming.thread_id,
             incoming.reply_hint,
+            incoming.reply_to,
         )
         await self.service.act_on(ctx.uow, report, classification, entry, ctx.now)
         await ctx.uow.messages.log(entry)

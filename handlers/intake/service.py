@@ -1,9 +1,17 @@
-"""Acting on an owner's message, whoever delivers it (the chat, an archive import, a console):
-a repair or complaint joins the ticket it belongs to (a chase, an incident) or opens one; an
-inquiry is answered from an announced outage or the community's knowledge base, or becomes a
-light ticket (咨询) with a 24-hour reply target; anything else gets no answer. The owner is
-answered under their message through the outbox, in the caller's transaction. Once logged,
-the message is watched for public-opinion risk.
+"""Acting on an owner's message, whoever delivers it (the chat, an archive import, a console),
+as part of a conversation rather than on its own:
+
+- a quiet message (emoji alone, 收到 / 明白 / 谢谢 / 👍 / 好的 / OK) gets no answer and opens
+  nothing, whatever the classifier makes of it;
+- a follow-up on the owner's open ticket (a reply to the bot's line about it, 「补充」 within a
+  window, a chase) is a note or a 催办 on that ticket, never a new ticket;
+- a repair or complaint joins the incident it is another report of (the same problem) or opens
+  a ticket;
+- an inquiry is answered from an announced outage or the community's knowledge base, or becomes
+  a light ticket (咨询) with a 24-hour reply target; anything else gets no answer.
+
+The owner is answered under their message through the outbox, in the caller's transaction.
+Once logged, the message is watched for public-opinion risk.
 
 Every message is logged with what the classifier made of it; the log row is built first and
 written last, once the ticket it led to is known (one INSERT, not an INSERT and an UPDATE).
@@ -101,8 +109,14 @@ class IntakeService:
         entry: MessageLog,
         now: datetime,
     ) -> None:
-        """An owner's message in their group: a ticket, a merge, a chase or an answer;
-        `entry` is linked to the ticket it led to."""
+        """An owner's message in their group: nothing (quiet), a follow-up, a ticket, a merge or
+        an answer; `entry` is linked to the ticket it led to."""
+        if self.tickets.quiet(report.text):
+            return
+        followed = await self.tickets.follow_up(uow, report, classification, now)
+        if followed is not None:
+            entry.ticket_id = followed.id
+            return
         if classification.intent in (Intent.REPAIR, Intent.COMPLAINT):
             joined = await self.tickets.join(uow, report, classification, now)
             if joined is None:

@@ -1,8 +1,10 @@
 """Tickets: opened from owners' reports, worked by stewards from chat under SLA timers, closed
 after the owner's rating (回访).
 
-Other features use tickets through `TicketService` (intake opens tickets and merges reports
-into incidents with it) and the names re-exported here; never through the chat module.
+Other features use tickets through `TicketService` (intake asks it whether an owner's message
+is quiet, a follow-up on their open ticket, another report of an incident, or a new ticket)
+and the names re-exported here; never through the chat module. The command line exports the
+stewards' corrections of the classifier with `export_labels`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from bot.core.feature import Feature, Scheduler
 from bot.core.runtime import Runtime
 from handlers.tickets import jobs
 from handlers.tickets.chat import TicketChat
-from handlers.tickets.opening import Opened, Report
+from handlers.tickets.conversation import ConversationRules
+from handlers.tickets.corrections import export as export_labels
+from handlers.tickets.opening import Opened
+from handlers.tickets.report import Report
 from handlers.tickets.service import TicketService
 from handlers.tickets.sla import SlaBook
 from handlers.tickets.texts import TEXTS_HANS, TEXTS_HANT
 
-__all__ = ["Opened", "Report", "SlaBook", "TicketService", "feature"]
+__all__ = ["ConversationRules", "Opened", "Report", "SlaBook", "TicketService", "export_labels", "feature"]
 
 
 def feature(service: TicketService, *, check_interval: float) -> Feature:

@@ -1,4 +1,5 @@
-"""The buttons of tickets: on a card (claim, accept, resolve) and under a resolution (回访)."""
+"""The buttons of tickets: on a card (claim, accept, resolve; the stewards' corrections of the
+classifier) and under a resolution (回访)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,15 @@ class RatingPress(CallbackData, prefix="rate"):
 
     ticket_id: int
     choice: int
+
+
+CorrectedKind = Literal["repair", "complaint", "inquiry", "none"]
+
+
+@dataclass(frozen=True)
+class Correction(CallbackData, prefix="tk"):
+    """「改为报修 / 改为投诉 / 改为咨询 / 不是工单」 on a ticket card: `tk:complaint:42` (the kind
+    the ticket should have been), `tk:none:42` (not a ticket at all)."""
+
+    kind: CorrectedKind
+    ticket_id: int

@@ -17,17 +17,24 @@ from bot.core.events import Button, Mention
 from bot.core.texts import Texts
 from handlers.shared.privacy import mask_text, mask_unit
 from handlers.tickets import lifecycle
-from handlers.tickets.buttons import CardAction, RatingPress
+from handlers.tickets.buttons import CardAction, CorrectedKind, Correction, RatingPress
 from handlers.tickets.sla import Deadlines
 from handlers.tickets.texts import ACTION_LABELS
 from nlp.classifier import Classifier
 from storage.directory.models import Community, Steward
 from storage.directory.repository import account_of
 from storage.tickets.models import Ticket, TicketEvent
+from storage.tickets.repository import Reporter
 
 ICON = {"repair": "🔧", "complaint": "📣", "inquiry": "❓"}
+KINDS: tuple[CorrectedKind, ...] = ("repair", "complaint", "inquiry")
 # Events whose note the owner may read on the timeline (masked).
 NOTED = ("note", "resolved", "cancelled", "rated")
+# Reasons recorded as a code, shown in words.
+REASONS = {"not_a_ticket": "t.reason.not_a_ticket"}
+# Merged reporters listed on a card, and in one line to the stewards' group, at most.
+CARD_REPORTERS = 20
+TOLD_REPORTERS = 10
 
 Rows = tuple[tuple[Button, ...], ...]
 
@@ -82,14 +89,27 @@ def mentions_of(stewards: Iterable[Steward], platform: str) -> tuple[Mention, ..
 
 # -- the card in the stewards' group ---------------------------------------------------------
 def card_text(
-    w: Wording, ticket: Ticket, community: Community, assignee: Steward | None, owner_name: str
+    w: Wording,
+    ticket: Ticket,
+    community: Community,
+    assignee: Steward | None,
+    owner_name: str,
+    *,
+    escalated: Reporter | None = None,
+    reporters: Sequence[Reporter] = (),
 ) -> str:
-    title = w.t(
-        "card.title",
-        icon=ICON.get(ticket.kind, "📌"),
-        number=ticket.number,
-        urgent=w.t("card.urgent") if ticket.priority == "urgent" else "",
-    )
+    """The card: the ticket, its SLA, who has it; `escalated`: the urgent report that made it
+    urgent (the card is sent again, titled so); `reporters`: the owners merged into it, each
+    with their building (masked) and what they wrote (masked)."""
+    if escalated is not None:
+        title = w.t("t.card.escalated", number=ticket.number)
+    else:
+        title = w.t(
+            "card.title",
+            icon=ICON.get(ticket.kind, "📌"),
+            number=ticket.number,
+            urgent=w.t("card.urgent") if ticket.priority == "urgent" else "",
+        )
     body = w.t(
         "card.body",
         category=w.category(ticket.category, ticket.kind),
@@ -99,20 +119,47 @@ def card_text(
         respond_due=local_time(community, ticket.respond_due_at),
         resolve_due=local_time(community, ticket.resolve_due_at),
     )
-    who = w.t("card.assignee", name=assignee.name) if assignee else w.t("card.unassigned")
-    return f"{title}\n{body}\n{who}"
+    lines = [title, body]
+    if escalated is not None:
+        lines.append(said(w, escalated, "t.card.said"))
+    if reporters:
+        lines.append(w.t("t.card.reporters", n=len(reporters) + 1))
+        lines.extend(reporter_lines(w, reporters, CARD_REPORTERS))
+    lines.append(w.t("card.assignee", name=assignee.name) if assignee else w.t("card.unassigned"))
+    return "\n".join(lines)
+
+
+def said(w: Wording, reporter: Reporter, key: str = "t.staff.reporter") -> str:
+    """One owner's report as staff read it: their name, building (masked) and text (masked)."""
+    return w.t(
+        key, name=reporter.name or "-", place=w.place(reporter.building), text=mask_text(reporter.text)
+    )
+
+
+def reporter_lines(w: Wording, reporters: Sequence[Reporter], limit: int) -> list[str]:
+    """A line per reporter, at most `limit` (the earliest), then how many more."""
+    lines = [said(w, r) for r in reporters[:limit]]
+    if len(reporters) > limit:
+        lines.append(w.t("t.staff.more", n=len(reporters) - limit))
+    return lines
 
 
 def card_buttons(w: Wording, ticket: Ticket) -> Rows:
-    """Unassigned: anyone may claim it. Assigned: the assignee accepts, then resolves."""
+    """Unassigned: anyone may claim it. Assigned: the assignee accepts, then resolves. Below,
+    the corrections of the classifier: another kind, or not a ticket at all."""
     if ticket.assignee_id is None:
-        return ((Button(w.t("btn.claim"), CardAction("claim", ticket.id).pack()),),)
-    return (
-        (
+        work: tuple[Button, ...] = (Button(w.t("btn.claim"), CardAction("claim", ticket.id).pack()),)
+    else:
+        work = (
             Button(w.t("btn.accept"), CardAction("accept", ticket.id).pack()),
             Button(w.t("btn.resolve"), CardAction("resolve", ticket.id).pack()),
-        ),
+        )
+    kinds: tuple[CorrectedKind, ...] = (*(k for k in KINDS if k != ticket.kind), "none")
+    corrections = tuple(
+        Button(w.t("t.btn.not_a_ticket" if k == "none" else f"t.btn.to_{k}"), Correction(k, ticket.id).pack())
+        for k in kinds
     )
+    return (work, corrections)
 
 
 def rating_buttons(ticket: Ticket) -> Rows:
@@ -177,6 +224,9 @@ def timeline(
         if event.action.startswith("sla_") and not internal:
             continue  # escalations are internal
         label = w.convert(ACTION_LABELS.get(event.action, event.action))
-        note = "：" + mask_text(event.note) if event.action in NOTED and event.note else ""
+        note = ""
+        if event.action in NOTED and event.note:
+            reason = REASONS.get(event.note)
+            note = "：" + (w.t(reason) if reason else mask_text(event.note))
         lines.append(w.t("t.ticket.event", at=local_time(community, event.at), action=label, note=note))
     return "\n".join(lines)

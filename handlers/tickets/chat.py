@@ -1,6 +1,7 @@
 """Chat entry points of tickets: stewards work tickets, owners follow them.
 
-Staff: the buttons on a ticket card (接单 / 已解决), a reply to a card (a progress note), and
+Staff: the buttons on a ticket card (接单 / 已解决, and the corrections of the classifier:
+改为报修 / 改为投诉 / 改为咨询 / 不是工单), a reply to a card (a progress note), and
 /accept /progress /resolve /transfer /assign /cancel. Owners: /my and /ticket, and the rating
 buttons after a resolution (回访). Each entry parses what was sent, calls `TicketService` and
 answers whoever asked; the service tells everyone else.
@@ -13,7 +14,7 @@ from bot.core.errors import DomainError
 from bot.core.roles import Role
 from bot.core.router import Router
 from handlers.tickets import cards
-from handlers.tickets.buttons import CardAction, RatingPress
+from handlers.tickets.buttons import CardAction, Correction, RatingPress
 from handlers.tickets.service import TicketService
 from storage.tickets.models import Ticket
 
@@ -35,6 +36,7 @@ class TicketChat:
         router.command("my", "我的工单", "我嘅工單", "我的工單")(self.my)
         router.command("ticket", "工单", "工單")(self.ticket)
         router.callback(CardAction, require=Role.STEWARD)(self.card_pressed)
+        router.callback(Correction, require=Role.STEWARD)(self.corrected)
         router.callback(RatingPress)(self.rated)
         router.message(chats=("stewards",), senders=STAFF)(self.reply_to_card)
         return router
@@ -104,6 +106,12 @@ class TicketChat:
             await self.service.resolve(ctx.uow, ctx.actor, ticket, "", ctx.now)
         await ctx.answer(ctx.t("t.answer.ok"))
 
+    async def corrected(self, ctx: Context, press: Correction) -> None:
+        ticket = await self.service.get(ctx.uow, press.ticket_id)
+        key = await self.service.correct(ctx.uow, ctx.actor, ticket, press.kind, ctx.now)
+        kind = ticket.kind if press.kind == "none" else press.kind
+        await ctx.answer(ctx.t(key, kind=ctx.t(f"t.kind.{kind}")))
+
     async def rated(self, ctx: Context, press: RatingPress) -> None:
         ticket = await self.service.get(ctx.uow, press.ticket_id)
         key = await self.service.rate(ctx.uow, ctx.actor, ticket, press.choice, ctx.now)
@@ -115,7 +123,8 @@ class TicketChat:
         if not incoming.reply_to:
             return
         row = await ctx.uow.outbox.find_ref(incoming.platform, incoming.chat_id, incoming.reply_to)
-        if row is None or row.ref_type != "ticket_card" or row.ref_id is None:
+        # A card rewritten in place has the same platform message id as the card.
+        if row is None or row.ref_type not in ("ticket_card", "ticket_card_edit") or row.ref_id is None:
             return
         ticket = await ctx.uow.tickets.get(row.ref_id)
         if ticket is None or not incoming.text.strip():

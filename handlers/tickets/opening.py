@@ -1,51 +1,39 @@
 """From an owner's report to a ticket: a new one (number, SLA deadlines, assignee, the audit
-events, the card in the stewards' group, the owner's acknowledgement), or the one the report
-belongs to (the owner chasing their own, or an incident other owners reported). All in the
-caller's transaction; `TicketService` offers these to intake.
+events, the card in the stewards' group, the owner's acknowledgement), or the incident it
+belongs to: the same problem, reported recently in the same building (or chat), either shared
+by nature (the lift, a water main, a public area) or about the same flat. All in the caller's
+transaction; `TicketService` offers these to intake.
+
+Merging is never silent about urgency: an urgent report joining a normal ticket makes it urgent
+(`escalation.py`), and every reporter of an urgent ticket reaches the stewards with what they
+wrote; for a normal incident the stewards hear of reporters at milestones (2, 3, 5, 10, 20,
+every 50), each time with the reporters since the last one, under the card.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.events import Outgoing
-from bot.core.outbox import send_to_chat
 from handlers.tickets import cards, lifecycle, tell
-from handlers.tickets.assignment import choose_assignee, report_building
+from handlers.tickets.assignment import choose_assignee
 from handlers.tickets.cards import Wording
+from handlers.tickets.conversation import flat_of
+from handlers.tickets.escalation import URGENT, escalate
+from handlers.tickets.followups import owner_note
+from handlers.tickets.report import SUMMARY_LIMIT, Report, building_of
 from handlers.tickets.sla import Deadlines, SlaBook
 from nlp.classification import Classification
-from storage.directory.models import Chat, Community, Member, Steward
+from storage.directory.models import Steward
 from storage.tickets.models import Ticket
-from storage.tickets.status import ACTIVE
 from storage.uow import UnitOfWork
 
 PREFIX = {"repair": "BX", "complaint": "TS", "inquiry": "ZX"}
-SUMMARY_LIMIT = 500
 INCIDENT_WINDOW = timedelta(minutes=120)  # reports of the same thing this close together are one incident
 STAFF_MILESTONES = (2, 3, 5, 10, 20)  # merged reporters the stewards' group is told of ...
 STAFF_EVERY = 50  # ... and every this many after
-
-
-@dataclass(frozen=True)
-class Report:
-    """An owner's message in their group, as a ticket is opened from it (or it joins one)."""
-
-    community: Community
-    chat: Chat
-    member: Member
-    text: str
-    message_id: str
-    thread_id: str | None = None
-    reply_hint: str | None = None  # the platform's reply hook, passed on untouched
-
-    def answer(self, text: str) -> Outgoing:
-        """A reply under the report, in its thread."""
-        return Outgoing(
-            text=text, reply_to=self.message_id, thread_id=self.thread_id, reply_hint=self.reply_hint
-        )
 
 
 @dataclass(frozen=True)
@@ -53,17 +41,6 @@ class Opened:
     ticket: Ticket
     assignee: Steward | None
     deadlines: Deadlines
-
-
-def building_of(report: Report, classification: Classification) -> str | None:
-    unit = classification.unit
-    return report_building(
-        report.text,
-        unit.building if unit and unit.building else None,
-        report.member.unit,
-        report.chat.buildings,
-        report.community.buildings,
-    )
 
 
 def tells_staff(reporters: int) -> bool:
@@ -74,6 +51,11 @@ def tells_staff(reporters: int) -> bool:
     return reporters in STAFF_MILESTONES or reporters % STAFF_EVERY == 0
 
 
+def told_before(reporters: int) -> int:
+    """The reporter count the stewards' group last heard of before `reporters` (1: the card)."""
+    return max((n for n in range(2, reporters) if tells_staff(n)), default=1)
+
+
 async def open_ticket(
     uow: UnitOfWork,
     sla: SlaBook,
@@ -82,10 +64,12 @@ async def open_ticket(
     classification: Classification,
     now: datetime,
     kind: str,
+    *,
+    shared: bool = True,
 ) -> Opened:
     community, member = report.community, report.member
     tz = ZoneInfo(community.timezone)
-    priority = "urgent" if classification.urgent else "normal"
+    priority = URGENT if classification.urgent else "normal"
     unit = classification.unit
     building = building_of(report, classification)
     deadlines = sla.deadlines(kind, classification.category, priority, now, tz)
@@ -103,7 +87,7 @@ async def open_ticket(
         category=classification.category,
         priority=priority,
         building=building,
-        unit=(unit.canonical() if unit else member.unit),
+        unit=flat_of(classification, member) or (unit.canonical() if unit else None),
         summary=report.text[:SUMMARY_LIMIT],
         owner_member_id=member.id,
         source_chat_id=report.chat.id,
@@ -113,6 +97,7 @@ async def open_ticket(
         respond_due_at=deadlines.respond_due,
         resolve_due_at=deadlines.resolve_due,
         sla_started_at=now,
+        shared=shared,
     )
     await lifecycle.start(
         uow.tickets,
@@ -123,62 +108,91 @@ async def open_ticket(
         note=f"sla={deadlines.policy} rules={','.join(classification.rules[:8])}",
     )
     await tell.card(uow, w, ticket, community, assignee, member.display_name or "", now)
-    await send_to_chat(
-        uow,
-        report.chat,
-        report.answer(cards.acknowledgement(w, ticket, deadlines)),
-        now,
-        ref_type="ticket_ack",
-        ref_id=ticket.id,
-    )
+    await acknowledge(uow, report, ticket, cards.acknowledgement(w, ticket, deadlines), now)
     return Opened(ticket, assignee, deadlines)
 
 
+async def acknowledge(uow: UnitOfWork, report: Report, ticket: Ticket, text: str, now: datetime) -> None:
+    """The owner's one line under their report about `ticket`; a reply to it is a follow-up
+    on the ticket (its outbox row remembers the platform message id)."""
+    await tell.answer(uow, report.chat, report.answer(text), ticket, now)
+
+
 async def join_incident(
-    uow: UnitOfWork, w: Wording, report: Report, classification: Classification, now: datetime
+    uow: UnitOfWork,
+    sla: SlaBook,
+    w: Wording,
+    report: Report,
+    classification: Classification,
+    now: datetime,
+    *,
+    shared: bool,
+    edits_in_place: Callable[[str], bool] | None = None,
 ) -> Ticket | None:
+    """The ticket `report` is another report of, if any, with the report joined to it: a new
+    reporter follows it (「已有 N 位业主反映」), the same owner (or one already following it)
+    adds a note; an urgent report makes a normal ticket urgent."""
     community, member = report.community, report.member
-    if classification.category is None:
+    category = classification.category
+    if category is None:
         return None
+    building = building_of(report, classification)
     incident = await uow.tickets.find_incident(
         community.id,
-        classification.category,
-        building_of(report, classification),
+        category,
+        building,
         report.chat.id,
         now - INCIDENT_WINDOW,
         member.id,
+        shared=shared,
+        flat=None if shared else flat_of(classification, member),
     )
     if incident is None:
         return None
     ticket = incident.ticket
+    said = report.said(building)
     if ticket.owner_member_id == member.id or incident.following:
-        await send_to_chat(uow, report.chat, report.answer(w.t("t.owner.again", number=ticket.number)), now)
+        await owner_note(
+            uow, sla, w, ticket, report, said, classification, now, edits_in_place=edits_in_place
+        )
         return ticket
-    await uow.tickets.add_follower(ticket, member.id, report.chat.id, report.message_id, now)
+    await uow.tickets.add_follower(
+        ticket, member.id, report.chat.id, report.message_id, now, text=said.text, building=building
+    )
     reporters = 2 + incident.followers  # the first reporter, those before, and this one
     await uow.tickets.record(
         ticket, at=now, actor=f"member:{member.id}", action="merged", note=f"reporters={reporters}"
     )
-    await send_to_chat(
-        uow, report.chat, report.answer(w.t("t.owner.merged", n=reporters, number=ticket.number)), now
-    )
+    if classification.urgent and ticket.priority != URGENT:
+        await escalate(uow, sla, w, ticket, community, member, said, now)
+        await acknowledge(uow, report, ticket, w.t("t.owner.escalated", number=ticket.number), now)
+        return ticket
+    if ticket.priority == URGENT:
+        # Every reporter of an urgent ticket reaches the stewards, with what they wrote.
+        await acknowledge(
+            uow, report, ticket, w.t("t.owner.urgent_merged", number=ticket.number, n=reporters), now
+        )
+        text = "\n".join(
+            [w.t("t.staff.urgent_merged", number=ticket.number, n=reporters), cards.said(w, said)]
+        )
+        await tell.under_card(
+            uow, w, ticket, community, text, now, urgent=True, edits_in_place=edits_in_place
+        )
+        return ticket
+    await acknowledge(uow, report, ticket, w.t("t.owner.merged", n=reporters, number=ticket.number), now)
     if tells_staff(reporters):
-        text = w.t("t.staff.merged", number=ticket.number, n=reporters)
-        await tell.staff(uow, ticket.community_id, text, now)
-    return ticket
-
-
-async def chase(uow: UnitOfWork, w: Wording, report: Report, now: datetime) -> Ticket | None:
-    community, member = report.community, report.member
-    mine = [
-        t
-        for t in await uow.tickets.visible_to_owner(member.id)
-        if t.community_id == community.id and t.status in ACTIVE
-    ]
-    if not mine:
-        return None
-    ticket = mine[0]
-    await uow.tickets.record(ticket, at=now, actor=f"member:{member.id}", action="chased")
-    await send_to_chat(uow, report.chat, report.answer(w.t("t.owner.again", number=ticket.number)), now)
-    await tell.staff(uow, ticket.community_id, w.t("t.staff.chased", number=ticket.number), now)
+        everyone = await uow.tickets.reporters(ticket.id)
+        since = everyone[told_before(reporters) - 1 :]
+        lines = [w.t("t.staff.merged", number=ticket.number, n=reporters)]
+        lines.extend(cards.reporter_lines(w, since, cards.TOLD_REPORTERS))
+        await tell.under_card(
+            uow,
+            w,
+            ticket,
+            community,
+            "\n".join(lines),
+            now,
+            edits_in_place=edits_in_place,
+            reporters=everyone,
+        )
     return ticket

@@ -19,14 +19,10 @@ from datetime import datetime
 from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.roles import Role
-from bot.core.texts import Texts
 from handlers.shared.privacy import mask_text
-from handlers.tickets import cards, lifecycle, opening, tell
+from handlers.tickets import cards, corrections, lifecycle, tell
 from handlers.tickets.cards import Wording
-from handlers.tickets.opening import Opened, Report
-from handlers.tickets.sla import SlaBook
-from nlp.classification import Classification
-from nlp.classifier import Classifier
+from handlers.tickets.owners import OwnerReports
 from storage.directory.models import Community, Steward
 from storage.tickets.models import Ticket, TicketEvent
 from storage.tickets.status import ACTIVE, TicketStatus
@@ -71,14 +67,9 @@ def audit_label(actor: Actor) -> str:
     return actor.label
 
 
-class TicketService:
-    def __init__(self, texts: Texts, classifier: Classifier, sla: SlaBook) -> None:
-        self.texts = texts
-        self.classifier = classifier
-        self.sla = sla
-
-    def wording(self, lang: str) -> Wording:
-        return Wording(self.texts, self.classifier, lang)
+class TicketService(OwnerReports):
+    """Owners' messages (`OwnerReports`: quiet, follow-ups, incidents, opening) and the staff's
+    use cases below; built once by the composition root."""
 
     async def _wording_of(self, uow: UnitOfWork, ticket: Ticket) -> tuple[Community, Wording]:
         community = await uow.directory.community(ticket.community_id)
@@ -102,44 +93,16 @@ class TicketService:
             raise DomainError("err.stale_button")
         return ticket
 
-    # -- from an owner's report (intake) ------------------------------------------------------------
-    async def open(
-        self,
-        uow: UnitOfWork,
-        report: Report,
-        classification: Classification,
-        now: datetime,
-        *,
-        kind: str | None = None,
-    ) -> Opened:
-        """Open, assign and announce a ticket for `report` (its kind is the report's intent
-        unless given): the card in the stewards' group, then the owner's acknowledgement under
-        the report."""
-        w = self.wording(report.community.language)
-        return await opening.open_ticket(
-            uow, self.sla, w, report, classification, now, kind or classification.intent.value
+    # -- correcting the classifier -----------------------------------------------------------------
+    async def correct(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, kind: str, now: datetime) -> str:
+        """A steward's 改为报修 / 改为投诉 / 改为咨询 / 不是工单 (`kind` "none") on the ticket's
+        card: the ticket changes (or is cancelled quietly) and the correction is kept as a
+        labelled example. Returns the text key to answer the presser with."""
+        steward = self.staff_on(actor, ticket)
+        community, w = await self._wording_of(uow, ticket)
+        return await corrections.correct(
+            uow, self.sla, w, self.classifier, community, steward, audit_label(actor), ticket, kind, now
         )
-
-    async def join(
-        self, uow: UnitOfWork, report: Report, classification: Classification, now: datetime
-    ) -> Ticket | None:
-        """The ticket a report belongs to instead of a new one, answered under the report: the
-        owner's own active ticket when they chase it (「还没修好吗」), or an incident other
-        owners reported (same category and building, recently). None: open a new one."""
-        if classification.category is None:
-            return None
-        if classification.category == "repair_delay":
-            chased = await self.chase(uow, report, now)
-            if chased is not None:
-                return chased
-        return await opening.join_incident(
-            uow, self.wording(report.community.language), report, classification, now
-        )
-
-    async def chase(self, uow: UnitOfWork, report: Report, now: datetime) -> Ticket | None:
-        """An owner chasing (催办) their newest active ticket in the community, if they have
-        one: recorded, and the stewards' group hears of it."""
-        return await opening.chase(uow, self.wording(report.community.language), report, now)
 
     # -- staff working a ticket ------------------------------------------------------------------
     def staff_on(self, actor: Actor, ticket: Ticket) -> Steward:
@@ -232,9 +195,16 @@ class TicketService:
             buttons=cards.rating_buttons(ticket),
             ref_type="rating_request",
         )
-        await tell.followers(
-            uow, ticket, w.t("t.owner.merged_resolved", number=ticket.number, note=masked), now
+        # Followers reported this very problem (the same flat's, or a shared one): each hears
+        # what was fixed, named by its category and place.
+        merged = w.t(
+            "t.owner.merged_resolved",
+            number=ticket.number,
+            category=w.category(ticket.category, ticket.kind),
+            place=w.place(ticket.building),
+            note=masked,
         )
+        await tell.followers(uow, ticket, merged, now)
 
     async def assign(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, name: str, now: datetime) -> None:
         """A supervisor gives the ticket to the steward called `name`."""

@@ -5,15 +5,16 @@ that fails tells nobody.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.core.events import Button, Outgoing
 from bot.core.outbox import send_to_chat
 from handlers.tickets import cards
 from handlers.tickets.cards import Wording
-from storage.directory.models import Community, Steward
+from storage.directory.models import Chat, Community, Steward
 from storage.tickets.models import Ticket
+from storage.tickets.repository import Reporter
 from storage.uow import UnitOfWork
 
 
@@ -42,21 +43,87 @@ async def owner(
     )
 
 
+async def answer(uow: UnitOfWork, chat: Chat, message: Outgoing, ticket: Ticket, now: datetime) -> None:
+    """An owner's acknowledgement about `ticket` (under their report): its outbox row keeps the
+    platform message id, so a reply to it is known to be about the ticket."""
+    await send_to_chat(uow, chat, message, now, ref_type="ticket_ack", ref_id=ticket.id)
+
+
 async def followers(uow: UnitOfWork, ticket: Ticket, text: str, now: datetime) -> None:
     """The other owners who reported the same thing, each under their own message."""
     for follower in await uow.tickets.followers(ticket.id):
         chat = await uow.directory.chat(follower.chat_id)
         if chat is not None and chat.active:
-            await send_to_chat(uow, chat, Outgoing(text=text, reply_to=follower.source_message_id), now)
+            await send_to_chat(
+                uow,
+                chat,
+                Outgoing(text=text, reply_to=follower.source_message_id),
+                now,
+                ref_type="ticket_update",
+                ref_id=ticket.id,
+            )
 
 
 async def staff(
-    uow: UnitOfWork, community_id: int, text: str, now: datetime, *, mention: Steward | None = None
+    uow: UnitOfWork,
+    community_id: int,
+    text: str,
+    now: datetime,
+    *,
+    mention: Steward | None = None,
+    urgent: bool = False,
 ) -> None:
     """A line in every stewards' group of the community, mentioning `mention` if given."""
     for chat in await uow.directory.chats_with_role(community_id, "stewards"):
         who = cards.mention_of(mention, chat.platform) if mention else None
-        await send_to_chat(uow, chat, Outgoing(text=text, mentions=(who,) if who else ()), now)
+        await send_to_chat(uow, chat, Outgoing(text=text, mentions=(who,) if who else (), urgent=urgent), now)
+
+
+async def under_card(
+    uow: UnitOfWork,
+    w: Wording,
+    ticket: Ticket,
+    community: Community,
+    text: str,
+    now: datetime,
+    *,
+    urgent: bool = False,
+    edits_in_place: Callable[[str], bool] | None = None,
+    reporters: Sequence[Reporter] | None = None,
+) -> None:
+    """A line about a ticket in the stewards' groups, under its card (a reply to the card
+    where it was sent); where the platform edits in place, the card itself is also rewritten
+    to list every owner merged into the ticket (elsewhere an edit would arrive as a second
+    copy of the card). A group that never got the card gets the line on its own."""
+    cards_sent = {
+        row.chat_id: row for row in await uow.tickets.cards(ticket) if row.platform_message_id is not None
+    }
+    rewritten: str | None = None
+    for chat in await uow.directory.chats_with_role(community.id, "stewards"):
+        row = cards_sent.get(chat.id)
+        reply_to = row.platform_message_id if row is not None else None
+        await send_to_chat(uow, chat, Outgoing(text=text, reply_to=reply_to, urgent=urgent), now)
+        if row is None or edits_in_place is None or not edits_in_place(chat.platform):
+            continue
+        if rewritten is None:
+            assignee = await uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
+            owner = await uow.directory.member(ticket.owner_member_id) if ticket.owner_member_id else None
+            if reporters is None:
+                reporters = await uow.tickets.reporters(ticket.id)
+            rewritten = cards.card_text(
+                w, ticket, community, assignee, owner.display_name if owner else "", reporters=reporters
+            )
+        card = Outgoing.from_json(row.payload)
+        await send_to_chat(
+            uow,
+            chat,
+            Outgoing(
+                text=rewritten, buttons=card.buttons, mentions=card.mentions, edit_of=row.platform_message_id
+            ),
+            now,
+            ref_type="ticket_card_edit",
+            ref_id=ticket.id,
+        )
 
 
 async def supervisors(
@@ -77,23 +144,32 @@ async def card(
     assignee: Steward | None,
     owner_name: str,
     now: datetime,
+    *,
+    escalated: Reporter | None = None,
 ) -> None:
     """The ticket card in every stewards' group of the community, mentioning the assignee;
     urgent tickets and those no steward took are copied to the supervisors' chat, so they
-    dispatch it."""
-    text = cards.card_text(w, ticket, community, assignee, owner_name)
+    dispatch it. `escalated`: the urgent report that made the ticket urgent (sent again)."""
+    text = cards.card_text(w, ticket, community, assignee, owner_name, escalated=escalated)
     buttons = cards.card_buttons(w, ticket)
     urgent = ticket.priority == "urgent"
+    rows: list[int] = []
     for chat in await uow.directory.chats_with_role(community.id, "stewards"):
         mention = cards.mention_of(assignee, chat.platform) if assignee else None
-        await send_to_chat(
-            uow,
-            chat,
-            Outgoing(text=text, buttons=buttons, mentions=(mention,) if mention else (), urgent=urgent),
-            now,
+        outgoing = Outgoing(text=text, buttons=buttons, mentions=(mention,) if mention else (), urgent=urgent)
+        # As `send_to_chat`, keeping the row's id: lines about the ticket go under this card.
+        row = await uow.outbox.enqueue(
+            platform=chat.platform,
+            platform_chat_id=chat.platform_chat_id,
+            chat_id=chat.id,
+            payload=outgoing.to_json(),
+            now=now,
             ref_type="ticket_card",
             ref_id=ticket.id,
         )
+        if row is not None:
+            rows.append(row)
+    ticket.card_rows = [*(ticket.card_rows or []), *rows]
     if urgent or assignee is None or assignee.role != "steward":
         for chat in await uow.directory.chats_with_role(community.id, "supervisors"):
             on_roster = await uow.directory.roster(community.id, "supervisor")

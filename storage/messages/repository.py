@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.messages.models import MessageLog, ProcessedDelivery
 from storage.rows import insert_new, insert_object, table_of
+
+_NEAR = timedelta(days=1)
 
 
 class MessageRepository:
@@ -50,3 +52,21 @@ class MessageRepository:
 
     async def get(self, log_id: int) -> MessageLog | None:
         return await self.session.get(MessageLog, log_id)
+
+    async def find(
+        self, community_id: int, chat_id: int, platform_message_id: str, around: datetime
+    ) -> MessageLog | None:
+        """The logged message `platform_message_id` of a chat, sent within a day of `around`
+        (that bound lets the community/time index find it: the log is the largest table)."""
+        return await self.session.scalar(
+            select(MessageLog)
+            .where(
+                MessageLog.community_id == community_id,
+                MessageLog.sent_at >= around - _NEAR,
+                MessageLog.sent_at <= around + _NEAR,
+                MessageLog.chat_id == chat_id,
+                MessageLog.platform_message_id == platform_message_id,
+            )
+            .order_by(MessageLog.id)
+            .limit(1)
+        )

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -51,11 +54,19 @@ class Ticket(Base):
     # When the current SLA clock started (creation, or the last reopening).
     sla_started_at: Mapped[datetime | None]
     rating_requested_at: Mapped[datetime | None]
+    # A problem other flats share (the lift, a water main, a public area): reports from other
+    # flats merge into it. False: one flat's problem, which only that flat's reports join
+    # (handlers/tickets/data/conversation.toml says which is which).
+    shared: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The outbox rows of its cards in the stewards' groups (the first, and one per escalation),
+    # so a line about the ticket finds its card by primary key; None for tickets opened before.
+    card_rows: Mapped[list[int] | None] = mapped_column(JSON)
 
 
 class TicketFollower(Base):
     """Another owner reporting the same thing: merged into the ticket (an incident), told
-    when it is resolved, and able to follow it with /my."""
+    when it is resolved, and able to follow it with /my. `text` and `building` are what the
+    stewards' card lists for them (masked there: the building only, phones and units hidden)."""
 
     __tablename__ = "ticket_followers"
     __table_args__ = (UniqueConstraint("ticket_id", "member_id"),)
@@ -66,6 +77,8 @@ class TicketFollower(Base):
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
     source_message_id: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
+    text: Mapped[str | None] = mapped_column(Text)
+    building: Mapped[str | None] = mapped_column(String(16))
 
 
 class TicketEvent(Base):

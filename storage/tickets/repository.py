@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.directory.models import Member
+from storage.outbox.models import OutboxMessage
 from storage.rows import insert_new, insert_object, table_of
 from storage.tickets.models import Counter, Ticket, TicketEvent, TicketFollower
 from storage.tickets.status import ACTIVE, TicketStatus
@@ -40,8 +42,47 @@ _INCIDENT = (
     .order_by(Ticket.id)
     .limit(1)
 )
-_INCIDENT_IN_BUILDING = _INCIDENT.where(Ticket.building == bindparam("building"))
-_INCIDENT_IN_CHAT = _INCIDENT.where(Ticket.building.is_(None), Ticket.source_chat_id == bindparam("chat"))
+# Where: the same building, or (when neither names one) the same chat. What: a shared problem
+# joins a shared ticket; one flat's problem joins only that flat's ticket (the same owner, or
+# the same unit written).
+_WHERE = {
+    True: _INCIDENT.where(Ticket.building == bindparam("building")),
+    False: _INCIDENT.where(Ticket.building.is_(None), Ticket.source_chat_id == bindparam("chat")),
+}
+_SHARED = Ticket.shared.is_(True)
+_FLAT = (
+    Ticket.shared.is_(False),
+    or_(Ticket.owner_member_id == bindparam("member"), Ticket.unit == bindparam("flat")),
+)
+_OWNER = (Ticket.shared.is_(False), Ticket.owner_member_id == bindparam("member"))
+_INCIDENTS = {
+    (in_building, scope): query.where(*clauses)
+    for in_building, query in _WHERE.items()
+    for scope, clauses in (("shared", (_SHARED,)), ("flat", _FLAT), ("owner", _OWNER))
+}
+# An owner's active tickets (their own and those they follow), newest first, each with when
+# the owner last said something on it (an audit event in their name: opened, merged, a note,
+# a chase): what a follow-up (补充) or a chase (催办) attaches to.
+_MINE = (
+    select(
+        Ticket,
+        select(func.max(TicketEvent.at))
+        .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.actor == bindparam("actor"))
+        .scalar_subquery(),
+    )
+    .where(
+        Ticket.community_id == bindparam("community"),
+        Ticket.status.in_(_ACTIVE),
+        or_(
+            Ticket.owner_member_id == bindparam("member"),
+            Ticket.id.in_(
+                select(_FOLLOWERS.c.ticket_id).where(_FOLLOWERS.c.member_id == bindparam("member"))
+            ),
+        ),
+    )
+    .order_by(Ticket.id.desc())
+    .limit(10)
+)
 _COUNTERS = table_of(Counter)
 _NEXT = (
     update(_COUNTERS)
@@ -58,6 +99,23 @@ class Incident:
     ticket: Ticket
     followers: int  # owners linked to it besides the one who opened it
     following: bool  # whether the reporting owner is one of them
+
+
+@dataclass(frozen=True)
+class OwnerTicket:
+    """One of an owner's active tickets, with when the owner last said something on it."""
+
+    ticket: Ticket
+    last_said: datetime | None
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """A merged reporter as the stewards' card lists them."""
+
+    name: str
+    building: str | None
+    text: str
 
 
 class TicketRepository:
@@ -151,28 +209,42 @@ class TicketRepository:
         chat_id: int,
         since: datetime,
         member_id: int,
+        *,
+        shared: bool = True,
+        flat: str | None = None,
     ) -> Incident | None:
         """An active ticket about the same thing, recently opened: same category, and the same
-        building (or, when neither names one, the same chat); with how many owners follow it
-        and whether `member_id` is one of them, in the same statement."""
+        building (or, when neither names one, the same chat); for a `shared` problem a shared
+        ticket, else one flat's ticket of the same owner or of the same `flat` (unit); with how
+        many owners follow it and whether `member_id` is one of them, in the same statement."""
         params: dict[str, Any] = {
             "community": community_id,
             "category": category,
             "since": since,
             "member": member_id,
         }
-        query: Select[Any]
         if building is not None:
-            query, params["building"] = _INCIDENT_IN_BUILDING, building
+            params["building"] = building
         else:
-            query, params["chat"] = _INCIDENT_IN_CHAT, chat_id
-        row = (await self.session.execute(query, params)).first()
+            params["chat"] = chat_id
+        scope = "shared" if shared else ("flat" if flat else "owner")
+        if flat:
+            params["flat"] = flat
+        row = (await self.session.execute(_INCIDENTS[building is not None, scope], params)).first()
         if row is None:
             return None
         return Incident(row[0], int(row[1]), bool(row[2]))
 
     async def add_follower(
-        self, ticket: Ticket, member_id: int, chat_id: int, message_id: str, now: datetime
+        self,
+        ticket: Ticket,
+        member_id: int,
+        chat_id: int,
+        message_id: str,
+        now: datetime,
+        *,
+        text: str | None = None,
+        building: str | None = None,
     ) -> bool:
         """Link an owner to a ticket they also reported; False if they follow it already."""
         return await insert_new(
@@ -184,8 +256,39 @@ class TicketRepository:
                 "chat_id": chat_id,
                 "source_message_id": message_id,
                 "created_at": now,
+                "text": text,
+                "building": building,
             },
         )
+
+    async def reporters(self, ticket_id: int) -> list[Reporter]:
+        """The owners merged into a ticket, in the order they reported, with what they wrote."""
+        rows = await self.session.execute(
+            select(Member.display_name, _FOLLOWERS.c.building, _FOLLOWERS.c.text)
+            .join(Member, Member.id == _FOLLOWERS.c.member_id)
+            .where(_FOLLOWERS.c.ticket_id == ticket_id)
+            .order_by(_FOLLOWERS.c.id)
+        )
+        return [Reporter(name or "", building, text or "") for name, building, text in rows]
+
+    async def cards(self, ticket: Ticket) -> Sequence[OutboxMessage]:
+        """The outbox rows of the ticket's cards in the stewards' groups, oldest first (by
+        primary key; a ticket from before `card_rows` was kept is looked up by reference)."""
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if ticket.card_rows is None:
+            query = query.where(OutboxMessage.ref_type == "ticket_card", OutboxMessage.ref_id == ticket.id)
+        elif ticket.card_rows:
+            query = query.where(OutboxMessage.id.in_(ticket.card_rows))
+        else:
+            return []
+        return (await self.session.scalars(query)).all()
+
+    async def open_for_member(self, community_id: int, member_id: int) -> list[OwnerTicket]:
+        """The member's active tickets in the community (their own and followed), newest first
+        (at most ten), each with when the member last said something on it."""
+        params = {"community": community_id, "member": member_id, "actor": f"member:{member_id}"}
+        rows = await self.session.execute(_MINE, params)
+        return [OwnerTicket(ticket, last) for ticket, last in rows]
 
     async def followers(self, ticket_id: int) -> Sequence[TicketFollower]:
         return (
@@ -224,6 +327,14 @@ class TicketRepository:
                 .order_by(Ticket.id)
             )
         ).all()
+
+    async def last_event_at(self, ticket_id: int, action: str, actor: str) -> datetime | None:
+        """When `actor` last did `action` on the ticket."""
+        return await self.session.scalar(
+            select(func.max(TicketEvent.at)).where(
+                TicketEvent.ticket_id == ticket_id, TicketEvent.action == action, TicketEvent.actor == actor
+            )
+        )
 
     async def has_event(self, ticket_id: int, action: str, note: str | None = None) -> bool:
         query = select(TicketEvent.id).where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == action)

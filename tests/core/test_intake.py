@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from sqlalchemy import event
 
 from bot.core.events import MessageKind
 from storage.messages.models import MessageLog, ProcessedDelivery
@@ -137,3 +140,34 @@ async def test_ticket_rows_match_acks(harness: Harness) -> None:
     assert all(isinstance(t, Ticket) for t in tickets)
     assert len(harness.sent(OWNERS)) == 5
     assert len({t.number for t in tickets}) == 5
+
+
+async def test_chatter_and_quiet_messages_read_no_ticket_and_no_outbox(harness: Harness) -> None:
+    """The owner-message hot path stays cheap: the conversation's lookups (the owner's open
+    tickets, the bot's message a reply answers) happen only for a message that looks like a
+    follow-up; chatter and acknowledgements cost what they cost before."""
+    await harness.say(OWNERS, "u-a", "3栋2单元1302厨房水管漏水了，麻烦派人来修")  # an open ticket
+    [ticket] = await harness.tickets()
+    ack = next(m for m in harness.sent(OWNERS) if ticket.number in m.text)
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    def reads(table: str) -> int:
+        return sum(
+            1 for s in seen if s.lstrip().upper().startswith("SELECT") and re.search(rf"\bFROM {table}\b", s)
+        )
+
+    event.listen(harness.app.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        for text in ("今天天气真好啊", "大家晚上好", "收到，谢谢", "👍", "😡"):
+            await harness.channel.post(OWNERS, "u-a", text)
+        await harness.channel.post(OWNERS, "u-a", "谢谢", reply_to=ack.message_id)  # quiet: no lookup
+        assert (reads("tickets"), reads("ticket_events"), reads("outbox")) == (0, 0, 0)
+        # a neighbour's chatter under the bot's line: which ticket it answers, and whose it is
+        await harness.channel.post(OWNERS, "u-z", "哈哈是啊", reply_to=ack.message_id)
+        assert (reads("tickets"), reads("outbox")) == (1, 1)
+    finally:
+        event.remove(harness.app.engine.sync_engine, "before_cursor_execute", record)
+    assert len(await harness.tickets()) == 1

@@ -277,3 +277,67 @@ async def test_concurrent_idempotent_inserts_land_once(engine: AsyncEngine) -> N
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
         assert await session.scalar(select(func.count()).select_from(ProcessedDelivery)) == 1
+
+
+async def test_the_conversation_lookups_on_both_databases(engine: AsyncEngine) -> None:
+    """The incident lookup's scopes (a shared problem, one flat's), an owner's open tickets with
+    when they last spoke on each (an aware time on SQLite too), the merged reporters in order,
+    and a ticket's cards by primary key (or by reference for a ticket from before)."""
+    sessions = session_factory(engine)
+    async with sessions() as session:
+        store = UnitOfWork(session)
+        chat, owner = await seed(store)
+        other = Member(platform="local", platform_user_id="u2", display_name="李", first_seen_at=NOW)
+        session.add(other)
+        await session.flush()
+        assert chat.community_id is not None
+        community_id = chat.community_id
+        flat = await add_ticket(store, chat, owner)  # plumbing, one flat's (not shared)
+        flat.shared, flat.unit = False, "3-2-1302"
+        await session.flush()
+        since = NOW - timedelta(hours=1)
+
+        async def incident(member_id: int, *, shared: bool, unit: str | None = None) -> int | None:
+            found = await store.tickets.find_incident(
+                community_id, "plumbing", None, chat.id, since, member_id, shared=shared, flat=unit
+            )
+            return None if found is None else found.ticket.id
+
+        assert await incident(other.id, shared=True) is None  # a shared report: not a flat's ticket
+        assert await incident(other.id, shared=False) is None  # another owner, no flat named
+        assert await incident(other.id, shared=False, unit="3-2-1302") == flat.id  # the same flat
+        assert await incident(other.id, shared=False, unit="3-1-1802") is None
+        assert await incident(owner.id, shared=False) == flat.id  # the same owner
+
+        await store.tickets.record(flat, at=NOW, actor=f"member:{owner.id}", action="opened")
+        later = NOW + timedelta(minutes=7)
+        await store.tickets.record(flat, at=later, actor=f"member:{owner.id}", action="chased")
+        await store.tickets.record(flat, at=later + timedelta(minutes=1), actor="steward:1", action="note")
+        await store.tickets.add_follower(flat, other.id, chat.id, "m2", NOW, text="我家也漏", building="3")
+        [mine] = await store.tickets.open_for_member(community_id, owner.id)
+        assert (mine.ticket.id, mine.last_said) == (flat.id, later)  # the steward's note is not theirs
+        assert mine.last_said is not None
+        assert mine.last_said.tzinfo is not None  # aware on SQLite too (UTCDateTime through max())
+        [followed] = await store.tickets.open_for_member(community_id, other.id)
+        assert followed.last_said is None  # follows it, said nothing on it (no audit event of theirs)
+        assert await store.tickets.last_event_at(flat.id, "chased", f"member:{owner.id}") == later
+        assert [(r.name, r.building, r.text) for r in await store.tickets.reporters(flat.id)] == [
+            ("李", "3", "我家也漏")
+        ]
+
+        card = await store.outbox.enqueue(
+            platform="local",
+            platform_chat_id="g1",
+            chat_id=chat.id,
+            payload=Outgoing("卡片").to_json(),
+            now=NOW,
+            ref_type="ticket_card",
+            ref_id=flat.id,
+        )
+        assert card is not None
+        assert [r.id for r in await store.tickets.cards(flat)] == [card]  # before card_rows: by reference
+        flat.card_rows = []
+        assert await store.tickets.cards(flat) == []
+        flat.card_rows = [card]
+        assert [r.id for r in await store.tickets.cards(flat)] == [card]
+        await session.commit()

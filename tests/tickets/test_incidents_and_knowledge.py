@@ -53,8 +53,20 @@ async def test_stewards_hear_of_a_growing_incident_at_milestones_every_owner_is_
     assert [f"已有 {n} 位业主反映" in text for n, text in zip(range(2, 12), merged, strict=True)] == [
         True
     ] * 10
-    told = [m.text for m in harness.sent(STEWARDS) if "又有业主反映" in m.text]
-    assert told == [f"➕ {ticket.number} 又有业主反映（共 {n} 位）。" for n in (2, 3, 5, 10)]
+    told = [m for m in harness.sent(STEWARDS) if "又有业主反映" in m.text]
+    # each time with the reporters since the last time (their building masked), under the card
+    since = {2: [2], 3: [3], 5: [4, 5], 10: [6, 7, 8, 9, 10]}
+    assert [m.text for m in told] == [
+        "\n".join(
+            [
+                f"➕ {ticket.number} 又有业主反映（共 {n} 位）：",
+                *(f"· u-{k}（5栋****）：{reports[k % 3]}" for k in ks),
+            ]
+        )
+        for n, ks in since.items()
+    ]
+    card = next(m for m in harness.sent(STEWARDS) if m.outgoing and m.out.buttons)
+    assert {m.out.reply_to for m in told} == {card.message_id}
     events = [e for e in await harness.events(ticket.id) if e.action == "merged"]
     assert [e.note for e in events] == [f"reporters={n}" for n in range(2, 12)]
 

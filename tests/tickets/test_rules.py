@@ -92,7 +92,9 @@ async def test_nobody_on_duty_leaves_it_unassigned_and_two_stewards_claim_at_onc
     assert ticket.assignee_id is None
     assert ticket.status == "open"
     card = next(m for m in harness.sent(STEWARDS) if ticket.number in m.text)
-    assert [b.data for row in card.out.buttons for b in row] == [f"t:claim:{ticket.id}"]
+    work, corrections = card.out.buttons
+    assert [b.data for b in work] == [f"t:claim:{ticket.id}"]
+    assert [b.data for b in corrections] == [f"tk:{k}:{ticket.id}" for k in ("repair", "inquiry", "none")]
     assert "请主管派单" in harness.sent("lxy-supervisors")[-1].text
 
     await asyncio.gather(
