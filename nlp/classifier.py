@@ -55,8 +55,8 @@ _SENTENCE_BREAKS = frozenset("。!！?？;；\n")
 _INTENT_ORDER = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY, Intent.OTHER)  # tie-break order
 _CONTENT_KINDS = frozenset({"intent", "category", "urgent", "sentiment", "risk"})
 # Kinds whose rules survive inside a longer, topical match of another kind.
-_SURVIVOR_KINDS = frozenset({"category", "urgent", "risk", "question"})
-_TOPICAL_KINDS = frozenset({"category", "urgent", "risk", "sentiment"})
+_SURVIVOR_KINDS = frozenset({"category", "urgent", "risk", "question", "evidence"})
+_TOPICAL_KINDS = frozenset({"category", "urgent", "risk", "sentiment", "evidence"})
 _INTENTS = {i.value: i for i in Intent}
 # Module constants: an enum member looked up by attribute costs a little on every use.
 _REPAIR, _COMPLAINT, _INQUIRY, _OTHER = Intent.REPAIR, Intent.COMPLAINT, Intent.INQUIRY, Intent.OTHER
@@ -65,6 +65,8 @@ _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # A title's segments: a genre word must end one (its head noun: 关于…的联名信, 感谢信——致…).
 _TITLE_SEGMENTS = re.compile(r"[\s,.:;!?、。—\-–~()\[\]【】<>《》「」『』\"'“”‘’|/·…]+")
 _GENRE_KINDS = frozenset({"genre"})
+_ACTIONABLE = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY)
+_EVIDENCE_KINDS = frozenset({"evidence"})
 _NO_FEATURES: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
 
@@ -98,15 +100,19 @@ def _start_then_longest(c: tuple[int, int, str, _Entry, bool]) -> tuple[int, int
 def _unframed(hits: list[Hit]) -> list[Hit]:
     """The hits outside every frame (a letter's salutation 尊敬的物业管理处： or closing 此致 敬礼),
     frames included: what lies inside one is politeness, not what the letter is about. The
-    unit address is read apart, from the whole text (a signature's 3栋602 still counts)."""
+    unit address is read apart, from the whole text (a signature's 3栋602 still counts). Only
+    the evidence inside a frame stays: a letter addressed to the 物业 is about the property."""
     frames = [(h.start, h.end) for h in hits if "frame" in h.kinds]
     if not frames:
         return hits
-    return [
-        h
-        for h in hits
-        if "frame" in h.kinds or not any(start <= h.start and h.end <= end for start, end in frames)
-    ]
+    out: list[Hit] = []
+    for h in hits:
+        if "frame" in h.kinds or not any(start <= h.start and h.end <= end for start, end in frames):
+            out.append(h)
+        elif "evidence" in h.kinds:
+            kept = [r for r in h.rules if r.kind == "evidence"]
+            out.append(Hit(h.start, h.end, h.text, kept, _EVIDENCE_KINDS, _rule_features(kept)))
+    return out
 
 
 def _hit_order(h: Hit) -> tuple[int, int]:
@@ -361,8 +367,10 @@ class Classifier:
         """Whether a statistical model takes part (settings.model_weight > 0 and training data)."""
         return self._model is not None
 
-    def classify(self, text: str) -> Classification:
-        return self.analyse(text).classification
+    def classify(self, text: str, *, addressed: bool = False) -> Classification:
+        """What `text` means. `addressed`: the message @-mentions the bot or replies to a steward,
+        which is itself evidence that it is about the property."""
+        return self.analyse(text, addressed=addressed).classification
 
     def category_label(self, code: str, traditional: bool = False) -> str:
         spec = self.rules.categories.get(code)
@@ -386,8 +394,8 @@ class Classifier:
         tokens: list[str] = self._tokenizer.lcut(text, HMM=self._hmm)
         return tokens
 
-    def explain(self, text: str) -> str:
-        a = self.analyse(text)
+    def explain(self, text: str, *, addressed: bool = False) -> str:
+        a = self.analyse(text, addressed=addressed)
         c = a.classification
         n = a.normalized
         lines: list[str] = []
@@ -439,6 +447,8 @@ class Classifier:
         lines.append(f"unit:       {c.unit.masked() if c.unit else '-'}")
         lines.append(f"sentiment:  {c.sentiment:+.2f} ({'negative' if c.negative else 'not negative'})")
         lines.append(f"risk:       {c.risk} ({_RISK_NAMES[c.risk]})")
+        lines.append(f"evidence:   {', '.join(c.evidence) if c.evidence else '-'}")
+        lines.append(f"uncertain:  {c.uncertain_reason if c.uncertain else 'no'}")
         for note in a.notes:
             lines.append(f"note:       {note}")
         lines.append(f"rules:      {', '.join(c.rules) if c.rules else '-'}")
@@ -446,7 +456,7 @@ class Classifier:
 
     # ------------------------------------------------------------------ the pipeline
 
-    def analyse(self, text: str) -> Analysis:
+    def analyse(self, text: str, *, addressed: bool = False) -> Analysis:
         if not isinstance(text, str):
             raise TypeError(f"classify() expects str, got {type(text).__name__}")
         norm = self._normalizer(text)
@@ -457,7 +467,7 @@ class Classifier:
             hits = _unframed(hits)
         self._apply_negation(t, hits)
         genre = self._genre(norm) if self._genre_title_words or self._genre_text else None
-        return self._decide(norm, tokens, hits, genre)
+        return self._decide(norm, tokens, hits, genre, addressed)
 
     def _genre(self, norm: Normalized) -> Hit | None:
         """The letter's genre: a title whose head noun names one (感谢信, 关于…的联名信, 轉貼…公告),
@@ -600,7 +610,12 @@ class Classifier:
                 h.negated_by = last_neg.text
 
     def _decide(
-        self, norm: Normalized, tokens: list[str], hits: list[Hit], genre: Hit | None = None
+        self,
+        norm: Normalized,
+        tokens: list[str],
+        hits: list[Hit],
+        genre: Hit | None = None,
+        addressed: bool = False,
     ) -> Analysis:
         s = self.settings
         cats = self.rules.categories
@@ -620,6 +635,8 @@ class Classifier:
         risk_ids: dict[str, list[str]] = {}
         mods: set[str] = set()
         degree_ends: list[tuple[int, float]] = []
+        evidence: dict[str, float] = {}  # evidence rule id -> weight: what names the property
+        evidence_groups: set[str] = set()
 
         for h in hits:
             if "degree" in h.kinds:
@@ -634,6 +651,8 @@ class Classifier:
             for r in h.rules:
                 kind = r.kind
                 if h.negated_by is not None and kind in _CONTENT_KINDS:
+                    if r.evidence:
+                        evidence[r.id] = r.evidence  # 电梯没坏 is still about the lift
                     if kind == "sentiment":
                         # 不满意 / 不好: a negated sentiment word counts with the opposite sign.
                         sign = 1.0 if r.target == "negative" else -1.0
@@ -652,6 +671,8 @@ class Classifier:
                             negated_problem = True
                     continue
                 fired.append(r.id)
+                if r.evidence:
+                    evidence[r.id] = r.evidence
                 if kind == "intent":
                     if r.id not in counted:  # a word said twice is one piece of evidence
                         counted.add(r.id)
@@ -675,6 +696,8 @@ class Classifier:
                 elif kind == "sentiment":
                     sign = -1.0 if r.target == "negative" else 1.0
                     senti += sign * r.weight * mult
+                elif kind == "evidence":
+                    evidence_groups.add(r.target)
                 else:
                     mods.add(kind)
                     if kind == "present" or kind == "alarm":
@@ -722,13 +745,41 @@ class Classifier:
         if "hypothetical" in mods and "alarm" not in mods:
             suppressed_by.insert(0, "hypothetical")
         live = not suppressed_by
+        # Evidence of the property: the evidence words, being addressed, a live danger to the
+        # building. Someone hurt (personal) or a fight (assault) is urgent only in a message about
+        # the property or with a call for help: 笑晕了 and 两只猫打架 page nobody.
+        if addressed:
+            evidence["addressed"] = s.addressed_evidence
+        hazards = [r for r in live_urgent if r.target == "urgent"] if live else []
+        if hazards:
+            evidence[hazards[0].id] = s.hazard_evidence
+        weight_of_evidence = sum(evidence.values())
+        if (
+            s.evidence_min > 0
+            and weight_of_evidence < s.evidence_min
+            and "alarm" not in mods
+            and any(r.target != "urgent" for r in live_urgent)
+        ):
+            for r in live_urgent:
+                if r.target != "urgent":
+                    fired.append(f"urgent.no_evidence:{r.id}")
+            notes.append("someone hurt or a fight, but nothing of the property named and no call for help")
+            live_urgent = [r for r in live_urgent if r.target == "urgent"]
+        elif live and live_urgent and not hazards:
+            # Someone hurt in a message about the estate, or a call for help: a live emergency.
+            evidence[live_urgent[0].id] = s.hazard_evidence
+            weight_of_evidence = sum(evidence.values())
         urgent = bool(live_urgent)
         if urgent and not live:
             urgent = False
             fired.append(f"urgent.suppressed:{suppressed_by[0]}")
             notes.append(f"urgent words found but suppressed ({', '.join(suppressed_by)})")
         if urgent:
-            scores[_REPAIR] += s.urgent_to_repair
+            # A fight is a security complaint; a danger or someone hurt calls for someone to come.
+            if all(r.target == "assault" for r in live_urgent):
+                scores[_COMPLAINT] += s.urgent_to_repair
+            else:
+                scores[_REPAIR] += s.urgent_to_repair
         crisis = bool(live_crisis) and live
 
         # A letter's genre decides its intent (unless it reports a live emergency); a praise
@@ -766,10 +817,39 @@ class Classifier:
         if persist:
             scores[_COMPLAINT] += persist * s.persistence_weight
 
+        # The evidence gate: with nothing of the property named, the message is `other`, whatever
+        # the words of a problem or a question say (手机坏了, 有没有拼车去机场的) and whatever a model
+        # would say. The model may only choose between the intents the rules support; a question
+        # put to the neighbours (有没有人…, 谁家…, 求推荐) asks the property nothing unless its evidence
+        # still suffices at a discount.
+        gated = s.evidence_min > 0 and weight_of_evidence < s.evidence_min
+        rule_scores = dict(scores)
+        supported = {it for it in _ACTIONABLE if scores[it] >= s.support_min}
+        if gated:
+            supported.clear()
+            if any(scores[it] >= s.min_intent_score for it in _ACTIONABLE):
+                notes.append(
+                    f"no evidence of the property ({weight_of_evidence:g} < {s.evidence_min:g}): other"
+                )
+            fired.append("gate:no_evidence")
+        elif (
+            _INQUIRY in supported
+            and "peers" in mods
+            and "addressee" not in evidence_groups
+            and "addressed" not in evidence
+            and weight_of_evidence * s.peers_evidence_share < s.evidence_min
+        ):
+            supported.discard(_INQUIRY)
+            fired.append("gate:peers_question")
+            notes.append("a question to the neighbours about nothing the property manages: not an inquiry")
+        for it in _ACTIONABLE:
+            if it not in supported:
+                scores[it] = min(scores[it], 0.0)
+
         # The statistical model: its probabilities are added to the rule scores, weighted.
         rule_feats: list[str] | None = None  # the model's features naming rules that fired
         sums: list[float] | None = None  # the joint model's sums over feats
-        model = self._joint if self._model is not None and forced is None else None
+        model = self._joint if self._model is not None and forced is None and supported else None
         if model is not None:
             ranked = sorted(scores.values(), reverse=True)
             if ranked[0] >= s.min_intent_score and ranked[0] - ranked[1] >= s.model_skip_margin:
@@ -789,6 +869,8 @@ class Classifier:
             best_p = 0.0
             top = _OTHER
             for it, p in zip(self._model_intents, probs, strict=True):
+                if it is not _OTHER and it not in supported:
+                    continue  # the model never creates an intent the rules do not support
                 scores[it] += w * p * (damp if it is _REPAIR or it is _COMPLAINT else 1.0)
                 if p > best_p:
                     best_p, top = p, it
@@ -801,6 +883,30 @@ class Classifier:
             intent = forced
         elif intent is _OTHER and best is not _OTHER:
             notes.append(f"best score {scores[best]:.2f} below min_intent_score {s.min_intent_score}")
+        if gated and intent is not _OTHER:
+            intent = _OTHER  # a letter's genre, too, needs something of the property
+            fired.append("gate:genre_without_evidence")
+
+        # How sure: the rules alone, the margin, the weight of the evidence.
+        uncertain_reason: str | None = None
+        rules_best = max(_INTENT_ORDER, key=rule_scores.__getitem__)
+        rules_intent = rules_best if rule_scores[rules_best] >= s.min_intent_score else _OTHER
+        if intent is _OTHER:
+            if gated and rules_intent is not _OTHER:
+                uncertain_reason = f"{rules_intent.value} words, but nothing of the property named"
+        elif forced is None:
+            runner_up = max((it for it in _INTENT_ORDER if it is not intent), key=scores.__getitem__)
+            if rules_intent is not intent:
+                uncertain_reason = f"the model decided {intent.value} (rules alone: {rules_intent.value})"
+            elif scores[intent] - max(scores[runner_up], s.min_intent_score) < s.uncertain_margin:
+                uncertain_reason = (
+                    f"close call: {intent.value} {scores[intent]:.2f}, "
+                    f"{runner_up.value} {scores[runner_up]:.2f}"
+                )
+            elif weight_of_evidence < s.evidence_sure:
+                uncertain_reason = f"little evidence of the property ({weight_of_evidence:g})"
+        if uncertain_reason is not None:
+            fired.append("uncertain")
 
         category, named = self._pick_category(intent, cat_scores)
         if self._category_joint is not None and intent is not _OTHER and not named:
@@ -883,6 +989,9 @@ class Classifier:
             negative=negative,
             risk=risk,
             rules=tuple(dict.fromkeys(fired)),
+            uncertain=uncertain_reason is not None,
+            uncertain_reason=uncertain_reason,
+            evidence=tuple(sorted(evidence, key=lambda k: -evidence[k])),
         )
         return Analysis(
             normalized=norm,

@@ -12,7 +12,19 @@ import pytest
 
 from nlp.cli import classify_main, rules_check_main
 
-FIELDS = {"intent", "category", "urgent", "unit", "sentiment", "negative", "risk", "rules"}
+FIELDS = {
+    "intent",
+    "category",
+    "urgent",
+    "unit",
+    "sentiment",
+    "negative",
+    "risk",
+    "rules",
+    "uncertain",
+    "uncertain_reason",
+    "evidence",
+}
 
 
 def run_classify(argv: list[str], stdin: str = "") -> tuple[int, str]:
