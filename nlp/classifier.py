@@ -66,6 +66,8 @@ _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _TITLE_SEGMENTS = re.compile(r"[\s,.:;!?、。—\-–~()\[\]【】<>《》「」『』\"'“”‘’|/·…]+")
 _GENRE_KINDS = frozenset({"genre"})
 _ACTIONABLE = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY)
+# Complaint categories whose words are a grievance by themselves, not only its topic.
+_GRIEVANCE_CATEGORIES = frozenset({"repair_delay", "safety_hazard"})
 _EVIDENCE_KINDS = frozenset({"evidence"})
 _NO_FEATURES: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
@@ -637,6 +639,8 @@ class Classifier:
         degree_ends: list[tuple[int, float]] = []
         evidence: dict[str, float] = {}  # evidence rule id -> weight: what names the property
         evidence_groups: set[str] = set()
+        # What the message does, apart from its topic: report a fault, voice a grievance, ask.
+        cue = dict.fromkeys(_ACTIONABLE, 0.0)
 
         for h in hits:
             if "degree" in h.kinds:
@@ -674,6 +678,8 @@ class Classifier:
                 if r.evidence:
                     evidence[r.id] = r.evidence
                 if kind == "intent":
+                    if r.target != "other":
+                        cue[_INTENTS[r.target]] += r.weight
                     if r.id not in counted:  # a word said twice is one piece of evidence
                         counted.add(r.id)
                         scores[_INTENTS[r.target]] += r.weight * mult
@@ -684,6 +690,8 @@ class Classifier:
                         continue
                     counted.add(r.id)
                     cat_scores[r.target] = cat_scores.get(r.target, 0.0) + r.weight
+                    if r.target in _GRIEVANCE_CATEGORIES:
+                        cue[_COMPLAINT] += r.weight  # 还没修, 飞线充电: a grievance by itself
                     spec = cats[r.target]
                     if len(spec.intents) == 1 and spec.boost:
                         scores[spec.intents[0]] += r.weight * spec.boost
@@ -708,11 +716,15 @@ class Classifier:
                         question += r.weight
                     elif kind == "request":
                         scores[_REPAIR] += r.weight
+                        cue[_REPAIR] += r.weight
                     elif kind == "resolved":
                         scores[_OTHER] += r.weight
                         scores[_REPAIR] -= r.weight
                     elif kind == "persistence":
                         persist += r.weight
+                    elif kind == "report":
+                        cue[_REPAIR] += r.weight  # 反映…问题: a problem reported, to fix or a grievance
+                        cue[_COMPLAINT] += r.weight
 
         if norm.question_marks:
             question += s.question_mark_weight
@@ -810,12 +822,22 @@ class Classifier:
             # A government body is an outside party only in a grievance: 我会去市政府陈情, not
             # 转贴：市政府下周开始消毒.
             authority = risk_ids.pop("authority")
-            if "hypothetical" not in mods and senti <= 0:
+            if "hypothetical" not in mods and (senti < 0 or persist > 0 or cue[_COMPLAINT] > 0):
                 risk_ids.setdefault("external", []).extend(authority)
         if risk_ids.keys() & _ESCALATION:
             scores[_COMPLAINT] += s.risk_to_complaint
         if persist:
             scores[_COMPLAINT] += persist * s.persistence_weight
+
+        # The cues of the message's act, apart from its topic words.
+        if question > 0 or norm.question_marks:
+            cue[_INQUIRY] += max(question, 1.0)
+        if urgent:
+            cue[_COMPLAINT if all(r.target == "assault" for r in live_urgent) else _REPAIR] += 2.0
+        if senti < 0 or persist > 0 or risk_ids.keys() & _ESCALATION:
+            cue[_COMPLAINT] += 1.0
+        if "resolved" in mods and not urgent and "alarm" not in mods:
+            cue[_REPAIR] = 0.0  # 停电是跳闸，现在已经来电了: the fault is over
 
         # The evidence gate: with nothing of the property named, the message is `other`, whatever
         # the words of a problem or a question say (手机坏了, 有没有拼车去机场的) and whatever a model
@@ -824,7 +846,16 @@ class Classifier:
         # still suffices at a discount.
         gated = s.evidence_min > 0 and weight_of_evidence < s.evidence_min
         rule_scores = dict(scores)
-        supported = {it for it in _ACTIONABLE if scores[it] >= s.support_min}
+        # What the rules support: an intent's own words (a fault, a grievance, a question), or a
+        # category of it named (停车位 may be asked about or complained of). A fault, a recurrence,
+        # a question or a problem about something named may also be a grievance (电梯又坏了, 是打算
+        # 养着吗): the model then chooses, but never an intent the rules give nothing to.
+        named = {it for code, v in cat_scores.items() if v > 0 for it in cats[code].intents}
+        supported = {it for it in _ACTIONABLE if scores[it] >= s.support_min or it in named}
+        if question > 0 or norm.question_marks:
+            supported.add(_INQUIRY)
+        if supported and (persist > 0 or senti < 0 or named):
+            supported.add(_COMPLAINT)
         if gated:
             supported.clear()
             if any(scores[it] >= s.min_intent_score for it in _ACTIONABLE):
@@ -849,10 +880,16 @@ class Classifier:
         # The statistical model: its probabilities are added to the rule scores, weighted.
         rule_feats: list[str] | None = None  # the model's features naming rules that fired
         sums: list[float] | None = None  # the joint model's sums over feats
+        model_p: dict[Intent, float] = {}
         model = self._joint if self._model is not None and forced is None and supported else None
         if model is not None:
             ranked = sorted(scores.values(), reverse=True)
-            if ranked[0] >= s.min_intent_score and ranked[0] - ranked[1] >= s.model_skip_margin:
+            top_rule = max(_INTENT_ORDER, key=scores.__getitem__)
+            if (
+                ranked[0] >= s.min_intent_score
+                and ranked[0] - ranked[1] >= s.model_skip_margin
+                and (top_rule is _OTHER or cue[top_rule] > 0)
+            ):
                 # The rules are decisive: the model adds at most model_weight to any intent, so
                 # with that margin it cannot change the outcome. Skipped (it is the slowest step).
                 model = None
@@ -871,17 +908,28 @@ class Classifier:
             for it, p in zip(self._model_intents, probs, strict=True):
                 if it is not _OTHER and it not in supported:
                     continue  # the model never creates an intent the rules do not support
+                model_p[it] = p
                 scores[it] += w * p * (damp if it is _REPAIR or it is _COMPLAINT else 1.0)
                 if p > best_p:
                     best_p, top = p, it
             fired.append(f"model:{top.value}({best_p:.2f})")
 
-        # Intent: best score, ties broken complaint > repair > inquiry > other.
+        # Intent: best score, ties broken complaint > repair > inquiry > other. An actionable
+        # intent needs its act (a fault, a grievance, a question) in the rules, or a model that is
+        # very sure of it: a topic word alone (养狗, 广场舞, 电费) makes no ticket.
+        intent = _OTHER
+        for it in sorted(_INTENT_ORDER, key=lambda i: -scores[i]):
+            if scores[it] < s.min_intent_score or it is _OTHER:
+                break
+            if cue[it] > 0 or model_p.get(it, 0.0) >= s.model_alone_min:
+                intent = it
+                break
+            fired.append(f"no_act:{it.value}")
+            notes.append(f"{it.value} scores {scores[it]:.2f}, but nothing in the message does it")
         best = max(_INTENT_ORDER, key=scores.__getitem__)
-        intent = best if scores[best] >= s.min_intent_score else _OTHER
         if forced is not None:
             intent = forced
-        elif intent is _OTHER and best is not _OTHER:
+        elif intent is _OTHER and best is not _OTHER and scores[best] < s.min_intent_score:
             notes.append(f"best score {scores[best]:.2f} below min_intent_score {s.min_intent_score}")
         if gated and intent is not _OTHER:
             intent = _OTHER  # a letter's genre, too, needs something of the property

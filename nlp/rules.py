@@ -66,6 +66,7 @@ MODIFIER_KINDS = (
     "alarm",
     "frame",
     "peers",
+    "report",
 )
 # Lists of the urgent section: `keywords` are dangers to the building (fire, gas, flooding, a lift
 # entrapment: evidence of the property on their own); `personal` (someone hurt or collapsed) and
@@ -88,6 +89,7 @@ _ID_PREFIX = {
     "alarm": "alarm",
     "frame": "frame",
     "peers": "peer",
+    "report": "report",
 }
 _RESERVED_ENTRY_KEYS = frozenset({"word", "words", "pattern", "weight", "id", "note", "evidence"})
 
@@ -150,6 +152,9 @@ class Settings:
     peers_evidence_share: float = 0.5
     # The model may only choose between intents the rules support with at least this score.
     support_min: float = 0.25
+    # An actionable intent with nothing in the message doing it (no fault, grievance or question
+    # word: only a topic) needs the model at least this sure (> 1: never).
+    model_alone_min: float = 0.9
     # `uncertain` when the best actionable intent leads the next by less than this, or when the
     # evidence is below evidence_sure.
     uncertain_margin: float = 1.0
