@@ -641,6 +641,7 @@ class Classifier:
         evidence_groups: set[str] = set()
         # What the message does, apart from its topic: report a fault, voice a grievance, ask.
         cue = dict.fromkeys(_ACTIONABLE, 0.0)
+        reported = 0.0  # the weight of words reporting a problem (反映, 请求解决, 问题)
 
         for h in hits:
             if "degree" in h.kinds:
@@ -725,7 +726,16 @@ class Classifier:
                     elif kind == "report":
                         cue[_REPAIR] += r.weight  # 反映…问题: a problem reported, to fix or a grievance
                         cue[_COMPLAINT] += r.weight
+                        reported += r.weight
 
+        if reported:
+            # A problem reported counts for a complaint or a repair (the subject decides which),
+            # or for an inquiry when the writer asks about it (咨询…问题).
+            reported = min(reported, s.report_cap)
+            scores[_COMPLAINT] += reported
+            scores[_REPAIR] += reported * 0.9
+            if cue[_INQUIRY] > 0:
+                scores[_INQUIRY] += reported
         if norm.question_marks:
             question += s.question_mark_weight
             fired.append("q:?")

@@ -155,6 +155,7 @@ class Settings:
     # An actionable intent with nothing in the message doing it (no fault, grievance or question
     # word: only a topic) needs the model at least this sure (> 1: never).
     model_alone_min: float = 0.9
+    report_cap: float = 1.5  # the most that words reporting a problem (反映, 问题) add to an intent
     # `uncertain` when the best actionable intent leads the next by less than this, or when the
     # evidence is below evidence_sure.
     uncertain_margin: float = 1.0
@@ -296,7 +297,7 @@ def parse_rules(
         target: str,
         id_prefix: str,
         into: list[Rule] | None = None,
-        evidence: float = 0.0,
+        evidence: float | None = 0.0,
     ) -> None:
         if items is None:
             return
@@ -416,7 +417,7 @@ def parse_rules(
     for group, items in evidence.items():
         if not re.fullmatch(r"[a-z][a-z0-9_]*", group):
             raise _err(path, f"evidence.{group}", "group name must be lower_snake_case ASCII")
-        add_list(f"evidence.{group}", items, "evidence", group, f"evidence.{group}", evidence=-1.0)
+        add_list(f"evidence.{group}", items, "evidence", group, f"evidence.{group}", evidence=None)
 
     risk = _expect_mapping(path, "risk", top.get("risk", {}))
     _check_keys(path, "risk", risk, set(RISK_KINDS))
@@ -525,10 +526,11 @@ def _parse_entry(
     id_prefix: str,
     normalize_term: Callable[[str], str],
     normalize_pattern: Callable[[str], str],
-    default_evidence: float = 0.0,
+    default_evidence: float | None = 0.0,
 ) -> list[Rule]:
     """The rules of one keyword entry. `default_evidence` is the evidence its matches carry unless
-    the entry says otherwise (``evidence: 0.5``); -1 means "the entry's weight" (evidence words)."""
+    the entry says otherwise (``evidence: 0.5``, or negative for a subject that is not the
+    property's: ``evidence: -1``); None means "the entry's weight" (the evidence section)."""
     weight: object = 1.0
     evidence: object = default_evidence
     explicit_id: object = None
@@ -583,9 +585,9 @@ def _parse_entry(
     if not _is_number(weight):
         raise _err(path, where, "weight must be a number")
     w = float(weight)  # type: ignore[arg-type]
-    if not _is_number(evidence) or (evidence < 0 and evidence != -1.0):  # type: ignore[operator]
-        raise _err(path, where, "evidence must be a non-negative number")
-    ev = w if evidence == -1.0 else float(evidence)  # type: ignore[arg-type]
+    if evidence is not None and not _is_number(evidence):
+        raise _err(path, where, "evidence must be a number")
+    ev = w if evidence is None else float(evidence)  # type: ignore[arg-type]
     if kind == "degree" and w <= 0:
         raise _err(path, where, "degree weight is a multiplier and must be positive")
     if explicit_id is not None and (not isinstance(explicit_id, str) or not explicit_id.strip()):
