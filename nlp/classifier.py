@@ -728,6 +728,11 @@ class Classifier:
                         cue[_COMPLAINT] += r.weight
                         reported += r.weight
 
+        if reported and len(norm.text) > s.report_max_chars:
+            # In a long text (a letter) 问题 and 反映 are incidental: its genre and the rest decide.
+            cue[_REPAIR] -= reported
+            cue[_COMPLAINT] -= reported
+            reported = 0.0
         if reported:
             # A problem reported counts for a complaint or a repair (the subject decides which),
             # or for an inquiry when the writer asks about it (咨询…问题).

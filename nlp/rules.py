@@ -156,6 +156,7 @@ class Settings:
     # word: only a topic) needs the model at least this sure (> 1: never).
     model_alone_min: float = 0.9
     report_cap: float = 1.5  # the most that words reporting a problem (反映, 问题) add to an intent
+    report_max_chars: int = 80  # ...and only in a message this short (a chat line, a letter's title)
     # `uncertain` when the best actionable intent leads the next by less than this, or when the
     # evidence is below evidence_sure.
     uncertain_margin: float = 1.0
