@@ -837,7 +837,8 @@ class Classifier:
             # A government body is an outside party only in a grievance: 我会去市政府陈情, not
             # 转贴：市政府下周开始消毒.
             authority = risk_ids.pop("authority")
-            if "hypothetical" not in mods and (senti < 0 or persist > 0 or cue[_COMPLAINT] > 0):
+            grievance = senti < 0 or persist > 0 or cue[_COMPLAINT] > 0 or bool(risk_ids.keys() & _ESCALATION)
+            if "hypothetical" not in mods and grievance:
                 risk_ids.setdefault("external", []).extend(authority)
         if risk_ids.keys() & _ESCALATION:
             scores[_COMPLAINT] += s.risk_to_complaint
@@ -865,11 +866,11 @@ class Classifier:
         # category of it named (停车位 may be asked about or complained of). A fault, a recurrence,
         # a question or a problem about something named may also be a grievance (电梯又坏了, 是打算
         # 养着吗): the model then chooses, but never an intent the rules give nothing to.
-        named = {it for code, v in cat_scores.items() if v > 0 for it in cats[code].intents}
-        supported = {it for it in _ACTIONABLE if scores[it] >= s.support_min or it in named}
+        named_intents = {it for code, v in cat_scores.items() if v > 0 for it in cats[code].intents}
+        supported = {it for it in _ACTIONABLE if scores[it] >= s.support_min or it in named_intents}
         if question > 0 or norm.question_marks:
             supported.add(_INQUIRY)
-        if supported and (persist > 0 or senti < 0 or named):
+        if supported and (persist > 0 or senti < 0 or named_intents):
             supported.add(_COMPLAINT)
         if gated:
             supported.clear()
