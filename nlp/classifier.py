@@ -874,6 +874,10 @@ class Classifier:
             supported.add(_COMPLAINT)
         if gated:
             supported.clear()
+            for kind in _ESCALATION & risk_ids.keys():
+                # 记者节快乐, 大家一起来: an outside party or joint action, but about nothing here.
+                fired.append(f"risk.no_evidence:{kind}")
+                del risk_ids[kind]
             if any(scores[it] >= s.min_intent_score for it in _ACTIONABLE):
                 notes.append(
                     f"no evidence of the property ({weight_of_evidence:g} < {s.evidence_min:g}): other"
@@ -937,7 +941,9 @@ class Classifier:
         for it in sorted(_INTENT_ORDER, key=lambda i: -scores[i]):
             if scores[it] < s.min_intent_score or it is _OTHER:
                 break
-            if cue[it] > 0 or model_p.get(it, 0.0) >= s.model_alone_min:
+            if cue[it] > 0 or (
+                model_p.get(it, 0.0) >= s.model_alone_min and weight_of_evidence >= s.model_alone_evidence
+            ):
                 intent = it
                 break
             fired.append(f"no_act:{it.value}")

@@ -70,8 +70,9 @@ MODIFIER_KINDS = (
 )
 # Lists of the urgent section: `keywords` are dangers to the building (fire, gas, flooding, a lift
 # entrapment: evidence of the property on their own); `personal` (someone hurt or collapsed) and
-# `assault` (a fight) are urgent only in a message about the property or with a call for help.
-URGENT_LISTS = ("keywords", "personal", "assault")
+# `assault` (a fight) are urgent only in a message about the property or with a call for help, and so
+# are `figurative` danger words (爆炸, 火苗: 原地爆炸, 你的爱像火苗).
+URGENT_LISTS = ("keywords", "personal", "figurative", "assault")
 RISK_KINDS = ("external", "authority", "collective", "refusal", "crisis")
 SENTIMENT_KINDS = ("negative", "positive")
 _ID_PREFIX = {
@@ -155,6 +156,7 @@ class Settings:
     # An actionable intent with nothing in the message doing it (no fault, grievance or question
     # word: only a topic) needs the model at least this sure (> 1: never).
     model_alone_min: float = 0.9
+    model_alone_evidence: float = 1.5  # ...in a message with at least this much evidence of the property
     report_cap: float = 1.5  # the most that words reporting a problem (反映, 问题) add to an intent
     report_max_chars: int = 80  # ...and only in a message this short (a chat line, a letter's title)
     # `uncertain` when the best actionable intent leads the next by less than this, or when the
