@@ -874,7 +874,7 @@ class Classifier:
             supported.add(_COMPLAINT)
         if gated:
             supported.clear()
-            for kind in _ESCALATION & risk_ids.keys():
+            for kind in [k for k in risk_ids if k in _ESCALATION]:
                 # 记者节快乐, 大家一起来: an outside party or joint action, but about nothing here.
                 fired.append(f"risk.no_evidence:{kind}")
                 del risk_ids[kind]
@@ -938,7 +938,9 @@ class Classifier:
         # intent needs its act (a fault, a grievance, a question) in the rules, or a model that is
         # very sure of it: a topic word alone (养狗, 广场舞, 电费) makes no ticket.
         intent = _OTHER
-        for it in sorted(_INTENT_ORDER, key=lambda i: -scores[i]):
+        passed: set[Intent] = set()
+        while len(passed) < 3:
+            it = max((i for i in _INTENT_ORDER if i not in passed), key=scores.__getitem__)
             if scores[it] < s.min_intent_score or it is _OTHER:
                 break
             if cue[it] > 0 or (
@@ -946,6 +948,7 @@ class Classifier:
             ):
                 intent = it
                 break
+            passed.add(it)
             fired.append(f"no_act:{it.value}")
             notes.append(f"{it.value} scores {scores[it]:.2f}, but nothing in the message does it")
         best = max(_INTENT_ORDER, key=scores.__getitem__)
