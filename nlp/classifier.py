@@ -642,6 +642,7 @@ class Classifier:
         # What the message does, apart from its topic: report a fault, voice a grievance, ask.
         cue = dict.fromkeys(_ACTIONABLE, 0.0)
         reported = 0.0  # the weight of words reporting a problem (反映, 请求解决, 问题)
+        rhetorical = False  # a rhetorical question: a grievance, not a question
 
         for h in hits:
             if "degree" in h.kinds:
@@ -723,6 +724,12 @@ class Classifier:
                         scores[_REPAIR] -= r.weight
                     elif kind == "persistence":
                         persist += r.weight
+                    elif kind == "rhetorical":
+                        rhetorical = True
+                        cue[_COMPLAINT] += r.weight
+                        if r.id not in counted:
+                            counted.add(r.id)
+                            scores[_COMPLAINT] += r.weight
                     elif kind == "report":
                         cue[_REPAIR] += r.weight  # 反映…问题: a problem reported, to fix or a grievance
                         cue[_COMPLAINT] += r.weight
@@ -744,6 +751,10 @@ class Classifier:
         if norm.question_marks:
             question += s.question_mark_weight
             fired.append("q:?")
+        asks_in_words = cue[_INQUIRY] > 0  # 请问, 咨询: the inquiry's own words
+        if rhetorical and not asks_in_words:
+            question = 0.0  # 何时能解决？ asks nothing: the question is the grievance
+            fired.append("q.rhetorical")
         if question:
             scores[_INQUIRY] += min(question, s.question_cap)
 
@@ -846,7 +857,7 @@ class Classifier:
             scores[_COMPLAINT] += persist * s.persistence_weight
 
         # The cues of the message's act, apart from its topic words.
-        if question > 0 or norm.question_marks:
+        if question > 0 or (norm.question_marks and not rhetorical):
             cue[_INQUIRY] += max(question, 1.0)
         if urgent:
             cue[_COMPLAINT if all(r.target == "assault" for r in live_urgent) else _REPAIR] += 2.0
@@ -868,8 +879,10 @@ class Classifier:
         # 养着吗): the model then chooses, but never an intent the rules give nothing to.
         named_intents = {it for code, v in cat_scores.items() if v > 0 for it in cats[code].intents}
         supported = {it for it in _ACTIONABLE if scores[it] >= s.support_min or it in named_intents}
-        if question > 0 or norm.question_marks:
+        if question > 0 or (norm.question_marks and not rhetorical):
             supported.add(_INQUIRY)
+        if rhetorical and not asks_in_words:
+            supported.discard(_INQUIRY)
         if supported and (persist > 0 or senti < 0 or named_intents):
             supported.add(_COMPLAINT)
         if gated:
@@ -878,6 +891,9 @@ class Classifier:
                 # 记者节快乐, 大家一起来: an outside party or joint action, but about nothing here.
                 fired.append(f"risk.no_evidence:{kind}")
                 del risk_ids[kind]
+            if crisis:
+                crisis = False  # 热到爆炸: a figure of speech (a real fire names the building)
+                fired.append("risk.no_evidence:crisis")
             if any(scores[it] >= s.min_intent_score for it in _ACTIONABLE):
                 notes.append(
                     f"no evidence of the property ({weight_of_evidence:g} < {s.evidence_min:g}): other"

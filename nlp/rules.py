@@ -67,6 +67,7 @@ MODIFIER_KINDS = (
     "frame",
     "peers",
     "report",
+    "rhetorical",
 )
 # Lists of the urgent section: `keywords` are dangers to the building (fire, gas, flooding, a lift
 # entrapment: evidence of the property on their own); `personal` (someone hurt or collapsed) and
@@ -91,6 +92,7 @@ _ID_PREFIX = {
     "frame": "frame",
     "peers": "peer",
     "report": "report",
+    "rhetorical": "rhetorical",
 }
 _RESERVED_ENTRY_KEYS = frozenset({"word", "words", "pattern", "weight", "id", "note", "evidence"})
 
