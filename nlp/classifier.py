@@ -68,6 +68,7 @@ _GENRE_KINDS = frozenset({"genre"})
 _ACTIONABLE = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY)
 # Complaint categories whose words are a grievance by themselves, not only its topic.
 _GRIEVANCE_CATEGORIES = frozenset({"repair_delay", "safety_hazard"})
+_HAZARD = "safety_hazard"  # the category of a danger the writer fears (怕砸到人, 随时会着火)
 _EVIDENCE_KINDS = frozenset({"evidence"})
 _NO_FEATURES: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
@@ -770,6 +771,13 @@ class Classifier:
             if modal is not None:
                 fired.append(f"urgent.modal:{r.id}")
                 notes.append(f"{h.text!r} is hypothetical here ({modal})")
+                if r.target == "urgent" and _HAZARD in cats and "hypothetical" not in mods:
+                    # 怕掉下来砸到人, 随时会着火: a danger the writer fears is a safety hazard.
+                    cue[_COMPLAINT] += 1.0
+                    if "hazard" not in counted:
+                        counted.add("hazard")
+                        cat_scores[_HAZARD] = cat_scores.get(_HAZARD, 0.0) + s.feared_danger
+                        scores[_COMPLAINT] += s.feared_danger * cats[_HAZARD].boost
             elif letter and not self._same_sentence(t, h, now_hits):
                 fired.append(f"urgent.recounted:{r.id}")
                 notes.append(f"{h.text!r} is recounted: no present marker in its sentence of a long text")
