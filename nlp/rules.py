@@ -160,7 +160,9 @@ class Settings:
     model_alone_min: float = 0.9
     model_alone_evidence: float = 1.5  # ...in a message with at least this much evidence of the property
     report_cap: float = 1.5  # the most that words reporting a problem (反映, 问题) add to an intent
-    feared_danger: float = 2.0  # a danger word governed by a fear or a hazard (怕…砸到人) adds this to safety_hazard
+    feared_danger: float = (
+        2.0  # a danger word governed by a fear or a hazard (怕…砸到人) adds this to safety_hazard
+    )
     report_max_chars: int = 80  # ...and only in a message this short (a chat line, a letter's title)
     # `uncertain` when the best actionable intent leads the next by less than this, or when the
     # evidence is below evidence_sure.

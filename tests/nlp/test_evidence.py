@@ -51,7 +51,8 @@ def test_a_fault_of_nothing_of_the_property_is_other_and_uncertain(clf: Classifi
     c = clf.classify(text)
     assert c.intent is Intent.OTHER, c.rules
     assert c.uncertain, c.rules
-    assert c.uncertain_reason is not None and "nothing of the property" in c.uncertain_reason
+    assert c.uncertain_reason is not None
+    assert "nothing of the property" in c.uncertain_reason
     assert "gate:no_evidence" in c.rules
 
 
