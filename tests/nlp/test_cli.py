@@ -199,3 +199,14 @@ def test_a_reader_that_goes_away_gets_no_traceback() -> None:
     writer.join(timeout=10)
     assert "Traceback" not in err, err
     assert proc.returncode in (0, 1)
+
+
+def test_addressed_messages_carry_that_evidence() -> None:
+    out = io.StringIO()
+    assert classify_main(["--json", "--addressed", "坏了，快来修"], io.StringIO(), out) == 0
+    d = json.loads(out.getvalue())
+    assert d["intent"] == "repair"
+    assert "addressed" in d["evidence"]
+    out = io.StringIO()
+    assert classify_main(["--json", "坏了，快来修"], io.StringIO(), out) == 0
+    assert json.loads(out.getvalue())["intent"] == "other"
