@@ -800,19 +800,19 @@ class Classifier:
         if hazards:
             evidence[hazards[0].id] = s.hazard_evidence
         weight_of_evidence = sum(evidence.values())
-        if (
-            s.evidence_min > 0
-            and weight_of_evidence < s.evidence_min
-            and "alarm" not in mods
-            and any(r.target != "urgent" for r in live_urgent)
-        ):
-            for r in live_urgent:
-                if r.target != "urgent":
+        if s.evidence_min > 0 and "alarm" not in mods:
+            # A figure of speech (热到爆炸) pages nobody in a message about nothing of the property,
+            # nor does a fight (两只猫打架) with no place of the estate named; someone hurt does
+            # (我爸晕倒了，叫不醒: the group is where a neighbour asks for help).
+            needs = {"figurative": s.evidence_min, "assault": s.evidence_min / 2}
+            dropped = [r for r in live_urgent if weight_of_evidence < needs.get(r.target, 0.0)]
+            if dropped:
+                for r in dropped:
                     fired.append(f"urgent.no_evidence:{r.id}")
-            notes.append("someone hurt or a fight, but nothing of the property named and no call for help")
-            live_urgent = [r for r in live_urgent if r.target == "urgent"]
-        elif live and live_urgent and not hazards:
-            # Someone hurt in a message about the estate, or a call for help: a live emergency.
+                notes.append("a figure of speech or a fight, but nothing of the property named")
+                live_urgent = [r for r in live_urgent if r not in dropped]
+        if live and live_urgent and not hazards:
+            # Someone hurt, a fight in the estate, or a call for help: a live emergency.
             evidence[live_urgent[0].id] = s.hazard_evidence
             weight_of_evidence = sum(evidence.values())
         urgent = bool(live_urgent)

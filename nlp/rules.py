@@ -70,9 +70,10 @@ MODIFIER_KINDS = (
     "rhetorical",
 )
 # Lists of the urgent section: `keywords` are dangers to the building (fire, gas, flooding, a lift
-# entrapment: evidence of the property on their own); `personal` (someone hurt or collapsed) and
-# `assault` (a fight) are urgent only in a message about the property or with a call for help, and so
-# are `figurative` danger words (爆炸, 火苗: 原地爆炸, 你的爱像火苗).
+# entrapment: evidence of the property on their own) and `personal` (someone hurt or collapsed:
+# urgent whatever else the message says); `figurative` danger words (爆炸, 火苗: 原地爆炸, 你的爱像
+# 火苗) are urgent only in a message about the property or with a call for help, and `assault` (a
+# fight) only with a place of the estate named or a call for help.
 URGENT_LISTS = ("keywords", "personal", "figurative", "assault")
 RISK_KINDS = ("external", "authority", "collective", "refusal", "crisis")
 SENTIMENT_KINDS = ("negative", "positive")
