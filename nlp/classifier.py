@@ -643,6 +643,7 @@ class Classifier:
         # What the message does, apart from its topic: report a fault, voice a grievance, ask.
         cue = dict.fromkeys(_ACTIONABLE, 0.0)
         reported = 0.0  # the weight of words reporting a problem (反映, 请求解决, 问题)
+        grievance_topic = 0.0  # words of a grievance category (还没修, 飞线充电, 消防通道被堵)
         rhetorical = False  # a rhetorical question: a grievance, not a question
 
         for h in hits:
@@ -694,7 +695,7 @@ class Classifier:
                     counted.add(r.id)
                     cat_scores[r.target] = cat_scores.get(r.target, 0.0) + r.weight
                     if r.target in _GRIEVANCE_CATEGORIES:
-                        cue[_COMPLAINT] += r.weight  # 还没修, 飞线充电: a grievance by itself
+                        grievance_topic += r.weight  # 还没修, 飞线充电: a grievance by itself
                     spec = cats[r.target]
                     if len(spec.intents) == 1 and spec.boost:
                         scores[spec.intents[0]] += r.weight * spec.boost
@@ -864,7 +865,10 @@ class Classifier:
         if persist:
             scores[_COMPLAINT] += persist * s.persistence_weight
 
-        # The cues of the message's act, apart from its topic words.
+        # The cues of the message's act, apart from its topic words. A grievance category's words
+        # say a grievance in a statement, not in a plain question (小区有没有电动车充电的地方？).
+        if grievance_topic and (rhetorical or not (question > 0 or norm.question_marks)):
+            cue[_COMPLAINT] += grievance_topic
         if question > 0 or (norm.question_marks and not rhetorical):
             cue[_INQUIRY] += max(question, 1.0)
         if urgent:
