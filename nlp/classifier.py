@@ -76,7 +76,7 @@ _NO_FEATURES: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 class _Entry:
     """One lexicon word with what `_match` needs precomputed."""
 
-    __slots__ = ("alnum_edges", "features", "kinds", "rules", "size", "topical", "word")
+    __slots__ = ("alnum_edges", "features", "kinds", "rules", "size", "survivors", "topical", "word")
 
     def __init__(self, word: str, rules: list[Rule]) -> None:
         self.word = word
@@ -86,6 +86,24 @@ class _Entry:
         self.features = _rule_features(rules)
         self.topical = self.kinds <= _TOPICAL_KINDS
         self.alnum_edges = word[0] in _ALNUM or word[-1] in _ALNUM
+        # The rules of this word that still count inside a longer topical word, by the kinds of
+        # that word (computed once per pair of kinds).
+        self.survivors: dict[
+            frozenset[str],
+            tuple[list[Rule], frozenset[str], tuple[tuple[str, ...], tuple[str, ...]]] | None,
+        ] = {}
+
+    def survivors_in(
+        self, outer: _Entry
+    ) -> tuple[list[Rule], frozenset[str], tuple[tuple[str, ...], tuple[str, ...]]] | None:
+        """This word's rules that count inside `outer` (困人 inside 电梯困人 is urgent)."""
+        key = outer.kinds
+        if key in self.survivors:
+            return self.survivors[key]
+        kept = [r for r in self.rules if r.kind in _SURVIVOR_KINDS and r.kind not in key]
+        found = (kept, frozenset(r.kind for r in kept), _rule_features(kept)) if kept else None
+        self.survivors[key] = found
+        return found
 
 
 def _rule_features(rules: list[Rule]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -184,28 +202,37 @@ class Classifier:
             automaton.make_automaton()
         self._automaton = automaton
         self._strict = rules.settings.match == "token_strict"
-        # Pattern pre-filter: each pattern needs some characters (one of each required set). Give
-        # every required set a bit and map characters to bits; a pattern is searched only if all
-        # its bits are present in the message. Candidates come from one "anchor" set per pattern
-        # (its rarest by jieba's dictionary frequencies), so only the patterns one of whose anchor
-        # characters occurs are looked at.
+        # Pattern pre-filter. Most patterns need one of a few words (经常|频繁|长期…, 多久): an
+        # automaton of those words names the candidates, in one pass. The others need some
+        # characters (one of each required set): every required set has a bit, characters map to
+        # bits, and such a pattern is searched only if all its bits are present in the message;
+        # their candidates come from one "anchor" set per pattern (its rarest by jieba's
+        # dictionary frequencies).
         self._patterns: list[
             tuple[Rule, re.Pattern[str], int, frozenset[str], tuple[tuple[str, ...], tuple[str, ...]]]
         ] = []
         bits: dict[str, int] = {}
         anchors: dict[str, int] = {}
+        literal_anchors: dict[str, int] = {}
         always = 0  # patterns that need no particular character
         bit = 1
         for index, r in enumerate(rules.patterns):
             assert r.pattern is not None
             need = 0
             required = _required_chars(r.pattern)
-            for chars in required:
+            literals = _required_literals(r.pattern)
+            for chars in required if not literals else ():
+                # (A pattern found by a word it needs is searched then: its characters are not
+                # tracked, which keeps this pre-filter small.)
                 for ch in chars:
                     bits[ch] = bits.get(ch, 0) | bit
                 need |= bit
                 bit <<= 1
-            if required:
+            if literals:
+                # A word the match must contain (经常|频繁|长期…): found with the lexicon, in C.
+                for word in literals:
+                    literal_anchors[word] = literal_anchors.get(word, 0) | (1 << index)
+            elif required:
                 freq = tokenizer.FREQ
                 for ch in min(required, key=lambda chars: sum(freq.get(c, 0) or 0 for c in chars)):
                     anchors[ch] = anchors.get(ch, 0) | (1 << index)
@@ -215,6 +242,12 @@ class Classifier:
         self._pattern_chars = {ch: (b, anchors.get(ch, 0)) for ch, b in bits.items()}
         self._pattern_char_set = frozenset(bits)
         self._always_patterns = always
+        literal_automaton = ahocorasick.Automaton()
+        for word, mask in literal_anchors.items():
+            literal_automaton.add_word(word, mask)
+        if len(literal_automaton):
+            literal_automaton.make_automaton()
+        self._literal_anchors = literal_automaton
         # Letter framing (a salutation, a closing formula): its hits hide the ones inside them.
         self._has_frames = any(r.kind == "frame" for r in rules.rules)
         # Letter genres: title head nouns longest first (感谢信 before 信), then the patterns.
@@ -561,12 +594,9 @@ class Classifier:
                 continue
             if outer is None or not outer.topical:
                 continue
-            outer_kinds = outer.kinds
-            survivors = [r for r in e.rules if r.kind in _SURVIVOR_KINDS and r.kind not in outer_kinds]
-            if survivors:
-                hits.append(
-                    Hit(i, end, w, survivors, frozenset(r.kind for r in survivors), _rule_features(survivors))
-                )
+            inner = e.survivors_in(outer)
+            if inner is not None:
+                hits.append(Hit(i, end, w, inner[0], inner[1], inner[2]))
         unsorted = False
         if self._patterns:
             present = 0
@@ -576,6 +606,9 @@ class Classifier:
                 b, a = pattern_chars[ch]
                 present |= b
                 candidates |= a
+            if self._literal_anchors.kind == ahocorasick.AHOCORASICK:
+                for _end, mask in self._literal_anchors.iter(t):
+                    candidates |= mask
             patterns = self._patterns
             while candidates:
                 low = candidates & -candidates
@@ -801,7 +834,7 @@ class Classifier:
         if hazards:
             evidence[hazards[0].id] = s.hazard_evidence
         weight_of_evidence = sum(evidence.values())
-        if s.evidence_min > 0 and "alarm" not in mods:
+        if live_urgent and s.evidence_min > 0 and "alarm" not in mods:
             # A figure of speech (热到爆炸) pages nobody in a message about nothing of the property,
             # nor does a fight (两只猫打架) with no place of the estate named; someone hurt does
             # (我爸晕倒了，叫不醒: the group is where a neighbour asks for help).
@@ -966,9 +999,7 @@ class Classifier:
         # intent needs its act (a fault, a grievance, a question) in the rules, or a model that is
         # very sure of it: a topic word alone (养狗, 广场舞, 电费) makes no ticket.
         intent = _OTHER
-        passed: set[Intent] = set()
-        while len(passed) < 3:
-            it = max((i for i in _INTENT_ORDER if i not in passed), key=scores.__getitem__)
+        for it in sorted(_INTENT_ORDER, key=scores.__getitem__, reverse=True):  # stable: ties keep the order
             if scores[it] < s.min_intent_score or it is _OTHER:
                 break
             if cue[it] > 0 or (
@@ -976,7 +1007,6 @@ class Classifier:
             ):
                 intent = it
                 break
-            passed.add(it)
             fired.append(f"no_act:{it.value}")
             notes.append(f"{it.value} scores {scores[it]:.2f}, but nothing in the message does it")
         best = max(_INTENT_ORDER, key=scores.__getitem__)
@@ -1092,7 +1122,9 @@ class Classifier:
             rules=tuple(dict.fromkeys(fired)),
             uncertain=uncertain_reason is not None,
             uncertain_reason=uncertain_reason,
-            evidence=tuple(sorted(evidence, key=lambda k: -evidence[k])),
+            evidence=tuple(sorted(evidence, key=evidence.__getitem__, reverse=True))
+            if len(evidence) > 1
+            else tuple(evidence),
         )
         return Analysis(
             normalized=norm,
@@ -1153,6 +1185,56 @@ _RISK_NAMES = {0: "none", 1: "negative", 2: "external / collective", 3: "crisis"
 
 _sre_parse: Any = importlib.import_module("re._parser")
 _sre: Any = importlib.import_module("re._constants")
+
+
+def _required_literals(pattern: re.Pattern[str] | None) -> tuple[str, ...]:
+    """Words of which a text must contain one for `pattern` to match anywhere in it, if known.
+
+    From the mandatory elements of the pattern's top-level sequence: a group of literal
+    alternatives (``(经常|频繁|长期)``) or a run of literal characters (``多久``); the most selective
+    such element (its shortest word the longest). Empty when none is known (then the character
+    pre-filter alone chooses the candidates).
+    """
+    if pattern is None:
+        return ()
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:  # pragma: no cover - private API drift: just do not pre-filter
+        return ()
+    items = list(parsed)
+    options: list[tuple[str, ...]] = []
+    run = ""
+    for op, av in items:
+        if op is _sre.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            options.append((run,))
+            run = ""
+        if op is _sre.SUBPATTERN:
+            words = _literal_alternatives(list(av[-1]))
+            if words:
+                options.append(words)
+    if run:
+        options.append((run,))
+    if not options:
+        return ()
+    return max(options, key=lambda words: (min(map(len, words)), -len(words)))
+
+
+def _literal_alternatives(items: list[Any]) -> tuple[str, ...]:
+    """The words of a group that is only literal alternatives (经常|频繁), else ()."""
+    branches: list[list[Any]]
+    if len(items) == 1 and items[0][0] is _sre.BRANCH:
+        branches = [list(b) for b in items[0][1][1]]
+    else:
+        branches = [items]
+    words: list[str] = []
+    for branch in branches:
+        if not branch or any(op is not _sre.LITERAL for op, _ in branch):
+            return ()
+        words.append("".join(chr(av) for _, av in branch))
+    return tuple(words)
 
 
 def _required_chars(pattern: re.Pattern[str] | None) -> tuple[frozenset[str], ...]:
