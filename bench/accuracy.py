@@ -9,6 +9,8 @@ Run from the repository root::
     python -m bench.accuracy --json out.json
     python -m bench.accuracy --errors        # list dev-split mistakes (never the test split)
     python -m bench.accuracy --errors letters-dev   # or another tuning split's
+    python -m bench.accuracy --split lccc-tune      # real chatter: false alarms per 1,000 messages
+    python -m bench.accuracy --split tipdm-dev      # real letters (TipDM sheet 4), rebuilt from the sheet
 
 The classifier's statistical component is trained on ``nlp/data/train.jsonl`` (dev + dev2 + dev3, minus
 any text that also appears in the test split), so its figures on dev, dev2 and dev3 are figures on its
@@ -22,13 +24,30 @@ urgent P/R, risk >= 2 P/R, negative F1, for:
 * ``naive``: plain substring keywords from the same rules file (no negation, no question forms,
   no persistence, no longest-match), to show what the machinery adds;
 * ``snownlp``: SnowNLP sentiment (< 0.5 means negative) on the ``negative`` label only.
+
+Real text (docs/CLASSIFIER.md, "Real data"):
+
+* ``lccc-tune`` / ``lccc-held``: real Weibo chatter (LCCC, MIT licence), every message ``other``; the file is
+  ``$STEWARD_LCCC`` or the nearest ``shared/data/lccc/train.utt`` above the repository. A hash of each line
+  puts 35 % of it aside (``lccc-held``), never tuned on. Reported as false alarms per 1,000 messages:
+  tickets (repair or complaint), inquiries, alerts (risk >= 2) and pages (urgent).
+* ``tipdm-dev`` / ``tipdm-test``: real letter titles about residential property (TipDM 2020, sheet 4). The
+  repository holds labels and message ids only (tests/data/corpus/tipdm/); the texts are read from the sheet
+  (``$STEWARD_TIPDM_SHEET4``, else the fetched mirror of the TipDM repository), and the split is skipped,
+  with one line saying so, when it is absent.
+* ``chatter-dev`` / ``chatter-test``: written owner-group chatter (mostly ``other``), labelled like the rest
+  of the corpus; the false alarms on its ``other`` messages are reported as for LCCC.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
+import os
 import random
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -70,6 +89,7 @@ class Prediction:
     urgent: bool | None = None
     negative: bool | None = None
     risk: int | None = None
+    uncertain: bool | None = None
 
 
 def load_corpus(path: Path) -> list[Example]:
@@ -169,7 +189,7 @@ def _squash(text: str) -> str:
 # The splits the statistical model is trained on (nlp/data/train.jsonl), and the splits whose
 # mistakes are never listed, so that nothing is tuned on them.
 TRAINING_SPLITS = frozenset({"dev", "dev2", "dev3"})
-HELD_OUT_SPLITS = frozenset({"test", "letters-test"})
+HELD_OUT_SPLITS = frozenset({"test", "letters-test", "chatter-test", "tipdm-test", "lccc-held"})
 
 
 def check_no_test_in_training(corpus_dir: Path, train_path: Path = DEFAULT_TRAIN_PATH) -> int:
@@ -202,7 +222,7 @@ def cross_validate(
 def steward_predict(clf: Classifier) -> Callable[[str], Prediction]:
     def predict(text: str) -> Prediction:
         c = clf.classify(text)
-        return Prediction(c.intent.value, c.category, c.urgent, c.negative, c.risk)
+        return Prediction(c.intent.value, c.category, c.urgent, c.negative, c.risk, c.uncertain)
 
     return predict
 
@@ -271,6 +291,163 @@ def snownlp_predict() -> Callable[[str], Prediction]:
     return predict
 
 
+# ------------------------------------------------------------------------------------ real data
+
+ROOT = Path(__file__).resolve().parents[1]
+# Real chatter: every message is `other`; a hash of the line puts this share of it aside, never tuned on.
+LCCC_HELD_PERCENT = 35
+# False alarms per 1,000 chatter messages (docs/CLASSIFIER.md): tickets, inquiries, alerts, pages.
+CHATTER_BARS = {"tickets": 10.0, "inquiries": 20.0, "alerts": 2.0, "pages": 1.0}
+OWNER_CHATTER_TICKETS = 20.0  # per 1,000 `other` messages of the written owner-group chatter
+LETTER_BARS = {"intent_macro_f1": 0.80, "negative_f1": 0.85}
+TIPDM_MIRROR = Path("/work/.mirror/Rollbear-bot+HelloNLP-TopicC-in-TipDMCup2020/repo/.git")
+TIPDM_SHEET = "resources/full_dataset/full_dataset_sheet_4.xlsx"
+TIPDM_DIR = CORPUS_DIR / "tipdm"
+LCCC_SPLITS = {"lccc-tune": "tune", "lccc-held": "held"}
+TIPDM_SPLITS = {"tipdm-dev": "dev", "tipdm-test": "test"}
+
+
+def lccc_path() -> Path | None:
+    """``$STEWARD_LCCC``, else the nearest ``shared/data/lccc/train.utt`` above the repository (its
+    ``../shared``, or one level further up for a worktree), else None."""
+    env = os.environ.get("STEWARD_LCCC")
+    if env:
+        return Path(env)
+    for base in (ROOT.parent, *ROOT.parent.parents):
+        candidate = base / "shared" / "data" / "lccc" / "train.utt"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def lccc_part(line: str) -> str:
+    """``held`` for the share of the chatter put aside (by a hash of the line), else ``tune``."""
+    h = int(hashlib.sha256(f"lccc:{line}".encode()).hexdigest()[:8], 16)
+    return "held" if h % 100 < LCCC_HELD_PERCENT else "tune"
+
+
+def load_lccc(part: str) -> tuple[list[str] | None, str]:
+    """The chatter lines of one part, or None and why they are not there."""
+    path = lccc_path()
+    if path is None or not path.exists():
+        where = path or "shared/data/lccc/train.utt above the repository ($STEWARD_LCCC)"
+        return None, f"not found at {where}"
+    with path.open(encoding="utf-8") as f:
+        lines = [line.strip() for line in f]
+    return [t for t in lines if t and lccc_part(t) == part], str(path)
+
+
+def _tipdm_workbook_bytes() -> tuple[bytes | None, str]:
+    env = os.environ.get("STEWARD_TIPDM_SHEET4")
+    if env:
+        path = Path(env)
+        return (path.read_bytes(), str(path)) if path.exists() else (None, str(path))
+    if TIPDM_MIRROR.exists():
+        try:
+            data = subprocess.run(
+                ["git", f"--git-dir={TIPDM_MIRROR}", "show", f"HEAD:{TIPDM_SHEET}"],
+                capture_output=True,
+                check=True,
+                timeout=60,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None, f"{TIPDM_MIRROR}:{TIPDM_SHEET}"
+        return data, f"{TIPDM_MIRROR}:{TIPDM_SHEET}"
+    return None, "$STEWARD_TIPDM_SHEET4 (or the fetched TipDM mirror)"
+
+
+_tipdm_titles: dict[int, str] | None = None
+
+
+def tipdm_titles() -> tuple[dict[int, str] | None, str]:
+    """Sheet 4's titles (留言主题) by message id (留言编号), or None and why they are not there."""
+    global _tipdm_titles
+    data, where = _tipdm_workbook_bytes()
+    if data is None:
+        return None, f"sheet 4 not found at {where}"
+    if _tipdm_titles is None:
+        try:
+            import openpyxl  # type: ignore[import-untyped]  # no stubs; only read here
+        except ImportError:
+            return None, "openpyxl is not installed (pip install openpyxl)"
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        rows = wb.worksheets[0].iter_rows(values_only=True)
+        header = [str(c).strip() for c in next(rows)]
+        id_col, title_col = header.index("留言编号"), header.index("留言主题")
+        _tipdm_titles = {
+            int(str(r[id_col])): str(r[title_col]).strip() for r in rows if r[id_col] is not None
+        }
+    return _tipdm_titles, where
+
+
+def load_tipdm(part: str, corpus_dir: Path = CORPUS_DIR) -> tuple[list[Example] | None, str]:
+    """The labelled titles of one part, texts rebuilt from the sheet, or None and why not."""
+    titles, where = tipdm_titles()
+    if titles is None:
+        return None, where
+    out: list[Example] = []
+    with (corpus_dir / "tipdm" / f"{part}.ids.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            out.append(
+                Example(
+                    text=titles[int(d["id"])],
+                    intent=str(d["intent"]),
+                    category=d.get("category"),
+                    urgent=bool(d["urgent"]),
+                    negative=bool(d["negative"]),
+                    risk=int(d["risk"]),
+                    script="hans",
+                )
+            )
+    return out, where
+
+
+def false_alarms(preds: Sequence[Prediction]) -> dict[str, float]:
+    """What `preds` (on messages that are all `other`) would raise, per 1,000 messages."""
+    n = len(preds) or 1
+    counts = {
+        "tickets": sum(1 for p in preds if p.intent in ("repair", "complaint")),
+        "tickets_uncertain": sum(1 for p in preds if p.intent in ("repair", "complaint") and p.uncertain),
+        "inquiries": sum(1 for p in preds if p.intent == "inquiry"),
+        "alerts": sum(1 for p in preds if (p.risk or 0) >= 2),
+        "pages": sum(1 for p in preds if p.urgent),
+        "negative": sum(1 for p in preds if p.negative),
+    }
+    return {"n": float(len(preds)), **{k: 1000.0 * v / n for k, v in counts.items()}}
+
+
+def format_false_alarms(title: str, fa: dict[str, float], out: TextIO, bars_: dict[str, float]) -> None:
+    out.write(
+        f"  {title} ({int(fa['n'])} messages), per 1,000: tickets {fa['tickets']:.1f} "
+        f"(of which uncertain {fa['tickets_uncertain']:.1f}), inquiries {fa['inquiries']:.1f}, "
+        f"alerts {fa['alerts']:.1f}, pages {fa['pages']:.1f}; negative {fa['negative']:.1f}\n"
+    )
+    if bars_:
+        out.write(
+            "  bars: "
+            + "  ".join(f"{k} <= {v:g} {'PASS' if fa[k] <= v else 'FAIL'}" for k, v in bars_.items())
+            + "\n"
+        )
+
+
+def print_false_alarms(texts: Sequence[str], clf: Classifier, out: TextIO) -> None:
+    out.write("\n=== chatter false alarms (tuning part) ===\n")
+    for t in texts:
+        c = clf.classify(t)
+        flags = []
+        if c.intent.value != "other":
+            flags.append(c.intent.value)
+        if c.risk >= 2:
+            flags.append(f"risk {c.risk}")
+        if c.urgent:
+            flags.append("urgent")
+        if flags:
+            out.write(f"- {t}\n    {', '.join(flags)}; rules: {', '.join(c.rules)}\n")
+
+
 # ------------------------------------------------------------------------------------ report
 
 
@@ -327,7 +504,7 @@ def format_report(split: str, results: dict[str, dict[str, Any]], out: TextIO) -
 
 
 def print_errors(examples: Sequence[Example], clf: Classifier, out: TextIO) -> None:
-    out.write("\n=== dev-split mistakes ===\n")
+    out.write("\n=== tuning-split mistakes ===\n")
     for e in examples:
         c = clf.classify(e.text)
         wrong = []
@@ -345,8 +522,7 @@ def print_errors(examples: Sequence[Example], clf: Classifier, out: TextIO) -> N
             out.write(f"- {e.text}\n    {'; '.join(wrong)}\n    rules: {', '.join(c.rules)}\n")
 
 
-def run_split(path: Path, clf: Classifier, with_snownlp: bool) -> dict[str, dict[str, Any]]:
-    examples = load_corpus(path)
+def run_split(examples: Sequence[Example], clf: Classifier, with_snownlp: bool) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
     systems: list[tuple[str, Callable[[str], Prediction]]] = [
         ("steward", steward_predict(clf)),
@@ -354,22 +530,46 @@ def run_split(path: Path, clf: Classifier, with_snownlp: bool) -> dict[str, dict
     ]
     if with_snownlp:
         systems.append(("snownlp", snownlp_predict()))
+    steward_preds: list[Prediction] = []
     for name, fn in systems:
-        results[name] = evaluate(examples, [fn(e.text) for e in examples])
+        preds = [fn(e.text) for e in examples]
+        if name == "steward":
+            steward_preds = preds
+        results[name] = evaluate(examples, preds)
     by_script: dict[str, dict[str, Any]] = {}
     for script in sorted({e.script for e in examples}):
-        sub = [e for e in examples if e.script == script]
-        pred = steward_predict(clf)
-        by_script[script] = evaluate(sub, [pred(e.text) for e in sub])
+        idx = [i for i, e in enumerate(examples) if e.script == script]
+        by_script[script] = evaluate([examples[i] for i in idx], [steward_preds[i] for i in idx])
     results["steward"]["by_script"] = by_script
+    others = [p for e, p in zip(examples, steward_preds, strict=True) if e.intent == "other"]
+    results["steward"]["false_alarms_on_other"] = false_alarms(others)
     return results
+
+
+ALL_SPLITS = [
+    "test",
+    "letters-test",
+    "chatter-test",
+    "tipdm-test",
+    "lccc-held",
+    "dev",
+    "dev2",
+    "dev3",
+    "letters-dev",
+    "chatter-dev",
+    "tipdm-dev",
+    "lccc-tune",
+]
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__.splitlines()[0])
     ap.add_argument("--corpus-dir", type=Path, default=CORPUS_DIR)
     ap.add_argument(
-        "--split", default="all", help="test, dev, dev2, dev3, letters-dev, letters-test, all or both"
+        "--split",
+        default="all",
+        help=f"{', '.join(ALL_SPLITS)} (or any tests/data/corpus/NAME.jsonl), all, tuning, held-out, "
+        "both, real; several separated by commas",
     )
     ap.add_argument(
         "--cv", type=int, metavar="K", default=0, help="k-fold cross-validation on nlp/data/train.jsonl"
@@ -381,7 +581,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         nargs="?",
         const="dev",
         metavar="SPLIT",
-        help="list mistakes on a tuning split (dev by default; never a held-out one)",
+        help="list mistakes on a tuning split (dev by default; never a held-out one); "
+        "for lccc-tune, its false alarms",
     )
     args = ap.parse_args(argv)
 
@@ -417,17 +618,44 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         )
         if args.split == "all":
             args.split = "none"
-    splits = {
+    named = {
         "both": ["test", "dev"],
-        "all": ["test", "letters-test", "dev", "dev2", "dev3", "letters-dev"],
+        "all": ALL_SPLITS,
+        "tuning": [name for name in ALL_SPLITS if name not in HELD_OUT_SPLITS],
+        "held-out": [name for name in ALL_SPLITS if name in HELD_OUT_SPLITS],
+        "real": ["tipdm-test", "lccc-held", "tipdm-dev", "lccc-tune"],
         "none": [],
-    }.get(args.split, [args.split])
+    }
+    splits = [name for part in args.split.split(",") for name in named.get(part, [part])]
     for split in splits:
-        path = args.corpus_dir / f"{split}.jsonl"
-        if not path.exists():
-            out.write(f"\n=== split: {split}: {path} not found, skipped ===\n")
+        if split in LCCC_SPLITS:
+            texts, where = load_lccc(LCCC_SPLITS[split])
+            if texts is None:
+                out.write(f"\n=== split: {split}: skipped (LCCC chatter {where}) ===\n")
+                continue
+            t1 = time.perf_counter()
+            predict = steward_predict(clf)
+            fa = false_alarms([predict(t) for t in texts])
+            out.write(
+                f"\n=== split: {split} (real chatter, {len(texts)} messages from {where}, "
+                f"{time.perf_counter() - t1:.1f}s) ===\n"
+            )
+            format_false_alarms("false alarms", fa, out, CHATTER_BARS)
+            report["splits"][split] = {"false_alarms": fa}
             continue
-        results = run_split(path, clf, not args.no_snownlp)
+        if split in TIPDM_SPLITS:
+            loaded, where = load_tipdm(TIPDM_SPLITS[split], args.corpus_dir)
+            if loaded is None:
+                out.write(f"\n=== split: {split}: letters-real: skipped ({where}) ===\n")
+                continue
+            examples_ = loaded
+        else:
+            path = args.corpus_dir / f"{split}.jsonl"
+            if not path.exists():
+                out.write(f"\n=== split: {split}: {path} not found, skipped ===\n")
+                continue
+            examples_ = load_corpus(path)
+        results = run_split(examples_, clf, not args.no_snownlp)
         format_report(split, results, out)
         if split in TRAINING_SPLITS and clf.has_model:
             out.write(f"  (the model was trained on {split}: these are training-data figures)\n")
@@ -436,14 +664,39 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
                 f"  [{script}] n={res['n']} intent macro-F1 {_pct(res['intent']['macro_f1'])} "
                 f"urgent R {_pct(res['urgent']['recall'])} negative F1 {_pct(res['negative']['f1'])}\n"
             )
-        report["splits"][split] = {**results, "bars": bars(results["steward"])}
+        r = results["steward"]
+        extra: dict[str, bool] = {}
+        if split in TIPDM_SPLITS:
+            extra = {
+                "letters_intent_macro_f1": r["intent"]["macro_f1"] >= LETTER_BARS["intent_macro_f1"],
+                "letters_negative_f1": r["negative"]["f1"] >= LETTER_BARS["negative_f1"],
+            }
+            out.write(
+                f"  real-letter bars: intent macro-F1 >= {LETTER_BARS['intent_macro_f1']} "
+                f"{'PASS' if extra['letters_intent_macro_f1'] else 'FAIL'}  negative F1 >= "
+                f"{LETTER_BARS['negative_f1']} {'PASS' if extra['letters_negative_f1'] else 'FAIL'}\n"
+            )
+        fa = r["false_alarms_on_other"]
+        if fa["n"]:
+            chatter_bar = {"tickets": OWNER_CHATTER_TICKETS} if split.startswith("chatter") else {}
+            format_false_alarms("on its `other` messages", fa, out, chatter_bar)
+        report["splits"][split] = {**results, "bars": {**bars(r), **extra}}
     if args.errors:
         if args.errors in HELD_OUT_SPLITS:
             out.write(f"\n{args.errors} is held out: its mistakes are not listed (tune on a dev split)\n")
             return 2
-        tuning = args.corpus_dir / f"{args.errors}.jsonl"
-        if tuning.exists():
-            print_errors(load_corpus(tuning), clf, out)
+        if args.errors in LCCC_SPLITS:
+            texts, _ = load_lccc(LCCC_SPLITS[args.errors])
+            if texts is not None:
+                print_false_alarms(texts, clf, out)
+        elif args.errors in TIPDM_SPLITS:
+            loaded, _ = load_tipdm(TIPDM_SPLITS[args.errors], args.corpus_dir)
+            if loaded is not None:
+                print_errors(loaded, clf, out)
+        else:
+            tuning = args.corpus_dir / f"{args.errors}.jsonl"
+            if tuning.exists():
+                print_errors(load_corpus(tuning), clf, out)
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
         out.write(f"\nwrote {args.json}\n")

@@ -67,7 +67,12 @@ class Classification:
     """What one owner message means.
 
     `rules` lists the identifiers of every rule that fired, so that any decision can be
-    explained to a supervisor and tuned by a property manager.
+    explained to a supervisor and tuned by a property manager. `evidence` names what the
+    message's link to the property rested on (``evidence.facility:电梯``, ``evidence.addressee:物业``,
+    ``addressed``, a live danger such as ``urgent:煤气味``); a message with too little of it is
+    `other`. `uncertain` says that the decision is not safe enough to act on alone (open a ticket,
+    answer, page), and `uncertain_reason` why: the model decided, a close call, little evidence, or
+    words of a problem with nothing of the property named.
     """
 
     intent: Intent
@@ -78,6 +83,9 @@ class Classification:
     negative: bool = False
     risk: int = Risk.NONE
     rules: tuple[str, ...] = field(default_factory=tuple)
+    uncertain: bool = False
+    uncertain_reason: str | None = None
+    evidence: tuple[str, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -89,4 +97,7 @@ class Classification:
             "negative": self.negative,
             "risk": self.risk,
             "rules": list(self.rules),
+            "uncertain": self.uncertain,
+            "uncertain_reason": self.uncertain_reason,
+            "evidence": list(self.evidence),
         }

@@ -55,8 +55,8 @@ _SENTENCE_BREAKS = frozenset("。!！?？;；\n")
 _INTENT_ORDER = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY, Intent.OTHER)  # tie-break order
 _CONTENT_KINDS = frozenset({"intent", "category", "urgent", "sentiment", "risk"})
 # Kinds whose rules survive inside a longer, topical match of another kind.
-_SURVIVOR_KINDS = frozenset({"category", "urgent", "risk", "question"})
-_TOPICAL_KINDS = frozenset({"category", "urgent", "risk", "sentiment"})
+_SURVIVOR_KINDS = frozenset({"category", "urgent", "risk", "question", "evidence"})
+_TOPICAL_KINDS = frozenset({"category", "urgent", "risk", "sentiment", "evidence"})
 _INTENTS = {i.value: i for i in Intent}
 # Module constants: an enum member looked up by attribute costs a little on every use.
 _REPAIR, _COMPLAINT, _INQUIRY, _OTHER = Intent.REPAIR, Intent.COMPLAINT, Intent.INQUIRY, Intent.OTHER
@@ -65,13 +65,18 @@ _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # A title's segments: a genre word must end one (its head noun: 关于…的联名信, 感谢信——致…).
 _TITLE_SEGMENTS = re.compile(r"[\s,.:;!?、。—\-–~()\[\]【】<>《》「」『』\"'“”‘’|/·…]+")
 _GENRE_KINDS = frozenset({"genre"})
+_ACTIONABLE = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY)
+# Complaint categories whose words are a grievance by themselves, not only its topic.
+_GRIEVANCE_CATEGORIES = frozenset({"repair_delay", "safety_hazard"})
+_HAZARD = "safety_hazard"  # the category of a danger the writer fears (怕砸到人, 随时会着火)
+_EVIDENCE_KINDS = frozenset({"evidence"})
 _NO_FEATURES: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
 
 class _Entry:
     """One lexicon word with what `_match` needs precomputed."""
 
-    __slots__ = ("alnum_edges", "features", "kinds", "rules", "size", "topical", "word")
+    __slots__ = ("alnum_edges", "features", "kinds", "rules", "size", "survivors", "topical", "word")
 
     def __init__(self, word: str, rules: list[Rule]) -> None:
         self.word = word
@@ -81,6 +86,24 @@ class _Entry:
         self.features = _rule_features(rules)
         self.topical = self.kinds <= _TOPICAL_KINDS
         self.alnum_edges = word[0] in _ALNUM or word[-1] in _ALNUM
+        # The rules of this word that still count inside a longer topical word, by the kinds of
+        # that word (computed once per pair of kinds).
+        self.survivors: dict[
+            frozenset[str],
+            tuple[list[Rule], frozenset[str], tuple[tuple[str, ...], tuple[str, ...]]] | None,
+        ] = {}
+
+    def survivors_in(
+        self, outer: _Entry
+    ) -> tuple[list[Rule], frozenset[str], tuple[tuple[str, ...], tuple[str, ...]]] | None:
+        """This word's rules that count inside `outer` (困人 inside 电梯困人 is urgent)."""
+        key = outer.kinds
+        if key in self.survivors:
+            return self.survivors[key]
+        kept = [r for r in self.rules if r.kind in _SURVIVOR_KINDS and r.kind not in key]
+        found = (kept, frozenset(r.kind for r in kept), _rule_features(kept)) if kept else None
+        self.survivors[key] = found
+        return found
 
 
 def _rule_features(rules: list[Rule]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -98,15 +121,19 @@ def _start_then_longest(c: tuple[int, int, str, _Entry, bool]) -> tuple[int, int
 def _unframed(hits: list[Hit]) -> list[Hit]:
     """The hits outside every frame (a letter's salutation 尊敬的物业管理处： or closing 此致 敬礼),
     frames included: what lies inside one is politeness, not what the letter is about. The
-    unit address is read apart, from the whole text (a signature's 3栋602 still counts)."""
+    unit address is read apart, from the whole text (a signature's 3栋602 still counts). Only
+    the evidence inside a frame stays: a letter addressed to the 物业 is about the property."""
     frames = [(h.start, h.end) for h in hits if "frame" in h.kinds]
     if not frames:
         return hits
-    return [
-        h
-        for h in hits
-        if "frame" in h.kinds or not any(start <= h.start and h.end <= end for start, end in frames)
-    ]
+    out: list[Hit] = []
+    for h in hits:
+        if "frame" in h.kinds or not any(start <= h.start and h.end <= end for start, end in frames):
+            out.append(h)
+        elif "evidence" in h.kinds:
+            kept = [r for r in h.rules if r.kind == "evidence"]
+            out.append(Hit(h.start, h.end, h.text, kept, _EVIDENCE_KINDS, _rule_features(kept)))
+    return out
 
 
 def _hit_order(h: Hit) -> tuple[int, int]:
@@ -175,28 +202,37 @@ class Classifier:
             automaton.make_automaton()
         self._automaton = automaton
         self._strict = rules.settings.match == "token_strict"
-        # Pattern pre-filter: each pattern needs some characters (one of each required set). Give
-        # every required set a bit and map characters to bits; a pattern is searched only if all
-        # its bits are present in the message. Candidates come from one "anchor" set per pattern
-        # (its rarest by jieba's dictionary frequencies), so only the patterns one of whose anchor
-        # characters occurs are looked at.
+        # Pattern pre-filter. Most patterns need one of a few words (经常|频繁|长期…, 多久): an
+        # automaton of those words names the candidates, in one pass. The others need some
+        # characters (one of each required set): every required set has a bit, characters map to
+        # bits, and such a pattern is searched only if all its bits are present in the message;
+        # their candidates come from one "anchor" set per pattern (its rarest by jieba's
+        # dictionary frequencies).
         self._patterns: list[
             tuple[Rule, re.Pattern[str], int, frozenset[str], tuple[tuple[str, ...], tuple[str, ...]]]
         ] = []
         bits: dict[str, int] = {}
         anchors: dict[str, int] = {}
+        literal_anchors: dict[str, int] = {}
         always = 0  # patterns that need no particular character
         bit = 1
         for index, r in enumerate(rules.patterns):
             assert r.pattern is not None
             need = 0
             required = _required_chars(r.pattern)
-            for chars in required:
+            literals = _required_literals(r.pattern)
+            for chars in required if not literals else ():
+                # (A pattern found by a word it needs is searched then: its characters are not
+                # tracked, which keeps this pre-filter small.)
                 for ch in chars:
                     bits[ch] = bits.get(ch, 0) | bit
                 need |= bit
                 bit <<= 1
-            if required:
+            if literals:
+                # A word the match must contain (经常|频繁|长期…): found with the lexicon, in C.
+                for word in literals:
+                    literal_anchors[word] = literal_anchors.get(word, 0) | (1 << index)
+            elif required:
                 freq = tokenizer.FREQ
                 for ch in min(required, key=lambda chars: sum(freq.get(c, 0) or 0 for c in chars)):
                     anchors[ch] = anchors.get(ch, 0) | (1 << index)
@@ -206,6 +242,12 @@ class Classifier:
         self._pattern_chars = {ch: (b, anchors.get(ch, 0)) for ch, b in bits.items()}
         self._pattern_char_set = frozenset(bits)
         self._always_patterns = always
+        literal_automaton = ahocorasick.Automaton()
+        for word, mask in literal_anchors.items():
+            literal_automaton.add_word(word, mask)
+        if len(literal_automaton):
+            literal_automaton.make_automaton()
+        self._literal_anchors = literal_automaton
         # Letter framing (a salutation, a closing formula): its hits hide the ones inside them.
         self._has_frames = any(r.kind == "frame" for r in rules.rules)
         # Letter genres: title head nouns longest first (感谢信 before 信), then the patterns.
@@ -361,8 +403,10 @@ class Classifier:
         """Whether a statistical model takes part (settings.model_weight > 0 and training data)."""
         return self._model is not None
 
-    def classify(self, text: str) -> Classification:
-        return self.analyse(text).classification
+    def classify(self, text: str, *, addressed: bool = False) -> Classification:
+        """What `text` means. `addressed`: the message @-mentions the bot or replies to a steward,
+        which is itself evidence that it is about the property."""
+        return self.analyse(text, addressed=addressed).classification
 
     def category_label(self, code: str, traditional: bool = False) -> str:
         spec = self.rules.categories.get(code)
@@ -386,8 +430,8 @@ class Classifier:
         tokens: list[str] = self._tokenizer.lcut(text, HMM=self._hmm)
         return tokens
 
-    def explain(self, text: str) -> str:
-        a = self.analyse(text)
+    def explain(self, text: str, *, addressed: bool = False) -> str:
+        a = self.analyse(text, addressed=addressed)
         c = a.classification
         n = a.normalized
         lines: list[str] = []
@@ -439,6 +483,8 @@ class Classifier:
         lines.append(f"unit:       {c.unit.masked() if c.unit else '-'}")
         lines.append(f"sentiment:  {c.sentiment:+.2f} ({'negative' if c.negative else 'not negative'})")
         lines.append(f"risk:       {c.risk} ({_RISK_NAMES[c.risk]})")
+        lines.append(f"evidence:   {', '.join(c.evidence) if c.evidence else '-'}")
+        lines.append(f"uncertain:  {c.uncertain_reason if c.uncertain else 'no'}")
         for note in a.notes:
             lines.append(f"note:       {note}")
         lines.append(f"rules:      {', '.join(c.rules) if c.rules else '-'}")
@@ -446,7 +492,7 @@ class Classifier:
 
     # ------------------------------------------------------------------ the pipeline
 
-    def analyse(self, text: str) -> Analysis:
+    def analyse(self, text: str, *, addressed: bool = False) -> Analysis:
         if not isinstance(text, str):
             raise TypeError(f"classify() expects str, got {type(text).__name__}")
         norm = self._normalizer(text)
@@ -457,7 +503,7 @@ class Classifier:
             hits = _unframed(hits)
         self._apply_negation(t, hits)
         genre = self._genre(norm) if self._genre_title_words or self._genre_text else None
-        return self._decide(norm, tokens, hits, genre)
+        return self._decide(norm, tokens, hits, genre, addressed)
 
     def _genre(self, norm: Normalized) -> Hit | None:
         """The letter's genre: a title whose head noun names one (感谢信, 关于…的联名信, 轉貼…公告),
@@ -548,12 +594,9 @@ class Classifier:
                 continue
             if outer is None or not outer.topical:
                 continue
-            outer_kinds = outer.kinds
-            survivors = [r for r in e.rules if r.kind in _SURVIVOR_KINDS and r.kind not in outer_kinds]
-            if survivors:
-                hits.append(
-                    Hit(i, end, w, survivors, frozenset(r.kind for r in survivors), _rule_features(survivors))
-                )
+            inner = e.survivors_in(outer)
+            if inner is not None:
+                hits.append(Hit(i, end, w, inner[0], inner[1], inner[2]))
         unsorted = False
         if self._patterns:
             present = 0
@@ -563,6 +606,9 @@ class Classifier:
                 b, a = pattern_chars[ch]
                 present |= b
                 candidates |= a
+            if self._literal_anchors.kind == ahocorasick.AHOCORASICK:
+                for _end, mask in self._literal_anchors.iter(t):
+                    candidates |= mask
             patterns = self._patterns
             while candidates:
                 low = candidates & -candidates
@@ -600,7 +646,12 @@ class Classifier:
                 h.negated_by = last_neg.text
 
     def _decide(
-        self, norm: Normalized, tokens: list[str], hits: list[Hit], genre: Hit | None = None
+        self,
+        norm: Normalized,
+        tokens: list[str],
+        hits: list[Hit],
+        genre: Hit | None = None,
+        addressed: bool = False,
     ) -> Analysis:
         s = self.settings
         cats = self.rules.categories
@@ -620,6 +671,13 @@ class Classifier:
         risk_ids: dict[str, list[str]] = {}
         mods: set[str] = set()
         degree_ends: list[tuple[int, float]] = []
+        evidence: dict[str, float] = {}  # evidence rule id -> weight: what names the property
+        evidence_groups: set[str] = set()
+        # What the message does, apart from its topic: report a fault, voice a grievance, ask.
+        cue = dict.fromkeys(_ACTIONABLE, 0.0)
+        reported = 0.0  # the weight of words reporting a problem (反映, 请求解决, 问题)
+        grievance_topic = 0.0  # words of a grievance category (还没修, 飞线充电, 消防通道被堵)
+        rhetorical = False  # a rhetorical question: a grievance, not a question
 
         for h in hits:
             if "degree" in h.kinds:
@@ -634,6 +692,8 @@ class Classifier:
             for r in h.rules:
                 kind = r.kind
                 if h.negated_by is not None and kind in _CONTENT_KINDS:
+                    if r.evidence:
+                        evidence[r.id] = r.evidence  # 电梯没坏 is still about the lift
                     if kind == "sentiment":
                         # 不满意 / 不好: a negated sentiment word counts with the opposite sign.
                         sign = 1.0 if r.target == "negative" else -1.0
@@ -652,7 +712,11 @@ class Classifier:
                             negated_problem = True
                     continue
                 fired.append(r.id)
+                if r.evidence:
+                    evidence[r.id] = r.evidence
                 if kind == "intent":
+                    if r.target != "other":
+                        cue[_INTENTS[r.target]] += r.weight
                     if r.id not in counted:  # a word said twice is one piece of evidence
                         counted.add(r.id)
                         scores[_INTENTS[r.target]] += r.weight * mult
@@ -663,6 +727,8 @@ class Classifier:
                         continue
                     counted.add(r.id)
                     cat_scores[r.target] = cat_scores.get(r.target, 0.0) + r.weight
+                    if r.target in _GRIEVANCE_CATEGORIES:
+                        grievance_topic += r.weight  # 还没修, 飞线充电: a grievance by itself
                     spec = cats[r.target]
                     if len(spec.intents) == 1 and spec.boost:
                         scores[spec.intents[0]] += r.weight * spec.boost
@@ -675,6 +741,8 @@ class Classifier:
                 elif kind == "sentiment":
                     sign = -1.0 if r.target == "negative" else 1.0
                     senti += sign * r.weight * mult
+                elif kind == "evidence":
+                    evidence_groups.add(r.target)
                 else:
                     mods.add(kind)
                     if kind == "present" or kind == "alarm":
@@ -685,15 +753,43 @@ class Classifier:
                         question += r.weight
                     elif kind == "request":
                         scores[_REPAIR] += r.weight
+                        cue[_REPAIR] += r.weight
                     elif kind == "resolved":
                         scores[_OTHER] += r.weight
                         scores[_REPAIR] -= r.weight
                     elif kind == "persistence":
                         persist += r.weight
+                    elif kind == "rhetorical":
+                        rhetorical = True
+                        cue[_COMPLAINT] += r.weight
+                        if r.id not in counted:
+                            counted.add(r.id)
+                            scores[_COMPLAINT] += r.weight
+                    elif kind == "report":
+                        cue[_REPAIR] += r.weight  # 反映…问题: a problem reported, to fix or a grievance
+                        cue[_COMPLAINT] += r.weight
+                        reported += r.weight
 
+        if reported and len(norm.text) > s.report_max_chars:
+            # In a long text (a letter) 问题 and 反映 are incidental: its genre and the rest decide.
+            cue[_REPAIR] -= reported
+            cue[_COMPLAINT] -= reported
+            reported = 0.0
+        if reported:
+            # A problem reported counts for a complaint or a repair (the subject decides which),
+            # or for an inquiry when the writer asks about it (咨询…问题).
+            reported = min(reported, s.report_cap)
+            scores[_COMPLAINT] += reported
+            scores[_REPAIR] += reported * 0.9
+            if cue[_INQUIRY] > 0:
+                scores[_INQUIRY] += reported
         if norm.question_marks:
             question += s.question_mark_weight
             fired.append("q:?")
+        asks_in_words = cue[_INQUIRY] > 0  # 请问, 咨询: the inquiry's own words
+        if rhetorical and not asks_in_words:
+            question = 0.0  # 何时能解决？ asks nothing: the question is the grievance
+            fired.append("q.rhetorical")
         if question:
             scores[_INQUIRY] += min(question, s.question_cap)
 
@@ -709,6 +805,13 @@ class Classifier:
             if modal is not None:
                 fired.append(f"urgent.modal:{r.id}")
                 notes.append(f"{h.text!r} is hypothetical here ({modal})")
+                if r.target == "urgent" and _HAZARD in cats and "hypothetical" not in mods:
+                    # 怕掉下来砸到人, 随时会着火: a danger the writer fears is a safety hazard.
+                    cue[_COMPLAINT] += 1.0
+                    if "hazard" not in counted:
+                        counted.add("hazard")
+                        cat_scores[_HAZARD] = cat_scores.get(_HAZARD, 0.0) + s.feared_danger
+                        scores[_COMPLAINT] += s.feared_danger * cats[_HAZARD].boost
             elif letter and not self._same_sentence(t, h, now_hits):
                 fired.append(f"urgent.recounted:{r.id}")
                 notes.append(f"{h.text!r} is recounted: no present marker in its sentence of a long text")
@@ -722,13 +825,41 @@ class Classifier:
         if "hypothetical" in mods and "alarm" not in mods:
             suppressed_by.insert(0, "hypothetical")
         live = not suppressed_by
+        # Evidence of the property: the evidence words, being addressed, a live danger to the
+        # building. Someone hurt (personal) or a fight (assault) is urgent only in a message about
+        # the property or with a call for help: 笑晕了 and 两只猫打架 page nobody.
+        if addressed:
+            evidence["addressed"] = s.addressed_evidence
+        hazards = [r for r in live_urgent if r.target == "urgent"] if live else []
+        if hazards:
+            evidence[hazards[0].id] = s.hazard_evidence
+        weight_of_evidence = sum(evidence.values())
+        if live_urgent and s.evidence_min > 0 and "alarm" not in mods:
+            # A figure of speech (热到爆炸) pages nobody in a message about nothing of the property,
+            # nor does a fight (两只猫打架) with no place of the estate named; someone hurt does
+            # (我爸晕倒了，叫不醒: the group is where a neighbour asks for help).
+            needs = {"figurative": s.evidence_min, "assault": s.evidence_min / 2}
+            dropped = [r for r in live_urgent if weight_of_evidence < needs.get(r.target, 0.0)]
+            if dropped:
+                for r in dropped:
+                    fired.append(f"urgent.no_evidence:{r.id}")
+                notes.append("a figure of speech or a fight, but nothing of the property named")
+                live_urgent = [r for r in live_urgent if r not in dropped]
+        if live and live_urgent and not hazards:
+            # Someone hurt, a fight in the estate, or a call for help: a live emergency.
+            evidence[live_urgent[0].id] = s.hazard_evidence
+            weight_of_evidence = sum(evidence.values())
         urgent = bool(live_urgent)
         if urgent and not live:
             urgent = False
             fired.append(f"urgent.suppressed:{suppressed_by[0]}")
             notes.append(f"urgent words found but suppressed ({', '.join(suppressed_by)})")
         if urgent:
-            scores[_REPAIR] += s.urgent_to_repair
+            # A fight is a security complaint; a danger or someone hurt calls for someone to come.
+            if all(r.target == "assault" for r in live_urgent):
+                scores[_COMPLAINT] += s.urgent_to_repair
+            else:
+                scores[_REPAIR] += s.urgent_to_repair
         crisis = bool(live_crisis) and live
 
         # A letter's genre decides its intent (unless it reports a live emergency); a praise
@@ -759,20 +890,87 @@ class Classifier:
             # A government body is an outside party only in a grievance: 我会去市政府陈情, not
             # 转贴：市政府下周开始消毒.
             authority = risk_ids.pop("authority")
-            if "hypothetical" not in mods and senti <= 0:
+            grievance = senti < 0 or persist > 0 or cue[_COMPLAINT] > 0 or bool(risk_ids.keys() & _ESCALATION)
+            if "hypothetical" not in mods and grievance:
                 risk_ids.setdefault("external", []).extend(authority)
         if risk_ids.keys() & _ESCALATION:
             scores[_COMPLAINT] += s.risk_to_complaint
         if persist:
             scores[_COMPLAINT] += persist * s.persistence_weight
 
+        # The cues of the message's act, apart from its topic words. A grievance category's words
+        # say a grievance in a statement, not in a plain question (小区有没有电动车充电的地方？).
+        if grievance_topic and (rhetorical or not (question > 0 or norm.question_marks)):
+            cue[_COMPLAINT] += grievance_topic
+        if question > 0 or (norm.question_marks and not rhetorical):
+            cue[_INQUIRY] += max(question, 1.0)
+        if urgent:
+            cue[_COMPLAINT if all(r.target == "assault" for r in live_urgent) else _REPAIR] += 2.0
+        if senti < 0 or persist > 0 or risk_ids.keys() & _ESCALATION:
+            cue[_COMPLAINT] += 1.0
+        if "resolved" in mods and not urgent and "alarm" not in mods:
+            cue[_REPAIR] = 0.0  # 停电是跳闸，现在已经来电了: the fault is over
+
+        # The evidence gate: with nothing of the property named, the message is `other`, whatever
+        # the words of a problem or a question say (手机坏了, 有没有拼车去机场的) and whatever a model
+        # would say. The model may only choose between the intents the rules support; a question
+        # put to the neighbours (有没有人…, 谁家…, 求推荐) asks the property nothing unless its evidence
+        # still suffices at a discount.
+        gated = s.evidence_min > 0 and weight_of_evidence < s.evidence_min
+        rule_scores = dict(scores)
+        # What the rules support: an intent's own words (a fault, a grievance, a question), or a
+        # category of it named (停车位 may be asked about or complained of). A fault, a recurrence,
+        # a question or a problem about something named may also be a grievance (电梯又坏了, 是打算
+        # 养着吗): the model then chooses, but never an intent the rules give nothing to.
+        named_intents = {it for code, v in cat_scores.items() if v > 0 for it in cats[code].intents}
+        supported = {it for it in _ACTIONABLE if scores[it] >= s.support_min or it in named_intents}
+        if question > 0 or (norm.question_marks and not rhetorical):
+            supported.add(_INQUIRY)
+        if rhetorical and not asks_in_words:
+            supported.discard(_INQUIRY)
+        if supported and (persist > 0 or senti < 0 or named_intents):
+            supported.add(_COMPLAINT)
+        if gated:
+            supported.clear()
+            for kind in [k for k in risk_ids if k in _ESCALATION]:
+                # 记者节快乐, 大家一起来: an outside party or joint action, but about nothing here.
+                fired.append(f"risk.no_evidence:{kind}")
+                del risk_ids[kind]
+            if crisis:
+                crisis = False  # 热到爆炸: a figure of speech (a real fire names the building)
+                fired.append("risk.no_evidence:crisis")
+            if any(scores[it] >= s.min_intent_score for it in _ACTIONABLE):
+                notes.append(
+                    f"no evidence of the property ({weight_of_evidence:g} < {s.evidence_min:g}): other"
+                )
+            fired.append("gate:no_evidence")
+        elif (
+            _INQUIRY in supported
+            and "peers" in mods
+            and "addressee" not in evidence_groups
+            and "addressed" not in evidence
+            and weight_of_evidence * s.peers_evidence_share < s.evidence_min
+        ):
+            supported.discard(_INQUIRY)
+            fired.append("gate:peers_question")
+            notes.append("a question to the neighbours about nothing the property manages: not an inquiry")
+        for it in _ACTIONABLE:
+            if it not in supported:
+                scores[it] = min(scores[it], 0.0)
+
         # The statistical model: its probabilities are added to the rule scores, weighted.
         rule_feats: list[str] | None = None  # the model's features naming rules that fired
         sums: list[float] | None = None  # the joint model's sums over feats
-        model = self._joint if self._model is not None and forced is None else None
+        model_p: dict[Intent, float] = {}
+        model = self._joint if self._model is not None and forced is None and supported else None
         if model is not None:
             ranked = sorted(scores.values(), reverse=True)
-            if ranked[0] >= s.min_intent_score and ranked[0] - ranked[1] >= s.model_skip_margin:
+            top_rule = max(_INTENT_ORDER, key=scores.__getitem__)
+            if (
+                ranked[0] >= s.min_intent_score
+                and ranked[0] - ranked[1] >= s.model_skip_margin
+                and (top_rule is _OTHER or cue[top_rule] > 0)
+            ):
                 # The rules are decisive: the model adds at most model_weight to any intent, so
                 # with that margin it cannot change the outcome. Skipped (it is the slowest step).
                 model = None
@@ -789,18 +987,57 @@ class Classifier:
             best_p = 0.0
             top = _OTHER
             for it, p in zip(self._model_intents, probs, strict=True):
+                if it is not _OTHER and it not in supported:
+                    continue  # the model never creates an intent the rules do not support
+                model_p[it] = p
                 scores[it] += w * p * (damp if it is _REPAIR or it is _COMPLAINT else 1.0)
                 if p > best_p:
                     best_p, top = p, it
             fired.append(f"model:{top.value}({best_p:.2f})")
 
-        # Intent: best score, ties broken complaint > repair > inquiry > other.
+        # Intent: best score, ties broken complaint > repair > inquiry > other. An actionable
+        # intent needs its act (a fault, a grievance, a question) in the rules, or a model that is
+        # very sure of it: a topic word alone (养狗, 广场舞, 电费) makes no ticket.
+        intent = _OTHER
+        for it in sorted(_INTENT_ORDER, key=scores.__getitem__, reverse=True):  # stable: ties keep the order
+            if scores[it] < s.min_intent_score or it is _OTHER:
+                break
+            if cue[it] > 0 or (
+                model_p.get(it, 0.0) >= s.model_alone_min and weight_of_evidence >= s.model_alone_evidence
+            ):
+                intent = it
+                break
+            fired.append(f"no_act:{it.value}")
+            notes.append(f"{it.value} scores {scores[it]:.2f}, but nothing in the message does it")
         best = max(_INTENT_ORDER, key=scores.__getitem__)
-        intent = best if scores[best] >= s.min_intent_score else _OTHER
         if forced is not None:
             intent = forced
-        elif intent is _OTHER and best is not _OTHER:
+        elif intent is _OTHER and best is not _OTHER and scores[best] < s.min_intent_score:
             notes.append(f"best score {scores[best]:.2f} below min_intent_score {s.min_intent_score}")
+        if gated and intent is not _OTHER:
+            intent = _OTHER  # a letter's genre, too, needs something of the property
+            fired.append("gate:genre_without_evidence")
+
+        # How sure: the rules alone, the margin, the weight of the evidence.
+        uncertain_reason: str | None = None
+        rules_best = max(_INTENT_ORDER, key=rule_scores.__getitem__)
+        rules_intent = rules_best if rule_scores[rules_best] >= s.min_intent_score else _OTHER
+        if intent is _OTHER:
+            if gated and rules_intent is not _OTHER:
+                uncertain_reason = f"{rules_intent.value} words, but nothing of the property named"
+        elif forced is None:
+            runner_up = max((it for it in _INTENT_ORDER if it is not intent), key=scores.__getitem__)
+            if rules_intent is not intent:
+                uncertain_reason = f"the model decided {intent.value} (rules alone: {rules_intent.value})"
+            elif scores[intent] - max(scores[runner_up], s.min_intent_score) < s.uncertain_margin:
+                uncertain_reason = (
+                    f"close call: {intent.value} {scores[intent]:.2f}, "
+                    f"{runner_up.value} {scores[runner_up]:.2f}"
+                )
+            elif weight_of_evidence < s.evidence_sure:
+                uncertain_reason = f"little evidence of the property ({weight_of_evidence:g})"
+        if uncertain_reason is not None:
+            fired.append("uncertain")
 
         category, named = self._pick_category(intent, cat_scores)
         if self._category_joint is not None and intent is not _OTHER and not named:
@@ -883,6 +1120,11 @@ class Classifier:
             negative=negative,
             risk=risk,
             rules=tuple(dict.fromkeys(fired)),
+            uncertain=uncertain_reason is not None,
+            uncertain_reason=uncertain_reason,
+            evidence=tuple(sorted(evidence, key=evidence.__getitem__, reverse=True))
+            if len(evidence) > 1
+            else tuple(evidence),
         )
         return Analysis(
             normalized=norm,
@@ -943,6 +1185,56 @@ _RISK_NAMES = {0: "none", 1: "negative", 2: "external / collective", 3: "crisis"
 
 _sre_parse: Any = importlib.import_module("re._parser")
 _sre: Any = importlib.import_module("re._constants")
+
+
+def _required_literals(pattern: re.Pattern[str] | None) -> tuple[str, ...]:
+    """Words of which a text must contain one for `pattern` to match anywhere in it, if known.
+
+    From the mandatory elements of the pattern's top-level sequence: a group of literal
+    alternatives (``(经常|频繁|长期)``) or a run of literal characters (``多久``); the most selective
+    such element (its shortest word the longest). Empty when none is known (then the character
+    pre-filter alone chooses the candidates).
+    """
+    if pattern is None:
+        return ()
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:  # pragma: no cover - private API drift: just do not pre-filter
+        return ()
+    items = list(parsed)
+    options: list[tuple[str, ...]] = []
+    run = ""
+    for op, av in items:
+        if op is _sre.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            options.append((run,))
+            run = ""
+        if op is _sre.SUBPATTERN:
+            words = _literal_alternatives(list(av[-1]))
+            if words:
+                options.append(words)
+    if run:
+        options.append((run,))
+    if not options:
+        return ()
+    return max(options, key=lambda words: (min(map(len, words)), -len(words)))
+
+
+def _literal_alternatives(items: list[Any]) -> tuple[str, ...]:
+    """The words of a group that is only literal alternatives (经常|频繁), else ()."""
+    branches: list[list[Any]]
+    if len(items) == 1 and items[0][0] is _sre.BRANCH:
+        branches = [list(b) for b in items[0][1][1]]
+    else:
+        branches = [items]
+    words: list[str] = []
+    for branch in branches:
+        if not branch or any(op is not _sre.LITERAL for op, _ in branch):
+            return ()
+        words.append("".join(chr(av) for _, av in branch))
+    return tuple(words)
 
 
 def _required_chars(pattern: re.Pattern[str] | None) -> tuple[frozenset[str], ...]:

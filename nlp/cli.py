@@ -3,7 +3,9 @@
 ``steward classify "text" ...``     print a readable explanation of each message
 ``steward classify --json``          read one message per line on stdin, write one JSON object
                                      per line (intent, category, urgent, unit, sentiment,
-                                     negative, risk, rules)
+                                     negative, risk, rules, uncertain, uncertain_reason,
+                                     evidence); --addressed: as if the messages @-mentioned
+                                     the bot or replied to a steward
 ``steward rules check``              validate the rules file (and the user dictionary) and list
                                      keywords that never fire on a corpus
 """
@@ -76,6 +78,11 @@ def classify_main(argv: Sequence[str], stdin: TextIO, stdout: TextIO) -> int:
         "--rules", type=Path, default=None, help=f"rules file (default: {DEFAULT_RULES_PATH})"
     )
     parser.add_argument("--userdict", type=Path, default=None, help="jieba user dictionary")
+    parser.add_argument(
+        "--addressed",
+        action="store_true",
+        help="the messages @-mention the bot or reply to a steward (evidence that they are about the property)",
+    )
     try:
         args = parser.parse_args(list(argv))
     except _Exit as exc:
@@ -93,14 +100,14 @@ def classify_main(argv: Sequence[str], stdin: TextIO, stdout: TextIO) -> int:
     if args.json:
         lines: Sequence[str] = args.text if args.text else _stdin_lines(stdin)
         for line in lines:
-            c = clf.classify(line)
+            c = clf.classify(line, addressed=args.addressed)
             stdout.write(json.dumps(c.as_dict(), ensure_ascii=False) + "\n")
         stdout.flush()
         return 0
     for i, text in enumerate(args.text):
         if i:
             stdout.write("\n")
-        stdout.write(clf.explain(text) + "\n")
+        stdout.write(clf.explain(text, addressed=args.addressed) + "\n")
     return 0
 
 

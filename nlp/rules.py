@@ -14,6 +14,11 @@ A keyword entry is one of::
     - {pattern: '(\\d+|[几两三四五六七八九十]+)天了?(还|都)?(没|未)', id: persist.days, weight: 3}
     - [漏水, 渗水]                   # a group of words, weight 1
 
+The ``evidence`` section lists what makes a message about the property (a facility, a service, a fee,
+parking, noise, a neighbour, security, the property company or its staff): its groups are open
+(``evidence.facility``, ``evidence.addressee``...), each word weighing how much it says on its own.
+A message whose evidence stays below ``settings.evidence_min`` is `other`, whatever else fired.
+
 Words are written in either script: they are normalized exactly like messages (NFKC, Traditional
 -> Simplified, lower case) when loaded. Each entry gets a rule id shown in
 `Classification.rules`; words default to ``<section>:<word>``, patterns must name theirs.
@@ -60,7 +65,16 @@ MODIFIER_KINDS = (
     "conditional",
     "alarm",
     "frame",
+    "peers",
+    "report",
+    "rhetorical",
 )
+# Lists of the urgent section: `keywords` are dangers to the building (fire, gas, flooding, a lift
+# entrapment: evidence of the property on their own) and `personal` (someone hurt or collapsed:
+# urgent whatever else the message says); `figurative` danger words (爆炸, 火苗: 原地爆炸, 你的爱像
+# 火苗) are urgent only in a message about the property or with a call for help, and `assault` (a
+# fight) only with a place of the estate named or a call for help.
+URGENT_LISTS = ("keywords", "personal", "figurative", "assault")
 RISK_KINDS = ("external", "authority", "collective", "refusal", "crisis")
 SENTIMENT_KINDS = ("negative", "positive")
 _ID_PREFIX = {
@@ -77,8 +91,11 @@ _ID_PREFIX = {
     "conditional": "cond",
     "alarm": "alarm",
     "frame": "frame",
+    "peers": "peer",
+    "report": "report",
+    "rhetorical": "rhetorical",
 }
-_RESERVED_ENTRY_KEYS = frozenset({"word", "words", "pattern", "weight", "id", "note"})
+_RESERVED_ENTRY_KEYS = frozenset({"word", "words", "pattern", "weight", "id", "note", "evidence"})
 
 
 class RulesError(ValueError):
@@ -129,6 +146,29 @@ class Settings:
     model_category_min: float = 0.0  # category model used when no rule names a category
     model_bigrams: bool = True  # the model also sees character bigrams (not only jieba tokens)
     model_rule_features: bool = True  # the model also sees which kinds of rule fired
+    # The evidence gate: a message is `other` unless its evidence of the property (the `evidence`
+    # words it names, a live danger to the building, being addressed to the bot) reaches this (0: off).
+    evidence_min: float = 0.0
+    addressed_evidence: float = 2.0  # a message that @-mentions the bot or replies to a steward
+    hazard_evidence: float = 2.0  # a live danger to the building (fire, gas, flooding, entrapment)
+    # A question put to the neighbours (有没有人, 谁家, 大家, 求推荐) asks the property company nothing
+    # unless its evidence, counted at this share, still reaches evidence_min.
+    peers_evidence_share: float = 0.5
+    # The model may only choose between intents the rules support with at least this score.
+    support_min: float = 0.25
+    # An actionable intent with nothing in the message doing it (no fault, grievance or question
+    # word: only a topic) needs the model at least this sure (> 1: never).
+    model_alone_min: float = 0.9
+    model_alone_evidence: float = 1.5  # ...in a message with at least this much evidence of the property
+    report_cap: float = 1.5  # the most that words reporting a problem (反映, 问题) add to an intent
+    feared_danger: float = (
+        2.0  # a danger word governed by a fear or a hazard (怕…砸到人) adds this to safety_hazard
+    )
+    report_max_chars: int = 80  # ...and only in a message this short (a chat line, a letter's title)
+    # `uncertain` when the best actionable intent leads the next by less than this, or when the
+    # evidence is below evidence_sure.
+    uncertain_margin: float = 1.0
+    evidence_sure: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +181,9 @@ class Rule:
     word: str | None = None  # normalized
     source: str | None = None  # as written in the file
     pattern: re.Pattern[str] | None = None
+    # How much a match shows that the message is about the property (see the `evidence` section):
+    # an evidence word's weight; a category keyword's `evidence` (its category's by default).
+    evidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -242,6 +285,7 @@ def parse_rules(
             "risk",
             "sentiment",
             "genres",
+            "evidence",
         },
     )
     version = top.get("version", 1)
@@ -256,7 +300,13 @@ def parse_rules(
     seen_ids: dict[str, str] = {}
 
     def add_list(
-        where: str, items: object, kind: str, target: str, id_prefix: str, into: list[Rule] | None = None
+        where: str,
+        items: object,
+        kind: str,
+        target: str,
+        id_prefix: str,
+        into: list[Rule] | None = None,
+        evidence: float | None = 0.0,
     ) -> None:
         if items is None:
             return
@@ -274,6 +324,7 @@ def parse_rules(
                 id_prefix,
                 normalize_term,
                 normalize_pattern or (lambda p: p),
+                evidence,
             ):
                 if rule.word is not None:
                     if rule.word in seen_words:
@@ -309,7 +360,7 @@ def parse_rules(
         if not re.fullmatch(r"[a-z][a-z0-9_]*", code):
             raise _err(path, where, "category code must be lower_snake_case ASCII")
         b = _expect_mapping(path, where, body)
-        _check_keys(path, where, b, {"intents", "label", "keywords", "boost", "fallback_for"})
+        _check_keys(path, where, b, {"intents", "label", "keywords", "boost", "fallback_for", "evidence"})
         raw_intents = b.get("intents")
         if not isinstance(raw_intents, list) or not raw_intents:
             raise _err(path, f"{where}.intents", "must be a non-empty list of intents")
@@ -348,7 +399,17 @@ def parse_rules(
             boost=float(boost),
             fallback=tuple(fallback),
         )
-        add_list(f"{where}.keywords", b.get("keywords"), "category", code, f"cat.{code}")
+        cat_evidence = b.get("evidence", 1.0)
+        if not _is_number(cat_evidence) or cat_evidence < 0:
+            raise _err(path, f"{where}.evidence", "must be a non-negative number")
+        add_list(
+            f"{where}.keywords",
+            b.get("keywords"),
+            "category",
+            code,
+            f"cat.{code}",
+            evidence=float(cat_evidence),
+        )
 
     mods = _expect_mapping(path, "modifiers", top.get("modifiers", {}))
     _check_keys(path, "modifiers", mods, set(MODIFIER_KINDS))
@@ -356,8 +417,16 @@ def parse_rules(
         add_list(f"modifiers.{kind}", mods.get(kind), kind, kind, _ID_PREFIX[kind])
 
     urgent = _expect_mapping(path, "urgent", top.get("urgent", {}))
-    _check_keys(path, "urgent", urgent, {"keywords"})
-    add_list("urgent.keywords", urgent.get("keywords"), "urgent", "urgent", "urgent")
+    _check_keys(path, "urgent", urgent, set(URGENT_LISTS))
+    for name in URGENT_LISTS:
+        target = "urgent" if name == "keywords" else name
+        add_list(f"urgent.{name}", urgent.get(name), "urgent", target, "urgent")
+
+    evidence = _expect_mapping(path, "evidence", top.get("evidence", {}))
+    for group, items in evidence.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", group):
+            raise _err(path, f"evidence.{group}", "group name must be lower_snake_case ASCII")
+        add_list(f"evidence.{group}", items, "evidence", group, f"evidence.{group}", evidence=None)
 
     risk = _expect_mapping(path, "risk", top.get("risk", {}))
     _check_keys(path, "risk", risk, set(RISK_KINDS))
@@ -466,8 +535,13 @@ def _parse_entry(
     id_prefix: str,
     normalize_term: Callable[[str], str],
     normalize_pattern: Callable[[str], str],
+    default_evidence: float | None = 0.0,
 ) -> list[Rule]:
+    """The rules of one keyword entry. `default_evidence` is the evidence its matches carry unless
+    the entry says otherwise (``evidence: 0.5``, or negative for a subject that is not the
+    property's: ``evidence: -1``); None means "the entry's weight" (the evidence section)."""
     weight: object = 1.0
+    evidence: object = default_evidence
     explicit_id: object = None
     words: list[tuple[str, object]] = []  # (where, source)
     pattern_src: str | None = None
@@ -492,12 +566,13 @@ def _parse_entry(
                 raise _err(
                     path,
                     where,
-                    f"unknown key {sorted(map(str, unknown))[0]!r} (expected word, words, pattern, weight, id, note)",
+                    f"unknown key {sorted(map(str, unknown))[0]!r} (expected word, words, pattern, weight, id, note, evidence)",
                 )
             forms = [k for k in ("word", "words", "pattern") if k in item]
             if len(forms) != 1:
                 raise _err(path, where, "needs exactly one of 'word', 'words' or 'pattern'")
             weight = item.get("weight", 1.0)
+            evidence = item.get("evidence", default_evidence)
             explicit_id = item.get("id")
             if "word" in item:
                 words.append((where, item["word"]))
@@ -519,6 +594,9 @@ def _parse_entry(
     if not _is_number(weight):
         raise _err(path, where, "weight must be a number")
     w = float(weight)  # type: ignore[arg-type]
+    if evidence is not None and not _is_number(evidence):
+        raise _err(path, where, "evidence must be a number")
+    ev = w if evidence is None else float(evidence)  # type: ignore[arg-type]
     if kind == "degree" and w <= 0:
         raise _err(path, where, "degree weight is a multiplier and must be positive")
     if explicit_id is not None and (not isinstance(explicit_id, str) or not explicit_id.strip()):
@@ -544,6 +622,7 @@ def _parse_entry(
                 path=where,
                 pattern=compiled,
                 source=pattern_src,
+                evidence=ev,
             )
         ]
 
@@ -557,7 +636,18 @@ def _parse_entry(
         if not norm:
             raise _err(path, w_where, f"keyword {source!r} is empty after normalization")
         rid = str(explicit_id) if explicit_id is not None else f"{id_prefix}:{norm}"
-        out.append(Rule(id=rid, kind=kind, target=target, weight=w, path=w_where, word=norm, source=source))
+        out.append(
+            Rule(
+                id=rid,
+                kind=kind,
+                target=target,
+                weight=w,
+                path=w_where,
+                word=norm,
+                source=source,
+                evidence=ev,
+            )
+        )
     return out
 
 

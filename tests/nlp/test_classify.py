@@ -344,7 +344,19 @@ def test_classify_rejects_non_strings(clf: Classifier) -> None:
 
 def test_as_dict_shape(clf: Classifier) -> None:
     d = clf.classify("3栋2单元1302 电梯坏了").as_dict()
-    assert set(d) == {"intent", "category", "urgent", "unit", "sentiment", "negative", "risk", "rules"}
+    assert set(d) == {
+        "intent",
+        "category",
+        "urgent",
+        "unit",
+        "sentiment",
+        "negative",
+        "risk",
+        "rules",
+        "uncertain",
+        "uncertain_reason",
+        "evidence",
+    }
     assert d["unit"] == "3栋2单元1302"
 
 

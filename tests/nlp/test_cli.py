@@ -12,7 +12,19 @@ import pytest
 
 from nlp.cli import classify_main, rules_check_main
 
-FIELDS = {"intent", "category", "urgent", "unit", "sentiment", "negative", "risk", "rules"}
+FIELDS = {
+    "intent",
+    "category",
+    "urgent",
+    "unit",
+    "sentiment",
+    "negative",
+    "risk",
+    "rules",
+    "uncertain",
+    "uncertain_reason",
+    "evidence",
+}
 
 
 def run_classify(argv: list[str], stdin: str = "") -> tuple[int, str]:
@@ -189,3 +201,14 @@ def test_a_reader_that_goes_away_gets_no_traceback() -> None:
     writer.join(timeout=10)
     assert "Traceback" not in err, err
     assert proc.returncode in (0, 1)
+
+
+def test_addressed_messages_carry_that_evidence() -> None:
+    out = io.StringIO()
+    assert classify_main(["--json", "--addressed", "坏了，快来修"], io.StringIO(), out) == 0
+    d = json.loads(out.getvalue())
+    assert d["intent"] == "repair"
+    assert "addressed" in d["evidence"]
+    out = io.StringIO()
+    assert classify_main(["--json", "坏了，快来修"], io.StringIO(), out) == 0
+    assert json.loads(out.getvalue())["intent"] == "other"
