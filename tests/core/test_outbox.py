@@ -171,7 +171,9 @@ async def test_dedupe_key_makes_enqueue_idempotent(harness: Harness) -> None:
 
 async def test_two_senders_at_once_never_send_a_row_twice(harness: Harness) -> None:
     for i in range(12):
-        await harness.channel.post(f"lxy-owners-{1 + i % 2}", f"u-{i}", f"请问第{i}个问题怎么办理？")
+        await harness.channel.post(
+            f"lxy-owners-{1 + i % 2}", f"u-{i}", f"物业你好，请问第{i}期的维修基金什么时候公示？"
+        )
     a = LocalChannel(harness.clock)
     b = LocalChannel(harness.clock)
     sender_a = OutboxSender(harness.app.sessions, {"local": a}, harness.clock)
