@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.events import Outgoing
-from bot.core.outbox import send_to_chat
+from bot.core.outbox import priority_for, send_to_chat
 from handlers.tickets import cards, lifecycle, tell
 from handlers.tickets.assignment import choose_assignee, report_building
 from handlers.tickets.cards import Wording
@@ -40,6 +40,11 @@ class Report:
     message_id: str
     thread_id: str | None = None
     reply_hint: str | None = None  # the platform's reply hook, passed on untouched
+
+    @property
+    def lane(self) -> str:
+        """Replies to this owner queue in their lane (`bot.core.outbox`, fairness)."""
+        return f"member:{self.member.id}"
 
     def answer(self, text: str) -> Outgoing:
         """A reply under the report, in its thread."""
@@ -130,6 +135,8 @@ async def open_ticket(
         now,
         ref_type="ticket_ack",
         ref_id=ticket.id,
+        priority=priority_for(ticket.priority == "urgent"),
+        lane=report.lane,
     )
     return Opened(ticket, assignee, deadlines)
 
@@ -152,7 +159,9 @@ async def join_incident(
         return None
     ticket = incident.ticket
     if ticket.owner_member_id == member.id or incident.following:
-        await send_to_chat(uow, report.chat, report.answer(w.t("t.owner.again", number=ticket.number)), now)
+        await send_to_chat(
+            uow, report.chat, report.answer(w.t("t.owner.again", number=ticket.number)), now, lane=report.lane
+        )
         return ticket
     await uow.tickets.add_follower(ticket, member.id, report.chat.id, report.message_id, now)
     reporters = 2 + incident.followers  # the first reporter, those before, and this one
@@ -160,7 +169,11 @@ async def join_incident(
         ticket, at=now, actor=f"member:{member.id}", action="merged", note=f"reporters={reporters}"
     )
     await send_to_chat(
-        uow, report.chat, report.answer(w.t("t.owner.merged", n=reporters, number=ticket.number)), now
+        uow,
+        report.chat,
+        report.answer(w.t("t.owner.merged", n=reporters, number=ticket.number)),
+        now,
+        lane=report.lane,
     )
     if tells_staff(reporters):
         text = w.t("t.staff.merged", number=ticket.number, n=reporters)
@@ -179,6 +192,8 @@ async def chase(uow: UnitOfWork, w: Wording, report: Report, now: datetime) -> T
         return None
     ticket = mine[0]
     await uow.tickets.record(ticket, at=now, actor=f"member:{member.id}", action="chased")
-    await send_to_chat(uow, report.chat, report.answer(w.t("t.owner.again", number=ticket.number)), now)
+    await send_to_chat(
+        uow, report.chat, report.answer(w.t("t.owner.again", number=ticket.number)), now, lane=report.lane
+    )
     await tell.staff(uow, ticket.community_id, w.t("t.staff.chased", number=ticket.number), now)
     return ticket

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.events import Button, Outgoing
-from bot.core.outbox import send_to_chat
+from bot.core.outbox import priority_for, send_to_chat
 from handlers.tickets import cards
 from handlers.tickets.cards import Wording
 from storage.directory.models import Community, Steward
@@ -93,6 +93,7 @@ async def card(
             now,
             ref_type="ticket_card",
             ref_id=ticket.id,
+            priority=priority_for(urgent),
         )
     if urgent or assignee is None or assignee.role != "steward":
         for chat in await uow.directory.chats_with_role(community.id, "supervisors"):
@@ -104,4 +105,5 @@ async def card(
                 now,
                 ref_type="ticket_card",
                 ref_id=ticket.id,
+                priority=priority_for(urgent),
             )

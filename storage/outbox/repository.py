@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.instances.models import Instance
 from storage.outbox.models import OutboxMessage, Priority
@@ -273,7 +274,12 @@ class OutboxRepository:
             _TAKE, {"ids": [row.id for row in rows], "lease_until": now + lease, "holder": holder}
         )
         mine = set(result.scalars().all())
-        return [row for row in rows if row.id in mine]
+        taken = [row for row in rows if row.id in mine]
+        for row in taken:  # what the UPDATE wrote, without making the objects dirty
+            set_committed_value(row, "status", "sending")
+            set_committed_value(row, "claimed_by", holder)
+            set_committed_value(row, "next_attempt_at", now + lease)
+        return taken
 
     async def renew(self, holder: str, ids: Collection[int], until: datetime) -> int:
         """Extend the leases of rows `holder` still has in flight."""
