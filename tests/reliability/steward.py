@@ -29,7 +29,11 @@ def write_community(
         'language = "zh-Hans"',
         'buildings = ["1", "2", "3"]',
     ]
-    for chat, role in [(supervisors, "supervisors"), (stewards, "stewards"), *((c, "owners") for c in owners)]:
+    for chat, role in [
+        (supervisors, "supervisors"),
+        (stewards, "stewards"),
+        *((c, "owners") for c in owners),
+    ]:
         lines += ["[[community.chat]]", 'platform = "telegram"', f'id = "{chat.id}"', f'role = "{role}"']
     lines += [
         "[[community.steward]]",

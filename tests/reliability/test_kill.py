@@ -30,8 +30,8 @@ from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FakeUser
 from tests.reliability.steward import (
     delivered,
     env,
-    held_by,
     healthz,
+    held_by,
     outbox_counts,
     start,
     write_community,
