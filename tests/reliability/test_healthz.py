@@ -16,7 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,6 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine, upgrade
-from tests.e2e.test_run import Process
 from tests.e2e.world import free_port, telegram_party, write_community
 from tests.fakes.telegram_api import FakeTelegramAPI, Fault
 from tests.reliability.steward import env, healthz, start
@@ -159,7 +158,7 @@ class database_fault:
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Path:
+def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 16 MB tmpfs, unmounted after the test (mounting needs root)."""
     mount = tmp_path / "disk"
     mount.mkdir()
@@ -168,7 +167,7 @@ def small_disk(tmp_path: Path) -> Path:
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], check=False)
     if done.returncode != 0:
         pytest.skip("cannot mount a tmpfs here")
-    yield mount  # type: ignore[misc]
+    yield mount
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
@@ -206,7 +205,3 @@ async def test_healthz_reports_a_full_disk_and_recovers_when_space_is_freed(
             filler.unlink(missing_ok=True)
             await process.kill()
     assert probe.slowest < 1.0
-
-
-# `Process` is re-exported for the type of `start`'s result.
-__all__ = ["Process"]
