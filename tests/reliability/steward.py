@@ -62,6 +62,7 @@ def env(db_url: str, community: Path, fake: FakeTelegramAPI, port: int, **more: 
         "telegram_set_commands": "false",
         "http_port": str(port),
         "outbox_poll_interval": "0.1",
+        "http_shutdown_timeout": "2",
         "broadcast_quiet_hours": "off",  # the tests run at any hour
         "log_level": "INFO",
     }
@@ -90,12 +91,12 @@ async def healthz(port: int) -> tuple[int, dict[str, Any], float]:
         return response.status, body, time.monotonic() - began
 
 
-async def outbox_counts(engine: AsyncEngine, ref_type: str = "broadcast") -> dict[str, int]:
+async def outbox_counts(engine: AsyncEngine, ref_type: str | None = "broadcast") -> dict[str, int]:
+    """Outbox rows by status (of `ref_type`; None: the rows that have none, e.g. replies)."""
+    kind = OutboxMessage.ref_type.is_(None) if ref_type is None else OutboxMessage.ref_type == ref_type
     async with engine.connect() as conn:
         rows = await conn.execute(
-            select(OutboxMessage.status, func.count())
-            .where(OutboxMessage.ref_type == ref_type)
-            .group_by(OutboxMessage.status)
+            select(OutboxMessage.status, func.count()).where(kind).group_by(OutboxMessage.status)
         )
         return {str(status): int(n) for status, n in rows.all()}
 

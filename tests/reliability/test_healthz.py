@@ -112,7 +112,7 @@ async def test_healthz_reports_each_fault_within_10_s_and_answers_within_1_s(
             await probe.ok(within=10, what="ok once the database takes writes again")
 
             process.proc.send_signal(signal.SIGTERM)
-            assert await process.finish() == 0, process.log
+            assert await process.finish(45) == 0, process.log
         finally:
             fake.release("sendMessage")
             await process.kill()
@@ -200,7 +200,7 @@ async def test_healthz_reports_a_full_disk_and_recovers_when_space_is_freed(
             filler.unlink()
             await probe.ok(within=10, what="ok once the disk has room again")
             process.proc.send_signal(signal.SIGTERM)
-            assert await process.finish() == 0, process.log
+            assert await process.finish(45) == 0, process.log
         finally:
             filler.unlink(missing_ok=True)
             await process.kill()

@@ -133,7 +133,7 @@ async def test_kill_9_mid_fan_out_then_a_restart_serves_every_group_once_within_
             assert set(counts.values()) == {1}, {g: n for g, n in counts.items() if n != 1}
             assert await outbox_counts(engine) == {"sent": GROUPS}
             second.proc.send_signal(signal.SIGTERM)
-            assert await second.finish() == 0, second.log
+            assert await second.finish(45) == 0, second.log
         finally:
             await first.kill()
             if second is not None:
@@ -204,10 +204,58 @@ async def test_two_processes_on_postgresql_one_killed_the_survivor_delivers_ever
 
             await until(taken_over, within=10, what="the survivor's takeover in /healthz")
             survivor.proc.send_signal(signal.SIGTERM)
-            assert await survivor.finish() == 0, survivor.log
+            assert await survivor.finish(45) == 0, survivor.log
         finally:
             await doomed.kill()
             await survivor.kill()
             await engine.dispose()
     assert took < 30
     assert "Traceback" not in survivor.log
+
+
+async def test_sigterm_during_a_flood_hands_back_at_once_and_a_restart_answers_help_within_seconds(
+    engine: AsyncEngine, db_url: str, tmp_path: Path
+) -> None:
+    # The issue saw one owner group muted for over five minutes after a SIGTERM in a flood:
+    # the rows the stopped process held stayed `sending` until their lease expired.
+    async with FakeTelegramAPI() as fake:
+        town = Town(fake, tmp_path)
+        noisy, other = fake.add_user("赵"), fake.add_user("钱")
+        group = town.owners[0]
+        port = free_port()
+        first = await start(env(db_url, town.community, fake, port))
+        second: Process | None = None
+        try:
+            fake.hold("sendMessage")  # the platform is slow: replies pile up
+            for _ in range(30):
+                fake.user_says(group, noisy, "/help")
+            await eventually(lambda: bool(fake.held), within=15, what="a reply in flight")
+
+            async def queued() -> bool:
+                return sum((await outbox_counts(engine, ref_type=None)).values()) == 30
+
+            await until(queued, within=15, what="thirty replies queued")
+            first.proc.send_signal(signal.SIGTERM)
+            assert await first.finish(45) == 0, first.log
+            assert await outbox_counts(engine, ref_type=None) == {"pending": 30}  # none left `sending`
+            await release(fake)
+
+            second = await start(env(db_url, town.community, fake, port))
+            asked = time.monotonic()
+            question = fake.user_says(group, other, "/help")["message_id"]
+            # Answered at once: the queue is not held by a dead lease, and the other owner's
+            # reply goes ahead of the noisy owner's flood (beyond its share of three).
+            await eventually(
+                lambda: any(m.reply_to == question for m in fake.sent(group.id)),
+                within=10,
+                what="the other owner's /help answered",
+            )
+            took = time.monotonic() - asked
+            second.proc.send_signal(signal.SIGTERM)
+            assert await second.finish(45) == 0, second.log
+        finally:
+            fake.release("sendMessage")
+            await first.kill()
+            if second is not None:
+                await second.kill()
+    assert took < 10
