@@ -61,8 +61,7 @@ _SPAN: ColumnElement[int] = literal_column(str(ID_SPAN))
 
 def _queue_key() -> ColumnElement[int]:
     o = OutboxMessage
-    turn = case((o.turn >= TURNS - 1, TURNS - 1), else_=o.turn)
-    rank = 1 + o.priority * literal_column(str(TURNS)) + turn
+    rank = 1 + o.priority * literal_column(str(TURNS)) + o.turn  # turn < TURNS (`_enqueue_in_lane`)
     return case((o.status == "sending", o.id), else_=rank * _SPAN + o.id)
 
 
@@ -78,19 +77,21 @@ def _claimable(dialect: str, by_platform: bool) -> Select[OutboxMessage]:
     """The due heads of the chats' queues (built once per dialect: the sender asks all the time)."""
     # Grouped over unsent rows only, which the (status, platform, platform_chat_id,
     # priority, turn, id) index covers, so the cost follows the backlog, not the history.
-    unsent = [OutboxMessage.status.in_(UNSENT)]
-    if by_platform:
-        unsent.append(OutboxMessage.platform.in_(bindparam("platforms", expanding=True)))
+    # The platforms are filtered on the heads, not inside: a platform condition there makes
+    # SQLite pick the (platform, …) index and read the platform's whole history.
     heads = (
         select((func.min(_queue_key()) % _SPAN).label("head"))
-        .where(*unsent)
+        .where(OutboxMessage.status.in_(UNSENT))
         .group_by(OutboxMessage.platform, OutboxMessage.platform_chat_id)
         .subquery()
     )
+    due = [OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= bindparam("now")]
+    if by_platform:
+        due.append(OutboxMessage.platform.in_(bindparam("platforms", expanding=True)))
     query = (
         select(OutboxMessage)
         .join(heads, heads.c.head == OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= bindparam("now"))
+        .where(*due)
         .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(bindparam("limit", type_=Integer))
     )
@@ -135,8 +136,9 @@ def _enqueue_in_lane() -> Insert:
     lane keeps its own order, and its excess queues behind everyone else's turn 0)."""
     t = _OUTBOX
     latest = func.coalesce(func.max(t.c.turn), 0)
+    later = case((latest >= TURNS - 1, TURNS - 1), else_=latest + 1)  # capped: it packs (`_queue_key`)
     turn = (
-        select(case((func.count() >= bindparam("q_share", type_=Integer), latest + 1), else_=latest))
+        select(case((func.count() >= bindparam("q_share", type_=Integer), later), else_=latest))
         .where(
             t.c.status.in_(UNSENT),
             t.c.platform == bindparam("q_platform", type_=t.c.platform.type),
