@@ -325,10 +325,6 @@ class OutboxRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def recover_expired(self, now: datetime) -> int:
-        """Rows left `sending` past their lease (a sender died mid-send) go back to pending."""
-        return await self.release_dead(now, stale_before=now - timedelta(days=36500))
-
     async def release(self, holder: str, now: datetime, ids: Collection[int] | None = None) -> int:
         """A clean stop: the rows `holder` took and did not finish go back to pending at once
         (only `ids`, when given)."""
