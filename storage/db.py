@@ -23,7 +23,7 @@ from sqlalchemy import Connection, event, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.sqlite_inline import BUSY_TIMEOUT_MS, inline_creator
+from storage.sqlite_inline import INLINE_BUSY_TIMEOUT_MS, inline_creator
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -99,7 +99,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             busy_ms = 30_000
             engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         else:
-            busy_ms = BUSY_TIMEOUT_MS
+            busy_ms = INLINE_BUSY_TIMEOUT_MS  # the inline connection waits out locks itself
             engine = create_async_engine(url, async_creator=inline_creator(database), **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -8,19 +8,60 @@ on the event loop's thread and presents them with aiosqlite's interface, which S
 `sqlite+aiosqlite` dialect drives unchanged (`create_async_engine(..., async_creator=...)`).
 
 The trade: a statement blocks the loop for its duration. With WAL and the process's write
-gate (`storage.db.WriteGate`) that is tens of microseconds; only a writer in *another*
-process holding the lock makes a statement wait, for at most the busy timeout, which is
-kept short here (`BUSY_TIMEOUT_MS`). PostgreSQL, the production database, is unaffected.
+gate (`storage.db.WriteGate`) that is tens of microseconds. Only a writer in *another*
+process holding the lock makes a statement wait, and that wait must not block the loop
+(a /healthz asked then would not be answered, nor a webhook): SQLite's own busy handler is
+off on these connections (`INLINE_BUSY_TIMEOUT_MS`), a statement refused with SQLITE_BUSY
+is tried again after an `asyncio.sleep`, cooperatively, for up to `BUSY_TIMEOUT_MS` (what
+SQLite's handler does, without holding the thread). A snapshot conflict (SQLITE_BUSY_SNAPSHOT)
+cannot be waited out and is raised at once, as SQLite itself does. PostgreSQL, the production
+database, is unaffected.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 BUSY_TIMEOUT_MS = 5000
+INLINE_BUSY_TIMEOUT_MS = 0  # SQLite's busy handler off: `_patiently` waits instead
+_SQLITE_BUSY = 5
+_SQLITE_BUSY_SNAPSHOT = 517
+_FIRST_PAUSE = 0.001
+_LONGEST_PAUSE = 0.05
+
+T = TypeVar("T")
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # an SQLite or Python too old to say: go by the message
+        return "database is locked" in str(exc)
+    return bool(code & 0xFF == _SQLITE_BUSY and code != _SQLITE_BUSY_SNAPSHOT)
+
+
+async def _patiently(call: Callable[[], T]) -> T:
+    """`call()`, tried again while SQLite answers SQLITE_BUSY, for up to `BUSY_TIMEOUT_MS`,
+    sleeping in between (the event loop goes on meanwhile)."""
+    try:
+        return call()
+    except sqlite3.OperationalError as exc:
+        if not _busy(exc):
+            raise
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = _FIRST_PAUSE
+    while True:
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, _LONGEST_PAUSE)
+        try:
+            return call()
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc) or time.monotonic() >= deadline:
+                raise
 
 
 class InlineCursor:
@@ -54,11 +95,12 @@ class InlineCursor:
         self._cursor.arraysize = value
 
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
-        self._cursor.execute(sql, parameters)
+        await _patiently(lambda: self._cursor.execute(sql, parameters))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
-        self._cursor.executemany(sql, parameters)
+        rows = list(parameters)  # an iterator would be spent by a refused first try
+        await _patiently(lambda: self._cursor.executemany(sql, rows))
         return self
 
     async def fetchone(self) -> Any:
@@ -89,7 +131,7 @@ class InlineConnection:
         return InlineCursor(self._conn.cursor())
 
     async def commit(self) -> None:
-        self._conn.commit()
+        await _patiently(self._conn.commit)
 
     async def rollback(self) -> None:
         self._conn.rollback()

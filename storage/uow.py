@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.broadcasts.repository import BroadcastRepository
 from storage.directory.repository import Directory
 from storage.feedback.repository import FeedbackRepository
+from storage.instances.repository import FigureRepository, InstanceRepository
 from storage.messages.repository import MessageRepository
 from storage.opinion.repository import OpinionRepository
 from storage.outbox.repository import OutboxRepository
@@ -32,6 +33,8 @@ class UnitOfWork:
         self.opinion = OpinionRepository(session)
         self.reports = ReportRepository(session)
         self.feedback = FeedbackRepository(session)
+        self.instances = InstanceRepository(session)
+        self.figures = FigureRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

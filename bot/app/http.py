@@ -1,31 +1,30 @@
 """Steward's one HTTP server (aiohttp) on STEWARD_HTTP_HOST:STEWARD_HTTP_PORT.
 
-    GET  /healthz                 JSON: database reachable, outbox backlog, adapters (200 or 503)
+    GET  /healthz                 JSON: ok (200) or degraded (503) with the reasons
+                                  (bot.app.health: cached results of background checks)
+    GET  /metrics                 Prometheus text exposition (bot.app.metrics)
     POST /telegram/webhook        Telegram webhook mode (secret token checked by the adapter)
     GET|POST /wecom/aibot/callback   the intelligent robot's callback (URL check, messages)
     GET|POST /wecom/robot/callback   the group robot's callback
 
 Routes are mounted before the server starts (aiohttp freezes its router then). Stopping stops
 accepting, waits up to `shutdown_timeout` for requests in flight, then lets the WeCom routes
-finish deliveries that outlived their acknowledgement.
+finish deliveries that outlived their acknowledgement. /healthz and /metrics never wait on
+the database or a platform: they read what the background checks found.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-HealthCheck = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
-HEALTH_DB_TIMEOUT = 5.0
+Snapshot = Callable[[], tuple[bool, dict[str, Any]]]
+Exposition = Callable[[], tuple[bytes, str]]
 
 
 class HttpServer:
@@ -36,12 +35,21 @@ class HttpServer:
         self._shutdown_timeout = shutdown_timeout
         self._runner: web.AppRunner | None = None
 
-    def add_health(self, check: HealthCheck) -> None:
+    def add_health(self, snapshot: Snapshot) -> None:
         async def healthz(request: web.Request) -> web.Response:
-            healthy, report = await check()
+            healthy, report = snapshot()
             return web.json_response(report, status=200 if healthy else 503)
 
         self.app.router.add_get("/healthz", healthz)
+
+    def add_metrics(self, exposition: Exposition) -> None:
+        async def metrics(request: web.Request) -> web.Response:
+            body, content_type = exposition()
+            response = web.Response(body=body)
+            response.headers["Content-Type"] = content_type
+            return response
+
+        self.app.router.add_get("/metrics", metrics)
 
     @property
     def bound_port(self) -> int:
@@ -68,30 +76,3 @@ class HttpServer:
         if runner is not None:
             await runner.cleanup()
             log.info("http: stopped")
-
-
-def health_check(
-    sessions: async_sessionmaker[AsyncSession],
-    adapters: Callable[[], dict[str, Any]],
-    *,
-    timeout: float = HEALTH_DB_TIMEOUT,
-) -> HealthCheck:
-    """/healthz: healthy when the database answers; reports the outbox backlog (messages not
-    yet sent) and each adapter's state."""
-
-    async def check() -> tuple[bool, dict[str, Any]]:
-        report: dict[str, Any] = {"db": {"reachable": False}, "outbox": {"backlog": None}}
-        try:
-            async with asyncio.timeout(timeout), sessions() as session:
-                backlog = await UnitOfWork(session).outbox.pending_count()
-            report["db"]["reachable"] = True
-            report["outbox"]["backlog"] = backlog
-        except Exception as exc:
-            log.warning("healthz: database check failed: %s", type(exc).__name__)
-            report["db"]["error"] = type(exc).__name__
-        report["adapters"] = adapters()
-        healthy = bool(report["db"]["reachable"])
-        report["status"] = "ok" if healthy else "unavailable"
-        return healthy, report
-
-    return check

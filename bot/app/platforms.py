@@ -34,6 +34,7 @@ from bot.adapters.wecom.crypto import WeComCrypto
 from bot.adapters.wecom.keybook import WebhookKeyBook
 from bot.app.communities import CommunityFile
 from bot.app.settings import ConfigError, Settings
+from bot.core.calls import CallLog
 from bot.core.channel import Channel, Deliver
 from bot.core.events import Incoming, Platform
 from storage.db import WriteGate
@@ -126,6 +127,15 @@ class Platforms:
                     await self.telegram.set_commands()
                 except Exception as exc:  # the menu is a convenience: never a reason not to run
                     log.warning("telegram: registering the command menu failed: %s", exc)
+
+    def call_logs(self) -> dict[str, CallLog]:
+        """Each adapter's record of its calls to its platform (/healthz, /metrics)."""
+        logs: dict[str, CallLog] = {}
+        if self.telegram is not None:
+            logs[self.telegram.platform] = self.telegram.calls
+        if self.wecom is not None:
+            logs[self.wecom.platform] = self.wecom.calls
+        return logs
 
     def mark_stopped(self) -> None:
         self.running.clear()

@@ -10,8 +10,10 @@ Start order: database check and community sync → adapters whose callbacks deli
 them (WeCom) → HTTP server → adapters that need the server up (a Telegram webhook is
 registered at start; polling starts too) → outbox sender and scheduler last, so nothing is
 sent through an adapter that is not started. Stop order: HTTP server (no new webhooks or
-callbacks) → adapters (the update in flight finishes) → scheduler → sender (sends in flight
-are recorded) → engine. Every stop step is bounded (`bot.core.shutdown`).
+callbacks) → health checks → adapters (the update in flight finishes) → scheduler → sender
+(sends in flight are recorded, the rest handed back, the instance marked stopped) → engine.
+Every stop step is bounded (`bot.core.shutdown`). With the HTTP server, the health checks
+(`bot.app.health`) start last, once everything they look at runs.
 """
 
 from __future__ import annotations
@@ -19,13 +21,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.app.checks import add_steward_checks
 from bot.app.communities import CommunityFile, community_spec, load_community_file
-from bot.app.http import HttpServer, health_check
+from bot.app.health import HealthMonitor
+from bot.app.http import HttpServer
+from bot.app.metrics import Metrics
 from bot.app.platforms import Platforms, build_platforms
 from bot.app.policies import broadcast_policy, opinion_policy, report_policy
 from bot.app.settings import ConfigError, Settings
@@ -35,6 +42,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.context import Context
 from bot.core.events import Incoming
 from bot.core.feature import Feature
+from bot.core.instance import InstanceInfo
 from bot.core.router import Dispatcher, Router
 from bot.core.runtime import Runtime
 from bot.core.sender import OutboxSender
@@ -128,6 +136,8 @@ class App:
     channels: dict[str, Channel] = field(default_factory=dict)
     platforms: Platforms | None = None
     http: HttpServer | None = None
+    health: HealthMonitor = field(default_factory=HealthMonitor)
+    metrics: Metrics | None = None
 
     async def handle(self, incoming: Incoming) -> None:
         """The single entry point for every update from every adapter."""
@@ -174,6 +184,8 @@ class App:
                 await self.sender.start()
             if scheduler:
                 self.scheduler.start()
+            if self.http is not None:
+                await self.health.start()
         except BaseException:
             if self.http is not None:
                 await self.stop()
@@ -187,6 +199,7 @@ class App:
             await bounded(
                 "stopping the HTTP server", self.http.stop(), self.settings.http_shutdown_timeout + timeout
             )
+        await bounded("stopping the health checks", self.health.stop(), timeout)
         for channel in self.channels.values():
             await bounded(f"stopping the {channel.platform} adapter", channel.stop(), timeout)
         if self.platforms is not None:
@@ -242,13 +255,25 @@ def build_app(
     router = root_router(features)
     gate = WriteGate.for_url(str(engine.url))
     channel_map: dict[str, Channel] = {}
+    check_leases(settings)
+    instance = InstanceInfo.current()
+    platforms: Platforms | None = None
+    health = HealthMonitor(sections=lambda: describe_process(instance, platforms))
+    metrics = Metrics(health, lambda: platforms.call_logs() if platforms is not None else {})
     sender = OutboxSender(
         sessions,
         channel_map,
         clock,
         max_attempts=settings.outbox_max_attempts,
         poll_interval=settings.outbox_poll_interval,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        heartbeat_interval=settings.outbox_heartbeat_interval,
+        stale_after=settings.outbox_stale_after,
+        bulk_in_flight=settings.outbox_bulk_in_flight,
+        send_timeout=settings.outbox_send_timeout,
+        observer=metrics.observe,
         gate=gate,
+        instance=instance,
     )
 
     def make_context(incoming: Incoming) -> Context:
@@ -268,7 +293,18 @@ def build_app(
     runtime = Runtime(sessions, services, sender.wake)
     scheduler = AsyncIOScheduler(timezone="UTC")
     app = App(
-        settings, communities, engine, sessions, services, dispatcher, sender, runtime, scheduler, channel_map
+        settings,
+        communities,
+        engine,
+        sessions,
+        services,
+        dispatcher,
+        sender,
+        runtime,
+        scheduler,
+        channel_map,
+        health=health,
+        metrics=metrics,
     )
     for channel in (channels or {}).values():
         app.add_channel(channel)
@@ -280,9 +316,35 @@ def build_app(
         http = HttpServer(
             settings.http_host, settings.http_port, shutdown_timeout=settings.http_shutdown_timeout
         )
-        http.add_health(health_check(sessions, platforms.status))
+        http.add_health(health.snapshot)
+        http.add_metrics(metrics.render)
         platforms.add_routes(http.app)
         app.platforms, app.http = platforms, http
+    add_steward_checks(
+        health, settings, sessions=sessions, gate=gate, clock=clock, sender=sender, platforms=app.platforms
+    )
     for feature in features:
         feature.jobs(scheduler, runtime)
     return app
+
+
+def check_leases(settings: Settings) -> None:
+    """A lease must outlive a few heartbeats, and a holder must miss a few before it is
+    taken for dead; otherwise live senders would rob each other."""
+    beat = settings.outbox_heartbeat_interval
+    if settings.outbox_stale_after < 2 * beat:
+        raise ConfigError(
+            "STEWARD_OUTBOX_STALE_AFTER: must be at least twice STEWARD_OUTBOX_HEARTBEAT_INTERVAL"
+        )
+    if settings.outbox_lease_seconds < 2 * beat:
+        raise ConfigError(
+            "STEWARD_OUTBOX_LEASE_SECONDS: must be at least twice STEWARD_OUTBOX_HEARTBEAT_INTERVAL"
+        )
+
+
+def describe_process(instance: InstanceInfo, platforms: Platforms | None) -> dict[str, Any]:
+    """The parts of /healthz that are no check's: who answers, and its adapters."""
+    return {
+        "instance": {"id": instance.id, "host": instance.host, "pid": instance.pid},
+        "adapters": platforms.status() if platforms is not None else {},
+    }

@@ -80,6 +80,28 @@ class Settings(BaseSettings):
 
     outbox_max_attempts: int = 8
     outbox_poll_interval: float = 1.0
+    # Leases and instances (docs/RELIABILITY.md): a row being sent is leased for this long,
+    # renewed by the holder's heartbeat; a holder silent for `stale_after` seconds (killed,
+    # frozen) loses its leases to any running sender.
+    outbox_lease_seconds: float = Field(default=30.0, gt=0)
+    outbox_heartbeat_interval: float = Field(default=2.0, gt=0)
+    outbox_stale_after: float = Field(default=10.0, gt=0)
+    outbox_bulk_in_flight: int = Field(default=20, ge=1)  # broadcasts, tips, digests in flight at once
+    outbox_send_timeout: float = Field(default=180.0, gt=0)  # one send, rate-limit waits included
+
+    # /healthz (docs/RELIABILITY.md, "Health and metrics"): each check runs in the background
+    # every `health_interval` seconds, bounded by `health_check_timeout`; requests read the
+    # cached results. Degraded (503) when the oldest due message has waited more than
+    # `health_outbox_max_age` s, a chat's head has failed 3+ times for `health_blocked_after`
+    # s (or is held by a dead sender), a platform's last `health_platform_failures` calls
+    # failed or it has had no success for `health_platform_stale_after` s while failing, the
+    # database refuses the probe write, or the sender's loop or heartbeat stopped.
+    health_interval: float = Field(default=2.0, gt=0)
+    health_check_timeout: float = Field(default=2.0, gt=0)
+    health_outbox_max_age: float = Field(default=300.0, gt=0)
+    health_blocked_after: float = Field(default=60.0, gt=0)
+    health_platform_failures: int = Field(default=3, ge=1)
+    health_platform_stale_after: float = Field(default=120.0, gt=0)
     sla_check_interval: float = 60.0
     # Broadcasts (issue 7, docs/BROADCASTS.md): non-urgent ones wait out the quiet hours (local);
     # a scheduled run missed by more than the grace period is skipped and logged, not sent late.

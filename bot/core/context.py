@@ -16,7 +16,7 @@ from bot.core.actor import Actor
 from bot.core.channel import Capabilities
 from bot.core.errors import DomainError
 from bot.core.events import Button, CallbackAnswer, ChatType, Incoming, Mention, MessageKind, Outgoing
-from bot.core.outbox import send_to_chat
+from bot.core.outbox import MEMBER_SHARE, Priority, send_to_chat
 from bot.core.roles import Role
 from bot.core.services import Services
 from storage.directory.models import Chat, Community, Member, Steward
@@ -105,7 +105,9 @@ class Context:
         """Answer in the chat the update came from (replying to it, in the same thread).
 
         For a button press, `answer` is shown to the presser alone (a toast); `edit_of`
-        replaces that earlier message where the platform can edit in place."""
+        replaces that earlier message where the platform can edit in place. The reply is in
+        the sender's lane (`bot.core.outbox`): one person's flood of commands waits behind
+        other people's replies."""
         reply_to = None
         if quote and self.incoming.kind is not MessageKind.CALLBACK:
             reply_to = self.incoming.message_id
@@ -130,6 +132,9 @@ class Context:
             now=self.now,
             ref_type=ref_type,
             ref_id=ref_id,
+            priority=Priority.NORMAL,
+            lane=self.actor.label,
+            share=MEMBER_SHARE,
         )
 
     async def answer(self, text: str) -> None:
@@ -146,6 +151,7 @@ class Context:
         ref_id: int | None = None,
         dedupe_key: str | None = None,
         not_before: datetime | None = None,
+        priority: Priority = Priority.NORMAL,
     ) -> bool:
         """Queue a message to another chat; False if `dedupe_key` was already queued."""
         return await send_to_chat(
@@ -157,4 +163,5 @@ class Context:
             ref_id=ref_id,
             dedupe_key=dedupe_key,
             not_before=not_before,
+            priority=priority,
         )

@@ -8,6 +8,15 @@ batches, one short transaction for all the sends that finished since the last on
 
 Adapters do the platform's rate limiting; this loop does retries with back-off, honours
 `retry_after`, and stops retrying a chat that is gone (bot kicked).
+
+Priority: each chat's head is its most urgent row (`storage.outbox.models.Priority`), heads
+are claimed most urgent first, and at most `bulk_in_flight` bulk rows (broadcasts, tips,
+digests) are in flight at once, so an urgent reply never queues behind a notice to 200
+groups in an adapter's rate limiter. A send is bounded by `send_timeout`.
+
+Leases: claims are made for this process's instance (`bot.core.instance`), whose heartbeat
+renews them and takes over those of dead instances; `stop()` hands back what it could not
+finish at once. The sender claims only rows of the platforms it has adapters for.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,8 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.channel import Channel
 from bot.core.clock import Clock
 from bot.core.events import Outgoing, SendError
+from bot.core.instance import Heartbeat, InstanceInfo
 from storage.db import WriteGate
-from storage.outbox.models import OutboxMessage
+from storage.outbox.models import OutboxMessage, Priority
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -40,6 +51,21 @@ class Outcome:
     error: SendError | None
 
 
+@dataclass(frozen=True)
+class SendReport:
+    """One finished send, for metrics: how long the adapter took, and how long the message
+    had waited since it was due (None if it failed)."""
+
+    platform: str
+    priority: int
+    seconds: float
+    ok: bool
+    waited: float | None
+
+
+SendObserver = Callable[[SendReport], None]
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -50,11 +76,17 @@ class OutboxSender:
         max_attempts: int = 8,
         batch: int = 50,
         max_in_flight: int = 200,
-        lease: timedelta = timedelta(minutes=5),
+        bulk_in_flight: int = 20,
+        lease: timedelta = timedelta(seconds=30),
+        heartbeat_interval: float = 2.0,
+        stale_after: float = 10.0,
+        send_timeout: float = 180.0,
         poll_interval: float = 1.0,
         pace: float = 0.01,
         on_sent: SentHook | None = None,
+        observer: SendObserver | None = None,
         gate: WriteGate | None = None,
+        instance: InstanceInfo | None = None,
     ) -> None:
         self.sessions = sessions
         self.channels = channels
@@ -62,35 +94,65 @@ class OutboxSender:
         self.max_attempts = max_attempts
         self.batch = batch
         self.max_in_flight = max_in_flight
+        self.bulk_in_flight = bulk_in_flight
         self.lease = lease
+        self.send_timeout = send_timeout
         self.poll_interval = poll_interval
         self.pace = pace
         self.on_sent = on_sent
+        self.observer = observer
         self.gate = gate or WriteGate(serialize=False)
+        self.instance = instance or InstanceInfo.current()
+        self.heartbeat = Heartbeat(
+            sessions,
+            clock,
+            self.instance,
+            held=self.held_ids,
+            on_takeover=self.wake,
+            gate=self.gate,
+            interval=heartbeat_interval,
+            stale_after=stale_after,
+            lease=lease,
+        )
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._rows: dict[int, OutboxMessage] = {}  # the rows in flight, by id
         self._outcomes: list[Outcome] = []
         # Steps (or records) under way: from taking the finished sends to committing them, the
         # outcomes are in neither `_outcomes` nor the database, and their rows look in flight.
         self._busy = 0
+        self._recording: list[list[Outcome]] = []  # outcomes being written right now
+        self.last_step: float | None = None  # monotonic time the loop last went round
 
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def held_ids(self) -> set[int]:
+        """The rows this sender holds: in flight, or finished and not yet recorded."""
+        held = set(self._rows)
+        held.update(o.row.id for o in self._outcomes)
+        held.update(o.row.id for batch in self._recording for o in batch)
+        return held
+
     async def start(self) -> None:
-        async with self.gate(), self.sessions() as session:
-            store = UnitOfWork(session)
-            recovered = await store.outbox.recover_expired(self.clock.now())
-            await store.commit()
-        if recovered:
-            log.warning("outbox: %d message(s) left mid-send by a previous run will be retried", recovered)
+        """Register this instance (taking over what dead ones left), then run the loop and
+        the heartbeat."""
+        await self.heartbeat.register()
+        self.last_step = time.monotonic()
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
+        self.heartbeat.start()
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop claiming; give the sends in flight `grace` seconds to finish, record what
-        finished, and cancel the rest (their rows stay `sending` and are retried once their
-        lease expires, so an adapter that hangs on shutdown cannot hold the process)."""
+        finished, cancel the rest and hand their rows back at once (they may have reached
+        the platform: at least once), then mark the instance stopped. An adapter that hangs
+        on shutdown cannot hold the process."""
+        await self.heartbeat.halt()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -104,6 +166,13 @@ class OutboxSender:
                 await asyncio.gather(*pending, return_exceptions=True)
                 log.warning("outbox: %d send(s) still in flight at shutdown were cancelled", len(pending))
         await self._record()
+        async with self.gate(priority=True), self.sessions() as session:
+            store = UnitOfWork(session)
+            released = await store.outbox.release(self.instance.id, self.clock.now())
+            await store.commit()
+        if released:
+            log.warning("outbox: %d unfinished send(s) handed back for the next sender", released)
+        await self.heartbeat.stop()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -112,6 +181,7 @@ class OutboxSender:
             # an update committing) is not lost and the loop goes round again.
             self._wake.clear()
             began = loop.time()
+            self.last_step = time.monotonic()
             try:
                 claimed = await self.step()
             except Exception:
@@ -136,19 +206,32 @@ class OutboxSender:
             await self._record()
             return 0
         outcomes, self._outcomes = self._outcomes, []
+        self._recording.append(outcomes)
         self._busy += 1
+        bulk = sum(1 for row in self._rows.values() if row.priority >= Priority.BULK)
         try:
             async with self.gate(priority=True), self.sessions() as session:
                 store = UnitOfWork(session)
                 await self._write_outcomes(store, outcomes)
-                rows = list(await store.outbox.claim(self.clock.now(), min(self.batch, room), self.lease))
+                rows = list(
+                    await store.outbox.claim(
+                        self.clock.now(),
+                        min(self.batch, room),
+                        self.lease,
+                        holder=self.instance.id,
+                        platforms=set(self.channels),
+                        bulk_limit=max(self.bulk_in_flight - bulk, 0),
+                    )
+                )
                 await store.commit()
         except BaseException:
             self._outcomes[:0] = outcomes  # not recorded: kept for the next try
             raise
         finally:
+            self._recording.remove(outcomes)
             self._busy -= 1
         for row in rows:
+            self._rows[row.id] = row
             task = asyncio.create_task(self._send(row), name=f"outbox-send-{row.id}")
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
@@ -181,25 +264,47 @@ class OutboxSender:
         channel = self.channels.get(row.platform)
         message_id: str | None = None
         error: SendError | None = None
-        if channel is None:
-            error = SendError(f"no adapter for platform {row.platform!r}", permanent=True)
-        else:
-            try:
-                result = await channel.send(row.platform_chat_id, Outgoing.from_json(row.payload))
-                message_id = result.message_id
-            except SendError as exc:
-                error = exc
-            except Exception as exc:  # an adapter bug must not kill the loop or lose the row
-                log.exception("outbox: adapter %s raised on row %d", row.platform, row.id)
-                error = SendError(f"{type(exc).__name__}: {exc}")
-        self._outcomes.append(Outcome(row, message_id, error))
+        began = time.monotonic()
+        try:
+            if channel is None:
+                error = SendError(f"no adapter for platform {row.platform!r}", permanent=True)
+            else:
+                try:
+                    async with asyncio.timeout(self.send_timeout):
+                        result = await channel.send(row.platform_chat_id, Outgoing.from_json(row.payload))
+                    message_id = result.message_id
+                except SendError as exc:
+                    error = exc
+                except TimeoutError:
+                    # It may have reached the platform: retried, so at least once.
+                    error = SendError(f"send timed out after {self.send_timeout:g} s")
+                except Exception as exc:  # an adapter bug must not kill the loop or lose the row
+                    log.exception("outbox: adapter %s raised on row %d", row.platform, row.id)
+                    error = SendError(f"{type(exc).__name__}: {exc}")
+            self._outcomes.append(Outcome(row, message_id, error))
+        finally:
+            self._rows.pop(row.id, None)
+        self._observe(row, time.monotonic() - began, error is None)
         self.wake()
+
+    def _observe(self, row: OutboxMessage, seconds: float, ok: bool) -> None:
+        if self.observer is None:
+            return
+        waited = None
+        if ok:
+            due = row.due_at or row.created_at
+            waited = max((self.clock.now() - due).total_seconds(), 0.0)
+        try:
+            self.observer(SendReport(row.platform, row.priority, seconds, ok, waited))
+        except Exception:  # metrics must never cost a message
+            log.exception("outbox: send observer failed")
 
     async def _record(self) -> None:
         """Write every finished send's outcome in one transaction."""
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
+        self._recording.append(outcomes)
         self._busy += 1
         try:
             async with self.gate(priority=True), self.sessions() as session:
@@ -210,6 +315,7 @@ class OutboxSender:
             self._outcomes[:0] = outcomes  # not recorded: kept for the next try
             raise
         finally:
+            self._recording.remove(outcomes)
             self._busy -= 1
 
     async def _write_outcomes(self, store: UnitOfWork, outcomes: list[Outcome]) -> None:
@@ -235,15 +341,17 @@ class OutboxSender:
             await store.outbox.move_chat(row.platform, row.platform_chat_id, error.migrated_to, when)
         elif error.chat_gone:
             log.warning("outbox: %s chat of row %d is gone; marking it inactive", row.platform, row.id)
-            await store.outbox.mark_failed(row.id, error.reason)
+            await store.outbox.mark_failed(row.id, error.reason, holder=self.instance.id)
             await store.outbox.fail_chat(row.platform, row.platform_chat_id, "chat gone: " + error.reason)
             await store.directory.set_chat_active(row.platform, row.platform_chat_id, False)
         elif error.permanent or row.attempts + 1 >= self.max_attempts:
             log.warning("outbox: row %d failed for good: %s", row.id, error.reason)
-            await store.outbox.mark_failed(row.id, error.reason)
+            await store.outbox.mark_failed(row.id, error.reason, holder=self.instance.id)
         else:
             delay = max(error.retry_after or 0.0, backoff(row.attempts))
-            await store.outbox.mark_retry(row.id, error.reason, when + timedelta(seconds=delay))
+            await store.outbox.mark_retry(
+                row.id, error.reason, when + timedelta(seconds=delay), holder=self.instance.id
+            )
 
 
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> float:

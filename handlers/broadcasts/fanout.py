@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.events import Outgoing
+from bot.core.outbox import Priority
 from bot.core.texts import Texts
 from handlers.broadcasts.policy import BroadcastPolicy
 from handlers.broadcasts.rendering import (
@@ -84,8 +85,11 @@ class Fanout:
         )
         items, tips = await self._render(uow, broadcast, audience, batch, now)
         added: list[int] = []
+        # Bulk: behind every reply and card in the groups it reaches (an urgent notice
+        # goes as ordinary traffic, still behind urgent acknowledgements).
+        priority = Priority.NORMAL if broadcast.urgent else Priority.BULK
         for start in range(0, len(items), 200):
-            added += await repo.enqueue(broadcast.id, items[start : start + 200], now)
+            added += await repo.enqueue(broadcast.id, items[start : start + 200], now, priority=priority)
         skipped = len(batch) - len(items)
         if broadcast.kind == "tip":
             # A group that has had every in-season tip recently gets none this round ("-"),

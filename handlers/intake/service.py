@@ -148,12 +148,13 @@ class IntakeService:
                 now,
                 ref_type="outage_answer",
                 ref_id=outage.outage_id,
+                lane=report.lane,
             )
             return
         found = self.knowledge.answer(report.community.code, report.text, classification.category, lang)
         if found is not None:
             text = self.texts.render("kb.answer", lang, answer=found.text, source=found.source)
-            await send_to_chat(uow, report.chat, report.answer(text), now)
+            await send_to_chat(uow, report.chat, report.answer(text), now, lane=report.lane)
             return
         opened = await self.tickets.open(uow, report, classification, now, kind="inquiry")
         entry.ticket_id = opened.ticket.id

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.events import Outgoing
-from bot.core.outbox import send_to_chat
+from bot.core.outbox import Priority, send_to_chat
 from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.opinion.alerts import Observed, check_group, check_spike, fold, raise_message_alert
@@ -213,6 +213,7 @@ class OpinionService:
                 now,
                 ref_type="opinion_digest",
                 ref_id=community.id,
+                priority=Priority.BULK,
                 dedupe_key=f"opinion:digest:{community.id}:{day}:{chat.id}",
             )
         return sent

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.events import Button, Outgoing
-from bot.core.outbox import send_to_chat
+from bot.core.outbox import Priority, send_to_chat
 from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.reports.buttons import PublishPress
@@ -141,6 +141,7 @@ class ReportService:
                 now,
                 ref_type="report",
                 ref_id=community.id,
+                priority=Priority.BULK,
                 dedupe_key=f"report:{period.label}:{community.id}:{chat.id}" if scheduled else None,
             )
         log.info(
@@ -188,6 +189,7 @@ class ReportService:
                 now,
                 ref_type="report_owners",
                 ref_id=community.id,
+                priority=Priority.BULK,
                 dedupe_key=f"report:owners:{period.label}:{community.id}:{chat.id}",
             )
         return Published(period, posted)

@@ -115,7 +115,12 @@ async def owner_note(
     if classification.urgent and ticket.priority != URGENT and ticket.status in ACTIVE:
         await escalate(uow, sla, w, ticket, report.community, member, said, now)
         await tell.answer(
-            uow, report.chat, report.answer(w.t("t.owner.escalated", number=ticket.number)), ticket, now
+            uow,
+            report.chat,
+            report.answer(w.t("t.owner.escalated", number=ticket.number)),
+            ticket,
+            now,
+            lane=report.lane,
         )
         return
     text = w.t("t.staff.owner_note", number=ticket.number, name=said.name or "-", text=mask_text(said.text))
@@ -151,13 +156,23 @@ async def chase(
     if classification.urgent and ticket.priority != URGENT:
         await escalate(uow, sla, w, ticket, report.community, report.member, said, now)
         await tell.answer(
-            uow, report.chat, report.answer(w.t("t.owner.escalated", number=ticket.number)), ticket, now
+            uow,
+            report.chat,
+            report.answer(w.t("t.owner.escalated", number=ticket.number)),
+            ticket,
+            now,
+            lane=report.lane,
         )
         return
     if last is not None and now - last < rules.window:
         return
     await tell.answer(
-        uow, report.chat, report.answer(w.t("t.owner.again", number=ticket.number)), ticket, now
+        uow,
+        report.chat,
+        report.answer(w.t("t.owner.again", number=ticket.number)),
+        ticket,
+        now,
+        lane=report.lane,
     )
     text = w.t("t.staff.chased", number=ticket.number, name=said.name or "-", text=mask_text(said.text))
     await tell.under_card(uow, w, ticket, report.community, text, now, urgent=ticket.priority == URGENT)

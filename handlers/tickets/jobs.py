@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.events import Mention, Outgoing
 from bot.core.feature import Scheduler, every
-from bot.core.outbox import send_to_chat
+from bot.core.outbox import priority_for, send_to_chat
 from bot.core.runtime import Runtime
 from bot.core.texts import Texts
 from handlers.shared.privacy import mask_unit
@@ -113,6 +113,7 @@ async def notify(
             ref_type="sla",
             ref_id=ticket.id,
             dedupe_key=f"sla:{ticket.id}:{level.name}:{marker}:{chat.id}",
+            priority=priority_for(level.share >= 1.0),  # breaches and escalations go first
         ):
             new += 1
     first_time = new > 0 if chats else not await store.tickets.has_event(ticket.id, level.name, marker)

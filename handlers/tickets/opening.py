@@ -115,7 +115,7 @@ async def open_ticket(
 async def acknowledge(uow: UnitOfWork, report: Report, ticket: Ticket, text: str, now: datetime) -> None:
     """The owner's one line under their report about `ticket`; a reply to it is a follow-up
     on the ticket (its outbox row remembers the platform message id)."""
-    await tell.answer(uow, report.chat, report.answer(text), ticket, now)
+    await tell.answer(uow, report.chat, report.answer(text), ticket, now, lane=report.lane)
 
 
 async def join_incident(

@@ -26,6 +26,11 @@ class Report:
     reply_hint: str | None = None  # the platform's reply hook, passed on untouched
     reply_to: str | None = None  # the platform message id it replies to (the bot's ack, …)
 
+    @property
+    def lane(self) -> str:
+        """Replies to this owner queue in their lane (`bot.core.outbox`, fairness)."""
+        return f"member:{self.member.id}"
+
     def answer(self, text: str) -> Outgoing:
         """A reply under the report, in its thread."""
         return Outgoing(

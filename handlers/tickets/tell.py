@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.core.events import Button, Outgoing
-from bot.core.outbox import send_to_chat
+from bot.core.outbox import priority_for, send_to_chat
 from handlers.tickets import cards
 from handlers.tickets.cards import Wording
 from storage.directory.models import Chat, Community, Steward
@@ -43,10 +43,22 @@ async def owner(
     )
 
 
-async def answer(uow: UnitOfWork, chat: Chat, message: Outgoing, ticket: Ticket, now: datetime) -> None:
+async def answer(
+    uow: UnitOfWork, chat: Chat, message: Outgoing, ticket: Ticket, now: datetime, *, lane: str | None = None
+) -> None:
     """An owner's acknowledgement about `ticket` (under their report): its outbox row keeps the
-    platform message id, so a reply to it is known to be about the ticket."""
-    await send_to_chat(uow, chat, message, now, ref_type="ticket_ack", ref_id=ticket.id)
+    platform message id, so a reply to it is known to be about the ticket. An urgent ticket's
+    goes ahead of other traffic; `lane` is the owner answered (fair turns in a busy chat)."""
+    await send_to_chat(
+        uow,
+        chat,
+        message,
+        now,
+        ref_type="ticket_ack",
+        ref_id=ticket.id,
+        priority=priority_for(ticket.priority == "urgent"),
+        lane=lane,
+    )
 
 
 async def followers(uow: UnitOfWork, ticket: Ticket, text: str, now: datetime) -> None:
@@ -166,6 +178,7 @@ async def card(
             now=now,
             ref_type="ticket_card",
             ref_id=ticket.id,
+            priority=priority_for(urgent),
         )
         if row is not None:
             rows.append(row)
@@ -180,4 +193,5 @@ async def card(
                 now,
                 ref_type="ticket_card",
                 ref_id=ticket.id,
+                priority=priority_for(urgent),
             )

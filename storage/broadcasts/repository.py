@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.base import Base
 from storage.broadcasts.models import Broadcast, BroadcastSchedule, BroadcastTemplate, Outage, TipDelivery
 from storage.directory.models import Chat
-from storage.outbox.models import OutboxMessage
+from storage.outbox.models import OutboxMessage, Priority
 
 REF_TYPE = "broadcast"
 
@@ -147,9 +147,11 @@ class BroadcastRepository:
         )
         return {int(c) for c in rows if c is not None}
 
-    async def enqueue(self, broadcast_id: int, items: Sequence[OutboxItem], now: datetime) -> list[int]:
+    async def enqueue(
+        self, broadcast_id: int, items: Sequence[OutboxItem], now: datetime, *, priority: int = Priority.BULK
+    ) -> list[int]:
         """Insert outbox rows for `items`, skipping any already there; returns the chat ids
-        that got a new row."""
+        that got a new row. Broadcasts are bulk traffic (`Priority.BULK`) unless told."""
         if not items:
             return []
         values = [
@@ -161,7 +163,10 @@ class BroadcastRepository:
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": now,
+                "due_at": now,
                 "created_at": now,
+                "priority": int(priority),
+                "turn": 0,
                 "ref_type": REF_TYPE,
                 "ref_id": broadcast_id,
                 "dedupe_key": dedupe_key(broadcast_id, item.chat.id),

@@ -206,7 +206,11 @@ async def test_stop_does_not_wait_forever_for_a_hanging_send(harness: Harness) -
     assert sender._in_flight
     await asyncio.wait_for(sender.stop(grace=0.2), timeout=5)
     [row] = await harness.outbox()
-    assert row.status == "sending"  # retried after its lease by the next start, never lost
+    # A clean stop hands the unfinished send back at once (issue 18: a stopped process must
+    # not mute the chat until a lease expires): the next sender delivers it, no clock moved.
+    assert (row.status, row.claimed_by, row.next_attempt_at) == ("pending", None, harness.clock.now())
+    await harness.app.sender.drain()
+    assert len(harness.sent(OWNERS)) == 1
 
 
 class HeldSender(OutboxSender):

@@ -23,7 +23,9 @@ check (at most N sends in any sliding window, else 429 with `retry_after`).
 Tests drive it from the other side: they add users and chats, make users write, edit, press
 buttons, add or remove the bot, migrate a group or open forum topics (each becomes an update
 served to `getUpdates`, or POSTed to the webhook when one is set), inject faults into the next
-calls of a method, and read back, per chat and in order, what the bot sent.
+calls of a method, hold a method's calls unanswered (a platform that stopped answering; a held
+call whose client went away meanwhile, e.g. a killed process, is dropped unserved, as a
+request lost on the way), and read back, per chat and in order, what the bot sent.
 """
 
 from __future__ import annotations
@@ -560,6 +562,9 @@ class FakeTelegramAPI:
         self._send_times: dict[int, deque[float]] = defaultdict(deque)
         self._accepted_sends: dict[int, list[float]] = defaultdict(list)
         self._faults: dict[str, deque[Fault | None]] = defaultdict(deque)
+        self._holds: dict[str, asyncio.Event] = {}
+        self.held: list[str] = []  # methods of the calls being held right now
+        self.dropped: list[str] = []  # held calls whose client went away: never served
         self._open_queries: dict[str, _OpenQuery] = {}
         self._pending: list[dict[str, Any]] = []
         self._allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
@@ -593,6 +598,8 @@ class FakeTelegramAPI:
 
     async def close(self) -> None:
         self._closing = True
+        for method in list(self._holds):
+            self.release(method)
         self._notify()
         if self._webhook_task is not None:
             self._webhook_task.cancel()
@@ -843,6 +850,23 @@ class FakeTelegramAPI:
         (queued behind faults injected earlier)."""
         self._faults[method.lower()].extend([None] * after + [fault] * times)
 
+    def clear_faults(self, method: str | None = None) -> None:
+        """Forget the faults still queued (for `method`, or all)."""
+        if method is None:
+            self._faults.clear()
+        else:
+            self._faults.pop(method.lower(), None)
+
+    def hold(self, method: str) -> None:
+        """From now on, calls of `method` wait unanswered until `release(method)`."""
+        self._holds.setdefault(method.lower(), asyncio.Event())
+
+    def release(self, method: str) -> None:
+        """Serve the held calls of `method` (those whose client is gone are dropped)."""
+        gate = self._holds.pop(method.lower(), None)
+        if gate is not None:
+            gate.set()
+
     def set_rate_limit(self, limit: int | None, window: float = 60.0) -> None:
         self.rate_limit = limit
         self.rate_window = window
@@ -912,6 +936,16 @@ class FakeTelegramAPI:
             fault = self._next_fault(method)
             if fault is not None and fault.delay:
                 await asyncio.sleep(fault.delay)
+            gate = self._holds.get(method.lower())
+            if gate is not None:
+                self.held.append(method)
+                try:
+                    await gate.wait()
+                finally:
+                    self.held.remove(method)
+                if request.transport is None or request.transport.is_closing():
+                    self.dropped.append(method)
+                    return web.Response(status=499)  # nobody is listening; nothing was served
             started = time.monotonic()
             if fault is not None and fault.status:
                 if fault.html_body is not None:

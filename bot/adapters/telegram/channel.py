@@ -77,6 +77,7 @@ from bot.adapters.telegram.render import (
     render_single,
     reply_parameters,
 )
+from bot.core.calls import CallLog
 from bot.core.channel import Capabilities, Deliver
 from bot.core.events import Outgoing, Platform, SendError, SendResult
 from bot.core.shutdown import bounded
@@ -176,6 +177,9 @@ class TelegramChannel:
         self._open_queries: dict[str, asyncio.Task[None] | None] = {}
         self._answered: OrderedDict[str, None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
+        # Every Bot API request's outcome (for /healthz and /metrics); 429s are counted by the
+        # rate limiter, which retries them.
+        self.calls = CallLog(self.platform)
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
@@ -192,6 +196,7 @@ class TelegramChannel:
             group_max_rate=group_rate,
             group_period=group_period,
             max_retries=self._max_retries,
+            on_flood=lambda: self.calls.rate_limited("429"),
         )
         builder = (
             ApplicationBuilder()
@@ -394,9 +399,15 @@ class TelegramChannel:
             text = text[: CALLBACK_ANSWER_LIMIT - 1] + "…"
         try:
             await app.bot.answer_callback_query(query_id, text=text or None, show_alert=show_alert)
-        except TelegramError as exc:
+        except (BadRequest, Forbidden, RetryAfter) as exc:
+            self.calls.ok(refused=True)
             _LOG.warning("telegram: answering callback query %s failed: %s", query_id, exc)
             return False
+        except TelegramError as exc:
+            self.calls.failed(f"answerCallbackQuery: {type(exc).__name__}: {exc.message}")
+            _LOG.warning("telegram: answering callback query %s failed: %s", query_id, exc)
+            return False
+        self.calls.ok()
         return True
 
     async def process_webhook(self, body: bytes, secret_header: str | None) -> int:
@@ -569,23 +580,31 @@ class TelegramChannel:
         return SendResult(edit_id)
 
     async def _call(self, method: str, chat_id: str, request: Callable[[], Awaitable[T]]) -> T:
-        """One Bot API request with retries of transient failures, errors as `SendError`."""
+        """One Bot API request with retries of transient failures, errors as `SendError`.
+        Each attempt's outcome goes to `calls`: an answer (even a refusal) or a failure."""
         for attempt in range(self._max_retries + 1):
             try:
-                return await request()
+                result = await request()
+                self.calls.ok()
+                return result
             except RetryAfter as exc:  # the rate limiter already retried max_retries times
+                self.calls.ok(refused=True)
                 seconds = retry_after_seconds(exc)
                 raise SendError(
                     f"{method}: flood control, retry after {seconds:g} s", retry_after=seconds
                 ) from exc
             except ChatMigrated as exc:
+                self.calls.ok(refused=True)
                 raise ChatMigratedError(str(exc.new_chat_id)) from exc
             except Forbidden as exc:
+                self.calls.ok(refused=True)
                 _LOG.warning("telegram: %s to chat %s refused: %s", method, chat_id, exc.message)
                 raise SendError(f"{method}: {exc.message}", permanent=True, chat_gone=True) from exc
             except InvalidToken as exc:
+                self.calls.failed(f"{method}: invalid bot token")
                 raise SendError(f"{method}: invalid bot token", permanent=True) from exc
             except BadRequest as exc:
+                self.calls.ok(refused=True)
                 reason = exc.message
                 if "message is not modified" in reason.lower():
                     raise _NotModifiedError(reason, permanent=True) from exc
@@ -593,6 +612,7 @@ class TelegramChannel:
                 _LOG.warning("telegram: %s to chat %s refused: %s", method, chat_id, reason)
                 raise SendError(f"{method}: {reason}", permanent=True, chat_gone=gone) from exc
             except NetworkError as exc:  # timeouts, connection errors, 5xx
+                self.calls.failed(f"{method}: {type(exc).__name__}: {exc.message}")
                 if attempt >= self._max_retries:
                     raise SendError(f"{method}: {exc.message}") from exc
                 delay = self._retry_backoff * 2**attempt
@@ -605,6 +625,7 @@ class TelegramChannel:
                 )
                 await asyncio.sleep(delay)
             except TelegramError as exc:
+                self.calls.failed(f"{method}: {type(exc).__name__}: {exc.message}")
                 raise SendError(f"{method}: {exc.message}") from exc
         raise AssertionError("unreachable")  # the last attempt returns or raises
 

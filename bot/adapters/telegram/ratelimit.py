@@ -12,7 +12,7 @@ whatever the network latency. Bursts up to `max_rate` still go out at once.
 
 `RetryAfter` (HTTP 429) pauses the chat it came from (or everything, for requests without a
 chat) for `retry_after` seconds and retries the request up to `max_retries` times, then lets the
-exception through.
+exception through. Each 429 is reported to `on_flood` (the adapter's call log counts them).
 """
 
 from __future__ import annotations
@@ -111,6 +111,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         group_max_rate: int = 20,
         group_period: float = 60.0,
         max_retries: int = 3,
+        on_flood: Callable[[], None] | None = None,
     ) -> None:
         self._overall: _Window | None = (
             _Window(overall_max_rate, overall_period) if overall_max_rate and overall_period else None
@@ -120,6 +121,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         self._groups: dict[int | str, _Window] = {}
         self._paused_until: dict[int | str, float] = {}
         self._max_retries = max_retries
+        self._on_flood = on_flood  # told of every 429 (for /metrics)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -184,6 +186,8 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as exc:
+                    if self._on_flood is not None:
+                        self._on_flood()
                     seconds = retry_after_seconds(exc)
                     if attempt >= max_retries:
                         _LOG.warning(

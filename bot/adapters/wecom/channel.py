@@ -40,6 +40,7 @@ from bot.adapters.wecom.webhook import (
     mask_key,
     webhook_key_from_url,
 )
+from bot.core.calls import CallLog
 from bot.core.channel import Capabilities, Deliver
 from bot.core.events import Incoming, Outgoing, Platform, SendError, SendResult
 
@@ -84,6 +85,7 @@ class WeComChannel:
         self._http: httpx.AsyncClient | None = None
         self._webhook: WebhookClient | None = None
         self._deliver: Deliver | None = None
+        self.calls = CallLog(self.platform)  # every request's outcome, for /healthz and /metrics
 
     async def start(self, deliver: Deliver) -> None:
         """Open the HTTP client. `deliver` is used by `receive` (see `bot.wecom.callback`)."""
@@ -96,6 +98,7 @@ class WeComChannel:
                 self._limiter,
                 rate_limited_backoff=self._backoff,
                 max_rate_limited_retries=self._max_retries,
+                calls=self.calls,
             )
 
     async def stop(self) -> None:

@@ -5,7 +5,8 @@
 
 WeCom answers HTTP 200 even when it refuses, so the `errcode` in the body decides: 0 is
 success, 45009 (too frequent) is retried here after a back-off, 93000 (invalid webhook url:
-the robot was removed) means the chat is gone, anything else is a `SendError`. A per-robot
+the robot was removed) means the chat is gone, anything else is a `SendError`. Every
+request's outcome goes to a `CallLog` (an answer, a failure, a 45009) for /healthz. A per-robot
 sliding-window limiter (WeCom allows 20 messages a minute per robot) runs before every
 request, and one lock per robot keeps the parts of a message together and messages in order.
 """
@@ -22,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from bot.core.calls import CallLog
 from bot.core.events import SendError
 
 log = logging.getLogger(__name__)
@@ -97,7 +99,9 @@ class WebhookClient:
         rate_limited_backoff: float,
         max_rate_limited_retries: int,
         sleep: Sleep = asyncio.sleep,
+        calls: CallLog | None = None,
     ) -> None:
+        self.calls = calls or CallLog("wecom")
         self._http = http
         self._send_url = api_base.rstrip("/") + "/cgi-bin/webhook/send"
         self._limiter = limiter
@@ -141,21 +145,40 @@ class WebhookClient:
             raise _errcode_error(errcode, errmsg)
 
     async def _post(self, url: str, payload: Payload, *, params: dict[str, str] | None) -> tuple[int, str]:
+        calls = self.calls
         try:
             response = await self._http.post(url, json=payload, params=params)
         except httpx.HTTPError as exc:
+            calls.failed(f"request failed: {type(exc).__name__}")
             raise SendError(f"wecom request failed: {type(exc).__name__}") from exc
         if response.status_code != 200:
             transient = response.status_code >= 500 or response.status_code == 429
+            if response.status_code == 429:
+                calls.rate_limited("429")
+                calls.ok(refused=True)
+            elif transient:
+                calls.failed(f"HTTP {response.status_code}")
+            else:
+                calls.ok(refused=True)
             raise SendError(f"wecom HTTP {response.status_code}", permanent=not transient)
         try:
             body = response.json()
         except ValueError as exc:
+            calls.failed("answer is not JSON")
             raise SendError("wecom answered with something that is not JSON") from exc
         errcode = body.get("errcode") if isinstance(body, dict) else None
         if not isinstance(errcode, int) or isinstance(errcode, bool):
+            calls.failed("answer has no errcode")
             raise SendError("wecom answer has no errcode")
         errmsg = body.get("errmsg")
+        if errcode == ERR_OK:
+            calls.ok()
+        elif errcode == ERR_BUSY:
+            calls.failed("errcode -1 (system busy)")
+        else:
+            if errcode == ERR_TOO_FREQUENT:
+                calls.rate_limited(str(ERR_TOO_FREQUENT))
+            calls.ok(refused=True)
         return errcode, errmsg if isinstance(errmsg, str) else ""
 
 
