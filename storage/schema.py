@@ -17,6 +17,7 @@ FEATURE_MODELS = (
     "storage.outbox.models",
     "storage.opinion.models",
     "storage.broadcasts.models",
+    "storage.inbox.models",
 )
 
 for _module in FEATURE_MODELS:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.broadcasts.repository import BroadcastRepository
 from storage.directory.repository import Directory
+from storage.inbox.repository import InboxRepository
 from storage.messages.repository import MessageRepository
 from storage.opinion.repository import OpinionRepository
 from storage.outbox.repository import OutboxRepository
@@ -30,6 +31,7 @@ class UnitOfWork:
         self.broadcasts = BroadcastRepository(session)
         self.opinion = OpinionRepository(session)
         self.reports = ReportRepository(session)
+        self.inbox = InboxRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()
