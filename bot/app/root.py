@@ -6,12 +6,19 @@ Everyone builds Steward here: `steward run` (`serve=True`: the adapters the sett
 and the HTTP server), the demo and `steward chat` (a local channel), the command line's
 one-shot jobs, and the tests (a local channel, a frozen clock, a temp database, fakes).
 
-Start order: database check and community sync → adapters whose callbacks deliver through
-them (WeCom) → HTTP server → adapters that need the server up (a Telegram webhook is
-registered at start; polling starts too) → outbox sender and scheduler last, so nothing is
-sent through an adapter that is not started. Stop order: HTTP server (no new webhooks or
-callbacks) → adapters (the update in flight finishes) → scheduler → sender (sends in flight
-are recorded) → engine. Every stop step is bounded (`bot.core.shutdown`).
+Every update goes through the inbox (`bot.core.inbox`): stored before its platform is
+answered, then handled at once by the process that stored it; the inbox's worker retries
+failures and picks up what a crash left.
+
+Start order: database check and community sync → the inbox's worker (what an earlier run
+left is handled) → adapters whose callbacks deliver through them (WeCom) → HTTP server →
+adapters that need the server up (a Telegram webhook is registered at start; polling starts
+too) → outbox sender and scheduler last, so nothing is sent through an adapter that is not
+started. Stop order: the inbox closes (nothing new is stored: webhooks and callbacks answer
+503, polling fetches no more, so the platforms keep what was not stored) → HTTP server
+(requests in flight finish) → adapters (the update in flight finishes) → the inbox's worker
+(handlings in flight finish) → scheduler → sender (sends in flight are recorded) → engine.
+Every stop step is bounded (`bot.core.shutdown`); what a cut-off step leaves is in the inbox.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,11 +38,12 @@ from bot.app.platforms import Platforms, build_platforms
 from bot.app.policies import broadcast_policy, opinion_policy, report_policy
 from bot.app.settings import ConfigError, Settings
 from bot.core import middlewares
-from bot.core.channel import Capabilities, Channel
+from bot.core.channel import Capabilities, Channel, Handle
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Context
 from bot.core.events import Incoming
 from bot.core.feature import Feature
+from bot.core.inbox import Inbox, InboxPolicy
 from bot.core.router import Dispatcher, Router
 from bot.core.runtime import Runtime
 from bot.core.sender import OutboxSender
@@ -108,6 +117,18 @@ def parse_admins(raw: str) -> frozenset[str]:
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
 
 
+def inbox_policy(settings: Settings) -> InboxPolicy:
+    return InboxPolicy(
+        max_failures=settings.inbox_max_failures,
+        lease=timedelta(seconds=settings.inbox_lease),
+        retry_base=settings.inbox_retry_base,
+        retry_cap=settings.inbox_retry_cap,
+        poll_interval=settings.inbox_poll_interval,
+        concurrency=settings.inbox_concurrency,
+        keep=timedelta(hours=settings.inbox_keep_hours),
+    )
+
+
 @dataclass
 class App:
     settings: Settings
@@ -119,13 +140,21 @@ class App:
     sender: OutboxSender
     runtime: Runtime
     scheduler: AsyncIOScheduler
+    inbox: Inbox
     channels: dict[str, Channel] = field(default_factory=dict)
     platforms: Platforms | None = None
     http: HttpServer | None = None
 
     async def handle(self, incoming: Incoming) -> None:
-        """The single entry point for every update from every adapter."""
-        await self.dispatcher.handle(incoming)
+        """The single entry point for every update from every adapter: stored in the inbox,
+        then handled at once. Raises only if the update was not stored (`IntakeClosed` when
+        stopping); a failure while handling is the inbox's to retry."""
+        await self.inbox.deliver(incoming)
+
+    async def accept(self, incoming: Incoming) -> Handle:
+        """`handle` in two phases, for adapters that acknowledge before the handling ends:
+        store (raises if not stored), then run the returned handle."""
+        return await self.inbox.accept(incoming)
 
     async def handled_before(self, incoming: Incoming) -> bool:
         """Whether this delivery was handled already (an archive import skips it)."""
@@ -146,12 +175,18 @@ class App:
             for entry in self.communities.community:
                 await uow.directory.sync_community(community_spec(entry), self.services.clock.now())
 
-    async def start(self, *, channels: bool = True, sender: bool = True, scheduler: bool = True) -> None:
+    async def start(
+        self, *, channels: bool = True, sender: bool = True, scheduler: bool = True, inbox: bool = True
+    ) -> None:
         """Start everything asked for, in the order of the module docstring; on failure, stop
-        what was started and raise."""
+        what was started and raise. `inbox`: the inbox's worker (one-shot commands leave the
+        backlog to `steward run`)."""
         try:
             await check_migrated(self.engine)
             await self.sync_communities()
+            self.inbox.open()
+            if inbox:
+                await self.inbox.start()
             if self.platforms is not None and channels:
                 await self.platforms.start_unserved(self.handle)
             if self.http is not None:
@@ -174,9 +209,11 @@ class App:
             raise
 
     async def stop(self) -> None:
-        """HTTP server, adapters, scheduler, sender and engine, in that order; each step is
-        bounded by `settings.stop_step_timeout`, so a stuck part cannot keep the rest running."""
+        """Inbox intake, HTTP server, adapters, the inbox's worker, scheduler, sender and engine,
+        in that order; each step is bounded by `settings.stop_step_timeout`, so a stuck part
+        cannot keep the rest running (what it leaves is in the inbox for the next start)."""
         timeout = self.settings.stop_step_timeout
+        self.inbox.close()
         if self.http is not None:
             await bounded(
                 "stopping the HTTP server", self.http.stop(), self.settings.http_shutdown_timeout + timeout
@@ -185,6 +222,7 @@ class App:
             await bounded(f"stopping the {channel.platform} adapter", channel.stop(), timeout)
         if self.platforms is not None:
             self.platforms.mark_stopped()
+        await bounded("stopping the inbox's worker", self.inbox.stop(grace=timeout / 2), timeout)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await bounded("stopping the outbox sender", self.sender.stop(), timeout)
@@ -251,7 +289,7 @@ def build_app(
     dispatcher = Dispatcher(
         router,
         [
-            middlewares.errors(sessions),
+            middlewares.errors(sessions, gate),
             middlewares.session(sessions, gate),
             middlewares.deduplicate(),
             middlewares.resolve(services.is_admin),
@@ -259,10 +297,21 @@ def build_app(
         make_context,
         after=sender.wake,
     )
+    inbox = Inbox(sessions, dispatcher, services, inbox_policy(settings), gate, after=sender.wake)
     runtime = Runtime(sessions, services, sender.wake)
     scheduler = AsyncIOScheduler(timezone="UTC")
     app = App(
-        settings, communities, engine, sessions, services, dispatcher, sender, runtime, scheduler, channel_map
+        settings,
+        communities,
+        engine,
+        sessions,
+        services,
+        dispatcher,
+        sender,
+        runtime,
+        scheduler,
+        inbox,
+        channel_map,
     )
     for channel in (channels or {}).values():
         app.add_channel(channel)
@@ -275,7 +324,7 @@ def build_app(
             settings.http_host, settings.http_port, shutdown_timeout=settings.http_shutdown_timeout
         )
         http.add_health(health_check(sessions, platforms.status))
-        platforms.add_routes(http.app)
+        platforms.add_routes(http.app, accept=app.accept)
         app.platforms, app.http = platforms, http
     for feature in features:
         feature.jobs(scheduler, runtime)
