@@ -176,16 +176,21 @@ class App:
                 await uow.directory.sync_community(community_spec(entry), self.services.clock.now())
 
     async def start(
-        self, *, channels: bool = True, sender: bool = True, scheduler: bool = True, inbox: bool = True
+        self,
+        *,
+        channels: bool = True,
+        sender: bool = True,
+        scheduler: bool = True,
+        inbox: bool | None = None,
     ) -> None:
         """Start everything asked for, in the order of the module docstring; on failure, stop
-        what was started and raise. `inbox`: the inbox's worker (one-shot commands leave the
-        backlog to `steward run`)."""
+        what was started and raise. `inbox`: the inbox's worker, by default where the adapters
+        run (a one-shot command without them leaves the backlog to `steward run`)."""
         try:
             await check_migrated(self.engine)
             await self.sync_communities()
             self.inbox.open()
-            if inbox:
+            if channels if inbox is None else inbox:
                 await self.inbox.start()
             if self.platforms is not None and channels:
                 await self.platforms.start_unserved(self.handle)

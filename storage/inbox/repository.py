@@ -10,15 +10,19 @@ chat's order. Workers `claim` the due heads of the chats' queues (on PostgreSQL 
 
 from __future__ import annotations
 
-import asyncio
+import errno
+import socket
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Insert, Integer, Select, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -262,12 +266,38 @@ class InboxRepository:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+# What an unreachable, restarting, refusing or full database raises, when SQLAlchemy does not
+# wrap it (a connection attempt hands the driver's own exception through).
+_UNAVAILABLE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EPIPE})
+_ASYNCPG_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.PostgresConnectionError,  # SQLSTATE class 08
+    asyncpg.exceptions.CannotConnectNowError,  # the server is starting up or shutting down
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.InterfaceError,  # e.g. the connection was closed mid-operation
+    asyncpg.exceptions.DiskFullError,
+)
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """Whether `exc` says the database could not be used (unreachable, restarting, locked by
     another writer, out of disk) rather than that this work is wrong: such failures are retried
-    without counting against the update."""
-    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, OSError | ConnectionError | TimeoutError | asyncio.TimeoutError)
+    without counting against the update. A file or programming error is the update's."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, ConnectionError | TimeoutError | socket.gaierror | sqlite3.OperationalError):
+            return True
+        if isinstance(current, OSError) and current.errno in _UNAVAILABLE_ERRNOS:
+            return True
+        if isinstance(current, _ASYNCPG_UNAVAILABLE):
+            return True
+        inner = getattr(current, "orig", None)
+        current = inner if isinstance(inner, BaseException) else current.__cause__
+    return False

@@ -5,9 +5,11 @@ to, the admins told), what a crash leaves taken by a worker, dead letters sent b
 from __future__ import annotations
 
 import asyncio
+import errno
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -252,8 +254,14 @@ async def test_stats_and_pruning(harness: Harness) -> None:
 
 def test_database_unavailability_is_not_the_updates_fault() -> None:
     assert database_unavailable(OperationalError("SELECT 1", {}, Exception("database is locked")))
-    assert database_unavailable(ConnectionRefusedError())
+    assert database_unavailable(ConnectionRefusedError())  # asyncpg connecting to a stopped server
+    assert database_unavailable(OSError(errno.ENOSPC, "No space left on device"))
+    wrapped = RuntimeError("while committing")
+    wrapped.__cause__ = asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
+    assert database_unavailable(wrapped)
+    # The handling's own faults count: a constraint it broke, a file it cannot write, a bug.
     assert not database_unavailable(IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")))
+    assert not database_unavailable(FileExistsError(errno.EEXIST, "File exists"))
     assert not database_unavailable(KeyError("category"))
 
 
