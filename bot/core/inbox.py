@@ -168,8 +168,11 @@ class Inbox:
         key = (receipt.incoming.platform, receipt.incoming.chat_id)
         try:
             if receipt.before is not None and not receipt.before.done():
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can lose a cancellation
+                # that arrives as the awaited thing completes, and a stop would hang on it.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(receipt.before), self.policy.lease.total_seconds())
+                    async with asyncio.timeout(self.policy.lease.total_seconds()):
+                        await asyncio.shield(receipt.before)
             if receipt.stored.status != PENDING:
                 return Outcome.DUPLICATE  # delivered again after it was handled (or parked)
             return await self._run(receipt.stored.id, receipt.incoming)
@@ -269,11 +272,12 @@ class Inbox:
         """Stop taking rows; let the handlings in flight finish for `grace` seconds (the rest
         are cancelled: rolled back, their rows taken again once their lease runs out)."""
         self.close()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            # gather: the loop's own cancellation is its result, while a cancellation of this
+            # stop (a bound that ran out) still propagates.
+            await asyncio.gather(task, return_exceptions=True)
         if self._running:
             _, late = await asyncio.wait(set(self._running), timeout=grace)
             for task in late:
@@ -305,7 +309,8 @@ class Inbox:
                 log.warning("inbox: the worker reaches the database again")
                 self._unavailable = 0
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.policy.poll_interval)
+                async with asyncio.timeout(self.policy.poll_interval):
+                    await self._wake.wait()
 
     async def step(self) -> int:
         """Lease the due heads of the chats' queues (as many as there is room for) and start
