@@ -15,10 +15,13 @@ left is handled) → adapters whose callbacks deliver through them (WeCom) → H
 adapters that need the server up (a Telegram webhook is registered at start; polling starts
 too) → outbox sender and scheduler last, so nothing is sent through an adapter that is not
 started. Stop order: the inbox closes (nothing new is stored: webhooks and callbacks answer
-503, polling fetches no more, so the platforms keep what was not stored) → HTTP server
-(requests in flight finish) → adapters (the update in flight finishes) → the inbox's worker
-(handlings in flight finish) → scheduler → sender (sends in flight are recorded) → engine.
-Every stop step is bounded (`bot.core.shutdown`); what a cut-off step leaves is in the inbox.
+503, polling takes no more, so the platforms keep what was not stored) → HTTP server
+(requests in flight finish) → the inbox's worker (handlings in flight finish) → scheduler →
+sender (sends in flight finish and are recorded, through adapters still connected) →
+adapters (polling ends after the update in flight, confirming what was stored; connections
+close) → engine. Replies written after the sender stopped wait in the outbox for the next
+start. Every stop step is bounded (`bot.core.shutdown`); what a cut-off step leaves is in
+the inbox or the outbox.
 """
 
 from __future__ import annotations
@@ -214,23 +217,25 @@ class App:
             raise
 
     async def stop(self) -> None:
-        """Inbox intake, HTTP server, adapters, the inbox's worker, scheduler, sender and engine,
-        in that order; each step is bounded by `settings.stop_step_timeout`, so a stuck part
-        cannot keep the rest running (what it leaves is in the inbox for the next start)."""
+        """In the order of the module docstring; each step is bounded by
+        `settings.stop_step_timeout`, so a stuck part cannot keep the rest running (what it
+        leaves is in the inbox, or the outbox, for the next start)."""
         timeout = self.settings.stop_step_timeout
         self.inbox.close()
         if self.http is not None:
             await bounded(
                 "stopping the HTTP server", self.http.stop(), self.settings.http_shutdown_timeout + timeout
             )
+        await bounded("stopping the inbox's worker", self.inbox.stop(grace=timeout / 2), timeout)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        # Before the adapters close their connections: a send cut off there may have reached
+        # the platform unrecorded, and would be sent again by the next start.
+        await bounded("stopping the outbox sender", self.sender.stop(), timeout)
         for channel in self.channels.values():
             await bounded(f"stopping the {channel.platform} adapter", channel.stop(), timeout)
         if self.platforms is not None:
             self.platforms.mark_stopped()
-        await bounded("stopping the inbox's worker", self.inbox.stop(grace=timeout / 2), timeout)
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        await bounded("stopping the outbox sender", self.sender.stop(), timeout)
         await bounded("disposing of the database engine", self.engine.dispose(), timeout)
 
     def describe(self) -> str:
