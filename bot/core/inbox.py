@@ -213,15 +213,16 @@ class Inbox:
                 if row is None or row.status != PENDING:
                     return
                 now = self.now()
-                if not transient and row.failures + 1 >= self.policy.max_failures:
+                failures, attempts = row.failures + 1, row.attempts  # read before the row is updated
+                if not transient and failures >= self.policy.max_failures:
                     parked = await store.inbox.park(row_id, error=error, now=now)
                     if parked:
                         if incoming is not None and incoming.kind not in SILENT:
                             await answer(store, self.services, incoming, "err.internal", {})
-                        await self._tell_admins(store, row, type(exc).__name__, now)
+                        await self._tell_admins(store, row, failures, type(exc).__name__, now)
                 else:
                     await store.inbox.retry_later(
-                        row_id, at=now + self.policy.backoff(row.attempts), error=error, counted=not transient
+                        row_id, at=now + self.policy.backoff(attempts), error=error, counted=not transient
                     )
                 await store.commit()
         except Exception as again:
@@ -236,7 +237,9 @@ class Inbox:
             if self._after is not None:
                 self._after()
 
-    async def _tell_admins(self, store: UnitOfWork, row: InboxUpdate, error: str, now: datetime) -> None:
+    async def _tell_admins(
+        self, store: UnitOfWork, row: InboxUpdate, failures: int, error: str, now: datetime
+    ) -> None:
         """A private note to every admin on a platform that can write to a person directly."""
         for admin in sorted(self.services.admins):
             platform, _, user_id = admin.partition(":")
@@ -248,7 +251,7 @@ class Inbox:
                 id=row.id,
                 platform=row.platform,
                 chat=row.platform_chat_id,
-                failures=row.failures + 1,
+                failures=failures,
                 error=error,
             )
             await store.outbox.enqueue(

@@ -136,6 +136,7 @@ async def test_a_failure_is_retried_then_parked_the_owner_apologised_to_and_the_
     assert "系统开小差" in apology.text
     [note] = h.channel.sent_to("root")  # the admin on a platform that can write privately
     assert f"编号 {row.id}" in note.text
+    assert "失败 3 次" in note.text
     assert f"steward inbox retry {row.id}" in note.text
     assert "PolicyError" in note.text
     assert REPORT not in note.text  # no message text in the note
