@@ -214,6 +214,8 @@ class App:
         except BaseException:
             if self.http is not None:
                 await self.stop()
+            else:
+                await self.inbox.stop()  # its worker started first: not left running
             raise
 
     async def stop(self) -> None:
