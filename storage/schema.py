@@ -19,6 +19,7 @@ FEATURE_MODELS = (
     "storage.broadcasts.models",
     "storage.feedback.models",
     "storage.instances.models",
+    "storage.inbox.models",
 )
 
 for _module in FEATURE_MODELS:

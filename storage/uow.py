@@ -13,6 +13,7 @@ from storage.broadcasts.repository import BroadcastRepository
 from storage.directory.repository import Directory
 from storage.feedback.repository import FeedbackRepository
 from storage.instances.repository import FigureRepository, InstanceRepository
+from storage.inbox.repository import InboxRepository
 from storage.messages.repository import MessageRepository
 from storage.opinion.repository import OpinionRepository
 from storage.outbox.repository import OutboxRepository
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.feedback = FeedbackRepository(session)
         self.instances = InstanceRepository(session)
         self.figures = FigureRepository(session)
+        self.inbox = InboxRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -4,6 +4,7 @@ server fails instead of skipping), and a harness running the real app on a local
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nlp.classifier import Classifier
@@ -53,11 +55,20 @@ async def fresh_postgres_database(url: str) -> str:
 
 
 async def drop_postgres_database(url: str, test_url: str) -> None:
+    """Drop a test's database. FORCE ends our own sessions on it; a session of another role
+    (seen on a shared server, briefly) makes the drop fail, so it is tried again for a while."""
     name = make_url(test_url).database
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for attempt in range(20):
+            try:
+                async with admin.connect() as conn:
+                    await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except DBAPIError:
+                if attempt == 19:
+                    raise
+                await asyncio.sleep(0.5)
     finally:
         await admin.dispose()
 

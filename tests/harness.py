@@ -15,6 +15,7 @@ from bot.core.clock import FrozenClock
 from bot.core.events import Incoming, MessageKind
 from nlp.classifier import Classifier
 from storage.base import Base
+from storage.inbox.models import InboxUpdate
 from storage.outbox.models import OutboxMessage
 from storage.tickets.models import Ticket, TicketEvent
 
@@ -36,11 +37,11 @@ class Harness:
         )
 
     async def start(self) -> None:
-        await self.app.start(sender=False)
+        # The tests drive the sender and the inbox's worker by hand (`drain`).
+        await self.app.start(sender=False, inbox=False)
 
     async def stop(self) -> None:
-        for channel in self.app.channels.values():
-            await channel.stop()
+        await self.app.stop()  # the inbox's worker too (the fixture disposes of the engine again)
 
     async def say(self, chat: str, user: str, text: str, **kwargs: object) -> Incoming:
         """An owner (or steward) writes; the outbox is then delivered."""
@@ -80,6 +81,10 @@ class Harness:
     async def outbox(self) -> list[OutboxMessage]:
         async with self.app.sessions() as session:
             return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+
+    async def inbox(self) -> list[InboxUpdate]:
+        async with self.app.sessions() as session:
+            return list((await session.scalars(select(InboxUpdate).order_by(InboxUpdate.id))).all())
 
 
 def text_message(

@@ -59,6 +59,31 @@ def database_check(
     return run
 
 
+def inbox_check(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, *, max_age: float, timeout: float
+) -> Callable[[], Awaitable[CheckResult]]:
+    """Updates stored and not handled: a backlog older than `max_age`, or any parked update
+    (a dead letter waits for `steward inbox retry`), is degraded."""
+
+    async def run() -> CheckResult:
+        async with asyncio.timeout(timeout), sessions() as session:
+            stats = await UnitOfWork(session).inbox.stats(clock.now())
+        reasons: list[str] = []
+        waited = stats.oldest_pending_seconds or 0.0
+        if waited > max_age:
+            reasons.append(f"inbox: the oldest stored update has waited {waited:.0f} s (limit {max_age:g} s)")
+        if stats.dead_letters:
+            reasons.append(f"inbox: {stats.dead_letters} parked update(s): see `steward inbox failed`")
+        gauges = [
+            Gauge("inbox_depth", stats.backlog, {}, "Stored updates not handled yet"),
+            Gauge("inbox_oldest_age_seconds", waited, {}, "How long the oldest stored update has waited"),
+            Gauge("inbox_dead_letters", stats.dead_letters, {}, "Updates parked after too many failures"),
+        ]
+        return CheckResult(not reasons, tuple(reasons), stats.to_dict(), tuple(gauges))
+
+    return run
+
+
 def outbox_check(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
@@ -297,6 +322,14 @@ def add_steward_checks(
                 blocked_after=settings.health_blocked_after,
                 timeout=timeout,
             ),
+            every,
+            timeout,
+        )
+    )
+    health.add(
+        Check(
+            "inbox",
+            inbox_check(sessions, clock, max_age=settings.health_inbox_max_age, timeout=timeout),
             every,
             timeout,
         )

@@ -35,7 +35,7 @@ from bot.adapters.wecom.keybook import WebhookKeyBook
 from bot.app.communities import CommunityFile
 from bot.app.settings import ConfigError, Settings
 from bot.core.calls import CallLog
-from bot.core.channel import Channel, Deliver
+from bot.core.channel import Accept, Channel, Deliver, Handle
 from bot.core.events import Incoming, Platform
 from storage.db import WriteGate
 
@@ -81,8 +81,9 @@ class Platforms:
         if self.wecom_keys is not None:
             self.wecom_keys.attach(sessions, gate)
 
-    def add_routes(self, http: web.Application) -> list[str]:
-        """Mount the Telegram webhook and the WeCom callbacks; returns the paths mounted."""
+    def add_routes(self, http: web.Application, *, accept: Accept) -> list[str]:
+        """Mount the Telegram webhook and the WeCom callbacks; returns the paths mounted.
+        `accept` stores an update (the app's inbox) and gives what handles it."""
         if self.telegram is not None and self.telegram_webhook_path is not None:
             self.telegram.add_telegram_routes(http, self.telegram_webhook_path)
             self.routes.append(self.telegram_webhook_path)
@@ -93,7 +94,7 @@ class Platforms:
                     http,
                     path_prefix=callback.prefix,
                     crypto=callback.crypto,
-                    deliver=self._wecom_deliver(self.wecom, self.wecom_keys),
+                    accept=self._wecom_accept(self.wecom, self.wecom_keys, accept),
                     seen=seen,
                     reply_timeout=self.wecom_reply_timeout,
                 )
@@ -101,13 +102,18 @@ class Platforms:
         return list(self.routes)
 
     @staticmethod
-    def _wecom_deliver(channel: WeComChannel, keys: WebhookKeyBook | None) -> Deliver:
-        async def deliver(incoming: Incoming) -> None:
-            await channel.receive(incoming)
-            if keys is not None:
-                await keys.learn(incoming.chat_id, incoming.reply_hint)
+    def _wecom_accept(channel: WeComChannel, keys: WebhookKeyBook | None, accept: Accept) -> Accept:
+        async def wecom_accept(incoming: Incoming) -> Handle:
+            handle = await accept(channel.prepare(incoming))
 
-        return deliver
+            async def then() -> None:
+                await handle()
+                if keys is not None:  # the chat's row exists once the update was handled
+                    await keys.learn(incoming.chat_id, incoming.reply_hint)
+
+            return then
+
+        return wecom_accept
 
     async def start_unserved(self, deliver: Deliver) -> None:
         """Start the adapters that must be ready before the HTTP server takes requests

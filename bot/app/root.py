@@ -6,14 +6,24 @@ Everyone builds Steward here: `steward run` (`serve=True`: the adapters the sett
 and the HTTP server), the demo and `steward chat` (a local channel), the command line's
 one-shot jobs, and the tests (a local channel, a frozen clock, a temp database, fakes).
 
-Start order: database check and community sync → adapters whose callbacks deliver through
-them (WeCom) → HTTP server → adapters that need the server up (a Telegram webhook is
-registered at start; polling starts too) → outbox sender and scheduler last, so nothing is
-sent through an adapter that is not started. Stop order: HTTP server (no new webhooks or
-callbacks) → health checks → adapters (the update in flight finishes) → scheduler → sender
-(sends in flight are recorded, the rest handed back, the instance marked stopped) → engine.
-Every stop step is bounded (`bot.core.shutdown`). With the HTTP server, the health checks
-(`bot.app.health`) start last, once everything they look at runs.
+Every update goes through the inbox (`bot.core.inbox`): stored before its platform is
+answered, then handled at once by the process that stored it; the inbox's worker retries
+failures and picks up what a crash left.
+
+Start order: database check and community sync → the inbox's worker (what an earlier run
+left is handled) → adapters whose callbacks deliver through them (WeCom) → HTTP server →
+adapters that need the server up (a Telegram webhook is registered at start; polling starts
+too) → outbox sender and scheduler last, so nothing is sent through an adapter that is not
+started. The health checks (`bot.app.health`) start last, once everything they
+look at runs, and stop right after the HTTP server. Stop order: the inbox closes (nothing new is stored: webhooks and callbacks answer
+503, polling takes no more, so the platforms keep what was not stored) → HTTP server
+(requests in flight finish) → the inbox's worker (handlings in flight finish) → scheduler →
+sender (sends in flight finish and are recorded, through adapters still connected; the rest handed
+back, the instance marked stopped) →
+adapters (polling ends after the update in flight, confirming what was stored; connections
+close) → engine. Replies written after the sender stopped wait in the outbox for the next
+start. Every stop step is bounded (`bot.core.shutdown`); what a cut-off step leaves is in
+the inbox or the outbox.
 """
 
 from __future__ import annotations
@@ -37,12 +47,13 @@ from bot.app.platforms import Platforms, build_platforms
 from bot.app.policies import broadcast_policy, opinion_policy, report_policy
 from bot.app.settings import ConfigError, Settings
 from bot.core import middlewares
-from bot.core.channel import Capabilities, Channel
+from bot.core.channel import Capabilities, Channel, Handle
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Context
 from bot.core.events import Incoming
 from bot.core.feature import Feature
 from bot.core.instance import InstanceInfo
+from bot.core.inbox import Inbox, InboxPolicy
 from bot.core.router import Dispatcher, Router
 from bot.core.runtime import Runtime
 from bot.core.sender import OutboxSender
@@ -122,6 +133,18 @@ def parse_admins(raw: str) -> frozenset[str]:
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
 
 
+def inbox_policy(settings: Settings) -> InboxPolicy:
+    return InboxPolicy(
+        max_failures=settings.inbox_max_failures,
+        lease=timedelta(seconds=settings.inbox_lease),
+        retry_base=settings.inbox_retry_base,
+        retry_cap=settings.inbox_retry_cap,
+        poll_interval=settings.inbox_poll_interval,
+        concurrency=settings.inbox_concurrency,
+        keep=timedelta(hours=settings.inbox_keep_hours),
+    )
+
+
 @dataclass
 class App:
     settings: Settings
@@ -133,6 +156,7 @@ class App:
     sender: OutboxSender
     runtime: Runtime
     scheduler: AsyncIOScheduler
+    inbox: Inbox
     channels: dict[str, Channel] = field(default_factory=dict)
     platforms: Platforms | None = None
     http: HttpServer | None = None
@@ -140,8 +164,15 @@ class App:
     metrics: Metrics | None = None
 
     async def handle(self, incoming: Incoming) -> None:
-        """The single entry point for every update from every adapter."""
-        await self.dispatcher.handle(incoming)
+        """The single entry point for every update from every adapter: stored in the inbox,
+        then handled at once. Raises only if the update was not stored (`IntakeClosed` when
+        stopping); a failure while handling is the inbox's to retry."""
+        await self.inbox.deliver(incoming)
+
+    async def accept(self, incoming: Incoming) -> Handle:
+        """`handle` in two phases, for adapters that acknowledge before the handling ends:
+        store (raises if not stored), then run the returned handle."""
+        return await self.inbox.accept(incoming)
 
     async def handled_before(self, incoming: Incoming) -> bool:
         """Whether this delivery was handled already (an archive import skips it)."""
@@ -162,12 +193,23 @@ class App:
             for entry in self.communities.community:
                 await uow.directory.sync_community(community_spec(entry), self.services.clock.now())
 
-    async def start(self, *, channels: bool = True, sender: bool = True, scheduler: bool = True) -> None:
+    async def start(
+        self,
+        *,
+        channels: bool = True,
+        sender: bool = True,
+        scheduler: bool = True,
+        inbox: bool | None = None,
+    ) -> None:
         """Start everything asked for, in the order of the module docstring; on failure, stop
-        what was started and raise."""
+        what was started and raise. `inbox`: the inbox's worker, by default where the adapters
+        run (a one-shot command without them leaves the backlog to `steward run`)."""
         try:
             await check_migrated(self.engine)
             await self.sync_communities()
+            self.inbox.open()
+            if channels if inbox is None else inbox:
+                await self.inbox.start()
             if self.platforms is not None and channels:
                 await self.platforms.start_unserved(self.handle)
             if self.http is not None:
@@ -189,24 +231,31 @@ class App:
         except BaseException:
             if self.http is not None:
                 await self.stop()
+            else:
+                await self.inbox.stop()  # its worker started first: not left running
             raise
 
     async def stop(self) -> None:
-        """HTTP server, adapters, scheduler, sender and engine, in that order; each step is
-        bounded by `settings.stop_step_timeout`, so a stuck part cannot keep the rest running."""
+        """In the order of the module docstring; each step is bounded by
+        `settings.stop_step_timeout`, so a stuck part cannot keep the rest running (what it
+        leaves is in the inbox, or the outbox, for the next start)."""
         timeout = self.settings.stop_step_timeout
+        self.inbox.close()
         if self.http is not None:
             await bounded(
                 "stopping the HTTP server", self.http.stop(), self.settings.http_shutdown_timeout + timeout
             )
         await bounded("stopping the health checks", self.health.stop(), timeout)
+        await bounded("stopping the inbox's worker", self.inbox.stop(grace=timeout / 2), timeout)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        # Before the adapters close their connections: a send cut off there may have reached
+        # the platform unrecorded, and would be sent again by the next start.
+        await bounded("stopping the outbox sender", self.sender.stop(), timeout)
         for channel in self.channels.values():
             await bounded(f"stopping the {channel.platform} adapter", channel.stop(), timeout)
         if self.platforms is not None:
             self.platforms.mark_stopped()
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        await bounded("stopping the outbox sender", self.sender.stop(), timeout)
         await bounded("disposing of the database engine", self.engine.dispose(), timeout)
 
     def describe(self) -> str:
@@ -282,7 +331,7 @@ def build_app(
     dispatcher = Dispatcher(
         router,
         [
-            middlewares.errors(sessions),
+            middlewares.errors(sessions, gate),
             middlewares.session(sessions, gate),
             middlewares.deduplicate(),
             middlewares.resolve(services.is_admin),
@@ -290,6 +339,7 @@ def build_app(
         make_context,
         after=sender.wake,
     )
+    inbox = Inbox(sessions, dispatcher, services, inbox_policy(settings), gate, after=sender.wake)
     runtime = Runtime(sessions, services, sender.wake)
     scheduler = AsyncIOScheduler(timezone="UTC")
     app = App(
@@ -302,6 +352,7 @@ def build_app(
         sender,
         runtime,
         scheduler,
+        inbox,
         channel_map,
         health=health,
         metrics=metrics,
@@ -318,7 +369,7 @@ def build_app(
         )
         http.add_health(health.snapshot)
         http.add_metrics(metrics.render)
-        platforms.add_routes(http.app)
+        platforms.add_routes(http.app, accept=app.accept)
         app.platforms, app.http = platforms, http
     add_steward_checks(
         health, settings, sessions=sessions, gate=gate, clock=clock, sender=sender, platforms=app.platforms

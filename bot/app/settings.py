@@ -78,6 +78,19 @@ class Settings(BaseSettings):
     http_shutdown_timeout: float = Field(default=10.0, ge=0)  # in-flight requests at stop
     stop_step_timeout: float = Field(default=30.0, gt=0)  # each step of a stop (bot/shutdown.py)
 
+    # The inbox (docs/RELIABILITY.md): every update is stored before it is acknowledged, and a
+    # failed one retried with back-off (1 s, 2 s, ... up to the cap); after this many failures
+    # of its own it is parked (`steward inbox failed` / `retry`) and the admins are told.
+    inbox_max_failures: int = Field(default=5, ge=1)
+    inbox_retry_base: float = Field(default=1.0, gt=0)  # seconds before the first retry
+    inbox_retry_cap: float = Field(default=30.0, gt=0)  # the longest wait between retries
+    # How long an update stays reserved for the process that stored it (or leased to a worker)
+    # before another worker may take it: what a crash costs in delay.
+    inbox_lease: float = Field(default=30.0, gt=0)
+    inbox_poll_interval: float = Field(default=1.0, gt=0)  # the worker looks at least this often
+    inbox_concurrency: int = Field(default=4, ge=1)  # updates the worker handles at once
+    inbox_keep_hours: float = Field(default=24.0, gt=0)  # handled updates are forgotten after this
+
     outbox_max_attempts: int = 8
     outbox_poll_interval: float = 1.0
     # Leases and instances (docs/RELIABILITY.md): a row being sent is leased for this long,
@@ -99,6 +112,8 @@ class Settings(BaseSettings):
     health_interval: float = Field(default=2.0, gt=0)
     health_check_timeout: float = Field(default=2.0, gt=0)
     health_outbox_max_age: float = Field(default=300.0, gt=0)
+    # ... or the oldest stored, unhandled update has waited this long (s), or any update is parked.
+    health_inbox_max_age: float = Field(default=120.0, gt=0)
     health_blocked_after: float = Field(default=60.0, gt=0)
     health_platform_failures: int = Field(default=3, ge=1)
     health_platform_stale_after: float = Field(default=120.0, gt=0)

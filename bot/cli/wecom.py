@@ -41,7 +41,7 @@ async def import_file(settings: Settings, args: argparse.Namespace) -> int:
             progress=True,
         )
     print_summary(path, summary)
-    return 1 if summary.bad else 0
+    return 1 if summary.bad or summary.stopped else 0
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,6 +1,12 @@
 """The port every platform adapter implements (a connector, in opsdroid's terms).
 
-Inbound: the adapter calls `deliver(incoming)` (the router) for each update it receives.
+Inbound: the adapter calls `deliver(incoming)` for each update it receives. `deliver` stores
+the update in the inbox (durably) and then handles it; it returns once the update is stored
+and handled, or stored and left for the inbox to retry, and raises only when the update was
+NOT stored: the adapter must then not acknowledge it, so the platform keeps or redelivers it
+(`IntakeClosed`: Steward is stopping; answer so the platform retries later, e.g. 503).
+An adapter that must acknowledge before the handling ends (WeCom's callbacks) uses the two
+phases of `Accept`: the store, then the returned `Handle`.
 Outbound: the outbox sender calls `send(chat_id, outgoing)`; the adapter renders the message
 for its platform, rate-limits it and raises `SendError` when the platform refuses it.
 """
@@ -14,6 +20,13 @@ from typing import Protocol
 from bot.core.events import Incoming, Outgoing, SendResult
 
 Deliver = Callable[[Incoming], Awaitable[None]]
+Handle = Callable[[], Awaitable[None]]
+Accept = Callable[[Incoming], Awaitable[Handle]]
+
+
+class IntakeClosed(Exception):
+    """Steward is stopping and stores no new update: the platform should deliver it again
+    later (a webhook or callback answers 503; polling stops fetching)."""
 
 
 @dataclass(frozen=True)
@@ -21,12 +34,14 @@ class Capabilities:
     """What an adapter's platform can do. Handlers ask for a capability, never a platform:
     `edit_in_place` (replace a sent message: `Outgoing.edit_of`), `buttons` (inline buttons;
     without them a button is shown as a command to type back), `threads` (forum topics),
-    `answers` (a press answered to the presser alone: `Outgoing.answer`)."""
+    `answers` (a press answered to the presser alone: `Outgoing.answer`), `direct` (a person
+    can be written to privately by their user id, e.g. to tell an admin)."""
 
     edit_in_place: bool = False
     buttons: bool = False
     threads: bool = False
     answers: bool = False
+    direct: bool = False
 
 
 NO_CAPABILITIES = Capabilities()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bot.core.actor import Actor
@@ -25,6 +26,16 @@ from storage.uow import UnitOfWork
 DEFAULT_LANGUAGE = {"telegram": "zh-Hant", "wecom": "zh-Hans", "local": "zh-Hans"}
 
 
+class Outcome(StrEnum):
+    """What became of an update the middlewares ran (`Context.outcome`)."""
+
+    UNFINISHED = "unfinished"  # nothing committed (the handling raised, or has not run)
+    HANDLED = "handled"  # the handlers' work (or a refusal's answer) committed, the inbox row done
+    DUPLICATE = "duplicate"  # handled before (`processed_deliveries`): nothing done again
+    NOT_TAKEN = "not_taken"  # the inbox row was not this handling's: done elsewhere, or not yet
+    # its chat's turn (an older update of the chat is still pending)
+
+
 @dataclass
 class Context:
     incoming: Incoming
@@ -36,6 +47,9 @@ class Context:
     steward: Steward | None = None
     role: Role = Role.OWNER
     stop: bool = False
+    # The inbox row this update is handled from: marked done in the update's own transaction.
+    inbox_id: int | None = None
+    outcome: Outcome = Outcome.UNFINISHED
 
     @property
     def uow(self) -> UnitOfWork:

@@ -8,14 +8,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.context import Context
+from bot.core.context import Context, Outcome
 from bot.core.errors import DomainError
-from bot.core.events import ChatType, MessageKind
+from bot.core.events import ChatType, Incoming, MessageKind
 from bot.core.roles import Role
 from bot.core.router import Middleware, Next
+from bot.core.services import Services
 from storage.db import WriteGate
 from storage.uow import UnitOfWork
 
@@ -24,12 +26,13 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 20_000  # characters kept from one message; longer texts are cut, not refused
 
 
-def errors(sessions: async_sessionmaker[AsyncSession]) -> Middleware:
-    """Domain errors become a polite reply; anything else is logged and apologised for.
-
-    Either way the update's transaction is rolled back first, so nothing half-written
-    lands; the reply is written in a fresh transaction of its own.
-    """
+def errors(sessions: async_sessionmaker[AsyncSession], gate: WriteGate | None = None) -> Middleware:
+    """A domain error is the update's answer: the update's work is rolled back, and the polite
+    reply is written, with the delivery marked handled and the inbox row done, in a fresh
+    transaction of its own. Anything else is not swallowed: it propagates with the update's
+    transaction rolled back, so the inbox retries the update (and apologises only when it
+    gives up, `bot.core.inbox`). If the reply itself cannot be written, that propagates too."""
+    gate = gate or WriteGate(serialize=False)
 
     async def middleware(ctx: Context, call_next: Next) -> None:
         try:
@@ -38,37 +41,40 @@ def errors(sessions: async_sessionmaker[AsyncSession]) -> Middleware:
         except DomainError as exc:
             key, values = exc.key, dict(exc.values)
             log.info("update %s refused: %s", ctx.incoming.delivery_key, key)
-        except Exception:
-            log.exception(
-                "update %s (%s, %s) failed",
-                ctx.incoming.delivery_key,
-                ctx.incoming.platform,
-                ctx.incoming.kind,
-            )
-            key, values = "err.internal", {}
-        if ctx.incoming.kind in (MessageKind.BOT_REMOVED, MessageKind.CHAT_MIGRATED):
-            return
-        try:
-            async with sessions() as session:
-                # The failed session's objects died with its rollback: look them up again.
-                store = UnitOfWork(session)
-                chat = await store.directory.chat_by_platform_id(ctx.incoming.platform, ctx.incoming.chat_id)
-                community = (
-                    await store.directory.community(chat.community_id) if chat and chat.community_id else None
-                )
-                reply_ctx = Context(
-                    incoming=ctx.incoming, services=ctx.services, uow_=store, chat=chat, community=community
-                )
-                await reply_ctx.reply(reply_ctx.t(key, **values))
-                # The refusal is the answer to this delivery: a retry must not answer twice.
-                reply_ctx.uow.messages.mark_processed(
-                    ctx.incoming.platform, ctx.incoming.delivery_key, ctx.now
-                )
-                await reply_ctx.uow.commit()
-        except Exception:
-            log.exception("could not send the error reply for %s", ctx.incoming.delivery_key)
+        async with gate(), sessions() as session:
+            store = UnitOfWork(session)
+            if ctx.inbox_id is not None and not await store.inbox.take(ctx.inbox_id, ctx.now):
+                ctx.outcome = Outcome.NOT_TAKEN
+                return
+            # The refusal is the answer to this delivery: a retry must not answer twice.
+            if not await store.messages.claim_delivery(
+                ctx.incoming.platform, ctx.incoming.delivery_key, ctx.now
+            ):
+                await store.commit()
+                ctx.outcome = Outcome.DUPLICATE
+                return
+            if ctx.incoming.kind not in SILENT:
+                await answer(store, ctx.services, ctx.incoming, key, values)
+            await store.commit()
+            ctx.outcome = Outcome.HANDLED
 
     return middleware
+
+
+# Updates nobody can be answered in: the bot left the chat, or the chat moved to a new id.
+SILENT = frozenset({MessageKind.BOT_REMOVED, MessageKind.CHAT_MIGRATED})
+
+
+async def answer(
+    store: UnitOfWork, services: Services, incoming: Incoming, key: str, values: dict[str, Any]
+) -> None:
+    """Reply `key` to `incoming` in its chat, in the chat's language, within `store`'s
+    transaction (a refusal's answer, or the apology for an update given up on). The chat is
+    looked up afresh: the failed handling's objects died with its rollback."""
+    chat = await store.directory.chat_by_platform_id(incoming.platform, incoming.chat_id)
+    community = await store.directory.community(chat.community_id) if chat and chat.community_id else None
+    reply_ctx = Context(incoming=incoming, services=services, uow_=store, chat=chat, community=community)
+    await reply_ctx.reply(reply_ctx.t(key, **values))
 
 
 def session(sessions: async_sessionmaker[AsyncSession], gate: WriteGate | None = None) -> Middleware:
@@ -91,22 +97,34 @@ def session(sessions: async_sessionmaker[AsyncSession], gate: WriteGate | None =
 
 
 def deduplicate() -> Middleware:
-    """Drop an update already handled (platforms redeliver), and commit the handled one.
+    """Handle an update once, and commit the handled one with its inbox row done.
 
-    The processed-delivery row is the transaction's first write: a second copy fails on the
-    unique constraint at once (and a concurrent copy waits for the first to commit, then
-    fails), so it is dropped before any work. The row commits with the handler's work, so a
-    handler that fails leaves no mark and the platform's retry is handled.
+    The transaction's first write takes the update's inbox row (`ctx.inbox_id`): marked done
+    only if still pending and its chat's oldest pending row, so another worker's copy of the
+    row, or a later update of the chat, waits its turn (`Outcome.NOT_TAKEN`, rolled back).
+    The second is the processed-delivery row: a delivery handled before is dropped before any
+    work (a concurrent copy waits for the first to commit, then finds it). Both commit with the
+    handler's work, so a handler that fails leaves no mark and the inbox retries the update;
+    a crash between the handling and the mark cannot happen, as they are one commit.
     """
 
     async def middleware(ctx: Context, call_next: Next) -> None:
         store, incoming = ctx.uow, ctx.incoming
-        if not await store.messages.claim_delivery(incoming.platform, incoming.delivery_key, ctx.now):
+        if ctx.inbox_id is not None and not await store.inbox.take(ctx.inbox_id, ctx.now):
             await store.rollback()
+            ctx.outcome = Outcome.NOT_TAKEN
+            return
+        if not await store.messages.claim_delivery(incoming.platform, incoming.delivery_key, ctx.now):
+            if ctx.inbox_id is not None:
+                await store.commit()  # its inbox row is done: the delivery was handled before
+            else:
+                await store.rollback()
             log.debug("duplicate delivery %s dropped", incoming.delivery_key)
+            ctx.outcome = Outcome.DUPLICATE
             return
         await call_next(ctx)
         await store.commit()
+        ctx.outcome = Outcome.HANDLED
 
     return middleware
 

@@ -248,8 +248,11 @@ class Dispatcher:
         self.make_context = make_context
         self.after = after
 
-    async def handle(self, incoming: Incoming) -> None:
+    async def handle(self, incoming: Incoming, *, inbox_id: int | None = None) -> Context:
+        """Run one update; `inbox_id`: the inbox row it comes from (taken in its transaction).
+        Returns its context, whose `outcome` says what became of it."""
         ctx = self.make_context(incoming)
+        ctx.inbox_id = inbox_id
 
         async def endpoint(ctx: Context) -> None:
             for route in self.router.resolve(ctx.incoming):
@@ -267,6 +270,7 @@ class Dispatcher:
         finally:
             if self.after is not None:
                 self.after()
+        return ctx
 
 
 def _bind(middleware: Middleware, call_next: Next) -> Next:

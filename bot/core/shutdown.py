@@ -17,9 +17,11 @@ log = logging.getLogger(__name__)
 async def bounded(what: str, step: Awaitable[None], seconds: float) -> bool:
     """Await `step` for at most `seconds`; False (logged, with the pending tasks'
     stacks) if it overran and was cancelled or if it raised."""
+    began = asyncio.get_running_loop().time()
     try:
         async with asyncio.timeout(seconds):
             await step
+        log.info("shutdown: %s took %.2f s", what, asyncio.get_running_loop().time() - began)
     except TimeoutError:
         log.error("shutdown: %s did not finish within %g s; cancelled\n%s", what, seconds, task_stacks())
         return False

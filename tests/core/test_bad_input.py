@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -70,18 +71,38 @@ async def test_help_differs_by_chat(harness: Harness) -> None:
     assert "你好" in harness.sent("hbhy-owners")[0].text  # Cantonese, by hand
 
 
-async def test_a_failing_handler_rolls_back_and_apologises(harness: Harness) -> None:
-    """A handler that fails after writing leaves nothing behind, and the owner gets an apology.
+async def test_a_failing_handler_rolls_back_is_retried_and_apologises_only_when_parked(
+    harness: Harness,
+) -> None:
+    """A handler that fails after writing leaves nothing behind and is not swallowed: the update
+    stays in the inbox and is retried with back-off; the owner hears the apology only when the
+    inbox gives up on it (5 failures by default), never a stack trace.
 
     The failure is real: a ticket whose SLA policy file lost its policies cannot be opened."""
     sla_book = harness.app.scheduler.get_job("sla-watch").args[1]  # the book tickets are opened with
     sla_book.policies.clear()
     await harness.say(OWNERS, "u-x", "3栋厨房水管漏水了，麻烦派人来修")
-    assert await harness.tickets() == []
     assert await harness.count(Ticket) == 0
     assert await harness.count(MessageLog) == 0  # the log row was in the same transaction
+    assert harness.sent(OWNERS) == []  # no apology for a failure that will be retried
+    [row] = await harness.inbox()
+    assert (row.status, row.failures) == ("pending", 1)
+    assert row.error is not None
+    assert row.error.startswith("PolicyError")
+
+    for failures in range(2, 6):
+        harness.clock.advance(timedelta(minutes=1))  # past the back-off (1 s, 2 s, 4 s, 8 s)
+        await harness.app.inbox.drain()
+        await harness.app.sender.drain()
+        [row] = await harness.inbox()
+        assert row.failures == failures
+    assert row.status == "failed"
+    assert await harness.count(Ticket) == 0
+    assert await harness.count(MessageLog) == 0
     [reply] = harness.sent(OWNERS)
     assert "系统开小差" in reply.text
+    assert "Traceback" not in reply.text
+    assert "PolicyError" not in reply.text
 
 
 def run_cli(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:

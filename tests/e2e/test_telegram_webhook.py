@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 
 import aiohttp
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from nlp.classifier import Classifier
+from storage.inbox.models import InboxUpdate
 from storage.messages.models import MessageLog, ProcessedDelivery
 from storage.tickets.models import Ticket
 from tests.e2e.conftest import TelegramFactory, TelegramWorld
 from tests.e2e.test_telegram import REPORT, with_text
-from tests.e2e.world import eventually, free_port
+from tests.e2e.world import World, eventually, free_port
 
 SECRET = "e2e-Secret_token-42"
 
@@ -86,3 +89,32 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_stored(
     [ticket] = await world.wait_for_tickets(1)
     await eventually(lambda: with_text(fake.sent(party.owners.id), ticket.number), what="the ack")
     assert await world.count(MessageLog) == 1
+
+
+async def test_a_stop_answers_503_and_the_next_start_handles_telegrams_retry_once(
+    telegram_world: TelegramFactory, engine: AsyncEngine, classifier: Classifier
+) -> None:
+    """Once a stop has begun nothing new is stored: Telegram is answered 503 and keeps the
+    update, and posts it again until Steward is back, which handles it once."""
+    tg = await start_webhook_world(telegram_world)
+    fake, party, world = tg.fake, tg.party, tg.world
+    world.app.inbox.close()  # what `App.stop` does first
+    fake.user_says(party.owners, party.owner, REPORT)
+    await eventually(lambda: any(d.status == 503 for d in fake.webhook_deliveries), what="a 503")
+    assert await world.count(InboxUpdate) == 0
+    await world.stop()
+
+    again = World(world.settings, engine, classifier)  # the next start, on the same database
+    await again.start()
+    try:
+        [ticket] = await again.wait_for_tickets(1)
+        await eventually(lambda: with_text(fake.sent(party.owners.id), ticket.number), what="the ack")
+        await fake.webhook_idle()
+        statuses = [d.status for d in fake.webhook_deliveries]
+        assert statuses[-1] == 200
+        assert statuses.count(200) == 1
+        assert set(statuses[:-1]) <= {503, 0}  # refused while stopping, unanswered while down
+        assert await again.count(MessageLog) == 1
+        assert await again.count(InboxUpdate) == 1
+    finally:
+        await again.stop()

@@ -18,7 +18,9 @@ characters (UTF-16 units, after entity parsing), callback data ≤ 64 bytes, rep
 messages, edits of messages that are not the bot's or did not change, answering a callback query
 twice, sending to a chat the bot was removed from (403) or that migrated to a supergroup (400 with
 `migrate_to_chat_id`), getUpdates while a webhook is set (409), and an optional per-chat flood
-check (at most N sends in any sliding window, else 429 with `retry_after`).
+check (at most N sends in any sliding window, else 429 with `retry_after`). Like Telegram, it
+keeps an update the webhook did not answer 200 (an error status, or no answer) and posts it
+again, before any later one (`webhook_retry_delay`).
 
 Tests drive it from the other side: they add users and chats, make users write, edit, press
 buttons, add or remove the bot, migrate a group or open forum topics (each becomes an update
@@ -534,6 +536,7 @@ class FakeTelegramAPI:
         rate_window: float = 60.0,
         rate_methods: Iterable[str] = MESSAGE_METHODS,
         allow_http_webhook: bool = True,
+        webhook_retry_delay: float | None = 0.5,
     ) -> None:
         self.token = token
         bot_id = int(token.split(":", 1)[0])
@@ -542,6 +545,9 @@ class FakeTelegramAPI:
         self.rate_window = rate_window
         self.rate_methods = frozenset(m.lower() for m in rate_methods)
         self.allow_http_webhook = allow_http_webhook
+        # Like Telegram, an update the webhook did not answer 200 is posted again (after this
+        # many seconds), before any later one; None: given up after one try.
+        self.webhook_retry_delay = webhook_retry_delay
 
         self.chats: dict[int, FakeChat] = {}
         self.users: dict[int, FakeUser] = {}
@@ -1596,11 +1602,16 @@ class FakeTelegramAPI:
         while True:
             update = await self._webhook_queue.get()
             try:
-                await self._post_to_webhook(update)
+                while await self._post_to_webhook(update) != 200 and self.webhook_retry_delay is not None:
+                    if not self.webhook_url:  # the webhook was deleted: the update waits for getUpdates
+                        self._pending.append(update)
+                        self._notify()
+                        break
+                    await asyncio.sleep(self.webhook_retry_delay)
             finally:
                 self._webhook_queue.task_done()
 
-    async def _post_to_webhook(self, update: dict[str, Any]) -> None:
+    async def _post_to_webhook(self, update: dict[str, Any]) -> int:
         assert self._session is not None
         headers = {"Content-Type": "application/json"}
         if self.webhook_secret is not None:
@@ -1617,3 +1628,4 @@ class FakeTelegramAPI:
         except (aiohttp.ClientError, TimeoutError):
             status = 0
         self.webhook_deliveries.append(WebhookDelivery(int(update["update_id"]), status, self.webhook_secret))
+        return status

@@ -8,6 +8,7 @@ from datetime import UTC
 import pytest
 
 from bot.adapters.telegram import TelegramChannel
+from bot.core.channel import IntakeClosed
 from bot.core.events import Button, ChatType, Incoming, MessageKind, Outgoing
 from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FakeUser, Fault
 from tests.telegram.conftest import FAST, ChannelFactory, Inbox
@@ -304,22 +305,64 @@ async def test_long_poll_honours_timeout_and_allowed_updates(
     assert len(fake.calls_of("getUpdates")) <= polls_before + 4
 
 
-async def test_a_failing_deliver_does_not_stop_the_channel(
+async def test_an_update_that_was_not_stored_is_fetched_again_and_later_ones_wait(
     fake: FakeTelegramAPI, make_channel: ChannelFactory
 ) -> None:
+    """`deliver` raising means the update was not stored: Telegram must not be told it was
+    received, so it is fetched again; the updates after it wait for it (order)."""
     _, inbox = await make_channel()
     group = fake.add_group("群")
     owner = fake.add_user("Ann")
+    failures = 0
+    offsets_when_stored: list[object] = []
 
-    async def explode_on_boom(incoming: Incoming) -> None:
+    async def database_down_twice(incoming: Incoming) -> None:
+        nonlocal failures
         if incoming.text == "boom":
-            raise RuntimeError("router bug")
+            if failures < 2:
+                failures += 1
+                raise RuntimeError("database down")
+            offsets_when_stored.extend(c.params.get("offset") for c in fake.calls_of("getUpdates"))
 
-    inbox.on_deliver = explode_on_boom
+    inbox.on_deliver = database_down_twice
     fake.user_says(group, owner, "boom")
     fake.user_says(group, owner, "after")
 
-    assert (await inbox.next()).text == "after"
+    items = await inbox.wait_for(2)
+
+    assert [i.text for i in items] == ["boom", "after"]
+    assert failures == 2
+    # Until "boom" was stored, every getUpdates asked from the start again (nothing confirmed).
+    assert len(offsets_when_stored) >= 3
+    assert set(offsets_when_stored) == {None}
+
+
+async def test_stop_confirms_what_was_stored_and_leaves_the_rest_with_telegram(
+    fake: FakeTelegramAPI, make_channel: ChannelFactory
+) -> None:
+    channel, inbox = await make_channel()
+    group = fake.add_group("群")
+    owner = fake.add_user("Ann")
+
+    async def stopping_at_the_third(incoming: Incoming) -> None:
+        if incoming.text == "3":
+            raise IntakeClosed("stopping")
+
+    inbox.on_deliver = stopping_at_the_third
+    for n in range(1, 6):
+        fake.user_says(group, owner, str(n))
+    await inbox.wait_for(2)
+    await channel.stop()
+
+    assert [i.text for i in inbox.items] == ["1", "2"]
+    polls = fake.calls_of("getUpdates")
+    assert len(polls) == 2  # nothing was fetched after the refusal; then the confirmation:
+    assert (polls[-1].params["limit"], polls[-1].params["timeout"]) == (1, 0)
+    _, second = await make_channel()  # and the next start gets exactly the rest
+    assert [i.text for i in await second.wait_for(3)] == ["3", "4", "5"]
+    fake.user_says(group, owner, "6")
+    assert (await second.next()).text == "6"
+    assert [i.text for i in second.items] == ["3", "4", "5", "6"]
 
 
 async def test_start_with_a_rejected_token_fails_cleanly(fake: FakeTelegramAPI) -> None:

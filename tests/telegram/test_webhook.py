@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot.adapters.telegram import SECRET_HEADER, TelegramChannel
+from bot.core.channel import IntakeClosed
 from bot.core.events import Button, Incoming, MessageKind, Outgoing
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.telegram.conftest import FAST, Inbox
@@ -174,6 +175,16 @@ async def test_failed_delivery_is_a_500_so_telegram_redelivers(host: WebhookHost
     host.inbox.on_deliver = broken
 
     assert await host.post(json.dumps(_update(3, -100123, "x")).encode(), {SECRET_HEADER: SECRET}) == 500
+
+
+async def test_while_stopping_an_update_is_503_so_telegram_keeps_it(host: WebhookHost) -> None:
+    async def closed(incoming: Incoming) -> None:
+        raise IntakeClosed("stopping")
+
+    host.inbox.on_deliver = closed
+
+    assert await host.post(json.dumps(_update(4, -100123, "x")).encode(), {SECRET_HEADER: SECRET}) == 503
+    assert host.inbox.items == []
 
 
 async def test_healthz_is_served_alongside(host: WebhookHost) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.adapters.wecom.archive import iter_archive, parse_archive_line
+from bot.adapters.wecom.archive_import import import_archive, print_summary
 from bot.adapters.wecom.fields import WeComPayloadError
-from bot.core.events import ChatType, MessageKind
+from bot.core.events import ChatType, Incoming, MessageKind
 from tests.wecom.conftest import assert_encodable
 
 
@@ -186,3 +188,35 @@ json_values = st.recursive(
 def test_structured_fuzz(fields: dict[str, Any]) -> None:
     with contextlib.suppress(WeComPayloadError):
         assert_encodable(parse_archive_line(json.dumps(fields)))
+
+
+async def test_an_import_stops_at_a_record_that_cannot_be_stored(tmp_path: Path) -> None:
+    """Nothing after a record that was not stored is imported (the order of a chat's messages
+    holds), and the one line says where; running it again takes up from there."""
+    path = tmp_path / "archive.jsonl"
+    path.write_text("\n".join(line(msgid=m) for m in ("a", "b", "c")) + "\n", encoding="utf-8")
+    delivered: list[str] = []
+
+    async def deliver(incoming: Incoming) -> None:
+        if incoming.message_id == "b":
+            raise OSError(28, "No space left on device")
+        delivered.append(incoming.message_id)
+
+    async def handled(incoming: Incoming) -> bool:
+        return incoming.message_id in delivered
+
+    summary = await import_archive(deliver, handled, path, now=datetime.now(UTC), max_age_hours=0)
+    assert delivered == ["a"]
+    assert (summary.imported, summary.stopped) == (1, (2, "not stored (OSError); run the import again"))
+    out = io.StringIO()
+    print_summary(path, summary, out)
+    assert (
+        out.getvalue().splitlines()[-1] == "  stopped at line 2: not stored (OSError); run the import again"
+    )
+
+    async def deliver_again(incoming: Incoming) -> None:
+        delivered.append(incoming.message_id)
+
+    again = await import_archive(deliver_again, handled, path, now=datetime.now(UTC), max_age_hours=0)
+    assert (again.imported, again.duplicates, again.stopped) == (2, 1, None)
+    assert delivered == ["a", "b", "c"]

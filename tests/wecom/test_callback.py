@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.adapters.wecom.callback import MemorySeenMessageIds, add_wecom_routes
 from bot.adapters.wecom.crypto import WeComCrypto
+from bot.core.channel import Handle, IntakeClosed
 from bot.core.events import Incoming, MessageKind
 from tests.fakes.wecom_api import (
     SignedCallback,
@@ -30,16 +31,32 @@ PATH = "/wecom/aibot/callback"
 
 @dataclass
 class Recorder:
+    """The app's `accept`, recorded: `stored` when the store phase succeeded, `delivered` when
+    the handling finished. `fail_store` is a store that raises (the database is down),
+    `closed` an inbox that is closed (Steward stopping)."""
+
+    stored: list[Incoming] = field(default_factory=list)
     delivered: list[Incoming] = field(default_factory=list)
     delay: float = 0.0
-    fail: bool = False
+    fail_store: bool = False
+    fail_handle: bool = False
+    closed: bool = False
 
-    async def __call__(self, incoming: Incoming) -> None:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if self.fail:
-            raise RuntimeError("router exploded")
-        self.delivered.append(incoming)
+    async def __call__(self, incoming: Incoming) -> Handle:
+        if self.closed:
+            raise IntakeClosed("stopping")
+        if self.fail_store:
+            raise RuntimeError("database down")
+        self.stored.append(incoming)
+
+        async def handle() -> None:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            if self.fail_handle:
+                raise RuntimeError("router exploded")
+            self.delivered.append(incoming)
+
+        return handle
 
 
 @dataclass
@@ -62,7 +79,7 @@ async def harness() -> AsyncIterator[Harness]:
         app,
         path_prefix="/wecom/aibot/",
         crypto=crypto,
-        deliver=recorder,
+        accept=recorder,
         seen=MemorySeenMessageIds(),
         reply_timeout=0.2,
     )
@@ -158,10 +175,38 @@ async def test_slow_delivery_is_acknowledged_in_time_and_still_completes(harness
     assert [m.message_id for m in harness.recorder.delivered] == ["slow"]
 
 
-async def test_failing_delivery_still_acknowledged_without_traceback(harness: Harness) -> None:
-    harness.recorder.fail = True
+async def test_a_failing_handling_is_still_acknowledged_without_traceback(harness: Harness) -> None:
+    """Once stored, the message is the inbox's to retry: WeCom is acknowledged."""
+    harness.recorder.fail_handle = True
     status, body = await harness.post(harness.driver.aibot(aibot_text("x", msgid="boom")))
     assert (status, body) == (200, "")
+    assert [m.message_id for m in harness.recorder.stored] == ["boom"]
+
+
+async def test_a_message_that_could_not_be_stored_is_500_and_its_retry_is_stored(harness: Harness) -> None:
+    harness.recorder.fail_store = True
+    payload = aibot_text("@物业管家 3栋电梯坏了", msgid="down-1")
+    status, body = await harness.post(harness.driver.aibot(payload))
+    assert status == 500
+    no_traceback(body)
+    assert harness.recorder.stored == []
+
+    harness.recorder.fail_store = False  # the database is back; WeCom's retry, freshly signed
+    assert (await harness.post(harness.driver.aibot(payload)))[0] == 200
+    assert (await harness.post(harness.driver.aibot(payload)))[0] == 200  # and a late third try
+    assert [m.message_id for m in harness.recorder.stored] == ["down-1"]
+    assert [m.message_id for m in harness.recorder.delivered] == ["down-1"]
+
+
+async def test_while_stopping_a_message_is_503_and_nothing_is_stored(harness: Harness) -> None:
+    harness.recorder.closed = True
+    status, body = await harness.post(harness.driver.aibot(aibot_text("x", msgid="late")))
+    assert status == 503
+    no_traceback(body)
+    assert harness.recorder.stored == []
+    harness.recorder.closed = False  # the next run: WeCom's retry is taken
+    assert (await harness.post(harness.driver.aibot(aibot_text("x", msgid="late"))))[0] == 200
+    assert [m.message_id for m in harness.recorder.stored] == ["late"]
 
 
 # -- refusals: nothing delivered ------------------------------------------------------------
@@ -301,14 +346,14 @@ async def test_two_robots_on_one_server() -> None:
         app,
         path_prefix="/wecom/a",
         crypto=WeComCrypto(TOKEN, AES_KEY, ""),
-        deliver=first,
+        accept=first,
         seen=MemorySeenMessageIds(),
     )
     add_wecom_routes(
         app,
         path_prefix="/wecom/b",
         crypto=WeComCrypto("OtherToken", other_key, ""),
-        deliver=second,
+        accept=second,
         seen=MemorySeenMessageIds(),
     )
     async with TestClient(TestServer(app)) as client:
@@ -326,14 +371,12 @@ async def test_two_robots_on_one_server() -> None:
 
 async def test_memory_seen_forgets_oldest_beyond_capacity() -> None:
     seen = MemorySeenMessageIds(capacity=2)
-    assert [await seen.is_new(x) for x in ("a", "b", "a", "c", "b", "a")] == [
-        True,
-        True,
-        False,
-        True,
-        True,
-        True,
-    ]
+    found = []
+    for msgid in ("a", "b", "a", "c", "b", "a"):
+        found.append(await seen.stored(msgid))
+        await seen.remember(msgid)
+    assert found == [False, False, True, False, False, False]  # "a" was pushed out by "c" and "b"
+    assert not await seen.stored("never-remembered")
 
 
 async def test_server_shutdown_waits_for_deliveries_still_running() -> None:
@@ -343,7 +386,7 @@ async def test_server_shutdown_waits_for_deliveries_still_running() -> None:
         app,
         path_prefix="/w",
         crypto=WeComCrypto(TOKEN, AES_KEY, ""),
-        deliver=recorder,
+        accept=recorder,
         seen=MemorySeenMessageIds(),
         reply_timeout=0.05,
     )

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.adapters.wecom.callback import MemorySeenMessageIds, add_wecom_routes
 from bot.adapters.wecom.channel import WeComChannel
 from bot.adapters.wecom.crypto import WeComCrypto
+from bot.core.channel import Handle
 from bot.core.events import Button, Incoming, Mention, MessageKind, Outgoing
 from tests.fakes.wecom_api import (
     FakeWeComAPI,
@@ -66,13 +67,23 @@ async def world(fake_api: FakeWeComAPI) -> AsyncIterator[World]:
         )
         await channel.send(STEWARDS_CHAT, card)
 
+    async def accept(incoming: Incoming) -> Handle:
+        """As the app wires it: the channel prepares the message, the store comes first (here
+        nothing to store), the handling after."""
+        prepared = channel.prepare(incoming)
+
+        async def handle() -> None:
+            await router(prepared)
+
+        return handle
+
     await channel.start(router)
     app = web.Application()
     add_wecom_routes(
         app,
         path_prefix="/wecom",
         crypto=WeComCrypto(TOKEN, AES_KEY, ""),
-        deliver=channel.receive,
+        accept=accept,
         seen=MemorySeenMessageIds(),
     )
     client = TestClient(TestServer(app))

@@ -1,11 +1,14 @@
 """`TelegramChannel`: Steward's `Channel` on python-telegram-bot v22, run in the caller's loop.
 
-Inbound. Polling mode runs PTB's Updater (getUpdates long polling); webhook mode runs no server
-of its own: Steward's aiohttp server mounts `add_telegram_routes`, every request is checked
-against the secret token, and `process_webhook` answers 200 only once the update was delivered
-(so Telegram redelivers it if delivery failed; the router drops duplicates). Either way every
-update goes through `_dispatch`: converted by `convert.update_to_incoming` and handed to
-`deliver`, one at a time in the order Telegram sent them.
+Inbound. Polling mode runs our own long-poll loop over PTB's `Bot.get_updates` (`polling.py`):
+the offset moves past an update only once `deliver` has stored it, so an update Telegram was
+told is received is always in the inbox. Webhook mode runs no server of its own: Steward's
+aiohttp server mounts `add_telegram_routes`, every request is checked against the secret
+token, and `process_webhook` answers 200 only once the update is stored, 500 if it could not
+be (Telegram redelivers it; the inbox recognises a delivery it stored before) and 503 while
+Steward stops. Either way every update goes through `_dispatch`: converted by
+`convert.update_to_incoming` and handed to `deliver` (store, then handle), one at a time in
+the order Telegram sent them.
 
 Callback queries are answered exactly once, always (the button's spinner stops only then):
 - during delivery, by `answer_callback(query_id, text)` (query_id = `Incoming.message_id`, also
@@ -61,10 +64,11 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram.commands import DEFAULT_COMMAND_LANGUAGES, DEFAULT_COMMANDS, CommandSpec
 from bot.adapters.telegram.convert import update_to_incoming
+from bot.adapters.telegram.polling import Delivery, Poller
 from bot.adapters.telegram.ratelimit import SlidingWindowRateLimiter, retry_after_seconds
 from bot.adapters.telegram.render import (
     CAPTION_LIMIT,
@@ -78,7 +82,7 @@ from bot.adapters.telegram.render import (
     reply_parameters,
 )
 from bot.core.calls import CallLog
-from bot.core.channel import Capabilities, Deliver
+from bot.core.channel import Capabilities, Deliver, IntakeClosed
 from bot.core.events import Outgoing, Platform, SendError, SendResult
 from bot.core.shutdown import bounded
 
@@ -123,7 +127,7 @@ class TelegramChannel:
     """Steward's Telegram adapter. See the module docstring for the callback-answer contract."""
 
     platform: str = Platform.TELEGRAM.value
-    capabilities = Capabilities(edit_in_place=True, buttons=True, threads=True, answers=True)
+    capabilities = Capabilities(edit_in_place=True, buttons=True, threads=True, answers=True, direct=True)
 
     def __init__(
         self,
@@ -170,6 +174,7 @@ class TelegramChannel:
         self._link_preview = None if link_previews else LinkPreviewOptions(is_disabled=True)
 
         self._app: _App | None = None
+        self._poller: Poller | None = None
         self._deliver: Deliver | None = None
         self._bot_username = ""
         self._chat_locks: dict[str, _ChatLock] = {}
@@ -215,11 +220,8 @@ class TelegramChannel:
         )
         if self._api_url.endswith("/bot"):
             builder = builder.base_file_url(self._api_url.removesuffix("bot") + "file/bot")
-        if self.mode == "webhook":
-            builder = builder.updater(None)
-        app: _App = builder.build()
-        app.add_handler(TypeHandler(Update, self._on_update))
-        app.add_error_handler(self._on_error)
+        # PTB does the HTTP and the rate limiting; receiving is ours (`polling.py`, webhooks).
+        app: _App = builder.updater(None).build()
         return app
 
     async def start(self, deliver: Deliver) -> None:
@@ -231,15 +233,18 @@ class TelegramChannel:
         try:
             await app.initialize()
             self._bot_username = app.bot.username or ""
-            await app.start()
             if self.mode == "polling":
-                assert app.updater is not None
-                await app.updater.start_polling(
-                    poll_interval=0.0,
+                # Polling and a webhook exclude each other: a webhook left set would make every
+                # getUpdates fail (409). Pending updates are kept.
+                await app.bot.delete_webhook(drop_pending_updates=False)
+                self._poller = Poller(
+                    app.bot,
+                    self._dispatch,
                     timeout=self._poll_timeout,
-                    allowed_updates=list(ALLOWED_UPDATES),
-                    error_callback=self._on_polling_error,
+                    allowed_updates=ALLOWED_UPDATES,
+                    retry_backoff=self._retry_backoff,
                 )
+                self._poller.start()
             else:
                 await app.bot.set_webhook(
                     url=self._webhook_url or "",
@@ -282,30 +287,28 @@ class TelegramChannel:
     async def _abandon(self, app: _App) -> None:
         """Undo a start that failed half-way, closing the HTTP clients it opened."""
         self._deliver = None
+        poller, self._poller = self._poller, None
         with contextlib.suppress(Exception):
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
+            if poller is not None:
+                await poller.stop()
             await app.shutdown()
             # An Application whose initialize() failed skips the bot in shutdown(); close it here.
             await app.bot.shutdown()
 
     async def stop(self) -> None:
-        """Stop receiving, answer callback queries still open, and close connections.
+        """Stop receiving (the update being delivered finishes; updates fetched but not stored
+        stay with Telegram), answer callback queries still open, and close connections.
 
         The webhook stays registered, so Telegram keeps updates until Steward is back."""
         app = self._app
         if app is None:
             return
         try:
-            # Each bounded: a poll or an update stuck past it is cancelled (and reported with
-            # the tasks' stacks) rather than holding the stop; PTB marks itself stopped first,
-            # so the shutdown below still closes its HTTP clients.
-            if app.updater is not None and app.updater.running:
-                await bounded("telegram: stopping the updater", app.updater.stop(), self._stop_timeout)
-            if app.running:  # waits for the update being processed
-                await bounded("telegram: stopping the application", app.stop(), self._stop_timeout)
+            # Bounded: an update stuck past it is cancelled (and reported with the tasks'
+            # stacks) rather than holding the stop; it is in the inbox, or still Telegram's.
+            poller, self._poller = self._poller, None
+            if poller is not None:
+                await bounded("telegram: stopping the polling", poller.stop(), self._stop_timeout)
             for query_id in list(self._open_queries):
                 await self.answer_callback(query_id)
             for task in list(self._tasks):
@@ -325,28 +328,29 @@ class TelegramChannel:
 
     # ---- inbound --------------------------------------------------------------------------------
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._dispatch(update)
+    async def _dispatch(self, update: Update) -> Delivery:
+        """Convert and deliver (store, then handle) one update; answer its callback query.
 
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        _LOG.error("telegram: error while processing an update", exc_info=context.error)
-
-    @staticmethod
-    def _on_polling_error(exc: TelegramError) -> None:
-        _LOG.warning("telegram: getUpdates failed, retrying: %s", exc)
-
-    async def _dispatch(self, update: Update) -> bool:
-        """Convert and deliver one update; answer its callback query. False if delivery raised."""
+        `NOT_STORED` if delivery raised, `CLOSED` if Steward is stopping: the update must not be
+        acknowledged then. An update that cannot be converted is logged and skipped (it would
+        otherwise hold up every update after it)."""
         deliver = self._deliver
         query = update.callback_query
-        if query is not None:
-            self._open_queries[query.id] = None
-        delivered = False
+        if query is not None and query.id not in self._answered:
+            self._open_queries.setdefault(query.id, None)
+        result = Delivery.NOT_STORED
         try:
-            incoming = update_to_incoming(update, bot_username=self._bot_username)
+            try:
+                incoming = update_to_incoming(update, bot_username=self._bot_username)
+            except Exception:
+                _LOG.exception("telegram: update %s cannot be read; skipped", update.update_id)
+                incoming = None
             if incoming is None:
                 _LOG.debug("telegram: update %s ignored", update.update_id)
-            elif deliver is not None:
+                result = Delivery.DELIVERED
+            elif deliver is None:
+                result = Delivery.CLOSED
+            else:
                 _LOG.debug(
                     "telegram: update %s: %s in chat %s",
                     update.update_id,
@@ -354,13 +358,15 @@ class TelegramChannel:
                     incoming.chat_id,
                 )
                 await deliver(incoming)
-            delivered = True
+                result = Delivery.DELIVERED
+        except IntakeClosed:
+            result = Delivery.CLOSED
         except Exception:
-            _LOG.exception("telegram: delivering update %s failed", update.update_id)
+            _LOG.exception("telegram: update %s was not stored", update.update_id)
         finally:
             if query is not None:
-                await self._after_delivery(query.id, failed=not delivered)
-        return delivered
+                await self._after_delivery(query.id, failed=result is not Delivery.DELIVERED)
+        return result
 
     async def _after_delivery(self, query_id: str, *, failed: bool) -> None:
         if query_id not in self._open_queries:
@@ -414,7 +420,8 @@ class TelegramChannel:
         """Handle one webhook POST; returns the HTTP status to answer.
 
         403 without the right secret token (nothing is parsed), 400 for a body that is not an
-        update, 503 when not started, 500 when delivery failed (Telegram will redeliver)."""
+        update, 503 when not started or stopping, 500 when the update could not be stored
+        (Telegram will redeliver), 200 once it is stored."""
         if self.mode != "webhook" or self._secret_token is None:
             return 404
         if secret_header is None or not hmac.compare_digest(
@@ -439,7 +446,8 @@ class TelegramChannel:
         except (TypeError, ValueError, KeyError, AttributeError):
             _LOG.warning("telegram: webhook body is not a valid update")
             return 400
-        return 200 if await self._dispatch(update) else 500
+        result = await self._dispatch(update)
+        return {Delivery.DELIVERED: 200, Delivery.CLOSED: 503, Delivery.NOT_STORED: 500}[result]
 
     def add_telegram_routes(self, app: web.Application, path: str = "/telegram/webhook") -> None:
         """Mount the webhook endpoint (POST `path`) on Steward's shared aiohttp application."""

@@ -17,10 +17,13 @@ What is not imported, and why:
 - **records older than `--max-age` hours** (default 24): a first import of months of history
   must not open tickets and post acknowledgements for long-settled matters.
 
-Idempotent by msgid: a record is delivered with its msgid as the message id, and the router
-drops a delivery it handled before (`processed_deliveries`), so re-importing a file, or an
-overlapping one, imports nothing twice; those records are counted as duplicates.
-A bad line is reported with its line number and skipped; the import goes on.
+Idempotent by msgid: a record is delivered with its msgid as the message id, and the inbox
+and the router recognise a delivery they stored or handled before (`processed_deliveries`),
+so re-importing a file, or an overlapping one, imports nothing twice; those records are
+counted as duplicates. A bad line is reported with its line number and skipped; the import
+goes on. A record that cannot be stored (the database is unavailable) stops the import at
+that line, reported in one line: running it again takes up where it stopped. A record stored
+but not handled (its handling failed) is the inbox's to retry, in the running `steward run`.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class ImportSummary:
     duplicates: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     bad: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
+    stopped: tuple[int, str] | None = None  # (line number, why): a record that was not stored
 
 
 def count_lines(path: Path) -> int:
@@ -111,10 +115,14 @@ async def import_archive(
             if reason is not None:
                 summary.skipped[reason] += 1
                 continue
-            if await handled(incoming):
-                summary.duplicates += 1
-                continue
-            await deliver(incoming)
+            try:
+                if await handled(incoming):
+                    summary.duplicates += 1
+                    continue
+                await deliver(incoming)
+            except Exception as exc:  # not stored: nothing after it is imported either
+                summary.stopped = (line_no, f"not stored ({type(exc).__name__}); run the import again")
+                break
             summary.imported += 1
     return summary
 
@@ -131,3 +139,6 @@ def print_summary(path: Path, summary: ImportSummary, out: TextIO | None = None)
     )
     for line_no, why in summary.bad:
         print(f"  line {line_no}: {why}", file=out)
+    if summary.stopped is not None:
+        line_no, why = summary.stopped
+        print(f"  stopped at line {line_no}: {why}", file=out)

@@ -6,12 +6,16 @@ One robot (one token + EncodingAESKey) is one `add_wecom_routes` call with its o
     POST {prefix}/callback   an encrypted message: `{"encrypt": …}` JSON from the intelligent
                              robot, `<xml><Encrypt>…</Encrypt></xml>` from the group robot
 
-WeCom waits about five seconds and retries a callback three times, so a POST is acknowledged
-with an empty 200 as soon as delivery finishes or `reply_timeout` passes, whichever is first
-(delivery keeps running; replies go out later through response_url or a webhook push), and
-message ids are de-duplicated before delivery. Refusals never deliver anything and never put
-a traceback in the body: 403 for forged signatures, stale timestamps and foreign receive ids,
-400 for malformed envelopes, ciphertexts or payloads.
+WeCom waits about five seconds and retries a callback three times. A message is first
+stored (`accept`, the inbox): only then is it acknowledged, with an empty 200 as soon as its
+handling finishes or `reply_timeout` has passed since the request came, whichever is first
+(the handling keeps running; replies go out later through response_url or a webhook push).
+A message that could not be stored is answered 500, and 503 while Steward is stopping, so
+WeCom delivers it again. A msgid stored before is acknowledged without storing it again
+(`seen` remembers only stored ones, so a retry of one that failed to store is not dropped;
+the inbox's unique delivery key is the durable guard). Refusals never store anything and
+never put a traceback in the body: 403 for forged signatures, stale timestamps and foreign
+receive ids, 400 for malformed envelopes, ciphertexts or payloads.
 """
 
 from __future__ import annotations
@@ -31,8 +35,7 @@ from bot.adapters.wecom.messages import (
     parse_group_robot_callback,
     parse_xml,
 )
-from bot.core.channel import Deliver
-from bot.core.events import Incoming
+from bot.core.channel import Accept, Handle, IntakeClosed
 
 log = logging.getLogger(__name__)
 
@@ -40,30 +43,35 @@ MAX_BODY_BYTES = 256 * 1024  # a callback is a few KB; anything near this is not
 
 
 class SeenMessageIds(Protocol):
-    """De-duplication port: True the first time a msgid is seen, False on every repeat."""
+    """De-duplication port: the msgids already stored (remembered once stored, never before)."""
 
-    async def is_new(self, msgid: str) -> bool: ...
+    async def stored(self, msgid: str) -> bool: ...
+
+    async def remember(self, msgid: str) -> None: ...
 
 
 class MemorySeenMessageIds:
     """In-process de-dup for one server (tests, single-instance deployments).
 
     WeCom's retries come within seconds, so remembering the last `capacity` ids is enough;
-    the router's own duplicate check (by `Incoming.delivery_key`) stays the durable guard.
+    the inbox's unique delivery key (`Incoming.delivery_key`) stays the durable guard.
     """
 
     def __init__(self, capacity: int = 10_000) -> None:
         self._capacity = capacity
         self._ids: OrderedDict[str, None] = OrderedDict()
 
-    async def is_new(self, msgid: str) -> bool:
+    async def stored(self, msgid: str) -> bool:
         if msgid in self._ids:
             self._ids.move_to_end(msgid)
-            return False
+            return True
+        return False
+
+    async def remember(self, msgid: str) -> None:
         self._ids[msgid] = None
+        self._ids.move_to_end(msgid)
         if len(self._ids) > self._capacity:
             self._ids.popitem(last=False)
-        return True
 
 
 class _Refused(Exception):
@@ -81,7 +89,7 @@ def add_wecom_routes(
     *,
     path_prefix: str,
     crypto: WeComCrypto,
-    deliver: Deliver,
+    accept: Accept,
     seen: SeenMessageIds,
     reply_timeout: float = 4.0,
 ) -> str:
@@ -106,6 +114,7 @@ def add_wecom_routes(
         return web.Response(text=plain, content_type="text/plain")
 
     async def receive(request: web.Request) -> web.StreamResponse:
+        arrived = asyncio.get_running_loop().time()
         try:
             sig, ts, nonce = _signature_params(request)
             body = await _read_body(request)
@@ -119,13 +128,22 @@ def add_wecom_routes(
             return _refusal(request, refused)
         if incoming is None:
             return web.Response(status=200)
-        if not await seen.is_new(incoming.message_id):
-            log.info("wecom duplicate msgid=%s ignored", incoming.message_id)
+        msgid = incoming.message_id
+        if await seen.stored(msgid):
+            log.info("wecom duplicate msgid=%s ignored", msgid)
             return web.Response(status=200)
-        log.info(
-            "wecom callback msgid=%s chat=%s kind=%s", incoming.message_id, incoming.chat_id, incoming.kind
-        )
-        await _deliver_within(deliver, incoming, reply_timeout, pending)
+        log.info("wecom callback msgid=%s chat=%s kind=%s", msgid, incoming.chat_id, incoming.kind)
+        try:
+            handle = await accept(incoming)
+        except IntakeClosed:
+            log.info("wecom msgid=%s refused while stopping: WeCom delivers it again", msgid)
+            return web.Response(status=503, text="unavailable")
+        except Exception as exc:
+            log.error("wecom msgid=%s not stored (%s): WeCom delivers it again", msgid, type(exc).__name__)
+            return web.Response(status=500, text="retry later")
+        await seen.remember(msgid)
+        left = reply_timeout - (asyncio.get_running_loop().time() - arrived)
+        await _handle_within(handle, msgid, left, pending)
         return web.Response(status=200)
 
     app.router.add_get(path, verify_url)
@@ -206,28 +224,31 @@ def _refusal(request: web.Request, refused: _Refused) -> web.Response:
     return web.Response(status=refused.status, text=text)
 
 
-async def _deliver_within(
-    deliver: Deliver, incoming: Incoming, ack_after: float, pending: set[asyncio.Task[None]]
+async def _handle_within(
+    handle: Handle, msgid: str, ack_after: float, pending: set[asyncio.Task[None]]
 ) -> None:
-    """Run delivery; if it outlives `ack_after`, let it finish in the background and return."""
-    task = asyncio.create_task(_guarded_deliver(deliver, incoming))
+    """Run the stored message's handling; if it outlives `ack_after`, let it finish in the
+    background and return."""
+    task = asyncio.create_task(_guarded_handle(handle, msgid))
     pending.add(task)
     task.add_done_callback(pending.discard)
-    done, _ = await asyncio.wait({task}, timeout=ack_after)
+    done, _ = await asyncio.wait({task}, timeout=max(ack_after, 0.0))
     if not done:
-        log.info("wecom delivery of msgid=%s continues after the ack", incoming.message_id)
+        log.info("wecom handling of msgid=%s continues after the ack", msgid)
 
 
-async def _guarded_deliver(deliver: Deliver, incoming: Incoming) -> None:
-    # The router reports its own errors; this only keeps a crash from going unnoticed. WeCom is
-    # acknowledged either way: a retry would be dropped as a duplicate, so a 500 helps nobody.
+async def _guarded_handle(handle: Handle, msgid: str) -> None:
+    # The message is stored: the inbox retries a failed handling, and reports it. This only
+    # keeps an unexpected error from going unnoticed; WeCom is acknowledged either way.
     try:
-        await deliver(incoming)
+        await handle()
     except Exception:
-        log.exception("wecom delivery of msgid=%s failed", incoming.message_id)
+        log.exception("wecom handling of msgid=%s failed", msgid)
 
 
 async def _finish_pending(app: web.Application) -> None:
+    # Stored messages still being handled when the server stops: waited for a while, then
+    # cancelled (rolled back; the inbox takes them again once their reservation runs out).
     pending = app[_PENDING_KEY]
     tasks = set(pending)
     if not tasks:

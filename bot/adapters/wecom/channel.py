@@ -106,14 +106,18 @@ class WeComChannel:
         if http is not None:
             await http.aclose()
 
-    async def receive(self, incoming: Incoming) -> None:
-        """A `Deliver` for `add_wecom_routes`: learns the group's webhook key, turns replies to
-        rendered buttons back into button presses (`callback_prefixes`), then delivers."""
+    def prepare(self, incoming: Incoming) -> Incoming:
+        """A callback's message as Steward handles it: the group's webhook key is learnt, and a
+        reply to rendered buttons becomes the button press it stands for (`callback_prefixes`)."""
         if incoming.reply_hint:
             self.remember_webhook(incoming.chat_id, incoming.reply_hint)
+        return button_press(incoming, self._callback_prefixes)
+
+    async def receive(self, incoming: Incoming) -> None:
+        """`prepare`, then deliver (store and handle) through what `start` was given."""
         if self._deliver is None:
             raise RuntimeError("WeComChannel.receive called before start()")
-        await self._deliver(button_press(incoming, self._callback_prefixes))
+        await self._deliver(self.prepare(incoming))
 
     def remember_webhook(self, chat_id: str, webhook_url: str) -> bool:
         """Learn a chat's robot key from a `…/webhook/send?key=…` URL; False if it is not one."""
