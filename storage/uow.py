@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.broadcasts.repository import BroadcastRepository
 from storage.directory.repository import Directory
 from storage.feedback.repository import FeedbackRepository
-from storage.instances.repository import FigureRepository, InstanceRepository
 from storage.inbox.repository import InboxRepository
+from storage.instances.repository import FigureRepository, InstanceRepository
 from storage.messages.repository import MessageRepository
 from storage.opinion.repository import OpinionRepository
 from storage.outbox.repository import OutboxRepository

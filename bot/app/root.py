@@ -52,8 +52,8 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.context import Context
 from bot.core.events import Incoming
 from bot.core.feature import Feature
-from bot.core.instance import InstanceInfo
 from bot.core.inbox import Inbox, InboxPolicy
+from bot.core.instance import InstanceInfo
 from bot.core.router import Dispatcher, Router
 from bot.core.runtime import Runtime
 from bot.core.sender import OutboxSender

@@ -31,11 +31,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.db import create_engine, upgrade
 from tests.e2e.test_run import Process, steward_env
 from tests.e2e.world import free_port, telegram_party, write_community
-from tests.fakes.telegram_api import FakeTelegramAPI, StoredMessage
+from tests.fakes.telegram_api import FakeTelegramAPI, FakeUser, StoredMessage
 
 # Every owner message opens (or follows) a repair ticket: each is answered with exactly one
 # reply under it, so "answered once" can be counted per message.
 BUILDINGS = 120
+
+
+def owners(fake: FakeTelegramAPI, total: int) -> list[FakeUser]:
+    """One owner per report: an owner's second report of the same kind is a follow-up on their
+    open ticket (no second acknowledgement), so a flood of distinct reports has distinct owners."""
+    return [fake.add_user(f"業主{n}") for n in range(total)]
 
 
 def report(n: int) -> str:

@@ -16,7 +16,7 @@ import pytest
 from tests.e2e.world import eventually
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.reliability.conftest import StewardFactory
-from tests.reliability.inbound import Books, answered, report, until
+from tests.reliability.inbound import Books, answered, owners, report, until
 
 pytestmark = pytest.mark.slow
 
@@ -31,12 +31,11 @@ async def test_kill_9_in_a_flood_of_300_loses_nothing_and_doubles_nothing(
     total = 300
     steward = steward_at(database)
     party = steward.party
+    people = owners(fake, 300)
     books = Books(database)
     try:
         await steward.start()
-        users = {
-            str(fake.user_says(party.owners, party.owner, report(n))["message_id"]) for n in range(total)
-        }
+        users = {str(fake.user_says(party.owners, people[n], report(n))["message_id"]) for n in range(total)}
         await until(lambda: _at_least(books, 60), within=60, what="60 messages handled", every=0.01)
         await steward.kill()
         killed_at = await books.handled()
@@ -89,12 +88,11 @@ async def test_sigterm_with_2500_queued_loses_nothing(
     total = 2500
     steward = steward_at(database)
     party = steward.party
+    people = owners(fake, 2500)
     books = Books(database)
     try:
         await steward.start()
-        users = {
-            str(fake.user_says(party.owners, party.owner, report(n))["message_id"]) for n in range(total)
-        }
+        users = {str(fake.user_says(party.owners, people[n], report(n))["message_id"]) for n in range(total)}
         await until(lambda: _at_least(books, 300), within=120, what="300 messages handled")
         asked = time.monotonic()
         assert await steward.terminate(within=60) == 0, steward.log

@@ -20,7 +20,7 @@ import pytest
 from tests.e2e.world import eventually
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.reliability.conftest import OutageDatabase, StewardFactory
-from tests.reliability.inbound import Books, answered, report, until
+from tests.reliability.inbound import Books, answered, owners, report, until
 
 pytestmark = pytest.mark.slow
 
@@ -34,17 +34,18 @@ async def test_the_database_away_for_20_s_during_a_flood_loses_nothing(
     db = outage_database
     steward = steward_at(db.url)
     party = steward.party
+    people = owners(fake, 40)
     books = Books(db.url)
     try:
         await steward.start()
-        users = {str(fake.user_says(party.owners, party.owner, report(n))["message_id"]) for n in range(20)}
+        users = {str(fake.user_says(party.owners, people[n], report(n))["message_id"]) for n in range(20)}
         await until(lambda: _handled(books, 20), within=60, what="the first 20 handled")
 
         await db.outage.begin()
         began = time.monotonic()
         during = set()
         for n in range(20, 40):  # the flood goes on while the database is away
-            during.add(str(fake.user_says(party.owners, party.owner, report(n))["message_id"]))
+            during.add(str(fake.user_says(party.owners, people[n], report(n))["message_id"]))
             await asyncio.sleep(0.25)
         users |= during
         await asyncio.sleep(max(0.0, OUTAGE - (time.monotonic() - began)))
