@@ -18,6 +18,7 @@ FEATURE_MODELS = (
     "storage.opinion.models",
     "storage.broadcasts.models",
     "storage.feedback.models",
+    "storage.triage.models",
 )
 
 for _module in FEATURE_MODELS:

@@ -17,6 +17,7 @@ from storage.opinion.repository import OpinionRepository
 from storage.outbox.repository import OutboxRepository
 from storage.reports.repository import ReportRepository
 from storage.tickets.repository import TicketRepository
+from storage.triage.repository import TriageRepository
 
 
 class UnitOfWork:
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.opinion = OpinionRepository(session)
         self.reports = ReportRepository(session)
         self.feedback = FeedbackRepository(session)
+        self.triage = TriageRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()
