@@ -16,12 +16,21 @@ from handlers.tickets.chat import TicketChat
 from handlers.tickets.conversation import ConversationRules
 from handlers.tickets.corrections import export as export_labels
 from handlers.tickets.opening import Opened
-from handlers.tickets.report import Report
+from handlers.tickets.report import Report, building_of
 from handlers.tickets.service import TicketService
 from handlers.tickets.sla import SlaBook
 from handlers.tickets.texts import TEXTS_HANS, TEXTS_HANT
 
-__all__ = ["ConversationRules", "Opened", "Report", "SlaBook", "TicketService", "export_labels", "feature"]
+__all__ = [
+    "ConversationRules",
+    "Opened",
+    "Report",
+    "SlaBook",
+    "TicketService",
+    "building_of",
+    "export_labels",
+    "feature",
+]
 
 
 def feature(service: TicketService, *, check_interval: float) -> Feature:
