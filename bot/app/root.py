@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.app.communities import CommunityFile, community_spec, load_community_file
 from bot.app.http import HttpServer, health_check
 from bot.app.platforms import Platforms, build_platforms
-from bot.app.policies import broadcast_policy, opinion_policy, report_policy
+from bot.app.policies import broadcast_policy, opinion_policy, report_policy, triage_policy
 from bot.app.settings import ConfigError, Settings
 from bot.core import middlewares
 from bot.core.channel import Capabilities, Channel
@@ -41,7 +41,7 @@ from bot.core.sender import OutboxSender
 from bot.core.services import Services
 from bot.core.shutdown import bounded
 from bot.core.texts import Texts
-from handlers import broadcasts, general, intake, membership, opinion, reports, tickets
+from handlers import broadcasts, general, intake, membership, opinion, reports, tickets, triage
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
 from handlers.membership.service import MembershipService
 from handlers.opinion import OpinionService
@@ -67,6 +67,7 @@ def build_features(
     )
     opinion_service = OpinionService(opinion_policy(settings), services)
     broadcast_service = broadcasts.BroadcastService(services.texts, broadcast_policy(settings, communities))
+    triage_service = triage.TriageService(services, ticket_service, triage_policy(settings))
     return (
         general.feature(),
         membership.feature(MembershipService(services.classifier)),
@@ -74,12 +75,14 @@ def build_features(
         opinion.feature(opinion_service),
         reports.feature(ReportService(report_policy(settings), services)),
         broadcasts.feature(broadcast_service, tick_seconds=settings.broadcast_tick_seconds),
+        triage.feature(triage_service),
         intake.feature(
             services,
             tickets=ticket_service,
             knowledge=load_knowledge(communities, community_file),
             opinion=opinion_service,
             outages=broadcast_service,
+            triage=triage_service,
         ),
     )
 

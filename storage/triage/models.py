@@ -31,7 +31,7 @@ class TriageItem(Base):
     building: Mapped[str | None] = mapped_column(String(16))
     thread_id: Mapped[str | None] = mapped_column(String(128))  # the owner's forum topic, if any
     sent_at: Mapped[datetime]  # the owner's message time: a ticket opened from it keeps its SLA
-    state: Mapped[str] = mapped_column(String(8), default="pending")  # pending|opened|ignored
+    state: Mapped[str] = mapped_column(String(8), default="pending")  # pending|opened|joined|ignored
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("triage_digests.id"))
     line: Mapped[int | None] = mapped_column(Integer)  # its number in the digest (1, 2, …)
     decided_at: Mapped[datetime | None]
@@ -42,9 +42,10 @@ class TriageItem(Base):
 class TriageDigest(Base):
     """One scheduled digest of a community (`slot`: the local time it stands for, as UTC).
 
-    A slot is claimed once (the unique constraint), whether or not there was anything to
-    post; `rows` are the outbox rows of the digest in the stewards' groups (empty: nothing
-    was posted), so a decision can rewrite it in place."""
+        A slot is claimed once (the unique constraint), whether or not there was anything to
+        post; `rows` are the outbox rows of the digest in the stewards' groups (empty: nothing
+        was posted), so a decision can rewrite it in place; `more`: the items over the digest's
+    length, left for the next one (said on the digest)."""
 
     __tablename__ = "triage_digests"
     __table_args__ = (UniqueConstraint("community_id", "slot"),)
@@ -54,3 +55,4 @@ class TriageDigest(Base):
     slot: Mapped[datetime]
     created_at: Mapped[datetime]
     rows: Mapped[list[int]] = mapped_column(JSON, default=list)
+    more: Mapped[int] = mapped_column(Integer, default=0)  # items left for the next digest

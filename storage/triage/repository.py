@@ -33,7 +33,7 @@ class TriageLine:
     number: str | None  # the ticket it was opened as (or joined)
 
 
-def _lines() -> Select[Any]:
+def _lines() -> Select[TriageItem, str, str | None, str | None, str, str]:
     return (
         select(
             TriageItem,
@@ -102,7 +102,7 @@ class TriageRepository:
     async def claim_slot(self, community_id: int, slot: datetime, now: datetime) -> TriageDigest | None:
         """The digest of this slot, claimed now; None if it was claimed before (by an earlier
         run or another process: the unique constraint decides)."""
-        values = {"community_id": community_id, "slot": slot, "created_at": now, "rows": []}
+        values = {"community_id": community_id, "slot": slot, "created_at": now, "rows": [], "more": 0}
         if not await insert_new(self.session, table_of(TriageDigest), values):
             return None
         return await self.session.scalar(

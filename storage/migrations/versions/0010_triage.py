@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("slot", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("rows", sa.JSON(), nullable=False),
+        sa.Column("more", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["community_id"], ["communities.id"], name=op.f("fk_triage_digests_community_id_communities")
         ),
