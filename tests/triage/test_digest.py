@@ -132,8 +132,8 @@ async def test_the_digest_lists_the_messages_kept_since_the_last_one(
     for personal in ("张小明", "李四", "602"):
         assert personal not in digest.text
     assert digest.out.buttons == (
-        (Button("1 开单", f"dg:open:{first.id}"), Button("1 忽略", f"dg:ignore:{first.id}")),
-        (Button("2 开单", f"dg:open:{second.id}"), Button("2 忽略", f"dg:ignore:{second.id}")),
+        (Button("第1条 开单", f"dg:open:{first.id}"), Button("第1条 忽略", f"dg:ignore:{first.id}")),
+        (Button("第2条 开单", f"dg:open:{second.id}"), Button("第2条 忽略", f"dg:ignore:{second.id}")),
     )
     [on_telegram] = th.digests(TG_STEWARDS, th.telegram)  # every stewards' group of the community
     assert on_telegram.text == digest.text
@@ -370,7 +370,7 @@ async def test_digest_buttons_are_commands_on_wecom(th: TriageHarness) -> None:
     """Without buttons (WeCom) a line's 开单 is the command `/dg open 42`, which comes back as
     the press it stands for."""
     assert "dg:" in th.app.dispatcher.router.callback_prefixes()
-    assert button_command(Button("1 开单", "dg:open:42")) == "/dg open 42"
+    assert button_command(Button("第1条 开单", "dg:open:42")) == "/dg open 42"
     assert command_callback_data("/dg open 42") == "dg:open:42"
 
 
