@@ -9,17 +9,21 @@ it first); what the digest says of them is computed from the classifier, not wri
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import event, select
 
 from bot.adapters.wecom.buttons import button_command, command_callback_data
+from bot.app.policies import triage_policy
+from bot.app.settings import Settings
 from bot.core.events import Button
 from handlers.shared.privacy import mask_name
 from handlers.tickets import SlaBook
+from handlers.triage.policy import DEFAULT_TIMES
 from nlp.classifier import Classifier
 from storage.messages.models import MessageLog
 from storage.outbox.models import OutboxMessage
@@ -409,3 +413,37 @@ def test_names_are_masked_to_their_first_character() -> None:
         "-",
         "李**",
     ]
+
+
+async def test_the_morning_digest_catches_up_on_the_night(th: TriageHarness, classifier: Classifier) -> None:
+    unsure(classifier, BINS)
+    th.clock.set(datetime(2026, 11, 22, 20, 30, tzinfo=SHANGHAI))  # Sunday evening
+    assert await th.tick() == 0  # the 20:00 digest: nothing
+    th.clock.set(datetime(2026, 11, 22, 23, 10, tzinfo=SHANGHAI))
+    await th.say(OWNERS, "u-b", BINS)
+    th.clock.set(datetime(2026, 11, 23, 7, 59, tzinfo=SHANGHAI))
+    assert await th.tick() == 0  # the night has no digest ...
+    th.clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=SHANGHAI))
+    assert await th.tick() == 1  # ... the first of the morning lists it
+    [digest] = th.digests(STEWARDS)
+    assert "（11-22 23:10–23:10）" in digest.text.splitlines()[0]
+
+
+@pytest.mark.parametrize("settings", [{"triage_digest_times": "off"}])
+async def test_no_digest_times_no_digest(th: TriageHarness, classifier: Classifier) -> None:
+    unsure(classifier, BINS)
+    await th.say(OWNERS, "u-b", BINS)
+    assert await th.tick() == 0
+    assert th.digests(STEWARDS) == []
+    assert th.sent(OWNERS) == []  # still kept, not acted on
+    assert len(await th.items()) == 1
+
+
+def test_the_digest_times_come_from_the_settings() -> None:
+    assert triage_policy(Settings(triage_digest_times="18:00,08:30,18:00")).times == (time(8, 30), time(18))
+    assert triage_policy(Settings(triage_digest_times="off")).times == ()
+    policy = triage_policy(Settings(triage_digest_lines=5, triage_horizon_hours=24))
+    assert (policy.times, policy.lines, policy.horizon) == (DEFAULT_TIMES, 5, timedelta(hours=24))
+    for bad in ("8:00", "08:00,", "24:00", "never"):
+        with pytest.raises(ValidationError):
+            Settings(triage_digest_times=bad)
