@@ -63,9 +63,10 @@ def mask_unit(building: str | None, lang: str = "zh-Hans") -> str:
 
 
 def mask_name(name: str) -> str:
-    """A person's display name with only its first character kept: 王小明 -> 王**, 張 先生 ->
-    張**, Alice -> A** (a steward sees who it may be without a full name in a group)."""
+    """A person's display name with its first character kept: 王小明 -> 王**, 張 先生 -> 張**,
+    李 -> 李*: enough for staff to tell owners apart, not to identify one outside (the rule of
+    the opinion digest's names)."""
     name = name.strip()
     if not name:
-        return "-"
-    return name[0] + "**"
+        return "**"
+    return name[0] + "*" * max(1, min(len(name) - 1, 2))
