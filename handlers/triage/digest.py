@@ -55,12 +55,9 @@ def excerpt(text: str, limit: int) -> str:
 
 
 def outcome(w: Wording, line: TriageLine, by: str, key: str = "tr.digest") -> str:
-    """What became of a decided line (`key`: the digest's wording, or `tr.told` for a line of
-    its own in the group)."""
-    state = line.item.state
-    if state == "ignored":
-        return w.t(f"{key}.ignored", by=by, i=line.item.line)
-    return w.t(f"{key}.{state}", number=line.number or "-", by=by, i=line.item.line)
+    """What became of a decided line (opened, joined or ignored; `key`: the digest's wording, or
+    `tr.told` for a line of its own in the group)."""
+    return w.t(f"{key}.{line.item.state}", number=line.number or "-", by=by, i=line.item.line)
 
 
 def render(
