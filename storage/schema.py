@@ -20,6 +20,7 @@ FEATURE_MODELS = (
     "storage.feedback.models",
     "storage.instances.models",
     "storage.inbox.models",
+    "storage.triage.models",
 )
 
 for _module in FEATURE_MODELS:

@@ -19,6 +19,7 @@ from storage.opinion.repository import OpinionRepository
 from storage.outbox.repository import OutboxRepository
 from storage.reports.repository import ReportRepository
 from storage.tickets.repository import TicketRepository
+from storage.triage.repository import TriageRepository
 
 
 class UnitOfWork:
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.instances = InstanceRepository(session)
         self.figures = FigureRepository(session)
         self.inbox = InboxRepository(session)
+        self.triage = TriageRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -17,6 +17,7 @@ from handlers.broadcasts.timing import QuietHours
 from handlers.broadcasts.tips import TipCalendar, TipLibrary
 from handlers.opinion import OpinionPolicy
 from handlers.reports import ReportPolicy
+from handlers.triage import TriagePolicy
 
 
 def clock_time(value: str) -> time:
@@ -34,6 +35,16 @@ def opinion_policy(settings: Settings) -> OpinionPolicy:
         spike_k=settings.opinion_spike_k,
         spike_baseline_days=settings.opinion_spike_baseline_days,
         digest_time=clock_time(settings.opinion_digest_time),
+    )
+
+
+def triage_policy(settings: Settings) -> TriagePolicy:
+    raw = settings.triage_digest_times
+    times = () if raw == "off" else tuple(sorted({clock_time(part) for part in raw.split(",")}))
+    return TriagePolicy(
+        times=times,
+        lines=settings.triage_digest_lines,
+        horizon=timedelta(hours=settings.triage_horizon_hours),
     )
 
 

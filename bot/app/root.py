@@ -44,7 +44,7 @@ from bot.app.health import HealthMonitor
 from bot.app.http import HttpServer
 from bot.app.metrics import Metrics
 from bot.app.platforms import Platforms, build_platforms
-from bot.app.policies import broadcast_policy, opinion_policy, report_policy
+from bot.app.policies import broadcast_policy, opinion_policy, report_policy, triage_policy
 from bot.app.settings import ConfigError, Settings
 from bot.core import middlewares
 from bot.core.channel import Capabilities, Channel, Handle
@@ -60,7 +60,7 @@ from bot.core.sender import OutboxSender
 from bot.core.services import Services
 from bot.core.shutdown import bounded
 from bot.core.texts import Texts
-from handlers import broadcasts, general, intake, membership, opinion, reports, tickets
+from handlers import broadcasts, general, intake, membership, opinion, reports, tickets, triage
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
 from handlers.membership.service import MembershipService
 from handlers.opinion import OpinionService
@@ -86,6 +86,7 @@ def build_features(
     )
     opinion_service = OpinionService(opinion_policy(settings), services)
     broadcast_service = broadcasts.BroadcastService(services.texts, broadcast_policy(settings, communities))
+    triage_service = triage.TriageService(services, ticket_service, triage_policy(settings))
     return (
         general.feature(),
         membership.feature(MembershipService(services.classifier)),
@@ -93,12 +94,14 @@ def build_features(
         opinion.feature(opinion_service),
         reports.feature(ReportService(report_policy(settings), services)),
         broadcasts.feature(broadcast_service, tick_seconds=settings.broadcast_tick_seconds),
+        triage.feature(triage_service),
         intake.feature(
             services,
             tickets=ticket_service,
             knowledge=load_knowledge(communities, community_file),
             opinion=opinion_service,
             outages=broadcast_service,
+            triage=triage_service,
         ),
     )
 

@@ -141,6 +141,15 @@ class Settings(BaseSettings):
     opinion_spike_baseline_days: int = Field(default=7, ge=1)
     # Local time of the daily digest to the supervisors (covers the preceding 24 hours).
     opinion_digest_time: str = Field(default="18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # -- the stewards' digest of uncertain owner messages (issue 17; docs/ARCHITECTURE.md,
+    # "Tickets"): the local times it is due each day ("off": never), the most messages one
+    # digest lists (the rest wait for the next), and how old a message may be to be listed.
+    triage_digest_times: str = Field(
+        default="08:00,10:00,12:00,14:00,16:00,18:00,20:00",
+        pattern=r"^(off|([01]\d|2[0-3]):[0-5]\d(,([01]\d|2[0-3]):[0-5]\d)*)$",
+    )
+    triage_digest_lines: int = Field(default=10, ge=1, le=20)
+    triage_horizon_hours: int = Field(default=48, ge=1)
     # The monthly service report goes to the supervisors on this day of the month, at this time.
     report_monthly_day: int = Field(default=1, ge=1, le=28)
     report_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -2,8 +2,9 @@
 and negative messages are watched for public-opinion risk.
 
 Intake uses other features only through their faces: tickets (`TicketService`), knowledge
-(`KnowledgeService`), broadcasts (`BroadcastService`, for questions about an announced outage)
-and opinion (`OpinionService`). The composition root gives it the same service objects those
+(`KnowledgeService`), broadcasts (`BroadcastService`, for questions about an announced outage),
+opinion (`OpinionService`) and triage (`TriageService`, which keeps the messages the classifier
+was not sure of for the stewards' digest). The composition root gives it the same service objects those
 features work with.
 """
 
@@ -19,6 +20,7 @@ from handlers.intake.service import TEXTS_HANS, IntakeService
 from handlers.knowledge import KnowledgeBase, KnowledgeService
 from handlers.opinion import OpinionService
 from handlers.tickets import TicketService
+from handlers.triage import TriageService
 
 __all__ = ["IntakeService", "feature"]
 
@@ -30,6 +32,7 @@ def feature(
     knowledge: Mapping[str, KnowledgeBase],
     opinion: OpinionService,
     outages: BroadcastService,
+    triage: TriageService,
 ) -> Feature:
     service = IntakeService(
         services.classifier,
@@ -38,5 +41,6 @@ def feature(
         KnowledgeService(knowledge, services.texts),
         outages=outages,
         opinion=opinion,
+        triage=triage,
     )
     return Feature("intake", IntakeChat(service).router(), TEXTS_HANS)

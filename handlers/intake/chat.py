@@ -1,5 +1,6 @@
 """Chat entry points of intake: every message in a chat is logged; an owner's text in their
-group is acted on (`IntakeService.act_on`) and watched (`IntakeService.observe`). Non-text
+group is acted on (`IntakeService.act_on`; one it was not sure of is kept for the stewards'
+digest once logged) and watched (`IntakeService.observe`). Non-text
 messages (stickers, voice, photos without caption) are logged, not classified. Intake's text
 handlers come last in the routing order: they take whatever no other feature consumed.
 """
@@ -60,8 +61,10 @@ class IntakeChat:
             incoming.reply_hint,
             incoming.reply_to,
         )
-        await self.service.act_on(ctx.uow, report, classification, entry, ctx.now)
+        kept = await self.service.act_on(ctx.uow, report, classification, entry, ctx.now)
         await ctx.uow.messages.log(entry)
+        if kept:
+            await self.service.keep(ctx.uow, report, classification, entry)
         await self.service.observe(ctx.uow, report, classification, entry)
 
     async def message(self, ctx: Context) -> None:

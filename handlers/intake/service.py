@@ -5,6 +5,13 @@ as part of a conversation rather than on its own:
   nothing, whatever the classifier makes of it;
 - a follow-up on the owner's open ticket (a reply to the bot's line about it, 「补充」 within a
   window, a chase) is a note or a 催办 on that ticket, never a new ticket;
+- an actionable message the classifier is not sure of (`Classification.uncertain`) opens no
+  ticket and gets no answer: it is kept for the stewards' digest (`handlers/triage/`), where a
+  steward takes it as a ticket or ignores it. What the community already knows vouches for it
+  where the classifier could not: another report of an open incident joins it (every reporter
+  of an urgent incident reaches the stewards at once, as before), and a question an announced
+  outage answers is answered. An urgent message is acted on all the same
+  (`handlers.triage.keeps` says why);
 - a repair or complaint joins the incident it is another report of (the same problem) or opens
   a ticket;
 - an inquiry is answered from an announced outage or the community's knowledge base, or becomes
@@ -29,6 +36,7 @@ from handlers.broadcasts import BroadcastService
 from handlers.knowledge import KnowledgeService
 from handlers.opinion import OpinionService
 from handlers.tickets import Report, TicketService
+from handlers.triage import TriageService, keeps
 from nlp.classification import Classification, Intent
 from nlp.classifier import Classifier
 from storage.directory.models import Chat, Community, Member
@@ -52,6 +60,7 @@ class IntakeService:
         *,
         outages: BroadcastService,
         opinion: OpinionService,
+        triage: TriageService,
     ) -> None:
         self.classifier = classifier
         self.texts = texts
@@ -59,6 +68,7 @@ class IntakeService:
         self.knowledge = knowledge
         self.outages = outages
         self.opinion = opinion
+        self.triage = triage
 
     def classify(self, message: Incoming) -> Classification:
         classification = self.classifier.classify(message.text)
@@ -108,22 +118,34 @@ class IntakeService:
         classification: Classification,
         entry: MessageLog,
         now: datetime,
-    ) -> None:
+    ) -> bool:
         """An owner's message in their group: nothing (quiet), a follow-up, a ticket, a merge or
-        an answer; `entry` is linked to the ticket it led to."""
+        an answer; `entry` is linked to the ticket it led to. True: nothing was done because
+        the classifier was not sure, and the message is to be kept for the stewards' digest
+        (`keep`, once it is logged)."""
         if self.tickets.quiet(report.text):
-            return
+            return False
         followed = await self.tickets.follow_up(uow, report, classification, now)
         if followed is not None:
             entry.ticket_id = followed.id
-            return
+            return False
+        unsure = keeps(classification)
         if classification.intent in (Intent.REPAIR, Intent.COMPLAINT):
             joined = await self.tickets.join(uow, report, classification, now)
             if joined is None:
+                if unsure:
+                    return True
                 joined = (await self.tickets.open(uow, report, classification, now)).ticket
             entry.ticket_id = joined.id
         elif classification.intent is Intent.INQUIRY:
-            await self.answer_inquiry(uow, report, classification, entry, now)
+            return await self.answer_inquiry(uow, report, classification, entry, now, unsure=unsure)
+        return False
+
+    async def keep(
+        self, uow: UnitOfWork, report: Report, classification: Classification, entry: MessageLog
+    ) -> None:
+        """Keep a logged message `act_on` left alone for the stewards' digest (one INSERT)."""
+        await self.triage.keep(uow, report, classification, entry)
 
     async def answer_inquiry(
         self,
@@ -132,10 +154,14 @@ class IntakeService:
         classification: Classification,
         entry: MessageLog,
         now: datetime,
-    ) -> None:
+        *,
+        unsure: bool = False,
+    ) -> bool:
         """An announced outage answers 「几点来水」 from its announcement; else the community's
         knowledge base answers at once, citing the entry; anything it cannot answer goes to the
-        steward on duty as a light ticket."""
+        steward on duty as a light ticket. `unsure`: the classifier was not sure it is a
+        question for the property: only an announced outage answers it (the announcement says
+        what the classifier could not know); else True, keep it for the stewards' digest."""
         lang = report.community.language
         outage = await self.outages.answer_outage_question(
             uow, report.text, classification, community=report.community, chat=report.chat, lang=lang, now=now
@@ -150,14 +176,17 @@ class IntakeService:
                 ref_id=outage.outage_id,
                 lane=report.lane,
             )
-            return
+            return False
+        if unsure:
+            return True
         found = self.knowledge.answer(report.community.code, report.text, classification.category, lang)
         if found is not None:
             text = self.texts.render("kb.answer", lang, answer=found.text, source=found.source)
             await send_to_chat(uow, report.chat, report.answer(text), now, lane=report.lane)
-            return
+            return False
         opened = await self.tickets.open(uow, report, classification, now, kind="inquiry")
         entry.ticket_id = opened.ticket.id
+        return False
 
     async def observe(
         self, uow: UnitOfWork, report: Report, classification: Classification, entry: MessageLog

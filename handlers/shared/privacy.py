@@ -60,3 +60,13 @@ BUILDING_WORD = {"zh-Hans": "栋", "zh-Hant": "座", "zh-Hant-TW": "棟"}
 def mask_unit(building: str | None, lang: str = "zh-Hans") -> str:
     """The building only, in the community's own word for it: 3栋****, A座****."""
     return f"{building}{BUILDING_WORD.get(lang, '栋')}****" if building else "****"
+
+
+def mask_name(name: str) -> str:
+    """A person's display name with its first character kept: 王小明 -> 王**, 張 先生 -> 張**,
+    李 -> 李*: enough for staff to tell owners apart, not to identify one outside (the rule of
+    the opinion digest's names)."""
+    name = name.strip()
+    if not name:
+        return "**"
+    return name[0] + "*" * max(1, min(len(name) - 1, 2))

@@ -4,7 +4,8 @@ after the owner's rating (回访).
 Other features use tickets through `TicketService` (intake asks it whether an owner's message
 is quiet, a follow-up on their open ticket, another report of an incident, or a new ticket)
 and the names re-exported here; never through the chat module. The command line exports the
-stewards' corrections of the classifier with `export_labels`.
+stewards' labelled examples (their corrections of the classifier, and their 开单 / 忽略 on
+the digest of uncertain messages, `handlers/triage/`) with `export_labels`.
 """
 
 from __future__ import annotations
@@ -14,14 +15,25 @@ from bot.core.runtime import Runtime
 from handlers.tickets import jobs
 from handlers.tickets.chat import TicketChat
 from handlers.tickets.conversation import ConversationRules
+from handlers.tickets.corrections import CorpusLine
 from handlers.tickets.corrections import export as export_labels
 from handlers.tickets.opening import Opened
-from handlers.tickets.report import Report
+from handlers.tickets.report import Report, building_of
 from handlers.tickets.service import TicketService
 from handlers.tickets.sla import SlaBook
 from handlers.tickets.texts import TEXTS_HANS, TEXTS_HANT
 
-__all__ = ["ConversationRules", "Opened", "Report", "SlaBook", "TicketService", "export_labels", "feature"]
+__all__ = [
+    "ConversationRules",
+    "CorpusLine",
+    "Opened",
+    "Report",
+    "SlaBook",
+    "TicketService",
+    "building_of",
+    "export_labels",
+    "feature",
+]
 
 
 def feature(service: TicketService, *, check_interval: float) -> Feature:

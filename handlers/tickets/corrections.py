@@ -10,7 +10,8 @@ ticket's kind, 不是工单 cancels it; each correction is kept as a labelled ex
   inquiry), else it becomes the kind's catch-all (other_complaint …).
 - **不是工单** cancels the ticket with reason `not_a_ticket`, quietly: the stewards' group is
   told, the owner (and anyone following) is not.
-- **The labelled example** is the owner's message as logged, with the classifier's labels as
+- **The labelled example** (the digest's decisions are labelled examples too, source
+  "digest": `handlers/triage/`) is the owner's message as logged, with the classifier's labels as
   logged then (intent, category, urgent, negative, risk) and the corrected ones: the new kind
   and category, or intent `other` with no category and not urgent for 不是工单; negative and
   risk are the classifier's (a correction of the kind says nothing about them).
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import DomainError
@@ -165,16 +166,27 @@ async def labels_of(uow: UnitOfWork, classifier: Classifier, ticket: Ticket) -> 
 
 
 # -- the export ----------------------------------------------------------------------------------
-def corpus_records(examples: Sequence[LabelledExample], normalizer: Normalizer | None = None) -> list[str]:
+class CorpusLine(NamedTuple):
+    """One labelled example as a corpus line, and where its label came from ("correction": a
+    card's 改为… / 不是工单; "digest": 开单 / 忽略 on the stewards' digest)."""
+
+    line: str
+    source: str
+
+
+def corpus_lines(
+    examples: Sequence[LabelledExample], normalizer: Normalizer | None = None
+) -> list[CorpusLine]:
     """Each example as a corpus line (docs/LABELLING.md): the corrected labels, the text with
     phone numbers and units masked (`mask_text`: the corpus is training text, not a register
-    of households), the script as written. A ticket corrected twice counts once, as last
-    corrected; a text seen twice is written once."""
+    of households), the script as written. A ticket labelled twice (taken from the digest,
+    then corrected on its card; or corrected twice) counts once, as last labelled; a text seen
+    twice is written once."""
     normalizer = normalizer or Normalizer()
     latest: dict[object, LabelledExample] = {}
     for example in examples:
         latest[example.ticket_id if example.ticket_id is not None else ("id", example.id)] = example
-    lines: list[str] = []
+    lines: list[CorpusLine] = []
     seen: set[str] = set()
     for example in sorted(latest.values(), key=lambda e: e.id):
         text = mask_text(example.text.strip())
@@ -190,10 +202,17 @@ def corpus_records(examples: Sequence[LabelledExample], normalizer: Normalizer |
             "risk": int(labels["risk"] or 0),
             "script": "hant" if normalizer(text).traditional else "hans",
         }
-        lines.append(json.dumps({key: record[key] for key in CORPUS_KEYS}, ensure_ascii=False))
+        line = json.dumps({key: record[key] for key in CORPUS_KEYS}, ensure_ascii=False)
+        lines.append(CorpusLine(line, example.source))
     return lines
 
 
-async def export(uow: UnitOfWork, since: datetime | None = None) -> list[str]:
-    """The labelled examples (since `since`) as corpus lines."""
-    return corpus_records(await uow.feedback.examples(since))
+def corpus_records(examples: Sequence[LabelledExample], normalizer: Normalizer | None = None) -> list[str]:
+    """`corpus_lines`, the lines alone."""
+    return [line for line, _ in corpus_lines(examples, normalizer)]
+
+
+async def export(uow: UnitOfWork, since: datetime | None = None) -> list[CorpusLine]:
+    """The labelled examples (since `since`): the stewards' corrections and their digest
+    decisions, as corpus lines."""
+    return corpus_lines(await uow.feedback.examples(since))

@@ -66,13 +66,17 @@ async def open_ticket(
     kind: str,
     *,
     shared: bool = True,
+    sla_from: datetime | None = None,
 ) -> Opened:
+    """`sla_from`: when the SLA clock starts, if not now (a message the stewards took from
+    their digest keeps the owner's waiting time)."""
     community, member = report.community, report.member
     tz = ZoneInfo(community.timezone)
     priority = URGENT if classification.urgent else "normal"
     unit = classification.unit
     building = building_of(report, classification)
-    deadlines = sla.deadlines(kind, classification.category, priority, now, tz)
+    started = sla_from or now
+    deadlines = sla.deadlines(kind, classification.category, priority, started, tz)
     roster = await uow.directory.roster(community.id)
     counts = await uow.directory.open_ticket_counts(community.id)
     # Nobody on duty who covers it: the ticket stays unassigned, its card offers 「接单」 to
@@ -96,7 +100,7 @@ async def open_ticket(
         updated_at=now,
         respond_due_at=deadlines.respond_due,
         resolve_due_at=deadlines.resolve_due,
-        sla_started_at=now,
+        sla_started_at=started,
         shared=shared,
     )
     await lifecycle.start(

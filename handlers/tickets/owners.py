@@ -76,14 +76,24 @@ class OwnerReports:
         now: datetime,
         *,
         kind: str | None = None,
+        sla_from: datetime | None = None,
     ) -> Opened:
         """Open, assign and announce a ticket for `report` (its kind is the report's intent
         unless given): the card in the stewards' group, then the owner's acknowledgement under
-        the report."""
+        the report. `sla_from`: the SLA clock's start if not now (the owner's message time, for
+        a message the stewards took from their digest)."""
         w = self.wording(report.community.language)
         shared = self.rules.shared(classification.category, self.rules.plain(report.text))
         return await opening.open_ticket(
-            uow, self.sla, w, report, classification, now, kind or classification.intent.value, shared=shared
+            uow,
+            self.sla,
+            w,
+            report,
+            classification,
+            now,
+            kind or classification.intent.value,
+            shared=shared,
+            sla_from=sla_from,
         )
 
     async def join(

@@ -84,10 +84,12 @@ async def test_announcement_reminders_answers_and_restoration(rig: Rig) -> None:
     assert "T1 3-5栋停水 11月25日（周三） 09:00–17:00（已恢复）" in report
     assert report.count("已送达：2") == 4  # the notice, two reminders and the follow-up
 
-    # Long after: the outage no longer answers; intake does as usual.
+    # Long after: the outage no longer answers; intake does as usual (a bare 「几点来水」 the
+    # classifier is not sure of is kept for the stewards' digest, unanswered).
     rig.at(at(27, 10))
+    told = len(rig.texts(OWNERS_1))
     await rig.say(OWNERS_1, "u-zhang", "几点来水")
-    assert "恢复供水" not in rig.last(OWNERS_1)
+    assert all("恢复供水" not in text for text in rig.texts(OWNERS_1)[told:])
 
 
 async def test_restored_early_withdraws_the_reminders(rig: Rig) -> None:

@@ -18,6 +18,7 @@ from handlers.intake import IntakeService
 from handlers.knowledge import KnowledgeBase, KnowledgeService
 from handlers.opinion import OpinionPolicy, OpinionService
 from handlers.tickets import Report, SlaBook, TicketService
+from handlers.triage import TriagePolicy, TriageService
 from storage.directory.models import Chat, Steward
 from storage.outbox.models import OutboxMessage
 from storage.uow import UnitOfWork
@@ -132,13 +133,15 @@ async def test_domain_rules_hold_without_chat(harness: Harness) -> None:
 
 async def test_an_owners_message_acted_on_without_chat(harness: Harness) -> None:
     services = harness.app.services
+    tickets = service(harness)
     intake = IntakeService(
         services.classifier,
         services.texts,
-        service(harness),
+        tickets,
         KnowledgeService({"lxy": KnowledgeBase.empty()}, services.texts),
         outages=BroadcastService(services.texts, BroadcastPolicy()),
         opinion=OpinionService(OpinionPolicy(), services),
+        triage=TriageService(services, tickets, TriagePolicy()),
     )
     now = harness.clock.now()
     entries = []

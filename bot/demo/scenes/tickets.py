@@ -1,5 +1,6 @@
-"""Demo scene: the closed loop 受理 → 派单 → 处理 → 回访 → 归档, an incident merge, and an
-SLA escalation on the simulated clock. Every reply comes from the real handlers."""
+"""Demo scene: the closed loop 受理 → 派单 → 处理 → 回访 → 归档, a message the classifier was not
+sure of taken from the stewards' digest, an incident merge, and an SLA escalation on the
+simulated clock. Every reply comes from the real handlers."""
 
 from __future__ import annotations
 
@@ -38,6 +39,11 @@ async def tickets_scene(demo: Demo) -> None:
     demo.clock.advance(timedelta(minutes=40))
     await demo.say(Line("lxy-stewards", "wang", "王管家", f"/resolve {leak.number} 已更换角阀，试水无渗漏"))
     await demo.press("lxy-owners-1", f"rate:{leak.id}:1", "u-zhang", "张先生")
+
+    demo.console.rule("分类不确定的消息 → 管家待确认汇总（开单 / 忽略）")
+    demo.console.print("[dim]  (孙女士的路灯消息分类不确定：未开单、未回复，等管家确认)[/dim]")
+    await demo.run_jobs("triage:digest")
+    await demo.press("lxy-stewards", "dg:open:", "wang", "王管家")
 
     demo.console.rule("多位业主反映同一问题 → 合并处理")
     await demo.say(
