@@ -189,7 +189,9 @@ def _squash(text: str) -> str:
 # The splits the statistical model is trained on (nlp/data/train.jsonl), and the splits whose
 # mistakes are never listed, so that nothing is tuned on them.
 TRAINING_SPLITS = frozenset({"dev", "dev2", "dev3"})
-HELD_OUT_SPLITS = frozenset({"test", "letters-test", "chatter-test", "tipdm-test", "lccc-held"})
+HELD_OUT_SPLITS = frozenset(
+    {"test", "test2", "letters-test", "chatter-test", "chatter-test2", "tipdm-test", "lccc-held"}
+)
 
 
 def check_no_test_in_training(corpus_dir: Path, train_path: Path = DEFAULT_TRAIN_PATH) -> int:
@@ -548,8 +550,10 @@ def run_split(examples: Sequence[Example], clf: Classifier, with_snownlp: bool) 
 
 ALL_SPLITS = [
     "test",
+    "test2",
     "letters-test",
     "chatter-test",
+    "chatter-test2",
     "tipdm-test",
     "lccc-held",
     "dev",
