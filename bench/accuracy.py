@@ -561,6 +561,7 @@ ALL_SPLITS = [
     "dev3",
     "letters-dev",
     "chatter-dev",
+    "chatter-dev2",
     "tipdm-dev",
     "lccc-tune",
 ]
