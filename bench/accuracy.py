@@ -635,6 +635,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         preds = cross_validate(clf, examples, args.cv)
         gold = [Example(e.text, e.intent, e.category, e.urgent, e.negative, e.risk, "") for e in examples]
         res = evaluate(gold, preds)
+        res["acted_on"] = acted_on(gold, preds)
         report["cv"] = {"k": args.cv, **res}
         it = res["intent"]
         out.write(
@@ -649,6 +650,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
             "  confusion (rows gold, columns predicted; repair, complaint, inquiry, other): "
             + "; ".join("/".join(str(it["confusion"][g][p]) for p in INTENTS) for g in INTENTS)
             + "\n"
+            f"  actionable messages: acted on {_pct(res['acted_on']['acted'])}, uncertain (digest) "
+            f"{_pct(res['acted_on']['digest'])}, lost to `other` {_pct(res['acted_on']['lost'])}\n"
         )
         if args.split == "all":
             args.split = "none"
