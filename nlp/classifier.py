@@ -163,6 +163,9 @@ class Analysis:
     lexical_sentiment: float
     classification: Classification
     notes: list[str] = field(default_factory=list)
+    evidence_weight: float = 0.0  # the weight of what names the property (settings.evidence_min)
+    cues: dict[Intent, float] = field(default_factory=dict)  # each intent's act, apart from its topic
+    model_probs: dict[Intent, float] = field(default_factory=dict)  # the model's, when consulted
 
 
 class Classifier:
@@ -1026,13 +1029,16 @@ class Classifier:
             if gated and rules_intent is not _OTHER:
                 uncertain_reason = f"{rules_intent.value} words, but nothing of the property named"
         elif forced is None:
-            runner_up = max((it for it in _INTENT_ORDER if it is not intent), key=scores.__getitem__)
-            if rules_intent is not intent:
-                uncertain_reason = f"the model decided {intent.value} (rules alone: {rules_intent.value})"
-            elif scores[intent] - max(scores[runner_up], s.min_intent_score) < s.uncertain_margin:
+            # Uncertain is about whether to act at all (a ticket, an answer), not about which of
+            # the actionable intents: a repair read as a complaint still reaches a steward. So the
+            # doubts that count are a model that made an intent the rules alone did not reach, a
+            # lead over `other` (or over the bare minimum) too small, and too little evidence.
+            floor = max(scores[_OTHER], s.min_intent_score)
+            if rules_intent is _OTHER:
+                uncertain_reason = f"the model decided {intent.value} (rules alone: other)"
+            elif scores[intent] - floor < s.uncertain_margin:
                 uncertain_reason = (
-                    f"close call: {intent.value} {scores[intent]:.2f}, "
-                    f"{runner_up.value} {scores[runner_up]:.2f}"
+                    f"close call: {intent.value} {scores[intent]:.2f}, other {scores[_OTHER]:.2f}"
                 )
             elif weight_of_evidence < s.evidence_sure:
                 uncertain_reason = f"little evidence of the property ({weight_of_evidence:g})"
@@ -1135,6 +1141,9 @@ class Classifier:
             lexical_sentiment=senti,
             classification=classification,
             notes=notes,
+            evidence_weight=weight_of_evidence,
+            cues=cue,
+            model_probs=model_p,
         )
 
     @staticmethod
