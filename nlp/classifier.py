@@ -66,8 +66,6 @@ _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _TITLE_SEGMENTS = re.compile(r"[\s,.:;!?、。—\-–~()\[\]【】<>《》「」『』\"'“”‘’|/·…]+")
 _GENRE_KINDS = frozenset({"genre"})
 _ACTIONABLE = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY)
-# Complaint categories whose words are a grievance by themselves, not only its topic.
-_GRIEVANCE_CATEGORIES = frozenset({"repair_delay", "safety_hazard"})
 _HAZARD = "safety_hazard"  # the category of a danger the writer fears (怕砸到人, 随时会着火)
 _EVIDENCE_KINDS = frozenset({"evidence"})
 _NO_FEATURES: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -730,9 +728,18 @@ class Classifier:
                         continue
                     counted.add(r.id)
                     cat_scores[r.target] = cat_scores.get(r.target, 0.0) + r.weight
-                    if r.target in _GRIEVANCE_CATEGORIES:
-                        grievance_topic += r.weight  # 还没修, 飞线充电: a grievance by itself
                     spec = cats[r.target]
+                    if r.act:
+                        # 太吵, 还没修, 飞线充电, 爆管: the word states a problem by itself. A fault
+                        # is a repair's act wherever; a grievance counts in a statement (below).
+                        if _REPAIR in spec.intents:
+                            cue[_REPAIR] += r.weight
+                        else:
+                            grievance_topic += r.weight
+                            if len(spec.intents) > 1 and _COMPLAINT in spec.intents:
+                                # 车位被占, 乱收费: a category also asked about (parking, fees)
+                                # gives no boost to one intent; its grievance words go to complaint.
+                                scores[_COMPLAINT] += r.weight * s.category_boost
                     if len(spec.intents) == 1 and spec.boost:
                         scores[spec.intents[0]] += r.weight * spec.boost
                 elif kind == "urgent":
