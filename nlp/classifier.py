@@ -134,6 +134,14 @@ def _unframed(hits: list[Hit]) -> list[Hit]:
     return out
 
 
+def _a_not_a(t: str, start: int, end: int) -> bool:
+    """Whether the negator at t[start:end] sits in an A-not-A question (停唔停, 可以不可以)."""
+    for k in (1, 2):
+        if start >= k and end + k <= len(t) and t[start - k : start] == t[end : end + k]:
+            return True
+    return False
+
+
 def _hit_order(h: Hit) -> tuple[int, int]:
     return h.start, -h.end
 
@@ -632,6 +640,8 @@ class Classifier:
         for h in hits:
             kinds = h.kinds
             if "negation" in kinds and not kinds & _CONTENT_KINDS:
+                if _a_not_a(t, h.start, h.end):
+                    continue  # 停唔停水, 交不交: a question, not a negation
                 last_neg = h
                 bridge_end = h.end
                 continue
@@ -677,7 +687,8 @@ class Classifier:
         # What the message does, apart from its topic: report a fault, voice a grievance, ask.
         cue = dict.fromkeys(_ACTIONABLE, 0.0)
         reported = 0.0  # the weight of words reporting a problem (反映, 请求解决, 问题)
-        grievance_topic = 0.0  # words of a grievance category (还没修, 飞线充电, 消防通道被堵)
+        grievance_topic = 0.0  # words that state a grievance (太吵, 还没修, 飞线充电, 被人占)
+        asked_topic = 0.0  # words of a topic also asked about (车位, 物业费, 装修): an inquiry's subject
         rhetorical = False  # a rhetorical question: a grievance, not a question
 
         for h in hits:
@@ -742,6 +753,8 @@ class Classifier:
                                 scores[_COMPLAINT] += r.weight * s.category_boost
                     if len(spec.intents) == 1 and spec.boost:
                         scores[spec.intents[0]] += r.weight * spec.boost
+                    elif _INQUIRY in spec.intents and not r.act:
+                        asked_topic += r.weight
                 elif kind == "urgent":
                     urgent_hits.append((h, r))
                 elif kind == "risk":
@@ -802,6 +815,9 @@ class Classifier:
             fired.append("q.rhetorical")
         if question:
             scores[_INQUIRY] += min(question, s.question_cap)
+            # 车位怎么租, 物业费怎么交: a topic that may be asked about or complained of (parking,
+            # fees, renovation) is the subject of the question.
+            scores[_INQUIRY] += asked_topic * s.category_boost
 
         # Urgency: words of danger, unless a modal word governs them (容易着火, 随时会爆炸, 如果困人)
         # or the message is about the past, a tip, news or resolved. An ongoing or present marker
@@ -1013,7 +1029,10 @@ class Classifier:
             if scores[it] < s.min_intent_score or it is _OTHER:
                 break
             if cue[it] > 0 or (
-                model_p.get(it, 0.0) >= s.model_alone_min and weight_of_evidence >= s.model_alone_evidence
+                it is not _INQUIRY  # a message that asks nothing is no inquiry, whatever the model says
+                and "resolved" not in mods  # nor is a fault the message says is over a repair
+                and model_p.get(it, 0.0) >= s.model_alone_min
+                and weight_of_evidence >= s.model_alone_evidence
             ):
                 intent = it
                 break
@@ -1135,9 +1154,10 @@ class Classifier:
             rules=tuple(dict.fromkeys(fired)),
             uncertain=uncertain_reason is not None,
             uncertain_reason=uncertain_reason,
-            evidence=tuple(sorted(evidence, key=evidence.__getitem__, reverse=True))
-            if len(evidence) > 1
-            else tuple(evidence),
+            # What names the property, the weightiest first (not what argued against it: 手机).
+            evidence=tuple(
+                sorted((k for k, v in evidence.items() if v > 0), key=evidence.__getitem__, reverse=True)
+            ),
         )
         return Analysis(
             normalized=norm,
