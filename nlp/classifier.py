@@ -801,9 +801,19 @@ class Classifier:
         if reported:
             # A problem reported counts for a complaint or a repair (the subject decides which),
             # or for an inquiry when the writer asks about it (咨询…问题).
+            # The subject decides: something to fix (水压问题, 化粪池) makes it a repair, a grievance
+            # or no subject named (违建问题, 相关问题) a complaint.
             reported = min(reported, s.report_cap)
-            scores[_COMPLAINT] += reported
-            scores[_REPAIR] += reported * 0.9
+            to_fix = max((v for code, v in cat_scores.items() if _REPAIR in cats[code].intents), default=0.0)
+            grievance = max(
+                (v for code, v in cat_scores.items() if _COMPLAINT in cats[code].intents), default=0.0
+            )
+            if to_fix > grievance:
+                scores[_REPAIR] += reported
+                scores[_COMPLAINT] += reported * 0.5
+            else:
+                scores[_COMPLAINT] += reported
+                scores[_REPAIR] += reported * 0.5
             if cue[_INQUIRY] > 0:
                 scores[_INQUIRY] += reported
         if norm.question_marks:
@@ -1004,7 +1014,9 @@ class Classifier:
             rule_feats = self._rule_features(hits)
             sums = self._model_sums(model, norm, tokens, rule_feats)
             probs = model.proba(sums, 0, s.model_temperature)
-            w = s.model_weight
+            # The model learnt from chat lines; a letter's formal request (反映…问题, 请求解决…) is
+            # another register, where its word statistics say less: it weighs less there.
+            w = s.model_weight * (s.model_formal_share if reported else 1.0)
             damp = 1.0
             if negated_problem and not live_problem and not urgent:
                 # 电梯没坏: every fault word is negated; the model (which sees 坏) is damped.

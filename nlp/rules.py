@@ -165,6 +165,9 @@ class Settings:
         2.0  # a danger word governed by a fear or a hazard (怕…砸到人) adds this to safety_hazard
     )
     report_max_chars: int = 80  # ...and only in a message this short (a chat line, a letter's title)
+    # The model's weight in a message that reports a problem formally (反映…问题, 请求解决…): it was
+    # trained on chat lines, not on letters.
+    model_formal_share: float = 1.0
     # `uncertain` when the best actionable intent leads the next by less than this, or when the
     # evidence is below evidence_sure.
     uncertain_margin: float = 1.0
