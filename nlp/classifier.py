@@ -98,7 +98,17 @@ class _Entry:
         key = outer.kinds
         if key in self.survivors:
             return self.survivors[key]
-        kept = [r for r in self.rules if r.kind in _SURVIVOR_KINDS and r.kind not in key]
+        if key == _EVIDENCE_KINDS:
+            # An evidence word (投诉到, 物业管理) only says what the message is about: the readings of
+            # the words inside it still count (投诉 is a grievance), but not as chit-chat (附近居民
+            # is no 附近).
+            kept = [
+                r
+                for r in self.rules
+                if r.kind != "evidence" and not (r.kind == "intent" and r.target == "other")
+            ]
+        else:
+            kept = [r for r in self.rules if r.kind in _SURVIVOR_KINDS and r.kind not in key]
         found = (kept, frozenset(r.kind for r in kept), _rule_features(kept)) if kept else None
         self.survivors[key] = found
         return found
@@ -136,10 +146,7 @@ def _unframed(hits: list[Hit]) -> list[Hit]:
 
 def _a_not_a(t: str, start: int, end: int) -> bool:
     """Whether the negator at t[start:end] sits in an A-not-A question (停唔停, 可以不可以)."""
-    for k in (1, 2):
-        if start >= k and end + k <= len(t) and t[start - k : start] == t[end : end + k]:
-            return True
-    return False
+    return any(start >= k and end + k <= len(t) and t[start - k : start] == t[end : end + k] for k in (1, 2))
 
 
 def _hit_order(h: Hit) -> tuple[int, int]:
