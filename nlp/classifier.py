@@ -812,10 +812,10 @@ class Classifier:
             # or no subject named (违建问题, 相关问题) a complaint.
             reported = min(reported, s.report_cap)
             to_fix = max((v for code, v in cat_scores.items() if _REPAIR in cats[code].intents), default=0.0)
-            grievance = max(
+            grievance_named = max(
                 (v for code, v in cat_scores.items() if _COMPLAINT in cats[code].intents), default=0.0
             )
-            if to_fix > grievance:
+            if to_fix > grievance_named:
                 scores[_REPAIR] += reported
                 scores[_COMPLAINT] += reported * 0.5
             else:
