@@ -690,7 +690,6 @@ class Classifier:
         mods: set[str] = set()
         degree_ends: list[tuple[int, float]] = []
         evidence: dict[str, float] = {}  # evidence rule id -> weight: what names the property
-        evidence_groups: set[str] = set()
         # What the message does, apart from its topic: report a fault, voice a grievance, ask.
         cue = dict.fromkeys(_ACTIONABLE, 0.0)
         reported = 0.0  # the weight of words reporting a problem (反映, 请求解决, 问题)
@@ -747,6 +746,10 @@ class Classifier:
                     counted.add(r.id)
                     cat_scores[r.target] = cat_scores.get(r.target, 0.0) + r.weight
                     spec = cats[r.target]
+                    if r.act and len(spec.intents) == 1:
+                        # A word that states the problem counts like a problem word of its intent:
+                        # its whole weight (the boost below adds a share).
+                        scores[spec.intents[0]] += r.weight * (1.0 - spec.boost)
                     if r.act:
                         # 太吵, 还没修, 飞线充电, 爆管: the word states a problem by itself. A fault
                         # is a repair's act wherever; a grievance counts in a statement (below).
@@ -772,7 +775,7 @@ class Classifier:
                     sign = -1.0 if r.target == "negative" else 1.0
                     senti += sign * r.weight * mult
                 elif kind == "evidence":
-                    evidence_groups.add(r.target)
+                    pass  # counted in `evidence` above
                 else:
                     mods.add(kind)
                     if kind == "present" or kind == "alarm":
@@ -960,6 +963,11 @@ class Classifier:
         # put to the neighbours (有没有人…, 谁家…, 求推荐) asks the property nothing unless its evidence
         # still suffices at a discount.
         gated = s.evidence_min > 0 and weight_of_evidence < s.evidence_min
+        # A question to the neighbours is one to the property when it names the company or its staff
+        # (物业, 管理处, 管家: not a 师傅 anyone may know).
+        addressee_named = (
+            sum(v for k, v in evidence.items() if k.startswith("evidence.addressee")) >= s.evidence_min
+        )
         rule_scores = dict(scores)
         # What the rules support: an intent's own words (a fault, a grievance, a question), or a
         # category of it named (停车位 may be asked about or complained of). A fault, a recurrence,
@@ -990,7 +998,7 @@ class Classifier:
         elif (
             _INQUIRY in supported
             and "peers" in mods
-            and "addressee" not in evidence_groups
+            and not addressee_named
             and "addressed" not in evidence
             and weight_of_evidence * s.peers_evidence_share < s.evidence_min
         ):
