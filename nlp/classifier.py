@@ -1073,6 +1073,17 @@ class Classifier:
         if gated and intent is not _OTHER:
             intent = _OTHER  # a letter's genre, too, needs something of the property
             fired.append("gate:genre_without_evidence")
+        if (
+            urgent
+            and intent is _COMPLAINT
+            and forced is None
+            and any(r.target != "assault" for r in live_urgent)
+            and cat_scores.get(_HAZARD, 0.0) <= 0.0
+        ):
+            # An emergency is handled first, whatever grievance rides along (煤气味很大，物业电话一直
+            # 没人接): someone must come. Things thrown from height stay a safety hazard complaint.
+            intent = _REPAIR
+            fired.append("urgent.first")
 
         # How sure: the rules alone, the margin, the weight of the evidence.
         uncertain_reason: str | None = None
