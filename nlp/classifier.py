@@ -884,12 +884,18 @@ class Classifier:
             # A figure of speech (热到爆炸) pages nobody in a message about nothing of the property,
             # nor does a fight (两只猫打架) with no place of the estate named; someone hurt does
             # (我爸晕倒了，叫不醒: the group is where a neighbour asks for help).
-            needs = {"figurative": s.evidence_min, "assault": s.evidence_min / 2}
+            # A danger to the building brings its own evidence (hazard_evidence): it is dropped only
+            # when what the message names argues against the property (成条街水浸: the street).
+            needs = {
+                "figurative": s.evidence_min,
+                "assault": s.evidence_min / 2,
+                "urgent": s.evidence_min if hazards else 0.0,
+            }
             dropped = [r for r in live_urgent if weight_of_evidence < needs.get(r.target, 0.0)]
             if dropped:
                 for r in dropped:
                     fired.append(f"urgent.no_evidence:{r.id}")
-                notes.append("a figure of speech or a fight, but nothing of the property named")
+                notes.append("a figure of speech, a fight or a danger, but nothing of the property named")
                 live_urgent = [r for r in live_urgent if r not in dropped]
         if live and live_urgent and not hazards:
             # Someone hurt, a fight in the estate, or a call for help: a live emergency.

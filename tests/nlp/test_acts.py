@@ -265,3 +265,15 @@ def test_a_not_a_about_fees_is_no_refusal(clf: Classifier) -> None:
     c = clf.classify("这个月管理费交不交都一样吗")
     assert not any(r.startswith("risk.refusal") for r in c.rules), c.rules
     assert c.risk < 2
+
+
+@pytest.mark.parametrize("text", ["落大雨，成条街水浸", "外面马路上水浸好犀利"])
+def test_a_danger_in_the_street_pages_nobody(clf: Classifier, text: str) -> None:
+    c = clf.classify(text)
+    assert not c.urgent, c.rules
+    assert c.intent is Intent.OTHER, c.rules
+
+
+def test_a_danger_in_the_building_still_pages(clf: Classifier) -> None:
+    c = clf.classify("车库水浸，水一直涌入来")
+    assert c.urgent, c.rules
