@@ -74,11 +74,23 @@ _NO_FEATURES: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 class _Entry:
     """One lexicon word with what `_match` needs precomputed."""
 
-    __slots__ = ("alnum_edges", "features", "kinds", "rules", "size", "survivors", "topical", "word")
+    __slots__ = (
+        "alnum_edges",
+        "features",
+        "kinds",
+        "pattern_mask",
+        "rules",
+        "size",
+        "survivors",
+        "topical",
+        "word",
+    )
 
     def __init__(self, word: str, rules: list[Rule]) -> None:
         self.word = word
         self.rules = rules
+        # The patterns this word is a required part of (its bit per pattern): found by the same pass.
+        self.pattern_mask = 0
         self.size = len(word)
         self.kinds = frozenset(r.kind for r in rules)
         self.features = _rule_features(rules)
@@ -120,10 +132,6 @@ def _rule_features(rules: list[Rule]) -> tuple[tuple[str, ...], tuple[str, ...]]
         tuple(f"@{r.kind}:{r.target}" for r in rules),
         tuple(f"!{r.kind}:{r.target}" for r in rules),
     )
-
-
-def _start_then_longest(c: tuple[int, int, str, _Entry, bool]) -> tuple[int, int]:
-    return c[0], -c[1]
 
 
 def _unframed(hits: list[Hit]) -> list[Hit]:
@@ -211,12 +219,7 @@ class Classifier:
         self._token_mode = rules.settings.match in ("token", "token_strict")
         # Matching: every occurrence of every lexicon word, overlapping ones included, found in
         # one pass in C by an Aho-Corasick automaton over the normalized text.
-        automaton = ahocorasick.Automaton()
-        for word, word_rules in rules.lexicon.items():
-            automaton.add_word(word, _Entry(word, word_rules))
-        if len(automaton):
-            automaton.make_automaton()
-        self._automaton = automaton
+        entries = {word: _Entry(word, word_rules) for word, word_rules in rules.lexicon.items()}
         self._strict = rules.settings.match == "token_strict"
         # Pattern pre-filter. Most patterns need one of a few words (经常|频繁|长期…, 多久): an
         # automaton of those words names the candidates, in one pass. The others need some
@@ -258,12 +261,18 @@ class Classifier:
         self._pattern_chars = {ch: (b, anchors.get(ch, 0)) for ch, b in bits.items()}
         self._pattern_char_set = frozenset(bits)
         self._always_patterns = always
-        literal_automaton = ahocorasick.Automaton()
+        # A word a pattern needs is found by the lexicon's automaton, in the same pass (an entry with
+        # no rules when the word is not a keyword itself).
         for word, mask in literal_anchors.items():
-            literal_automaton.add_word(word, mask)
-        if len(literal_automaton):
-            literal_automaton.make_automaton()
-        self._literal_anchors = literal_automaton
+            if word not in entries:
+                entries[word] = _Entry(word, [])
+            entries[word].pattern_mask |= mask
+        automaton = ahocorasick.Automaton()
+        for word, entry in entries.items():
+            automaton.add_word(word, entry)
+        if len(automaton):
+            automaton.make_automaton()
+        self._automaton = automaton
         # Letter framing (a salutation, a closing formula): its hits hide the ones inside them.
         self._has_frames = any(r.kind == "frame" for r in rules.rules)
         # Letter genres: title head nouns longest first (感谢信 before 信), then the patterns.
@@ -567,9 +576,14 @@ class Classifier:
             offsets = list(accumulate(map(len, tokens)))
             ends.update(offsets)
             starts = dict(zip(chain((0,), offsets), tokens, strict=False))  # one more offset than tokens
-        found: list[tuple[int, int, str, _Entry, bool]] = []  # start, end, word, entry, aligned
+        found: list[tuple[int, int, str, _Entry, bool]] = []  # start, -end, word, entry, aligned
+        anchored = 0  # the patterns a word they need was found for
         if self._automaton.kind == ahocorasick.AHOCORASICK:
             for last, e in self._automaton.iter(t):
+                if e.pattern_mask:
+                    anchored |= e.pattern_mask
+                    if not e.rules:
+                        continue
                 end = last + 1
                 i = end - e.size
                 w = e.word
@@ -590,9 +604,10 @@ class Classifier:
                     # Starts or ends on a token boundary: 漏水 in 漏水了, 演习 in 消防演习,
                     # but not 水管 in the middle of 下水管道.
                     aligned = i in starts or end in ends
-                found.append((i, end, w, e, aligned))
-            # By start, then longest first (the automaton reports by end).
-            found.sort(key=_start_then_longest)
+                found.append((i, -end, w, e, aligned))
+            # By start, then longest first (the automaton reports by end). (start, -end, word) is
+            # unique, so the entries themselves are never compared.
+            found.sort()
         # Longest match wins. A match must start on a token boundary unless it lies inside a longer
         # match; inside a *topical* match (category / urgent / risk words only) the rules of kinds
         # the outer match lacks still count: 困人 inside 电梯困人 is urgent, 物业费 inside 不交物业费
@@ -601,7 +616,8 @@ class Classifier:
         hits: list[Hit] = []
         container_end = -1
         outer: _Entry | None = None
-        for i, end, w, e, aligned in found:
+        for i, neg_end, w, e, aligned in found:
+            end = -neg_end
             if end > container_end:
                 if aligned:
                     hits.append(Hit(i, end, w, e.rules, e.kinds, e.features))
@@ -616,15 +632,12 @@ class Classifier:
         unsorted = False
         if self._patterns:
             present = 0
-            candidates = self._always_patterns
+            candidates = self._always_patterns | anchored
             pattern_chars = self._pattern_chars
             for ch in self._pattern_char_set.intersection(t):
                 b, a = pattern_chars[ch]
                 present |= b
                 candidates |= a
-            if self._literal_anchors.kind == ahocorasick.AHOCORASICK:
-                for _end, mask in self._literal_anchors.iter(t):
-                    candidates |= mask
             patterns = self._patterns
             while candidates:
                 low = candidates & -candidates
