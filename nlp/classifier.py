@@ -66,8 +66,6 @@ _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _TITLE_SEGMENTS = re.compile(r"[\s,.:;!?、。—\-–~()\[\]【】<>《》「」『』\"'“”‘’|/·…]+")
 _GENRE_KINDS = frozenset({"genre"})
 _ACTIONABLE = (Intent.COMPLAINT, Intent.REPAIR, Intent.INQUIRY)
-# Complaint categories whose words are a grievance by themselves, not only its topic.
-_GRIEVANCE_CATEGORIES = frozenset({"repair_delay", "safety_hazard"})
 _HAZARD = "safety_hazard"  # the category of a danger the writer fears (怕砸到人, 随时会着火)
 _EVIDENCE_KINDS = frozenset({"evidence"})
 _NO_FEATURES: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -76,11 +74,23 @@ _NO_FEATURES: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 class _Entry:
     """One lexicon word with what `_match` needs precomputed."""
 
-    __slots__ = ("alnum_edges", "features", "kinds", "rules", "size", "survivors", "topical", "word")
+    __slots__ = (
+        "alnum_edges",
+        "features",
+        "kinds",
+        "pattern_mask",
+        "rules",
+        "size",
+        "survivors",
+        "topical",
+        "word",
+    )
 
     def __init__(self, word: str, rules: list[Rule]) -> None:
         self.word = word
         self.rules = rules
+        # The patterns this word is a required part of (its bit per pattern): found by the same pass.
+        self.pattern_mask = 0
         self.size = len(word)
         self.kinds = frozenset(r.kind for r in rules)
         self.features = _rule_features(rules)
@@ -100,7 +110,17 @@ class _Entry:
         key = outer.kinds
         if key in self.survivors:
             return self.survivors[key]
-        kept = [r for r in self.rules if r.kind in _SURVIVOR_KINDS and r.kind not in key]
+        if key == _EVIDENCE_KINDS:
+            # An evidence word (投诉到, 物业管理) only says what the message is about: the readings of
+            # the words inside it still count (投诉 is a grievance), but not as chit-chat (附近居民
+            # is no 附近).
+            kept = [
+                r
+                for r in self.rules
+                if r.kind != "evidence" and not (r.kind == "intent" and r.target == "other")
+            ]
+        else:
+            kept = [r for r in self.rules if r.kind in _SURVIVOR_KINDS and r.kind not in key]
         found = (kept, frozenset(r.kind for r in kept), _rule_features(kept)) if kept else None
         self.survivors[key] = found
         return found
@@ -112,10 +132,6 @@ def _rule_features(rules: list[Rule]) -> tuple[tuple[str, ...], tuple[str, ...]]
         tuple(f"@{r.kind}:{r.target}" for r in rules),
         tuple(f"!{r.kind}:{r.target}" for r in rules),
     )
-
-
-def _start_then_longest(c: tuple[int, int, str, _Entry, bool]) -> tuple[int, int]:
-    return c[0], -c[1]
 
 
 def _unframed(hits: list[Hit]) -> list[Hit]:
@@ -134,6 +150,11 @@ def _unframed(hits: list[Hit]) -> list[Hit]:
             kept = [r for r in h.rules if r.kind == "evidence"]
             out.append(Hit(h.start, h.end, h.text, kept, _EVIDENCE_KINDS, _rule_features(kept)))
     return out
+
+
+def _a_not_a(t: str, start: int, end: int) -> bool:
+    """Whether the negator at t[start:end] sits in an A-not-A question (停唔停, 可以不可以)."""
+    return any(start >= k and end + k <= len(t) and t[start - k : start] == t[end : end + k] for k in (1, 2))
 
 
 def _hit_order(h: Hit) -> tuple[int, int]:
@@ -163,6 +184,9 @@ class Analysis:
     lexical_sentiment: float
     classification: Classification
     notes: list[str] = field(default_factory=list)
+    evidence_weight: float = 0.0  # the weight of what names the property (settings.evidence_min)
+    cues: dict[Intent, float] = field(default_factory=dict)  # each intent's act, apart from its topic
+    model_probs: dict[Intent, float] = field(default_factory=dict)  # the model's, when consulted
 
 
 class Classifier:
@@ -195,12 +219,7 @@ class Classifier:
         self._token_mode = rules.settings.match in ("token", "token_strict")
         # Matching: every occurrence of every lexicon word, overlapping ones included, found in
         # one pass in C by an Aho-Corasick automaton over the normalized text.
-        automaton = ahocorasick.Automaton()
-        for word, word_rules in rules.lexicon.items():
-            automaton.add_word(word, _Entry(word, word_rules))
-        if len(automaton):
-            automaton.make_automaton()
-        self._automaton = automaton
+        entries = {word: _Entry(word, word_rules) for word, word_rules in rules.lexicon.items()}
         self._strict = rules.settings.match == "token_strict"
         # Pattern pre-filter. Most patterns need one of a few words (经常|频繁|长期…, 多久): an
         # automaton of those words names the candidates, in one pass. The others need some
@@ -242,12 +261,18 @@ class Classifier:
         self._pattern_chars = {ch: (b, anchors.get(ch, 0)) for ch, b in bits.items()}
         self._pattern_char_set = frozenset(bits)
         self._always_patterns = always
-        literal_automaton = ahocorasick.Automaton()
+        # A word a pattern needs is found by the lexicon's automaton, in the same pass (an entry with
+        # no rules when the word is not a keyword itself).
         for word, mask in literal_anchors.items():
-            literal_automaton.add_word(word, mask)
-        if len(literal_automaton):
-            literal_automaton.make_automaton()
-        self._literal_anchors = literal_automaton
+            if word not in entries:
+                entries[word] = _Entry(word, [])
+            entries[word].pattern_mask |= mask
+        automaton = ahocorasick.Automaton()
+        for word, entry in entries.items():
+            automaton.add_word(word, entry)
+        if len(automaton):
+            automaton.make_automaton()
+        self._automaton = automaton
         # Letter framing (a salutation, a closing formula): its hits hide the ones inside them.
         self._has_frames = any(r.kind == "frame" for r in rules.rules)
         # Letter genres: title head nouns longest first (感谢信 before 信), then the patterns.
@@ -551,9 +576,14 @@ class Classifier:
             offsets = list(accumulate(map(len, tokens)))
             ends.update(offsets)
             starts = dict(zip(chain((0,), offsets), tokens, strict=False))  # one more offset than tokens
-        found: list[tuple[int, int, str, _Entry, bool]] = []  # start, end, word, entry, aligned
+        found: list[tuple[int, int, str, _Entry, bool]] = []  # start, -end, word, entry, aligned
+        anchored = 0  # the patterns a word they need was found for
         if self._automaton.kind == ahocorasick.AHOCORASICK:
             for last, e in self._automaton.iter(t):
+                if e.pattern_mask:
+                    anchored |= e.pattern_mask
+                    if not e.rules:
+                        continue
                 end = last + 1
                 i = end - e.size
                 w = e.word
@@ -574,9 +604,10 @@ class Classifier:
                     # Starts or ends on a token boundary: 漏水 in 漏水了, 演习 in 消防演习,
                     # but not 水管 in the middle of 下水管道.
                     aligned = i in starts or end in ends
-                found.append((i, end, w, e, aligned))
-            # By start, then longest first (the automaton reports by end).
-            found.sort(key=_start_then_longest)
+                found.append((i, -end, w, e, aligned))
+            # By start, then longest first (the automaton reports by end). (start, -end, word) is
+            # unique, so the entries themselves are never compared.
+            found.sort()
         # Longest match wins. A match must start on a token boundary unless it lies inside a longer
         # match; inside a *topical* match (category / urgent / risk words only) the rules of kinds
         # the outer match lacks still count: 困人 inside 电梯困人 is urgent, 物业费 inside 不交物业费
@@ -585,7 +616,8 @@ class Classifier:
         hits: list[Hit] = []
         container_end = -1
         outer: _Entry | None = None
-        for i, end, w, e, aligned in found:
+        for i, neg_end, w, e, aligned in found:
+            end = -neg_end
             if end > container_end:
                 if aligned:
                     hits.append(Hit(i, end, w, e.rules, e.kinds, e.features))
@@ -600,15 +632,12 @@ class Classifier:
         unsorted = False
         if self._patterns:
             present = 0
-            candidates = self._always_patterns
+            candidates = self._always_patterns | anchored
             pattern_chars = self._pattern_chars
             for ch in self._pattern_char_set.intersection(t):
                 b, a = pattern_chars[ch]
                 present |= b
                 candidates |= a
-            if self._literal_anchors.kind == ahocorasick.AHOCORASICK:
-                for _end, mask in self._literal_anchors.iter(t):
-                    candidates |= mask
             patterns = self._patterns
             while candidates:
                 low = candidates & -candidates
@@ -631,6 +660,8 @@ class Classifier:
         for h in hits:
             kinds = h.kinds
             if "negation" in kinds and not kinds & _CONTENT_KINDS:
+                if _a_not_a(t, h.start, h.end):
+                    continue  # 停唔停水, 交不交: a question, not a negation
                 last_neg = h
                 bridge_end = h.end
                 continue
@@ -672,11 +703,11 @@ class Classifier:
         mods: set[str] = set()
         degree_ends: list[tuple[int, float]] = []
         evidence: dict[str, float] = {}  # evidence rule id -> weight: what names the property
-        evidence_groups: set[str] = set()
         # What the message does, apart from its topic: report a fault, voice a grievance, ask.
         cue = dict.fromkeys(_ACTIONABLE, 0.0)
         reported = 0.0  # the weight of words reporting a problem (反映, 请求解决, 问题)
-        grievance_topic = 0.0  # words of a grievance category (还没修, 飞线充电, 消防通道被堵)
+        grievance_topic = 0.0  # words that state a grievance (太吵, 还没修, 飞线充电, 被人占)
+        asked_topic = 0.0  # words of a topic also asked about (车位, 物业费, 装修): an inquiry's subject
         rhetorical = False  # a rhetorical question: a grievance, not a question
 
         for h in hits:
@@ -727,11 +758,26 @@ class Classifier:
                         continue
                     counted.add(r.id)
                     cat_scores[r.target] = cat_scores.get(r.target, 0.0) + r.weight
-                    if r.target in _GRIEVANCE_CATEGORIES:
-                        grievance_topic += r.weight  # 还没修, 飞线充电: a grievance by itself
                     spec = cats[r.target]
+                    if r.act and len(spec.intents) == 1:
+                        # A word that states the problem counts like a problem word of its intent:
+                        # its whole weight (the boost below adds a share).
+                        scores[spec.intents[0]] += r.weight * (1.0 - spec.boost)
+                    if r.act:
+                        # 太吵, 还没修, 飞线充电, 爆管: the word states a problem by itself. A fault
+                        # is a repair's act wherever; a grievance counts in a statement (below).
+                        if _REPAIR in spec.intents:
+                            cue[_REPAIR] += r.weight
+                        else:
+                            grievance_topic += r.weight
+                            if len(spec.intents) > 1 and _COMPLAINT in spec.intents:
+                                # 车位被占, 乱收费: a category also asked about (parking, fees)
+                                # gives no boost to one intent; its grievance words go to complaint.
+                                scores[_COMPLAINT] += r.weight * s.category_boost
                     if len(spec.intents) == 1 and spec.boost:
                         scores[spec.intents[0]] += r.weight * spec.boost
+                    elif _INQUIRY in spec.intents and not r.act:
+                        asked_topic += r.weight
                 elif kind == "urgent":
                     urgent_hits.append((h, r))
                 elif kind == "risk":
@@ -742,7 +788,7 @@ class Classifier:
                     sign = -1.0 if r.target == "negative" else 1.0
                     senti += sign * r.weight * mult
                 elif kind == "evidence":
-                    evidence_groups.add(r.target)
+                    pass  # counted in `evidence` above
                 else:
                     mods.add(kind)
                     if kind == "present" or kind == "alarm":
@@ -778,9 +824,19 @@ class Classifier:
         if reported:
             # A problem reported counts for a complaint or a repair (the subject decides which),
             # or for an inquiry when the writer asks about it (咨询…问题).
+            # The subject decides: something to fix (水压问题, 化粪池) makes it a repair, a grievance
+            # or no subject named (违建问题, 相关问题) a complaint.
             reported = min(reported, s.report_cap)
-            scores[_COMPLAINT] += reported
-            scores[_REPAIR] += reported * 0.9
+            to_fix = max((v for code, v in cat_scores.items() if _REPAIR in cats[code].intents), default=0.0)
+            grievance_named = max(
+                (v for code, v in cat_scores.items() if _COMPLAINT in cats[code].intents), default=0.0
+            )
+            if to_fix > grievance_named:
+                scores[_REPAIR] += reported
+                scores[_COMPLAINT] += reported * 0.5
+            else:
+                scores[_COMPLAINT] += reported
+                scores[_REPAIR] += reported * 0.5
             if cue[_INQUIRY] > 0:
                 scores[_INQUIRY] += reported
         if norm.question_marks:
@@ -792,6 +848,9 @@ class Classifier:
             fired.append("q.rhetorical")
         if question:
             scores[_INQUIRY] += min(question, s.question_cap)
+            # 车位怎么租, 物业费怎么交: a topic that may be asked about or complained of (parking,
+            # fees, renovation) is the subject of the question.
+            scores[_INQUIRY] += asked_topic * s.category_boost
 
         # Urgency: words of danger, unless a modal word governs them (容易着火, 随时会爆炸, 如果困人)
         # or the message is about the past, a tip, news or resolved. An ongoing or present marker
@@ -838,12 +897,18 @@ class Classifier:
             # A figure of speech (热到爆炸) pages nobody in a message about nothing of the property,
             # nor does a fight (两只猫打架) with no place of the estate named; someone hurt does
             # (我爸晕倒了，叫不醒: the group is where a neighbour asks for help).
-            needs = {"figurative": s.evidence_min, "assault": s.evidence_min / 2}
+            # A danger to the building brings its own evidence (hazard_evidence): it is dropped only
+            # when what the message names argues against the property (成条街水浸: the street).
+            needs = {
+                "figurative": s.evidence_min,
+                "assault": s.evidence_min / 2,
+                "urgent": s.evidence_min if hazards else 0.0,
+            }
             dropped = [r for r in live_urgent if weight_of_evidence < needs.get(r.target, 0.0)]
             if dropped:
                 for r in dropped:
                     fired.append(f"urgent.no_evidence:{r.id}")
-                notes.append("a figure of speech or a fight, but nothing of the property named")
+                notes.append("a figure of speech, a fight or a danger, but nothing of the property named")
                 live_urgent = [r for r in live_urgent if r not in dropped]
         if live and live_urgent and not hazards:
             # Someone hurt, a fight in the estate, or a call for help: a live emergency.
@@ -917,6 +982,11 @@ class Classifier:
         # put to the neighbours (有没有人…, 谁家…, 求推荐) asks the property nothing unless its evidence
         # still suffices at a discount.
         gated = s.evidence_min > 0 and weight_of_evidence < s.evidence_min
+        # A question to the neighbours is one to the property when it names the company or its staff
+        # (物业, 管理处, 管家: not a 师傅 anyone may know).
+        addressee_named = (
+            sum(v for k, v in evidence.items() if k.startswith("evidence.addressee")) >= s.evidence_min
+        )
         rule_scores = dict(scores)
         # What the rules support: an intent's own words (a fault, a grievance, a question), or a
         # category of it named (停车位 may be asked about or complained of). A fault, a recurrence,
@@ -947,7 +1017,7 @@ class Classifier:
         elif (
             _INQUIRY in supported
             and "peers" in mods
-            and "addressee" not in evidence_groups
+            and not addressee_named
             and "addressed" not in evidence
             and weight_of_evidence * s.peers_evidence_share < s.evidence_min
         ):
@@ -978,7 +1048,9 @@ class Classifier:
             rule_feats = self._rule_features(hits)
             sums = self._model_sums(model, norm, tokens, rule_feats)
             probs = model.proba(sums, 0, s.model_temperature)
-            w = s.model_weight
+            # The model learnt from chat lines; a letter's formal request (反映…问题, 请求解决…) is
+            # another register, where its word statistics say less: it weighs less there.
+            w = s.model_weight * (s.model_formal_share if reported else 1.0)
             damp = 1.0
             if negated_problem and not live_problem and not urgent:
                 # 电梯没坏: every fault word is negated; the model (which sees 坏) is damped.
@@ -1003,7 +1075,10 @@ class Classifier:
             if scores[it] < s.min_intent_score or it is _OTHER:
                 break
             if cue[it] > 0 or (
-                model_p.get(it, 0.0) >= s.model_alone_min and weight_of_evidence >= s.model_alone_evidence
+                it is not _INQUIRY  # a message that asks nothing is no inquiry, whatever the model says
+                and "resolved" not in mods  # nor is a fault the message says is over a repair
+                and model_p.get(it, 0.0) >= s.model_alone_min
+                and weight_of_evidence >= s.model_alone_evidence
             ):
                 intent = it
                 break
@@ -1017,6 +1092,17 @@ class Classifier:
         if gated and intent is not _OTHER:
             intent = _OTHER  # a letter's genre, too, needs something of the property
             fired.append("gate:genre_without_evidence")
+        if (
+            urgent
+            and intent is _COMPLAINT
+            and forced is None
+            and any(r.target != "assault" for r in live_urgent)
+            and cat_scores.get(_HAZARD, 0.0) <= 0.0
+        ):
+            # An emergency is handled first, whatever grievance rides along (煤气味很大，物业电话一直
+            # 没人接): someone must come. Things thrown from height stay a safety hazard complaint.
+            intent = _REPAIR
+            fired.append("urgent.first")
 
         # How sure: the rules alone, the margin, the weight of the evidence.
         uncertain_reason: str | None = None
@@ -1026,13 +1112,16 @@ class Classifier:
             if gated and rules_intent is not _OTHER:
                 uncertain_reason = f"{rules_intent.value} words, but nothing of the property named"
         elif forced is None:
-            runner_up = max((it for it in _INTENT_ORDER if it is not intent), key=scores.__getitem__)
-            if rules_intent is not intent:
-                uncertain_reason = f"the model decided {intent.value} (rules alone: {rules_intent.value})"
-            elif scores[intent] - max(scores[runner_up], s.min_intent_score) < s.uncertain_margin:
+            # Uncertain is about whether to act at all (a ticket, an answer), not about which of
+            # the actionable intents: a repair read as a complaint still reaches a steward. So the
+            # doubts that count are a model that made an intent the rules alone did not reach, a
+            # lead over `other` (or over the bare minimum) too small, and too little evidence.
+            floor = max(scores[_OTHER], s.min_intent_score)
+            if rules_intent is _OTHER:
+                uncertain_reason = f"the model decided {intent.value} (rules alone: other)"
+            elif scores[intent] - floor < s.uncertain_margin:
                 uncertain_reason = (
-                    f"close call: {intent.value} {scores[intent]:.2f}, "
-                    f"{runner_up.value} {scores[runner_up]:.2f}"
+                    f"close call: {intent.value} {scores[intent]:.2f}, other {scores[_OTHER]:.2f}"
                 )
             elif weight_of_evidence < s.evidence_sure:
                 uncertain_reason = f"little evidence of the property ({weight_of_evidence:g})"
@@ -1122,9 +1211,10 @@ class Classifier:
             rules=tuple(dict.fromkeys(fired)),
             uncertain=uncertain_reason is not None,
             uncertain_reason=uncertain_reason,
-            evidence=tuple(sorted(evidence, key=evidence.__getitem__, reverse=True))
-            if len(evidence) > 1
-            else tuple(evidence),
+            # What names the property, the weightiest first (not what argued against it: 手机).
+            evidence=tuple(
+                sorted((k for k, v in evidence.items() if v > 0), key=evidence.__getitem__, reverse=True)
+            ),
         )
         return Analysis(
             normalized=norm,
@@ -1135,6 +1225,9 @@ class Classifier:
             lexical_sentiment=senti,
             classification=classification,
             notes=notes,
+            evidence_weight=weight_of_evidence,
+            cues=cue,
+            model_probs=model_p,
         )
 
     @staticmethod

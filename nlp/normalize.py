@@ -134,6 +134,7 @@ class Normalizer:
         self.max_chars = max_chars
         self.opencc_config = opencc_config
         self._cc = _opencc(opencc_config)
+        self._unchanged: dict[str, bool] = {}  # per character: OpenCC leaves it alone (see _plain)
         # Known emoticons: bracketed names without brackets, and single emoji characters. Emoji are
         # matched after NFKC, so keys are normalized the same way.
         self._emoticons: dict[str, float] = {}
@@ -150,8 +151,24 @@ class Normalizer:
 
     def to_simplified(self, text: str) -> str:
         """Traditional -> Simplified conversion used for both messages and rule keywords."""
-        out = self._cc.convert(text)
+        out = text if self._plain(text) else self._cc.convert(text)
         return out.translate(_FOLD) if _FOLD_CHARS.search(out) else out
+
+    def _plain(self, text: str) -> bool:
+        """Whether OpenCC would leave every character of `text` alone, each on its own: then the
+        conversion is skipped (most messages on WeCom are Simplified already). Characters are
+        looked up once each and remembered; ASCII and punctuation below U+3000 never change."""
+        cache = self._unchanged
+        for ch in text:
+            if ch < "\u3000":
+                continue
+            same = cache.get(ch)
+            if same is None:
+                same = self._cc.convert(ch) == ch
+                cache[ch] = same
+            if not same:
+                return False
+        return True
 
     def normalize_term(self, term: str) -> str:
         """Normalize a rule keyword or dictionary word exactly like message text is normalized."""

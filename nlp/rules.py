@@ -95,7 +95,7 @@ _ID_PREFIX = {
     "report": "report",
     "rhetorical": "rhetorical",
 }
-_RESERVED_ENTRY_KEYS = frozenset({"word", "words", "pattern", "weight", "id", "note", "evidence"})
+_RESERVED_ENTRY_KEYS = frozenset({"word", "words", "pattern", "weight", "id", "note", "evidence", "act"})
 
 
 class RulesError(ValueError):
@@ -165,6 +165,9 @@ class Settings:
         2.0  # a danger word governed by a fear or a hazard (怕…砸到人) adds this to safety_hazard
     )
     report_max_chars: int = 80  # ...and only in a message this short (a chat line, a letter's title)
+    # The model's weight in a message that reports a problem formally (反映…问题, 请求解决…): it was
+    # trained on chat lines, not on letters.
+    model_formal_share: float = 1.0
     # `uncertain` when the best actionable intent leads the next by less than this, or when the
     # evidence is below evidence_sure.
     uncertain_margin: float = 1.0
@@ -184,6 +187,10 @@ class Rule:
     # How much a match shows that the message is about the property (see the `evidence` section):
     # an evidence word's weight; a category keyword's `evidence` (its category's by default).
     evidence: float = 0.0
+    # Whether the word states a problem by itself (a category keyword marked ``act: true``:
+    # 太吵, 好臭, 被人占了, 电话打不通), so that a statement naming it is a grievance or a fault,
+    # not only a topic (狗, 车位, 物业费). Its category's `act` by default.
+    act: bool = False
 
 
 @dataclass(frozen=True)
@@ -307,6 +314,7 @@ def parse_rules(
         id_prefix: str,
         into: list[Rule] | None = None,
         evidence: float | None = 0.0,
+        act: bool = False,
     ) -> None:
         if items is None:
             return
@@ -325,6 +333,7 @@ def parse_rules(
                 normalize_term,
                 normalize_pattern or (lambda p: p),
                 evidence,
+                act,
             ):
                 if rule.word is not None:
                     if rule.word in seen_words:
@@ -360,7 +369,9 @@ def parse_rules(
         if not re.fullmatch(r"[a-z][a-z0-9_]*", code):
             raise _err(path, where, "category code must be lower_snake_case ASCII")
         b = _expect_mapping(path, where, body)
-        _check_keys(path, where, b, {"intents", "label", "keywords", "boost", "fallback_for", "evidence"})
+        _check_keys(
+            path, where, b, {"intents", "label", "keywords", "boost", "fallback_for", "evidence", "act"}
+        )
         raw_intents = b.get("intents")
         if not isinstance(raw_intents, list) or not raw_intents:
             raise _err(path, f"{where}.intents", "must be a non-empty list of intents")
@@ -402,6 +413,9 @@ def parse_rules(
         cat_evidence = b.get("evidence", 1.0)
         if not _is_number(cat_evidence) or cat_evidence < 0:
             raise _err(path, f"{where}.evidence", "must be a non-negative number")
+        cat_act = b.get("act", False)
+        if not isinstance(cat_act, bool):
+            raise _err(path, f"{where}.act", "must be true or false")
         add_list(
             f"{where}.keywords",
             b.get("keywords"),
@@ -409,6 +423,7 @@ def parse_rules(
             code,
             f"cat.{code}",
             evidence=float(cat_evidence),
+            act=cat_act,
         )
 
     mods = _expect_mapping(path, "modifiers", top.get("modifiers", {}))
@@ -536,12 +551,14 @@ def _parse_entry(
     normalize_term: Callable[[str], str],
     normalize_pattern: Callable[[str], str],
     default_evidence: float | None = 0.0,
+    default_act: bool = False,
 ) -> list[Rule]:
     """The rules of one keyword entry. `default_evidence` is the evidence its matches carry unless
     the entry says otherwise (``evidence: 0.5``, or negative for a subject that is not the
     property's: ``evidence: -1``); None means "the entry's weight" (the evidence section)."""
     weight: object = 1.0
     evidence: object = default_evidence
+    act: object = default_act
     explicit_id: object = None
     words: list[tuple[str, object]] = []  # (where, source)
     pattern_src: str | None = None
@@ -566,13 +583,15 @@ def _parse_entry(
                 raise _err(
                     path,
                     where,
-                    f"unknown key {sorted(map(str, unknown))[0]!r} (expected word, words, pattern, weight, id, note, evidence)",
+                    f"unknown key {sorted(map(str, unknown))[0]!r} "
+                    "(expected word, words, pattern, weight, id, note, evidence, act)",
                 )
             forms = [k for k in ("word", "words", "pattern") if k in item]
             if len(forms) != 1:
                 raise _err(path, where, "needs exactly one of 'word', 'words' or 'pattern'")
             weight = item.get("weight", 1.0)
             evidence = item.get("evidence", default_evidence)
+            act = item.get("act", default_act)
             explicit_id = item.get("id")
             if "word" in item:
                 words.append((where, item["word"]))
@@ -597,6 +616,10 @@ def _parse_entry(
     if evidence is not None and not _is_number(evidence):
         raise _err(path, where, "evidence must be a number")
     ev = w if evidence is None else float(evidence)  # type: ignore[arg-type]
+    if not isinstance(act, bool):
+        raise _err(path, where, "act must be true or false")
+    if act and kind != "category":
+        raise _err(path, where, "act is for category keywords (a word that states a problem)")
     if kind == "degree" and w <= 0:
         raise _err(path, where, "degree weight is a multiplier and must be positive")
     if explicit_id is not None and (not isinstance(explicit_id, str) or not explicit_id.strip()):
@@ -623,6 +646,7 @@ def _parse_entry(
                 pattern=compiled,
                 source=pattern_src,
                 evidence=ev,
+                act=act,
             )
         ]
 
@@ -646,6 +670,7 @@ def _parse_entry(
                 word=norm,
                 source=source,
                 evidence=ev,
+                act=act,
             )
         )
     return out

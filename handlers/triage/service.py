@@ -239,9 +239,7 @@ class TriageService:
             joined = await self.tickets.join(uow, report, classification, now)
             if joined is not None:
                 return joined, True
-        opened = await self.tickets.open(
-            uow, report, classification, now, kind=classification.intent.value
-        )
+        opened = await self.tickets.open(uow, report, classification, now, kind=classification.intent.value)
         return opened.ticket, False
 
     async def _show(

@@ -19,7 +19,7 @@ from tests.e2e.test_telegram_conversation import bot_messages, say, settled, und
 from tests.e2e.world import eventually
 from tests.triage.conftest import unsure
 
-BINS = "垃圾桶三天没人清了，臭得要命"
+BINS = "负二楼电梯口那滩东西从周一放到现在了，是打算养着吗"
 
 
 async def test_an_uncertain_message_waits_for_the_digest_and_open_takes_it(
@@ -47,7 +47,7 @@ async def test_an_uncertain_message_waits_for_the_digest_and_open_takes_it(
         [item] = (await session.scalars(select(TriageItem))).all()
     assert digest.callback_datas == [f"dg:open:{item.id}", f"dg:ignore:{item.id}"]
     assert "1. 張**（" in (digest.text or "")
-    assert "垃圾桶三天没人清了，臭得要命" in (digest.text or "")
+    assert "负二楼电梯口那滩东西从周一放到现在了，是打算养着吗" in (digest.text or "")
 
     # 开单, and at once (before the digest is rewritten) 忽略 on the same line: a double tap, or
     # two stewards at the same moment. The first decides; the second is told it is done.

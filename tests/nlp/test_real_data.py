@@ -86,15 +86,42 @@ def test_false_alarms_are_per_thousand_messages() -> None:
     ]
     fa = accuracy.false_alarms(preds)
     assert fa["n"] == 1000
-    assert fa["tickets"] == 1.0
+    assert fa["tickets"] == 0.0  # uncertain: the stewards' digest, not a ticket
     assert fa["tickets_uncertain"] == 1.0
     assert fa["inquiries"] == 1.0
+    assert fa["inquiries_uncertain"] == 0.0
     assert fa["alerts"] == 1.0
     assert fa["pages"] == 1.0
 
 
 def test_held_out_splits_never_list_their_mistakes() -> None:
-    for split in ("chatter-test", "tipdm-test", "lccc-held", "test", "letters-test"):
+    for split in (
+        "chatter-test",
+        "chatter-test2",
+        "tipdm-test",
+        "lccc-held",
+        "test",
+        "test2",
+        "letters-test",
+    ):
         out = io.StringIO()
         assert accuracy.main(["--split", "none", "--errors", split], out) == 2
         assert "is held out" in out.getvalue()
+
+
+def test_actionable_messages_are_acted_on_sent_to_the_digest_or_lost() -> None:
+    gold = [
+        accuracy.Example("t", intent, None, False, False, 0, "hans")
+        for intent in ("repair", "complaint", "inquiry", "other")
+    ]
+    preds = [
+        accuracy.Prediction("repair", uncertain=False),
+        accuracy.Prediction("complaint", uncertain=True),
+        accuracy.Prediction("other", uncertain=False),
+        accuracy.Prediction("repair", uncertain=False),
+    ]
+    ao = accuracy.acted_on(gold, preds)
+    assert ao["n"] == 3
+    assert ao["acted"] == pytest.approx(1 / 3)
+    assert ao["digest"] == pytest.approx(1 / 3)
+    assert ao["lost"] == pytest.approx(1 / 3)

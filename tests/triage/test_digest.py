@@ -8,6 +8,7 @@ it first); what the digest says of them is computed from the classifier, not wri
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from bot.core.events import Button
 from handlers.shared.privacy import mask_name
 from handlers.tickets import SlaBook
 from handlers.triage.policy import DEFAULT_TIMES
+from handlers.triage.service import keeps
 from nlp.classifier import Classifier
 from storage.messages.models import MessageLog
 from storage.outbox.models import OutboxMessage
@@ -42,10 +44,10 @@ from tests.triage.conftest import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-DRAIN = "wy你好 3栋1单元602 厨房下水道堵死了 洗碗水下不去"  # the model decided repair
-BINS = "垃圾桶三天没人清了，臭得要命"  # little evidence of the property
-NET = "羽毛球场的网破了"  # little evidence of the property
-LIFT = "电梯今天下降的时候突然往下一沉，吓得我腿都软了，这还能坐吗？3栋东梯"  # the model decided
+DRAIN = "wy你好 3栋1单元602 门口那边的灯好像不太对"  # the model decided repair
+BINS = "负二楼电梯口那滩东西从周一放到现在了，是打算养着吗"  # little evidence of the property
+NET = "花园里的喷头一直在喷"  # little evidence of the property
+LIFT = "3栋东梯今天有点怪怪的"  # the model decided
 LEAK = "3栋2单元1302厨房水管漏水了，麻烦派人来修"  # sure: a ticket at once
 HURT = "有人由高層掟咗個玻璃樽落嚟，碎片濺到一個細路條腿度，流緊血！報咗警，快啲封鎖下面"
 
@@ -127,10 +129,10 @@ async def test_the_digest_lists_the_messages_kept_since_the_last_one(
     lines = digest.text.splitlines()
     assert lines[0] == "🗂️ 待确认的业主消息 2 条（11-23 10:00–10:05）"
     assert lines[1] == "分类不确定，未开单、未回复业主。请逐条选择「开单」或「忽略」："
-    assert lines[2] == "1. 张**（3栋****）10:00：wy你好 3栋****厨房下水道堵死了 洗碗水下不去"
+    assert lines[2] == "1. 张**（3栋****）10:00：wy你好 3栋****门口那边的灯好像不太对"
     assert lines[3] == guess(classifier, DRAIN)
     assert lines[4].startswith("2. 李*（")
-    assert lines[4].endswith("）10:05：垃圾桶三天没人清了，臭得要命")
+    assert lines[4].endswith("）10:05：负二楼电梯口那滩东西从周一放到现在了，是打算养着吗")
     assert lines[5] == guess(classifier, BINS)
     assert len(lines) == 6
     for personal in ("张小明", "李四", "602"):
@@ -326,9 +328,12 @@ async def test_only_the_communitys_staff_decide_and_forged_presses_are_stale(
 async def test_urgent_is_never_parked_and_an_open_incident_takes_its_reports(
     th: TriageHarness, classifier: Classifier
 ) -> None:
+    # The rule: the doubt is about the kind, never the danger (the classifier's current reading of
+    # HURT need not be uncertain, so the rule is checked on its own as well).
     hurt = classifier.classify(HURT)
-    assert hurt.uncertain
     assert hurt.urgent
+    assert not keeps(dataclasses.replace(hurt, uncertain=True, uncertain_reason="little evidence"))
+    assert keeps(dataclasses.replace(hurt, uncertain=True, urgent=False))
     await th.say(HK_OWNERS, "u-h", HURT)
     [urgent] = await th.tickets()
     assert urgent.priority == "urgent"
@@ -359,7 +364,7 @@ async def test_a_long_digest_leaves_the_rest_for_the_next(th: TriageHarness, cla
     th.clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=SHANGHAI))
     assert await th.tick() == 1
     later = th.digests(STEWARDS)[-1]
-    assert "羽毛球场的网破了" in later.text
+    assert "花园里的喷头一直在喷" in later.text
     assert "…另有" not in later.text
     assert [i.line for i in await th.items()] == [1, 2, 1]
 

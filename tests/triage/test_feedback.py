@@ -23,8 +23,8 @@ from tests.nlp.test_corpus import KEYS
 from tests.triage.conftest import OWNERS, STEWARDS, TriageHarness, unsure
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
-DRAIN = "wy你好 3栋1单元602 厨房下水道堵死了 洗碗水下不去"
-BINS = "垃圾桶三天没人清了，臭得要命"
+DRAIN = "wy你好 3栋1单元602 门口那边的灯好像不太对"
+BINS = "负二楼电梯口那滩东西从周一放到现在了，是打算养着吗"
 LEAK = "3栋2单元1302厨房水管漏水了，麻烦派人来修"
 
 
@@ -62,7 +62,7 @@ async def test_the_export_includes_the_digest_decisions(
     assert [list(r) for r in records] == [KEYS] * 3
     drain, bins, leak = records
     assert drain == {
-        "text": "wy你好 3栋****厨房下水道堵死了 洗碗水下不去",  # the unit masked
+        "text": "wy你好 3栋****门口那边的灯好像不太对",  # the unit masked
         "intent": c.intent.value,
         "category": c.category,
         "urgent": False,
@@ -213,7 +213,7 @@ async def test_retrain_reads_the_databases_examples(
     code = await asyncio.to_thread(retrain_command, settings, args)
     assert code == 0
     out = capsys.readouterr().out
-    # the three decisions; 垃圾桶… is a line of the corpus's dev3 already: its label stands
+    # the three decisions; 负二楼电梯口… is a line of the corpus's dev2 already: its label stands
     assert "+ 2 labelled example(s) from the database" in out
     assert "1 example(s) whose text the training splits already hold" in out
 
