@@ -70,6 +70,11 @@ TEXTS_HANS: dict[str, str] = {
     "sla.reminder": "⏰ 工单 {number}（{category}·{place}）的{phase}时限将到（{due}），请尽快处理。",
     "sla.breach": "🚨 工单 {number}（{category}·{place}）已超过{phase}时限（{due}），责任人：{assignee}。请主管跟进。",
     "sla.manager": "🚨🚨 工单 {number}（{category}·{place}）已超时一倍以上（{phase}时限 {due}），责任人：{assignee}。请经理关注。",
+    "sla.reminder.batch": "⏰ 以下 {n} 张工单的时限将到，请尽快处理：",
+    "sla.breach.batch": "🚨 以下 {n} 张工单已超过时限，请主管跟进：",
+    "sla.manager.batch": "🚨🚨 以下 {n} 张工单已超时一倍以上，请经理关注：",
+    "sla.line": "· {number}（{category}·{place}）{phase}时限 {due}，责任人：{assignee}",
+    "sla.more": "…另有 {n} 张",
     "sla.phase.respond": "响应",
     "sla.phase.resolve": "办结",
 }
