@@ -50,7 +50,8 @@ def triage_policy(settings: Settings) -> TriagePolicy:
 
 def report_policy(settings: Settings) -> ReportPolicy:
     out = settings.report_dir or Path(tempfile.gettempdir()) / "steward-reports"
-    return ReportPolicy(Path(out), settings.report_monthly_day, clock_time(settings.report_time))
+    fonts = tuple(f.strip() for f in settings.report_fonts.split(",") if f.strip() and f.strip() != "none")
+    return ReportPolicy(Path(out), settings.report_monthly_day, clock_time(settings.report_time), fonts)
 
 
 def broadcast_policy(settings: Settings, communities: CommunityFile) -> BroadcastPolicy:

@@ -156,3 +156,7 @@ class Settings(BaseSettings):
     # Where report charts and CSVs are written (images wait there for the outbox sender);
     # unset: <system temp dir>/steward-reports.
     report_dir: Path | None = None
+    # Where report charts find their CJK font, in order: "package" (the noto-cjk-sans-otc
+    # dependency), "system" (Debian's fonts-noto-cjk), or a font file's path; "none": text
+    # and CSV only.
+    report_fonts: str = "package,system"

@@ -35,13 +35,16 @@ class Capabilities:
     `edit_in_place` (replace a sent message: `Outgoing.edit_of`), `buttons` (inline buttons;
     without them a button is shown as a command to type back), `threads` (forum topics),
     `answers` (a press answered to the presser alone: `Outgoing.answer`), `direct` (a person
-    can be written to privately by their user id, e.g. to tell an admin)."""
+    can be written to privately by their user id, e.g. to tell an admin), `replies` (a
+    message shows the one it answers: `Outgoing.reply_to`; without it a group answer
+    @-mentions the person it answers)."""
 
     edit_in_place: bool = False
     buttons: bool = False
     threads: bool = False
     answers: bool = False
     direct: bool = False
+    replies: bool = False
 
 
 NO_CAPABILITIES = Capabilities()

@@ -7,10 +7,16 @@ another process (the CLI) wrote. Every job reads the clock and the tables and do
 is due, through the service, one transaction at a time: a run is claimed by a conditional
 UPDATE of the schedule's `last_run_at`, a broadcast by its status, a target by its outbox
 `dedupe_key`.
+
+A stop (SIGTERM) cancels the jobs that are running: the scheduler's entry points (`tick`,
+`scheduled_broadcast`, `scheduled_schedule`) take that as the stop it is, log one line and
+end, instead of leaving a `CancelledError` traceback in the log. Nothing is lost: each batch
+is its own transaction, and the next start's tick resumes the fan-out where it stopped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -23,6 +29,15 @@ log = logging.getLogger(__name__)
 
 JOB_PREFIX = "bc:"
 TICK = f"{JOB_PREFIX}tick"
+
+
+def stopped(what: str) -> None:
+    """A job cancelled by the process stopping: one line, no traceback, and the task's
+    cancellation acknowledged (it ends here; nothing awaits it but the scheduler)."""
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()
+    log.info("%s stopped mid-run by the process stopping; the next start resumes it", what)
 
 
 class BroadcastJobs:
@@ -42,10 +57,33 @@ class BroadcastJobs:
         every(self.scheduler, TICK, self.tick_seconds, self.tick)
 
     async def tick(self) -> None:
+        """The scheduler's tick: what is due, then the jobs rebuilt (also after a failure);
+        cut short by a stop, it ends quietly (`stopped`)."""
         try:
-            await self.run_due()
-        finally:
+            try:
+                await self.run_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                await self.rebuild()
+                raise
             await self.rebuild()
+        except asyncio.CancelledError:
+            stopped("the broadcast tick")
+
+    async def scheduled_broadcast(self, broadcast_id: int) -> None:
+        """The scheduler's job for one broadcast (`run_broadcast`), ended quietly by a stop."""
+        try:
+            await self.run_broadcast(broadcast_id)
+        except asyncio.CancelledError:
+            stopped(f"broadcast {broadcast_id}")
+
+    async def scheduled_schedule(self, schedule_id: int) -> None:
+        """The scheduler's job for one schedule (`run_schedule`), ended quietly by a stop."""
+        try:
+            await self.run_schedule(schedule_id)
+        except asyncio.CancelledError:
+            stopped(f"schedule S{schedule_id}")
 
     async def run_due(self) -> None:
         """Everything due now: tip schedules brought in line with the file, due schedule runs,
@@ -95,7 +133,7 @@ class BroadcastJobs:
         wanted: dict[str, tuple[Callable[[int], Awaitable[object]], int, datetime]] = {}
         for run in planned:
             func: Callable[[int], Awaitable[object]] = (
-                self.run_broadcast if run.kind == "N" else self.run_schedule
+                self.scheduled_broadcast if run.kind == "N" else self.scheduled_schedule
             )
             wanted[f"{JOB_PREFIX}{run.kind}{run.id}"] = (func, run.id, run.when)
         for job_id in self.planned:  # ours from the last rebuild, unless they have run since

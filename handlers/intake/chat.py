@@ -60,6 +60,7 @@ class IntakeChat:
             incoming.thread_id,
             incoming.reply_hint,
             incoming.reply_to,
+            mention_owner=not ctx.capabilities.replies,
         )
         kept = await self.service.act_on(ctx.uow, report, classification, entry, ctx.now)
         await ctx.uow.messages.log(entry)

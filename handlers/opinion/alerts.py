@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.events import Mention, Outgoing
@@ -22,6 +22,7 @@ from handlers.opinion.detection import (
     Spike,
     SpikeHints,
     group_of,
+    has_history,
     is_milestone,
     ordered_topics,
     spike_threshold,
@@ -38,6 +39,9 @@ from storage.opinion.repository import AlertView
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# One fold note per alert and chat in this long; milestones reached within it edit that note.
+FOLD_QUIET = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,11 @@ async def check_spike(
         if recent[0].state != "false_positive":
             await fold(seen, recent[0])
         return None
+    hour_start, _ = windows[0]
+    if not hints.seasoned(community.id):
+        if not has_history(await repo.logged_since(community.id), hour_start, policy.spike_baseline_days):
+            return None  # too new for a baseline: group and message alerts still speak
+        hints.remember_seasoned(community.id)
     [current] = await repo.negative_counts(community.id, windows[:1])
     spike = Spike(current, bar.mean, bar.sd, bar.threshold)
     alert = await repo.add_alert(
@@ -214,7 +223,6 @@ async def check_spike(
             folded=0,
         )
     )
-    hour_start, _ = windows[0]
     signals = await repo.negative_signals(community.id, hour_start, at)
     topics: Counter[str] = Counter()
     for signal in signals:
@@ -238,7 +246,11 @@ async def check_spike(
 
 
 async def fold(seen: Observed, alert: AlertView) -> None:
-    """A repeat about the same matter: counted into the alert, not sent as a new one."""
+    """A repeat about the same matter: counted into the alert, not sent as a new one. The
+    supervisors hear 「又有 N 条相关消息」 at the milestones, at most once per chat in
+    `FOLD_QUIET`: in a flood the milestones come seconds apart, and a chat that edits in
+    place has its last note brought up to date instead (and the card's count), while one
+    that cannot reads the count in the next note, on the card and in the digest."""
     uow, entry = seen.uow, seen.entry
     repo = uow.opinion
     if not await repo.link(alert.id, entry.id, entry.sent_at):
@@ -252,21 +264,35 @@ async def fold(seen: Observed, alert: AlertView) -> None:
     if not is_milestone(alert.folded):
         return
     note = cards.fold_note(seen.words, alert, seen.member.display_name, entry.text)
+    notes = await uow.outbox.by_ref("opinion_fold", alert.id)
     for row in await uow.outbox.by_ref("opinion_alert", alert.id):
         chat = await uow.directory.chat(row.chat_id) if row.chat_id else None
         if chat is None:
             continue
-        await send_to_chat(
-            uow,
-            chat,
-            Outgoing(text=note, reply_to=row.platform_message_id),
-            seen.now,
-            ref_type="opinion_fold",
-            ref_id=alert.id,
-        )
+        edits = seen.edits_in_place(chat.platform)
+        last = next((n for n in reversed(notes) if n.chat_id == chat.id), None)
+        if last is None or seen.now - last.created_at >= FOLD_QUIET:
+            await send_to_chat(
+                uow,
+                chat,
+                Outgoing(text=note, reply_to=row.platform_message_id),
+                seen.now,
+                ref_type="opinion_fold",
+                ref_id=alert.id,
+            )
+        elif edits and last.platform_message_id:
+            # A flood: the note of a moment ago is brought up to date, not followed by another.
+            await send_to_chat(
+                uow,
+                chat,
+                Outgoing(text=note, edit_of=last.platform_message_id),
+                seen.now,
+                ref_type="opinion_edit",
+                ref_id=alert.id,
+            )
         # Where the platform cannot edit in place an edit would arrive as a second copy of the
         # card: the fold note above is all the chat gets.
-        if seen.edits_in_place(chat.platform) and row.platform_message_id:
+        if edits and row.platform_message_id:
             card = Outgoing.from_json(row.payload)
             await send_to_chat(
                 uow,

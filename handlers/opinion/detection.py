@@ -56,8 +56,38 @@ def topics_of(category: str | None, rules: Iterable[str]) -> frozenset[str]:
     return frozenset(ordered_topics(category, rules))
 
 
-def tier_of(risk: int) -> int:
-    """Tier 3: management at once; tier 2: a supervisor within 48 h; tier 1: the steward."""
+# A crisis the classifier read from smoke alone (「整个楼道都是烟」) is a smoker's when the
+# message names a cigarette (「有人在楼梯间抽烟」): a nuisance for the steward, not a fire for
+# management. The words are the category rules that name one (nlp/data/rules.yaml).
+SMOKING_WORDS = frozenset({"抽烟", "吸烟", "食烟", "烟头", "烟蒂"})
+FIRE_WORDS = ("火", "爆炸", "焦")
+
+
+def _smokers_smoke(rules: Iterable[str]) -> bool:
+    """The message's only crisis is smoke, and it names someone smoking."""
+    crisis = [rule.partition(":")[2] for rule in rules if rule.startswith("risk.crisis:")]
+    smoking = any(rule.partition(":")[2] in SMOKING_WORDS for rule in rules if rule.startswith("cat."))
+    only_smoke = all(
+        ("烟" in word or word == "smoke_spreading") and not any(f in word for f in FIRE_WORDS)
+        for word in crisis
+    )
+    return bool(crisis) and only_smoke and smoking
+
+
+def tier_of(risk: int, rules: Iterable[str] = ()) -> int:
+    """Tier 3: management at once; tier 2: a supervisor within 48 h; tier 1: the steward.
+    A crisis of a smoker's smoke alone does not count (`SMOKING_WORDS`): the message keeps
+    the tier its other risks give it (an outside party or joint action: 2)."""
+    if risk >= Risk.CRISIS and _smokers_smoke(rules):
+        kinds = {rule[5:].split(":", 1)[0] for rule in rules if rule.startswith("risk.")}
+        escalation = kinds & {"external", "collective", "refusal"}
+        risk = (
+            Risk.CRISIS
+            if {"external", "collective"} <= kinds
+            else Risk.EXTERNAL
+            if escalation
+            else Risk.NEGATIVE
+        )
     if risk >= Risk.CRISIS:
         return 3
     if risk >= Risk.EXTERNAL:
@@ -69,11 +99,25 @@ def is_milestone(folded: int) -> bool:
     return folded in FOLD_MILESTONES or (folded > 0 and folded % FOLD_EVERY == 0)
 
 
+def same_matter(alert: AlertView, member_id: int | None, topics: frozenset[str]) -> bool:
+    """Whether a message is about the matter of `alert`: a specific topic in common (电梯 and
+    电梯); never when both name specific topics and none is shared (the same owner's lift,
+    then their neighbour's smoking, are two matters); otherwise, with nothing specific on one
+    side (「物业到底管不管」), the same owner going on, or the same generic topic."""
+    specific = topics - GENERIC_TOPICS
+    alert_specific = set(alert.topics) - GENERIC_TOPICS
+    if specific & alert_specific:
+        return True
+    if specific and alert_specific:
+        return False
+    return member_id in alert.members or bool(topics & set(alert.topics))
+
+
 def matching_alert(
     recent: Sequence[AlertView], member_id: int | None, topics: frozenset[str], tier: int
 ) -> AlertView | None:
     """The alert a message belongs to: the newest one, not called 「误报」, at least as serious,
-    about the same owner or a topic in common. A more serious message is never folded into a
+    about the same matter (`same_matter`). A more serious message is never folded into a
     milder alert: it raises its own."""
     return next(
         (
@@ -81,7 +125,7 @@ def matching_alert(
             for alert in recent
             if alert.state != "false_positive"
             and alert.tier >= tier
-            and (member_id in alert.members or bool(topics & set(alert.topics)))
+            and same_matter(alert, member_id, topics)
         ),
         None,
     )
@@ -143,6 +187,13 @@ def detect_spike(current: int, baseline: Sequence[int], policy: OpinionPolicy) -
     return None
 
 
+def has_history(first_logged: datetime | None, hour_start: datetime, baseline_days: int) -> bool:
+    """A spike is measured against the same hour on past days, so those days must be history:
+    the community's log must begin at least `baseline_days` before this hour. On a fresh
+    install every past day counts zero, and the first busy hour would be "far above" it."""
+    return first_logged is not None and first_logged <= hour_start - timedelta(days=baseline_days)
+
+
 def spike_windows(at: datetime, baseline_days: int) -> list[tuple[datetime, datetime]]:
     """The hour up to `at`, then the same hour on each of the past `baseline_days` days."""
     hour, day = timedelta(hours=1), timedelta(days=1)
@@ -156,6 +207,15 @@ class SpikeHints:
     def __init__(self, size: int = 1024) -> None:
         self.size = size
         self._thresholds: dict[int, int] = {}
+        self._seasoned: set[int] = set()  # communities known to have a baseline's history
+
+    def seasoned(self, community_id: int) -> bool:
+        return community_id in self._seasoned
+
+    def remember_seasoned(self, community_id: int) -> None:
+        """History only grows: once long enough, it stays so (until `clear`)."""
+        if len(self._seasoned) < self.size:
+            self._seasoned.add(community_id)
 
     def get(self, community_id: int) -> int | None:
         return self._thresholds.get(community_id)
@@ -171,3 +231,4 @@ class SpikeHints:
     def clear(self) -> None:
         """Forget every community (what a new process knows)."""
         self._thresholds.clear()
+        self._seasoned.clear()

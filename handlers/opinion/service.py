@@ -110,7 +110,7 @@ class OpinionService:
         if now - at > policy.cooldown:
             return  # a late delivery (e.g. the chat archive catching up): in the digest, no alert
         topics = topics_of(entry.category, entry.rules)
-        tier = tier_of(entry.risk)
+        tier = tier_of(entry.risk, entry.rules)
         # One read for both checks: nothing below raises a spike alert before check_spike reads them.
         alerts = await uow.opinion.recent_alerts(
             community.id, at - policy.cooldown, ("message", "group", "spike")

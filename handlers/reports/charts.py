@@ -1,9 +1,12 @@
 """Report charts: matplotlib on the Agg canvas (no pyplot, no display), in Noto Sans CJK.
 
-The font is Noto Sans CJK from Debian's fonts-noto-cjk (`.ci/run` installs it): the SC face
-for Simplified communities, HK or TC for Traditional ones, found through matplotlib's font
-list and, failing that, the Debian font directories. Without it the Chinese labels would
-come out as empty boxes, so a missing font is an error that says what to install.
+Where the font comes from, in the order of `ReportPolicy.fonts` (`STEWARD_REPORT_FONTS`):
+`package`, the Noto Sans CJK collection that ships as the Python package noto-cjk-sans-otc
+(a dependency: a fresh machine has it after `pip install`, no system font needed); `system`,
+matplotlib's font list and Debian's fonts-noto-cjk directories; or a font file's path. The
+SC face serves Simplified communities, HK or TC Traditional ones. Without a CJK font the
+Chinese labels would come out as empty boxes, so none found is `FontMissing`, and the
+report goes out as text and CSV with a line saying why (`handlers.reports.service`).
 
 Every text element gets the font explicitly (`FontProperties`) instead of changing global
 rcParams, so rendering in a worker thread does not disturb anything else.
@@ -15,6 +18,7 @@ import glob
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -57,28 +61,67 @@ class CjkFont:
         return {ch for ch in text if not ch.isspace() and ord(ch) not in have}
 
 
-def _regular(family: str) -> Any:
-    entries = [e for e in font_manager.fontManager.ttflist if e.name == family]
+FONT_PACKAGE = ("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc")  # PyPI: noto-cjk-sans-otc (OFL-1.1)
+DEFAULT_SOURCES = ("package", "system")
+
+
+def _regular(family: str, path: str | None = None) -> Any:
+    entries = [
+        e
+        for e in font_manager.fontManager.ttflist
+        if e.name == family and (path is None or str(e.fname) == path)
+    ]
     entries.sort(key=lambda e: abs(int(e.weight) - 400) if str(e.weight).isdigit() else 999)
     return entries[0] if entries else None
 
 
-@lru_cache(maxsize=8)
-def find_cjk_font(lang: str = "zh-Hans") -> CjkFont:
-    """The Noto Sans CJK face for a language, or `FontMissing`."""
-    family = FAMILIES.get(lang, FAMILIES["zh-Hans"])
+def packaged_font() -> str | None:
+    """The path of the Noto Sans CJK collection the font package ships, if it is installed."""
+    module, name = FONT_PACKAGE
+    try:
+        path = resources.files(module).joinpath(name)
+    except ModuleNotFoundError:
+        return None
+    return str(path) if path.is_file() else None
+
+
+def _in_file(path: str, family: str) -> Any:
+    """The face of `family` in a font file (any face if the file has no such family)."""
+    if not any(str(e.fname) == path for e in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(path)
+    entry = _regular(family, path)
+    if entry is None:
+        entry = next((e for e in font_manager.fontManager.ttflist if str(e.fname) == path), None)
+    return entry
+
+
+def _from_system(family: str) -> Any:
     entry = _regular(family)
     if entry is None:  # installed after matplotlib built its font cache
         for pattern in FONT_GLOBS:
             for path in sorted(glob.glob(pattern, recursive=True)):
                 font_manager.fontManager.addfont(path)
         entry = _regular(family)
-    if entry is None:
-        raise FontMissing(
-            f"font {family!r} not found (matplotlib's font list and /usr/share/fonts): "
-            "install Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk) to render report charts"
-        )
-    return CjkFont(family, str(entry.fname), int(getattr(entry, "index", 0) or 0))
+    return entry
+
+
+@lru_cache(maxsize=16)
+def find_cjk_font(lang: str = "zh-Hans", sources: tuple[str, ...] = DEFAULT_SOURCES) -> CjkFont:
+    """The Noto Sans CJK face for a language from the first of `sources` that has one
+    ("package", "system" or a font file's path), or `FontMissing` saying what was tried."""
+    family = FAMILIES.get(lang, FAMILIES["zh-Hans"])
+    for source in sources:
+        if source == "system":
+            entry = _from_system(family)
+        else:
+            path = packaged_font() if source == "package" else source
+            entry = _in_file(path, family) if path and Path(path).is_file() else None
+        if entry is not None:
+            return CjkFont(str(entry.name), str(entry.fname), int(getattr(entry, "index", 0) or 0))
+    raise FontMissing(
+        f"no CJK font for {family!r} (tried: {', '.join(sources) or 'nothing'}): install the "
+        "noto-cjk-sans-otc package (a dependency of steward) or Debian's fonts-noto-cjk"
+    )
 
 
 # -- panels -------------------------------------------------------------------------------------

@@ -67,6 +67,9 @@ class ReportsChat:
             return
         period = parse_period_args(args, ctx.now, tz)
         message = await self.service.staff_report(ctx.uow, community, period, ctx.now, ctx.t)
+        if message is None:
+            await ctx.reply(self.service.empty_text(ctx.t, community, period))
+            return
         assert ctx.chat is not None
         await ctx.send(
             ctx.chat,

@@ -97,6 +97,16 @@ class ServiceReport:
         return len(self.rows)
 
     @property
+    def empty(self) -> bool:
+        """Nothing happened: no ticket, no owner message, no alert."""
+        return not self.rows and not self.messages and not self.alerts
+
+    @property
+    def by_kind(self) -> Counter[str]:
+        """Counted tickets (not cancelled) by kind: repair, complaint, inquiry."""
+        return Counter(r.kind for r in self.counted)
+
+    @property
     def counted(self) -> list[TicketRow]:
         return [r for r in self.rows if r.status != "cancelled"]
 

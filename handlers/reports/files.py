@@ -1,18 +1,22 @@
 """A report on disk: tickets, daily-opinion and summary CSVs (UTF-8 with BOM, so Excel reads
-the Chinese) and both PNG sheets."""
+the Chinese) and both PNG sheets (none when no CJK font can be had: the CSVs still are)."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import io
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from handlers.reports.charts import find_cjk_font, render
+from handlers.reports.charts import DEFAULT_SOURCES, FontMissing, find_cjk_font, render
 from handlers.reports.figures import ServiceReport
 from handlers.reports.sheets import Say, owner_sheet, staff_sheet
+
+log = logging.getLogger(__name__)
 
 TICKET_COLUMNS = (
     "number",
@@ -118,16 +122,33 @@ def write_csv(report: ServiceReport, out_dir: Path, stem: str) -> list[Path]:
     return paths
 
 
+def summary_csv(report: ServiceReport) -> str:
+    """The summary as CSV text (what a chat gets when no chart can be drawn)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SUMMARY_COLUMNS)
+    writer.writerows(summary_rows(report))
+    return out.getvalue().rstrip("\n")
+
+
 @dataclass(frozen=True)
 class Files:
-    staff_png: Path
-    owner_png: Path
+    staff_png: Path | None  # None: no CJK font, no chart (`no_chart` says why)
+    owner_png: Path | None
     csv: list[Path]
+    no_chart: str | None = None
 
 
-async def draw(report: ServiceReport, say: Say, out_dir: Path, stem: str) -> Files:
-    """CSV and both PNGs; the drawing runs in a worker thread (about a second of CPU)."""
-    font = find_cjk_font(report.lang)
+async def draw(
+    report: ServiceReport, say: Say, out_dir: Path, stem: str, fonts: tuple[str, ...] = DEFAULT_SOURCES
+) -> Files:
+    """CSV and both PNGs; the drawing runs in a worker thread (about a second of CPU). Without
+    a CJK font (`fonts`: where to look) only the CSVs are written."""
+    try:
+        font = find_cjk_font(report.lang, fonts)
+    except FontMissing as missing:
+        log.warning("reports: no chart for %s: %s", stem, missing)
+        return Files(None, None, await asyncio.to_thread(write_csv, report, out_dir, stem), str(missing))
     staff, owners = staff_sheet(report, say), owner_sheet(report, say)
 
     def work() -> Files:

@@ -13,3 +13,7 @@ class ReportPolicy:
     out_dir: Path
     monthly_day: int = 1
     report_time: time = time(9, 0)
+    # Where the charts' CJK font is looked for, in order: "package" (noto-cjk-sans-otc),
+    # "system" (matplotlib's list, Debian's fonts-noto-cjk) or a font file's path; none found:
+    # the report goes as text and CSV (handlers.reports.charts).
+    fonts: tuple[str, ...] = ("package", "system")

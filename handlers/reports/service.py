@@ -24,10 +24,10 @@ from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.reports.buttons import PublishPress
 from handlers.reports.figures import ServiceReport, build_report
-from handlers.reports.files import draw
+from handlers.reports.files import Files, draw, summary_csv
 from handlers.reports.period import Period
 from handlers.reports.policy import ReportPolicy
-from handlers.reports.sheets import Say, owner_summary_text, staff_caption
+from handlers.reports.sheets import Say, owner_summary_text, period_name, staff_caption
 from storage.directory.models import Community
 from storage.tickets.models import Ticket
 from storage.uow import UnitOfWork
@@ -79,20 +79,33 @@ async def gather_report(
 
 
 async def export(
-    uow: UnitOfWork, services: Services, community_code: str, period_text: str, out_dir: Path, now: datetime
+    uow: UnitOfWork,
+    services: Services,
+    community_code: str,
+    period_text: str,
+    out_dir: Path,
+    now: datetime,
+    fonts: tuple[str, ...] = ("package", "system"),
 ) -> list[Path]:
-    """`steward report --community X --month 2026-11 --out DIR`: CSVs, both PNGs and the owner
-    summary as text. LookupError for an unknown community, ValueError for a bad period."""
+    """`steward report --community X --month 2026-11 --out DIR`: CSVs, both PNGs (when a CJK
+    font can be had) and the owner summary as text. LookupError for an unknown community,
+    ValueError for a bad period."""
     community = await uow.directory.community_by_code(community_code)
     if community is None:
         raise LookupError(f"no community {community_code!r} in the community file")
     period = Period.parse(period_text, ZoneInfo(community.timezone))
     report = await gather_report(uow, services, community, period, now)
     say = say_in(services, community)
-    files = await draw(report, say, out_dir, f"{community.code}-{period.label}")
+    files = await draw(report, say, out_dir, f"{community.code}-{period.label}", fonts)
     summary = out_dir / f"{community.code}-{period.label}-owners.txt"
     summary.write_text(owner_summary_text(report, say) + "\n", encoding="utf-8")
-    return [*files.csv, files.staff_png, files.owner_png, summary]
+    pictures = [p for p in (files.staff_png, files.owner_png) if p is not None]
+    return [*files.csv, *pictures, summary]
+
+
+def no_chart_text(say: Say, report: ServiceReport, files: Files, caption: str) -> str:
+    """No CJK font, no picture: one line saying why, the caption, and the summary as CSV."""
+    return "\n".join([say("rp.no_chart"), caption, say("rp.csv"), summary_csv(report)])
 
 
 @dataclass(frozen=True)
@@ -113,25 +126,38 @@ class ReportService:
 
     async def staff_report(
         self, uow: UnitOfWork, community: Community, period: Period, now: datetime, say: Say
-    ) -> Outgoing:
+    ) -> Outgoing | None:
         """The staff report drawn to disk, as a message: the picture, its caption in `say`'s
-        language and the 「发布业主版」 button."""
+        language and the 「发布业主版」 button; without a CJK font the caption, the figures as
+        CSV and a line saying why there is no picture. None: nothing happened in the period
+        (no ticket, no owner message, no alert), and an empty report is not worth a message."""
         report = await gather_report(uow, self.services, community, period, now)
+        if report.empty:
+            return None
         files = await draw(
-            report, say, self.report_dir(community, period), f"{community.code}-{period.label}"
+            report,
+            say,
+            self.report_dir(community, period),
+            f"{community.code}-{period.label}",
+            self.policy.fonts,
         )
-        return Outgoing(
-            text=staff_caption(report, say),
-            image_path=str(files.staff_png),
-            buttons=((publish_button(say, community, period),),),
-        )
+        buttons = ((publish_button(say, community, period),),)
+        caption = staff_caption(report, say)
+        if files.staff_png is None:
+            return Outgoing(text=no_chart_text(say, report, files, caption), buttons=buttons)
+        return Outgoing(text=caption, image_path=str(files.staff_png), buttons=buttons)
 
     async def send_staff_report(
         self, uow: UnitOfWork, community: Community, period: Period, now: datetime, *, scheduled: bool
     ) -> int:
         """Draw the report and queue it (image + caption + publish button) to the supervisors;
-        a scheduled one goes to each chat once."""
+        a scheduled one goes to each chat once. An empty period sends nothing."""
         message = await self.staff_report(uow, community, period, now, say_in(self.services, community))
+        if message is None:
+            log.info(
+                "reports: %s %s of community %d is empty: no report", period.kind, period.label, community.id
+            )
+            return 0
         sent = 0
         for chat in await uow.directory.chats_with_role(community.id, "supervisors"):
             sent += await send_to_chat(
@@ -152,6 +178,9 @@ class ReportService:
             sent,
         )
         return sent
+
+    def empty_text(self, say: Say, community: Community, period: Period) -> str:
+        return say("rp.empty.period", community=community.name, period=period_name(say, period))
 
     def may_publish(self, actor: Actor) -> None:
         """Only a supervisor (or above) posts to the owners."""
@@ -177,15 +206,20 @@ class ReportService:
         say = say_in(self.services, community)
         report = await gather_report(uow, self.services, community, period, now)
         files = await draw(
-            report, say, self.report_dir(community, period), f"{community.code}-{period.label}"
+            report,
+            say,
+            self.report_dir(community, period),
+            f"{community.code}-{period.label}",
+            self.policy.fonts,
         )
         text = owner_summary_text(report, say)
+        picture = str(files.owner_png) if files.owner_png is not None else None  # no font: the text
         posted = 0
         for chat in await uow.directory.chats_with_role(community.id, "owners"):
             posted += await send_to_chat(
                 uow,
                 chat,
-                Outgoing(text=text, image_path=str(files.owner_png)),
+                Outgoing(text=text, image_path=picture),
                 now,
                 ref_type="report_owners",
                 ref_id=community.id,
@@ -207,6 +241,10 @@ class ReportService:
             period = Period.containing("month", now, tz).previous(tz)
             chats = await uow.directory.chats_with_role(community.id, "supervisors")
             keys = [f"report:{period.label}:{community.id}:{c.id}" for c in chats]
-            if keys and not await uow.reports.all_queued(keys):
+            if (
+                keys
+                and not await uow.reports.all_queued(keys)
+                and await uow.reports.active(community.id, period.start, period.end)
+            ):  # an empty month (a fresh install's last month) gets no report
                 due.append((community.id, period))
         return due

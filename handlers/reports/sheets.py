@@ -120,7 +120,7 @@ def owner_sheet(report: ServiceReport, say: Say) -> Sheet:
     known = [(label, value) for label, value in rates if value is not None]
     return Sheet(
         title=say("rp.title.owners", community=report.community_name, period=period_name(say, report.period)),
-        subtitle=say("rp.owner.subtitle", total=report.total, done=report.done),
+        subtitle=say("rp.owner.subtitle", total=len(report.counted), done=report.done),
         footer=say("rp.owner.footer"),
         columns=2,
         panels=[
@@ -160,7 +160,10 @@ def owner_summary_text(report: ServiceReport, say: Say) -> str:
         "rp.owner.text",
         community=report.community_name,
         period=period_name(say, report.period),
-        total=report.total,
+        total=len(report.counted),
+        repairs=report.by_kind["repair"],
+        complaints=report.by_kind["complaint"],
+        inquiries=report.by_kind["inquiry"],
         done=report.done,
         closure=_pct(report.closure_rate),
         response="-" if minutes is None else f"{minutes:.0f}",

@@ -40,11 +40,15 @@ TEXTS_HANS: dict[str, str] = {
         "业主消息 {messages} 条，负面 {negative} 条"
     ),
     "rp.owner.text": (
-        "📋 {community} · {period} 物业服务简报\n本期共受理报修和投诉 {total} 件，已办结 {done} 件（办结率 {closure}）。\n"
+        "📋 {community} · {period} 物业服务简报\n本期共受理工单 {total} 件（报修 {repairs} 件、投诉 {complaints} 件、咨询 {inquiries} 件），"
+        "已办结 {done} 件（办结率 {closure}）。\n"
         "首次响应中位时间 {response} 分钟，按时响应率 {sla}。\n业主满意率 {satisfaction}（{rated} 份评价）。\n"
         "主要问题：{top}\n感谢各位业主的支持与监督，如有问题欢迎随时在群内反映。"
     ),
     "rp.owner.top": "{category} {n} 件",
+    "rp.empty.period": "{community} · {period} 没有工单、业主消息或舆情预警，不生成报告。",
+    "rp.no_chart": "未附图表：服务器找不到中文字体（需安装 noto-cjk-sans-otc 或 fonts-noto-cjk）。以下为文字版和 CSV 数据：",
+    "rp.csv": "CSV：",
     "rp.btn.publish": "发布业主版",
     "rp.published": "已将{period}服务简报发布到 {n} 个业主群。",
     "rp.published.already": "{period}服务简报已发布过，未重复发送。",

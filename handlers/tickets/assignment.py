@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handlers.shared.hours import parse_hours
 from storage.directory.models import Steward
@@ -52,6 +52,36 @@ def on_duty(steward: Steward, local: datetime) -> bool:
     start, end = parse_hours(steward.hours)
     days = steward.days or [1, 2, 3, 4, 5, 6, 7]
     return local.isoweekday() in days and start <= local.time() <= end
+
+
+def next_shift(steward: Steward, local: datetime) -> datetime | None:
+    """When `steward` is next on duty after `local` (its zone): the start of their hours on
+    the next working day of theirs, today's if still to come; None if they never work."""
+    start, _ = parse_hours(steward.hours)
+    days = steward.days or [1, 2, 3, 4, 5, 6, 7]
+    for ahead in range(8):
+        day = (local + timedelta(days=ahead)).date()
+        begin = datetime.combine(day, start, local.tzinfo)
+        if begin.isoweekday() in days and begin > local:
+            return begin
+    return None
+
+
+def back_on_duty(
+    roster: Sequence[Steward], building: str | None, category: str | None, local: datetime
+) -> datetime | None:
+    """When a steward who covers the building and the category next comes on duty (nobody
+    who does is on duty now: `candidates` is empty); None if no such steward works at all."""
+    shifts = [
+        when
+        for s in roster
+        if s.role == "steward"
+        and s.active
+        and (building is None or covers(s.buildings, building))
+        and covers(s.categories, category)
+        and (when := next_shift(s, local)) is not None
+    ]
+    return min(shifts, default=None)
 
 
 def candidates(

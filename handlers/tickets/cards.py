@@ -64,7 +64,13 @@ class Wording:
     def place(self, building: str | None) -> str:
         return mask_unit(building, self.lang) if building else self.t("place.unknown")
 
-    def duration(self, minutes: int) -> str:
+    def duration(self, minutes: int, working_day: int | None = None) -> str:
+        """A window in words; `working_day`: the window counts working time, a day of that
+        many minutes (「1个工作日」, 「4个工作小时」)."""
+        if working_day:
+            if minutes % working_day == 0:
+                return self.t("t.dur.work_days", n=minutes // working_day)
+            return self.t("t.dur.work_hours", n=f"{minutes / 60:g}")
         if minutes < 120:
             return self.t("dur.minutes", n=minutes)
         if minutes < 48 * 60 or minutes % (24 * 60):
@@ -169,17 +175,52 @@ def rating_buttons(ticket: Ticket) -> Rows:
 
 
 # -- what the owner reads ----------------------------------------------------------------------
-def acknowledgement(w: Wording, ticket: Ticket, deadlines: Deadlines) -> str:
-    """The one line under an owner's report that opened `ticket`."""
+@dataclass(frozen=True)
+class OffDuty:
+    """No steward on duty covers a new ticket: when one who does next comes on (None: none on
+    the roster ever does; the supervisors dispatch it), and the local time now."""
+
+    now: datetime
+    back: datetime | None
+
+    def when(self, w: Wording) -> str:
+        """「今天 08:00」, 「明天 08:00」, or the date and time."""
+        assert self.back is not None
+        days = (self.back.date() - self.now.date()).days
+        at = self.back.strftime("%H:%M")
+        if days == 0:
+            return w.t("t.when.today", time=at)
+        if days == 1:
+            return w.t("t.when.tomorrow", time=at)
+        return w.t("t.when.date", date=self.back.strftime("%m-%d"), time=at)
+
+
+def acknowledgement(w: Wording, ticket: Ticket, deadlines: Deadlines, off_duty: OffDuty | None = None) -> str:
+    """The one line under an owner's report that opened `ticket`. It says what really
+    happens: with nobody on duty, that the stewards' group and the supervisors were told and
+    when a steward comes on, never that an on-duty steward has it."""
     if ticket.kind == "inquiry":
-        return w.t("inquiry.received", number=ticket.number)
-    key = "ack.urgent" if ticket.priority == "urgent" else f"ack.{ticket.kind}"
+        if off_duty is None:
+            return w.t("inquiry.received", number=ticket.number)
+        if off_duty.back is None:
+            return w.t("t.inquiry.supervisors", number=ticket.number)
+        return w.t("t.inquiry.later", number=ticket.number, when=off_duty.when(w))
+    if ticket.priority == "urgent":
+        return w.t("ack.urgent" if off_duty is None else "t.ack.urgent.off_duty", number=ticket.number)
+    if off_duty is None or deadlines.working_day:  # a working-time promise holds at night too
+        promise = w.t(
+            "promise.respond", duration=w.duration(deadlines.respond_minutes, deadlines.working_day)
+        )
+    elif off_duty.back is None:
+        promise = w.t("t.promise.supervisors")
+    else:
+        promise = w.t("t.promise.later", when=off_duty.when(w))
     return w.t(
-        key,
+        f"ack.{ticket.kind}",
         number=ticket.number,
         category=w.category(ticket.category, ticket.kind),
         place=w.t("ack.place", place=mask_unit(ticket.building, w.lang)) if ticket.building else "",
-        promise=w.t("promise.respond", duration=w.duration(deadlines.respond_minutes)),
+        promise=promise,
     )
 
 

@@ -25,7 +25,7 @@ from handlers.tickets import tell
 from handlers.tickets.cards import Wording
 from handlers.tickets.conversation import ConversationRules, Plain, newest_about
 from handlers.tickets.escalation import URGENT, escalate
-from handlers.tickets.report import SUMMARY_LIMIT, Report, building_of
+from handlers.tickets.report import Report, building_of, clip
 from handlers.tickets.sla import SlaBook
 from nlp.classification import Classification
 from storage.tickets.models import Ticket
@@ -109,7 +109,7 @@ async def owner_note(
     owner already has their acknowledgement. Urgent news on a normal ticket makes it urgent."""
     member = report.member
     await uow.tickets.record(
-        ticket, at=now, actor=f"member:{member.id}", action="owner_note", note=report.text[:SUMMARY_LIMIT]
+        ticket, at=now, actor=f"member:{member.id}", action="owner_note", note=clip(report.text)
     )
     ticket.updated_at = now
     if classification.urgent and ticket.priority != URGENT and ticket.status in ACTIVE:
@@ -151,7 +151,7 @@ async def chase(
     told under the card, once per follow-up window (a repeat is recorded only)."""
     actor = f"member:{report.member.id}"
     last = await uow.tickets.last_event_at(ticket.id, "chased", actor)
-    await uow.tickets.record(ticket, at=now, actor=actor, action="chased", note=report.text[:SUMMARY_LIMIT])
+    await uow.tickets.record(ticket, at=now, actor=actor, action="chased", note=clip(report.text))
     ticket.updated_at = now
     if classification.urgent and ticket.priority != URGENT:
         await escalate(uow, sla, w, ticket, report.community, report.member, said, now)

@@ -3,14 +3,19 @@
 For the current phase of each active ticket (respond until first accepted, then resolve)
 the elapsed share of its window decides (`sla.LEVELS`): 80 % → a reminder to the assignee in
 the stewards' group; 100 % → escalation to the supervisors' chat; 200 % → to the manager.
-Each is an audit event and a message sent exactly once, however often the job runs and
-across restarts: the outbox's unique `dedupe_key` settles it in the database. A resolved
-ticket nobody rated in three days is closed as unrated.
+Each is an audit event and a message sent exactly once, however often the job runs, across
+restarts and with two processes watching at once: the event is claimed by an insert-or-ignore
+on a partial unique index (ticket, level, SLA cycle), in the transaction that queues the
+message. What falls due in one pass goes to each chat as one message, a line per ticket (13
+reminders in a minute are one message, not 13). A resolved ticket nobody rated in three
+days is closed as unrated.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -31,6 +36,9 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+# Lines in one message of notices that fell due together; the rest are counted.
+BATCH_LINES = 30
+
 
 def install(scheduler: Scheduler, runtime: Runtime, book: SlaBook, check_interval: float) -> None:
     """The SLA watch runs every `check_interval` seconds (one instance at a time)."""
@@ -38,12 +46,14 @@ def install(scheduler: Scheduler, runtime: Runtime, book: SlaBook, check_interva
 
 
 async def check_sla(runtime: Runtime, book: SlaBook) -> int:
-    """One pass over active tickets; returns how many notifications were newly queued."""
+    """One pass over active tickets; returns how many messages were newly queued (what fell
+    due together goes to each chat as one message, a line per ticket)."""
     now = runtime.now
     texts, classifier = runtime.services.texts, runtime.services.classifier
-    queued = 0
+    queued = notices = 0
     async with runtime.transaction() as store:
         communities: dict[int, Community] = {}
+        due: dict[tuple[int, str], list[Notice]] = {}
         for ticket in await store.tickets.active():
             community = communities.get(ticket.community_id) or await store.directory.community(
                 ticket.community_id
@@ -56,11 +66,18 @@ async def check_sla(runtime: Runtime, book: SlaBook) -> int:
                 continue
             phase = phase_of(ticket)
             share = elapsed_share(book, ticket, phase, now, ZoneInfo(community.timezone))
+            cycle = int((ticket.sla_started_at or ticket.created_at).timestamp())
+            marker = f"{phase}@{cycle}"
             for level in LEVELS:
-                if share >= level.share:
-                    queued += await notify(store, texts, classifier, community, ticket, phase, level, now)
-    if queued:
-        log.info("sla: %d notification(s) queued", queued)
+                if share >= level.share and await store.tickets.claim_event(
+                    ticket, at=now, actor="system", action=level.name, note=marker
+                ):
+                    due.setdefault((community.id, level.name), []).append(Notice(ticket, phase, level))
+        for (community_id, _), batch in due.items():
+            notices += len(batch)
+            queued += await notify(store, texts, classifier, communities[community_id], batch, now)
+    if notices:
+        log.info("sla: %d notice(s) in %d message(s)", notices, queued)
     return queued
 
 
@@ -71,54 +88,72 @@ async def close_unrated(store: UnitOfWork, ticket: Ticket, now: datetime) -> Non
         )
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A ticket that reached a level of its current window, claimed (its audit event written)."""
+
+    ticket: Ticket
+    phase: str
+    level: Level
+
+
 async def notify(
     store: UnitOfWork,
     texts: Texts,
     classifier: Classifier,
     community: Community,
-    ticket: Ticket,
-    phase: str,
-    level: Level,
+    batch: Sequence[Notice],
     now: datetime,
 ) -> int:
-    """Queue one level's message once; the audit event is written with the first send."""
-    cycle = int((ticket.sla_started_at or ticket.created_at).timestamp())
-    marker = f"{phase}@{cycle}"
+    """One level's notices of one community, as one message to each chat of the level's role:
+    a single ticket in its own words, several as a line each (at most `BATCH_LINES`)."""
+    level = batch[0].level
     lang = community.language
-    assignee = await store.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
-    due = ticket.respond_due_at if phase == "respond" else ticket.resolve_due_at
-    assert due is not None
-    text = texts.render(
-        level.text_key,
-        lang,
-        number=ticket.number,
-        category=texts.convert(classifier.category_label(ticket.category or ticket.kind), lang),
-        place=mask_unit(ticket.building, lang),
-        phase=texts.render(f"sla.phase.{phase}", lang),
-        due=due.astimezone(ZoneInfo(community.timezone)).strftime("%m-%d %H:%M"),
-        assignee=assignee.name if assignee else "-",
-    )
-    people = await recipients(store, community, assignee, level)
+    tz = ZoneInfo(community.timezone)
+    people: dict[int, Steward] = {}
+    lines = []
+    for notice in batch:
+        ticket = notice.ticket
+        assignee = await store.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
+        for person in await recipients(store, community, assignee, level):
+            people.setdefault(person.id, person)
+        due = ticket.respond_due_at if notice.phase == "respond" else ticket.resolve_due_at
+        assert due is not None
+        values = {
+            "number": ticket.number,
+            "category": texts.convert(classifier.category_label(ticket.category or ticket.kind), lang),
+            "place": mask_unit(ticket.building, lang),
+            "phase": texts.render(f"sla.phase.{notice.phase}", lang),
+            "due": due.astimezone(tz).strftime("%m-%d %H:%M"),
+            "assignee": assignee.name if assignee else "-",
+        }
+        lines.append(texts.render(level.text_key if len(batch) == 1 else "sla.line", lang, **values))
+    if len(batch) > 1:
+        shown = lines[:BATCH_LINES]
+        if len(lines) > BATCH_LINES:
+            shown.append(texts.render("sla.more", lang, n=len(lines) - BATCH_LINES))
+        lines = [texts.render(f"{level.text_key}.batch", lang, n=len(batch)), *shown]
+    text = "\n".join(lines)
     chats = list(await store.directory.chats_with_role(community.id, level.chat_role))
     if not chats and level.chat_role == "management":
         chats = list(await store.directory.chats_with_role(community.id, "supervisors"))
+    first = batch[0]
+    cycle = int((first.ticket.sla_started_at or first.ticket.created_at).timestamp())
     new = 0
     for chat in chats:
-        mentions = tuple(Mention(a, p.name) for p in people if (a := account_of(p, chat.platform)))
+        mentions = tuple(Mention(a, p.name) for p in people.values() if (a := account_of(p, chat.platform)))
         if await send_to_chat(
             store,
             chat,
             Outgoing(text=text, mentions=mentions, urgent=level.share >= 1.0),
             now,
             ref_type="sla",
-            ref_id=ticket.id,
-            dedupe_key=f"sla:{ticket.id}:{level.name}:{marker}:{chat.id}",
+            ref_id=first.ticket.id,
+            # the first ticket's notice is claimed once, so is this message
+            dedupe_key=f"sla:{first.ticket.id}:{level.name}:{first.phase}@{cycle}:{chat.id}",
             priority=priority_for(level.share >= 1.0),  # breaches and escalations go first
         ):
             new += 1
-    first_time = new > 0 if chats else not await store.tickets.has_event(ticket.id, level.name, marker)
-    if first_time:
-        await store.tickets.record(ticket, at=now, actor="system", action=level.name, note=marker)
     return new
 
 

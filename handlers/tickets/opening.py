@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.tickets import cards, lifecycle, tell
-from handlers.tickets.assignment import choose_assignee
+from handlers.tickets.assignment import back_on_duty, choose_assignee
 from handlers.tickets.cards import Wording
 from handlers.tickets.conversation import flat_of
 from handlers.tickets.escalation import URGENT, escalate
 from handlers.tickets.followups import owner_note
-from handlers.tickets.report import SUMMARY_LIMIT, Report, building_of
+from handlers.tickets.report import Report, building_of, clip
 from handlers.tickets.sla import Deadlines, SlaBook
 from nlp.classification import Classification
 from storage.directory.models import Steward
@@ -81,7 +81,13 @@ async def open_ticket(
     counts = await uow.directory.open_ticket_counts(community.id)
     # Nobody on duty who covers it: the ticket stays unassigned, its card offers 「接单」 to
     # any steward, and the supervisors are asked to dispatch it (see tell.card).
-    assignee = choose_assignee(roster, building, classification.category, now.astimezone(tz), counts)
+    local = now.astimezone(tz)
+    assignee = choose_assignee(roster, building, classification.category, local, counts)
+    off_duty = (
+        None
+        if assignee is not None
+        else cards.OffDuty(local, back_on_duty(roster, building, classification.category, local))
+    )
     day = now.astimezone(tz).strftime("%Y%m%d")
     serial = await uow.tickets.next_counter(f"ticket:{PREFIX[kind]}:{day}")
     ticket = Ticket(
@@ -92,7 +98,7 @@ async def open_ticket(
         priority=priority,
         building=building,
         unit=flat_of(classification, member) or (unit.canonical() if unit else None),
-        summary=report.text[:SUMMARY_LIMIT],
+        summary=clip(report.text),
         owner_member_id=member.id,
         source_chat_id=report.chat.id,
         source_message_id=report.message_id,
@@ -112,7 +118,7 @@ async def open_ticket(
         note=f"sla={deadlines.policy} rules={','.join(classification.rules[:8])}",
     )
     await tell.card(uow, w, ticket, community, assignee, member.display_name or "", now)
-    await acknowledge(uow, report, ticket, cards.acknowledgement(w, ticket, deadlines), now)
+    await acknowledge(uow, report, ticket, cards.acknowledgement(w, ticket, deadlines, off_duty), now)
     return Opened(ticket, assignee, deadlines)
 
 

@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.events import Outgoing
+from bot.core.events import Mention, Outgoing
 from handlers.tickets.assignment import report_building
 from nlp.classification import Classification
 from storage.directory.models import Chat, Community, Member
 from storage.tickets.repository import Reporter
 
 SUMMARY_LIMIT = 500
+
+
+def clip(text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """`text` in at most `limit` characters, ending in 「…」 where it was cut. A cut never
+    splits a run of digits or Latin letters (a phone number, a unit): the run goes whole, so
+    masking downstream still sees every number it has to hide, or none of it."""
+    if len(text) <= limit:
+        return text
+    end = limit - 1
+    while end > 0 and _in_run(text[end - 1]) and _in_run(text[end]):
+        end -= 1
+    return text[:end].rstrip() + "…"
+
+
+def _in_run(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char == "-")
 
 
 @dataclass(frozen=True)
@@ -25,6 +41,9 @@ class Report:
     thread_id: str | None = None
     reply_hint: str | None = None  # the platform's reply hook, passed on untouched
     reply_to: str | None = None  # the platform message id it replies to (the bot's ack, …)
+    # The platform cannot show which message an answer replies to (WeCom): answers @-mention
+    # the owner instead, so a busy group sees whom each acknowledgement is for.
+    mention_owner: bool = False
 
     @property
     def lane(self) -> str:
@@ -32,14 +51,21 @@ class Report:
         return f"member:{self.member.id}"
 
     def answer(self, text: str) -> Outgoing:
-        """A reply under the report, in its thread."""
+        """A reply under the report, in its thread (@-mentioning the owner where a reply does
+        not show what it answers)."""
+        member = self.member
+        mentions = (Mention(member.platform_user_id, member.display_name),) if self.mention_owner else ()
         return Outgoing(
-            text=text, reply_to=self.message_id, thread_id=self.thread_id, reply_hint=self.reply_hint
+            text=text,
+            reply_to=self.message_id,
+            thread_id=self.thread_id,
+            reply_hint=self.reply_hint,
+            mentions=mentions,
         )
 
     def said(self, building: str | None) -> Reporter:
         """The report as the stewards read it (masked where it is shown)."""
-        return Reporter(self.member.display_name or "", building, self.text[:SUMMARY_LIMIT])
+        return Reporter(self.member.display_name or "", building, clip(self.text))
 
 
 def building_of(report: Report, classification: Classification) -> str | None:

@@ -23,6 +23,7 @@ from handlers.shared.privacy import mask_text
 from handlers.tickets import cards, corrections, lifecycle, tell
 from handlers.tickets.cards import Wording
 from handlers.tickets.owners import OwnerReports
+from handlers.tickets.report import clip
 from storage.directory.models import Community, Steward
 from storage.tickets.models import Ticket, TicketEvent
 from storage.tickets.status import ACTIVE, TicketStatus
@@ -148,7 +149,7 @@ class TicketService(OwnerReports):
             raise lifecycle.refusal(ticket, TicketStatus.IN_PROGRESS)
         if ticket.status in (TicketStatus.ASSIGNED, TicketStatus.REOPENED):
             await self.accept(uow, actor, ticket, now)
-        note = note.strip()[:NOTE_LIMIT]
+        note = clip(note.strip(), NOTE_LIMIT)
         await uow.tickets.record(ticket, at=now, actor=audit_label(actor), action="note", note=note)
         ticket.updated_at = now
         _, w = await self._wording_of(uow, ticket)
@@ -167,7 +168,7 @@ class TicketService(OwnerReports):
         thing hears of it."""
         steward = await self.worker(uow, actor, ticket)
         _, w = await self._wording_of(uow, ticket)
-        note = (note.strip() or w.t("t.resolved_default"))[:NOTE_LIMIT]
+        note = clip(note.strip(), NOTE_LIMIT)  # a button press says nothing: no note
         if ticket.first_response_at is None:
             ticket.first_response_at = now
         await lifecycle.transition(
@@ -177,16 +178,17 @@ class TicketService(OwnerReports):
             actor=audit_label(actor),
             at=now,
             action="resolved",
-            note=note,
+            note=note or None,
         )
         ticket.rating_requested_at = now
+        said = "" if not note else w.t("t.said", note=note)
         await tell.staff(
             uow,
             ticket.community_id,
-            w.t("t.staff.resolved", number=ticket.number, name=steward.name, note=note),
+            w.t("t.staff.resolved", number=ticket.number, name=steward.name, note=said),
             now,
         )
-        masked = mask_text(note)
+        masked = "" if not note else w.t("t.said", note=mask_text(note))
         await tell.owner(
             uow,
             ticket,
@@ -252,7 +254,7 @@ class TicketService(OwnerReports):
 
     async def cancel(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, note: str, now: datetime) -> None:
         steward = self.staff_on(actor, ticket)
-        note = note.strip()[:NOTE_LIMIT] or "-"
+        note = clip(note.strip(), NOTE_LIMIT) or "-"
         await lifecycle.transition(
             uow.tickets,
             ticket,

@@ -29,6 +29,12 @@ class WorkingHours:
     end: time
     days: frozenset[int]  # ISO weekdays
 
+    def day_minutes(self) -> int:
+        """The length of a working day."""
+        start = self.start.hour * 60 + self.start.minute
+        end = 24 * 60 if self.end == time.max else self.end.hour * 60 + self.end.minute
+        return end - start
+
     def add(self, start: datetime, minutes: float, tz: ZoneInfo) -> datetime:
         """`start` plus `minutes` of working time in zone `tz` (UTC in, UTC out)."""
         local = start.astimezone(tz)
@@ -90,6 +96,9 @@ class Deadlines:
     resolve_due: datetime
     onsite_due: datetime | None
     respond_minutes: int
+    # Minutes in a working day when the windows count working time (None: calendar time), so
+    # a promise says 「1个工作日」, not the 「9小时」 a window of 540 working minutes is not.
+    working_day: int | None = None
 
 
 class SlaBook:
@@ -146,6 +155,7 @@ class SlaBook:
             resolve_due=self.add(policy, start, policy.resolve, tz),
             onsite_due=self.add(policy, start, policy.onsite, tz) if policy.onsite else None,
             respond_minutes=policy.respond,
+            working_day=self.hours.day_minutes() if policy.working_hours else None,
         )
 
     def add(self, policy: Policy, start: datetime, minutes: float, tz: ZoneInfo) -> datetime:

@@ -211,6 +211,13 @@ class OpinionRepository:
         counts = {int(window): int(n) for window, n in rows}
         return [counts.get(index, 0) for index in range(len(windows))]
 
+    async def logged_since(self, community_id: int) -> datetime | None:
+        """When the community's first logged message was sent (the start of its history; an
+        archive import can move it back): one index lookup."""
+        return await self.session.scalar(
+            select(func.min(MessageLog.sent_at)).where(MessageLog.community_id == community_id)
+        )
+
     async def message_counts(self, community_id: int, since: datetime, until: datetime) -> tuple[int, int]:
         """(all, negative) owner text messages in (since, until]."""
         query = owner_messages(

@@ -52,6 +52,26 @@ class ReportRepository:
             )
         ).all()
 
+    async def active(self, community_id: int, start: datetime, end: datetime) -> bool:
+        """Whether anything happened in [start, end): a ticket, an owner message or an alert
+        (an empty period gets no report). Three index lookups at most."""
+        for query in (
+            select(Ticket.id).where(
+                Ticket.community_id == community_id, Ticket.created_at >= start, Ticket.created_at < end
+            ),
+            owner_messages(community_id, MessageLog.id).where(
+                MessageLog.sent_at >= start, MessageLog.sent_at < end
+            ),
+            select(OpinionAlert.id).where(
+                OpinionAlert.community_id == community_id,
+                OpinionAlert.created_at >= start,
+                OpinionAlert.created_at < end,
+            ),
+        ):
+            if await self.session.scalar(query.limit(1)) is not None:
+                return True
+        return False
+
     async def all_queued(self, dedupe_keys: Sequence[str]) -> bool:
         """Whether every one of these idempotent messages (e.g. this month's reports) is in the
         outbox already."""

@@ -15,6 +15,9 @@ from sqlalchemy import (
     UniqueConstraint,
     true,
 )
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
@@ -81,10 +84,27 @@ class TicketFollower(Base):
     building: Mapped[str | None] = mapped_column(String(16))
 
 
+# The SLA watch's events: one per ticket, level and SLA cycle (the note), settled by the
+# database so two processes watching at once notify once (handlers/tickets/jobs.py).
+SLA_ACTIONS = ("sla_reminder", "sla_breach", "sla_manager")
+_SLA_WHERE = sql_text("action IN ('sla_reminder', 'sla_breach', 'sla_manager')")
+
+
 class TicketEvent(Base):
     """The append-only audit trail of a ticket: who did what, when, from which state to which."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = (
+        Index(
+            "uq_ticket_events_sla",
+            "ticket_id",
+            "action",
+            "note",
+            unique=True,
+            sqlite_where=_SLA_WHERE,
+            postgresql_where=_SLA_WHERE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)

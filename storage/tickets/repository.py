@@ -165,6 +165,21 @@ class TicketRepository:
         )
         await insert_object(self.session, event, want_id=False)
 
+    async def claim_event(self, ticket: Ticket, *, at: datetime, actor: str, action: str, note: str) -> bool:
+        """Append an audit event that may exist once (the SLA watch's: a partial unique index
+        on ticket, action and note); False, and nothing written, if it was there already,
+        written by this or another process."""
+        values = {
+            "ticket_id": ticket.id,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "from_status": None,
+            "to_status": None,
+            "note": note,
+        }
+        return await insert_new(self.session, table_of(TicketEvent), values)
+
     async def get(self, ticket_id: int) -> Ticket | None:
         return await self.session.get(Ticket, ticket_id)
 

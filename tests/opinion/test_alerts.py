@@ -128,13 +128,19 @@ async def test_repeats_are_folded_into_the_first_alert(oh: OpinionHarness) -> No
     assert "业*" in notes[1].text
 
 
-async def test_the_same_owner_folds_even_on_another_topic(oh: OpinionHarness) -> None:
+async def test_the_same_owner_folds_on_the_same_matter_only(oh: OpinionHarness) -> None:
+    """Folding is about one matter: the same owner going on about it (「物业到底管不管」 names
+    nothing else) folds; the same owner on another matter (the rubbish, after the lift) is
+    not swallowed by the lift's alert."""
     await oh.say(OWNERS, "u-zhang", COLLECTIVE)
-    await oh.say(OWNERS, "u-zhang", "垃圾好几天没人收，臭死了")
+    await oh.say(OWNERS, "u-zhang", "物业到底管不管？太差劲了")
     [alert] = await oh.alerts()
     assert alert.folded == 1
+    await oh.say(OWNERS, "u-zhang", "垃圾好几天没人收，臭死了")  # the same owner, another matter
     await oh.say(OWNERS, "u-other", "垃圾好几天没人收，臭死了")  # another owner, another topic
-    assert (await oh.alerts())[0].folded == 1
+    [alert] = await oh.alerts()
+    assert alert.folded == 1
+    assert await oh.links(alert.id) == 2
 
 
 async def test_after_the_cooldown_the_same_matter_alerts_again(oh: OpinionHarness) -> None:

@@ -286,6 +286,29 @@ async def test_past_the_minimum_each_negative_message_costs_one_count(oh: Opinio
 
 @pytest.mark.parametrize("settings", [{"opinion_group_owners": 50, "opinion_spike_min_count": 3}])
 async def test_the_spike_minimum_is_a_setting(oh: OpinionHarness) -> None:
+    await write_history(oh, [0] * 7)
     for n, text in enumerate(VARIED[:3]):
+        await oh.say(OWNERS, f"u-{n}", text)
+    assert [a.kind for a in await oh.alerts()] == ["spike"]
+
+
+@pytest.mark.parametrize("settings", [{"opinion_group_owners": 50}])
+async def test_a_fresh_install_has_no_baseline_to_spike_over(oh: OpinionHarness) -> None:
+    """Ten minutes after the first start nothing is history: eight owners complaining in an
+    hour raise no spike against a week of zeros (group and message alerts still speak)."""
+    for n, text in enumerate(VARIED):
+        oh.clock.advance(timedelta(minutes=2))
+        await oh.say(OWNERS, f"u-{n}", text)
+    assert await oh.alerts() == []
+    # six days of history are not a week's baseline either; seven are (another hour of the
+    # day each time, so the baseline's own hours stay quiet)
+    oh.clock.advance(timedelta(days=6, hours=3))
+    for n, text in enumerate(VARIED):
+        oh.clock.advance(timedelta(minutes=2))
+        await oh.say(OWNERS, f"u-{n}", text)
+    assert await oh.alerts() == []
+    oh.clock.advance(timedelta(days=1, hours=3))
+    for n, text in enumerate(VARIED):
+        oh.clock.advance(timedelta(minutes=2))
         await oh.say(OWNERS, f"u-{n}", text)
     assert [a.kind for a in await oh.alerts()] == ["spike"]

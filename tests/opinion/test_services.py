@@ -215,6 +215,10 @@ async def test_publishing_to_owners_needs_a_supervisor_and_happens_once(oh: Opin
 
 async def test_the_monthly_report_is_due_once_the_day_and_time_have_come(oh: OpinionHarness) -> None:
     service = oh.reports
+    async with oh.app.runtime.reading() as uow:  # an empty November is never due
+        assert await service.due_monthly(uow, datetime(2026, 12, 3, 15, 0, tzinfo=SHANGHAI)) == []
+    await oh.say("lxy-owners-1", "u-a", "3栋电梯坏了")  # 23 November, in both communities
+    await oh.say("hbhy-owners", "u-b", "B座電梯壞咗")
     async with oh.app.runtime.reading() as uow:
         assert await service.due_monthly(uow, datetime(2026, 12, 1, 8, 59, tzinfo=SHANGHAI)) == []
         due = await service.due_monthly(uow, datetime(2026, 12, 3, 15, 0, tzinfo=SHANGHAI))  # catching up

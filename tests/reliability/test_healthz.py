@@ -188,7 +188,9 @@ async def test_healthz_reports_a_full_disk_and_recovers_when_space_is_freed(
         filler = small_disk / "filler"
         try:
             await probe.ok(within=10, what="ok at start")
-            with filler.open("wb") as out:  # fill the disk to the last block
+            with filler.open(
+                "wb", buffering=0
+            ) as out:  # to the last block; unbuffered: close has nothing to flush
                 block = b"\0" * 65536
                 try:
                     while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -159,3 +160,73 @@ async def test_the_watch_is_scheduled(harness: Harness) -> None:
     job = harness.app.scheduler.get_job("sla-watch")
     assert job is not None
     assert job.trigger.interval == timedelta(seconds=harness.app.settings.sla_check_interval)
+
+
+async def thirteen_tickets(harness: Harness) -> list[str]:
+    """Thirteen owners, thirteen flats, thirteen problems, reported within one minute."""
+    for n in range(13):
+        building = 1 + n % 3
+        await harness.say(OWNERS, f"u-{n}", f"{building}栋{n + 1}02室厨房水管漏水了，麻烦派人来修")
+        harness.clock.advance(timedelta(seconds=4))
+    tickets = await harness.tickets()
+    assert len(tickets) == 13
+    return [t.number for t in tickets]
+
+
+async def test_what_falls_due_together_is_one_message_per_chat_with_a_line_per_ticket(
+    harness: Harness,
+) -> None:
+    numbers = await thirteen_tickets(harness)
+    runtime = harness.app.runtime
+    stewards_before = len(harness.sent(STEWARDS))
+
+    harness.clock.advance(timedelta(minutes=24))  # every ticket past 80 % of its 30 minutes
+    assert await check_sla(runtime, BOOK) == 1
+    assert await check_sla(runtime, BOOK) == 0
+    await harness.app.sender.drain()
+    [reminder] = harness.sent(STEWARDS)[stewards_before:]
+    head, *lines = reminder.text.split("\n")
+    assert head == "⏰ 以下 13 张工单的时限将到，请尽快处理："
+    assert [line.split("（")[0] for line in lines] == [f"· {n}" for n in numbers]
+    assert all("响应时限 11-23 10:30，责任人：" in line for line in lines)
+    assert {line.rsplit("：", 1)[1] for line in lines} == {"王管家", "赵师傅"}
+    # each assignee mentioned once, not once per ticket
+    assert sorted(m.name for m in reminder.out.mentions) == ["王管家", "赵师傅"]
+
+    harness.clock.advance(timedelta(minutes=7))  # every one past its deadline
+    assert await check_sla(runtime, BOOK) == 1
+    await harness.app.sender.drain()
+    [breach] = [m for m in harness.sent(SUPERVISORS) if "超过" in m.text]
+    assert breach.text.startswith("🚨 以下 13 张工单已超过时限，请主管跟进：\n")
+    assert len(breach.text.split("\n")) == 14
+    assert [m.name for m in breach.out.mentions] == ["李主管"]
+    for ticket in await harness.tickets():
+        actions = [e.action for e in await harness.events(ticket.id)]
+        assert (actions.count("sla_reminder"), actions.count("sla_breach")) == (1, 1)
+    assert len(await sla_rows(harness)) == 2
+
+
+async def test_two_watches_at_once_notify_each_ticket_once(harness: Harness) -> None:
+    """Two processes' watches run the same pass concurrently (their own engines): the
+    database gives each ticket's reminder to one of them."""
+    await thirteen_tickets(harness)
+    other = build_app(
+        Settings(database_url=harness.app.settings.database_url, community_file=EXAMPLE),
+        channels={"local": LocalChannel(harness.clock)},
+        clock=harness.clock,
+        classifier=harness.app.services.classifier,
+    )
+    try:
+        harness.clock.advance(timedelta(minutes=24))
+        results = await asyncio.gather(
+            check_sla(harness.app.runtime, BOOK), check_sla(other.runtime, BOOK), return_exceptions=True
+        )
+        sent = [r for r in results if isinstance(r, int)]
+        assert sum(sent) == 1, results  # one message; a watch that lost a race tries again later
+        assert await check_sla(other.runtime, BOOK) == 0
+        for ticket in await harness.tickets():
+            actions = [e.action for e in await harness.events(ticket.id)]
+            assert actions.count("sla_reminder") == 1
+        assert len(await sla_rows(harness)) == 1
+    finally:
+        await other.engine.dispose()

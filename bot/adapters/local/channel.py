@@ -48,7 +48,7 @@ Listener = Callable[[LocalMessage], None]
 class LocalChannel:
     platform = "local"
     # Like a chat app with buttons and toasts; edits arrive as new messages in the transcript.
-    capabilities = Capabilities(buttons=True, answers=True, direct=True)
+    capabilities = Capabilities(buttons=True, answers=True, direct=True, replies=True)
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock or SystemClock()

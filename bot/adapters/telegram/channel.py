@@ -127,7 +127,9 @@ class TelegramChannel:
     """Steward's Telegram adapter. See the module docstring for the callback-answer contract."""
 
     platform: str = Platform.TELEGRAM.value
-    capabilities = Capabilities(edit_in_place=True, buttons=True, threads=True, answers=True, direct=True)
+    capabilities = Capabilities(
+        edit_in_place=True, buttons=True, threads=True, answers=True, direct=True, replies=True
+    )
 
     def __init__(
         self,
