@@ -37,9 +37,10 @@ async def test_a_parked_update_is_listed_replayed_and_the_admins_are_told(
     books = Books(database)
     try:
         await steward.start()
-        fake.user_says(party.owners, party.owner, "3座升降機壞咗，困住咗人，快啲嚟！")  # a period with a ticket
+        # a period with a ticket: an empty one has no report to fail
+        fake.user_says(party.owners, party.owner, "3座升降機壞咗，困住咗人，快啲嚟！")
         await eventually(lambda: fake.sent(party.stewards.id), within=30, what="the card")
-        fake.user_says(party.stewards, party.steward, "/report")  # an empty period has no report to fail
+        fake.user_says(party.stewards, party.steward, "/report")
 
         note = await eventually(lambda: fake.sent(private.id), within=30, what="the admins told")
         row_id = int(re.findall(r"steward inbox retry (\d+)", note[0].text or "")[0])
