@@ -79,7 +79,10 @@ class Policy:
     working_hours: bool = False
 
     def specificity(self) -> int:
-        return (4 if self.category else 0) + (2 if self.priority else 0) + (1 if self.kind else 0)
+        """Priority outranks category, and category outranks kind: an urgent ticket keeps the
+        urgent clock whatever its category (a fallen fitness frame that hurt a child is not a
+        5-day facility repair)."""
+        return (4 if self.priority else 0) + (2 if self.category else 0) + (1 if self.kind else 0)
 
     def matches(self, kind: str, category: str | None, priority: str) -> bool:
         return (

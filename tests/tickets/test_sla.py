@@ -47,6 +47,35 @@ def test_policy_precedence_and_defaults() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("kind", "category"),
+    [("repair", "public_facility"), ("complaint", "neighbour"), ("complaint", "noise"), ("repair", None)],
+)
+def test_urgent_always_runs_on_the_urgent_clock_whatever_the_category(
+    kind: str, category: str | None
+) -> None:
+    """A fallen fitness frame that hurt a child is a facility repair, and urgent: 15 min to
+    respond, 1 h on site, 4 h to resolve (the facility's 30 min / 5 days lost to the category
+    before, and a neighbour dispute's working days would have stopped the clock at night)."""
+    start = datetime(2026, 11, 28, 22, 0, tzinfo=SH)  # a Saturday night, outside working hours
+    deadlines = BOOK.deadlines(kind, category, "urgent", start, SH)
+    assert deadlines.policy == "urgent"
+    assert deadlines.respond_due - start == timedelta(minutes=15)
+    assert deadlines.onsite_due is not None
+    assert deadlines.onsite_due - start == timedelta(hours=1)
+    assert deadlines.resolve_due - start == timedelta(hours=4)
+
+
+async def test_an_urgent_facility_emergency_gets_the_urgent_deadlines(harness: Harness) -> None:
+    await harness.say(OWNERS, "u-zhang", "3栋门口的健身器材倒了，砸伤了小孩，快来人")
+    [ticket] = await harness.tickets()
+    assert (ticket.priority, ticket.category) == ("urgent", "public_facility")
+    assert ticket.respond_due_at is not None
+    assert ticket.resolve_due_at is not None
+    assert ticket.respond_due_at - ticket.created_at == timedelta(minutes=15)
+    assert ticket.resolve_due_at - ticket.created_at == timedelta(hours=4)
+
+
 def test_working_hours_skip_nights_and_sundays() -> None:
     hours = WorkingHours(time(8, 30), time(17, 30), frozenset({1, 2, 3, 4, 5, 6}))
     saturday_late = datetime(2026, 11, 28, 17, 0, tzinfo=SH)  # Saturday 17:00
