@@ -25,7 +25,7 @@ class Risk:
     NONE: Final = 0
     NEGATIVE: Final = 1
     EXTERNAL: Final = 2  # collective action, or a threat to go outside (12345, media, lawyers, ...)
-    CRISIS: Final = 3  # both at once, or an ongoing crisis
+    CRISIS: Final = 3  # the media or the courts, an outside party and joint action, an ongoing crisis
 
 
 _DIGITS = re.compile(r"\d")

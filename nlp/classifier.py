@@ -60,7 +60,7 @@ _TOPICAL_KINDS = frozenset({"category", "urgent", "risk", "sentiment", "evidence
 _INTENTS = {i.value: i for i in Intent}
 # Module constants: an enum member looked up by attribute costs a little on every use.
 _REPAIR, _COMPLAINT, _INQUIRY, _OTHER = Intent.REPAIR, Intent.COMPLAINT, Intent.INQUIRY, Intent.OTHER
-_ESCALATION = frozenset({"external", "collective", "refusal"})
+_ESCALATION = frozenset({"external", "exposure", "collective", "refusal"})
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # A title's segments: a genre word must end one (its head noun: 关于…的联名信, 感谢信——致…).
 _TITLE_SEGMENTS = re.compile(r"[\s,.:;!?、。—\-–~()\[\]【】<>《》「」『』\"'“”‘’|/·…]+")
@@ -1193,7 +1193,8 @@ class Classifier:
         risk = Risk.NEGATIVE if negative else Risk.NONE
         if escalation:
             risk = Risk.EXTERNAL
-        if ("external" in risk_ids and "collective" in risk_ids) or crisis:
+        # The media or the courts on their own, or an outside party and joint action together.
+        if "exposure" in risk_ids or ("external" in risk_ids and "collective" in risk_ids) or crisis:
             risk = Risk.CRISIS
 
         unit: UnitAddress | None = parse_unit(norm.text, norm.display if norm.aligned else None)

@@ -75,7 +75,7 @@ MODIFIER_KINDS = (
 # 火苗) are urgent only in a message about the property or with a call for help, and `assault` (a
 # fight) only with a place of the estate named or a call for help.
 URGENT_LISTS = ("keywords", "personal", "figurative", "assault")
-RISK_KINDS = ("external", "authority", "collective", "refusal", "crisis")
+RISK_KINDS = ("external", "exposure", "authority", "collective", "refusal", "crisis")
 SENTIMENT_KINDS = ("negative", "positive")
 _ID_PREFIX = {
     "negation": "neg",

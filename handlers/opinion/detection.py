@@ -77,13 +77,14 @@ def _smokers_smoke(rules: Iterable[str]) -> bool:
 def tier_of(risk: int, rules: Iterable[str] = ()) -> int:
     """Tier 3: management at once; tier 2: a supervisor within 48 h; tier 1: the steward.
     A crisis of a smoker's smoke alone does not count (`SMOKING_WORDS`): the message keeps
-    the tier its other risks give it (an outside party or joint action: 2)."""
+    the tier its other risks give it (the media or the courts: 3; an outside party or joint
+    action: 2)."""
     if risk >= Risk.CRISIS and _smokers_smoke(rules):
         kinds = {rule[5:].split(":", 1)[0] for rule in rules if rule.startswith("risk.")}
-        escalation = kinds & {"external", "collective", "refusal"}
+        escalation = kinds & {"external", "exposure", "collective", "refusal"}
         risk = (
             Risk.CRISIS
-            if {"external", "collective"} <= kinds
+            if "exposure" in kinds or {"external", "collective"} <= kinds
             else Risk.EXTERNAL
             if escalation
             else Risk.NEGATIVE

@@ -25,6 +25,7 @@ TEXTS_HANS: dict[str, str] = {
     "op.card.state.false_positive": "❎ 误报：{name}",
     "op.reason.crisis": "险情：{words}",
     "op.reason.external": "外部渠道：{words}",
+    "op.reason.exposure": "媒体或诉讼：{words}",
     "op.reason.collective": "集体行动：{words}",
     "op.reason.refusal": "拒交费用：{words}",
     "op.reason.negative": "负面用语：{words}",

@@ -23,7 +23,7 @@ from storage.tickets.status import ACTIVE, TicketStatus
 Say = Callable[..., str]  # a text key and its values -> the text (`Words`, or a chat's `ctx.t`)
 
 EXCERPT = 80
-RISK_KINDS = ("crisis", "external", "collective", "refusal")
+RISK_KINDS = ("crisis", "exposure", "external", "collective", "refusal")
 PATTERN_LABELS = {"police_threat": "报警", "stop_paying": "不交费"}
 
 

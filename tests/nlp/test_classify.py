@@ -263,10 +263,11 @@ def test_past_events_tips_and_ordinary_faults_are_not_urgent(clf: Classifier, te
         ("电梯坏了", Risk.NONE),
         ("楼上太吵了，受不了", Risk.NEGATIVE),
         ("再不修我就打12345", Risk.EXTERNAL),
-        ("这事我要找记者曝光", Risk.EXTERNAL),
+        ("这事我要找记者曝光", Risk.CRISIS),  # the media or the courts: tier 3 on its own
         ("大家联名罢免物业", Risk.EXTERNAL),
         ("不交物业费了，服务这么差", Risk.EXTERNAL),
-        ("管理費年年加，我哋會搵傳媒", Risk.EXTERNAL),
+        ("管理費年年加，我哋會搵傳媒", Risk.CRISIS),
+        ("管理費年年加，我哋會搵區議員", Risk.EXTERNAL),
         ("我们已经联名了，明天一起去住建局", Risk.CRISIS),
         ("3栋楼道着火了，浓烟很大", Risk.CRISIS),
         ("家里被偷了，已经报警了", Risk.NEGATIVE),

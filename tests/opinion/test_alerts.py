@@ -77,7 +77,48 @@ async def test_a_risk_3_message_mentions_the_managers_and_masks_the_owner(oh: Op
     assert "1302" not in card.text
     assert "冯先生" not in card.text
     assert "冯**" in card.text
-    assert "外部渠道：12345、媒体、曝光" in card.text
+    assert "媒体或诉讼：媒体、曝光；外部渠道：12345" in card.text
+
+
+@pytest.mark.parametrize("management", [True])
+@pytest.mark.parametrize(
+    "threat",
+    [
+        "物业再不修我就找报社记者曝光",  # the two messages, tier 2 before
+        "我已经请了律师，准备去法院起诉你们",
+        "漏水搞咗三個月都冇人理，再唔整我就搵傳媒嚟影",
+        "你們再拖下去，我就委託律師走法律途徑",
+    ],
+)
+async def test_a_media_or_legal_threat_alone_is_tier_3_and_reaches_management(
+    oh: OpinionHarness, threat: str
+) -> None:
+    await oh.say(OWNERS, "u-feng", threat)
+    [alert] = await oh.alerts()
+    assert alert.tier == 3
+    assert len(oh.cards(SUPERVISORS)) == 1
+    [to_management] = oh.cards(MANAGEMENT)
+    assert "三级" in to_management.text
+    assert "媒体或诉讼：" in to_management.text
+    assert to_management.outgoing is not None
+    assert [m.name for m in to_management.outgoing.mentions] == ["陈经理"]
+
+
+@pytest.mark.parametrize("management", [True])
+@pytest.mark.parametrize(
+    "threat", ["电梯坏了一个星期，再不修我就打12345投诉", "电梯坏了一个星期，再这样我就去找区议员反映"]
+)
+async def test_a_hotline_or_councillor_threat_stays_tier_2(oh: OpinionHarness, threat: str) -> None:
+    await oh.say(OWNERS, "u-feng", threat)
+    [alert] = await oh.alerts()
+    assert alert.tier == 2
+    assert oh.cards(MANAGEMENT) == []
+    assert len(oh.cards(SUPERVISORS)) == 1
+
+
+async def test_a_court_document_received_is_no_threat(oh: OpinionHarness) -> None:
+    await oh.say(OWNERS, "u-feng", "今天收到法院文件，管理处帮我签收了吗")
+    assert await oh.alerts() == []
 
 
 @pytest.mark.parametrize("management", [True])
