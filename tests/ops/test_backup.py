@@ -32,6 +32,7 @@ from tests.harness import Harness
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 ROOT = Path(__file__).resolve().parents[2]
+BACKUP_SCRIPT = ROOT / "deploy" / "steward-backup.sh"
 OWNERS = "lxy-owners-1"
 OWNERS_2 = "lxy-owners-2"
 
@@ -55,6 +56,17 @@ async def run(*command: str, env: dict[str, str] | None = None) -> str:
     )
     assert result.returncode == 0, f"{command[:3]}: {result.stderr}"
     return result.stdout.strip()
+
+
+async def backup(url: str, directory: Path, keep: int) -> str:
+    """deploy/steward-backup.sh, as the timer runs it; the dump's path."""
+    env = {
+        **os.environ,
+        "STEWARD_DATABASE_URL": url,
+        "STEWARD_BACKUP_DIR": str(directory),
+        "STEWARD_BACKUP_KEEP": str(keep),
+    }
+    return await run("sh", str(BACKUP_SCRIPT), env=env)
 
 
 async def steward(url: str, *args: str) -> str:
@@ -115,10 +127,10 @@ async def test_a_pg_dump_restored_into_a_fresh_database_is_the_same_and_goes_on(
     status = OutboxMessage.__table__.columns.keys().index("status")
     assert {row[status] for row in outbox} >= {"sent", "pending"}, "sent and waiting rows in the backup"
 
-    # The operator's steps (docs/OPERATIONS.md): dump in the custom format, restore into a
-    # fresh database, then `steward db upgrade`.
-    dump = tmp_path / "steward.dump"
-    await run("pg_dump", "-Fc", "--no-owner", "-f", str(dump), "-d", libpq(source_url))
+    # The operator's steps (docs/OPERATIONS.md): the shipped backup script (pg_dump -Fc),
+    # restore into a fresh database, then `steward db upgrade`.
+    dump = Path(await backup(source_url, tmp_path / "backups", keep=3))
+    assert dump.parent == tmp_path / "backups"
     assert "TABLE DATA public tickets" in await run("pg_restore", "--list", str(dump))
     await run("pg_restore", "--no-owner", "--exit-on-error", "-d", libpq(target_url), str(dump))
 
@@ -158,3 +170,24 @@ def before_models(rows: dict[str, list[tuple[Any, ...]]], model: type[Ticket]) -
     """The snapshot's rows of a model's table as (detached) instances, for reading columns."""
     names = model.__table__.columns.keys()
     return [model(**dict(zip(names, row, strict=True))) for row in rows[model.__tablename__]]
+
+
+async def test_the_backup_script_keeps_the_newest_dumps(databases: tuple[str, str], tmp_path: Path) -> None:
+    source_url, _ = databases
+    engine = create_engine(source_url)
+    await upgrade(engine)
+    await engine.dispose()
+    directory = tmp_path / "backups"
+    directory.mkdir()
+    older = [
+        "steward-20260101T031500Z.dump",
+        "steward-20260102T031500Z.dump",
+        "steward-20260103T031500Z.dump",
+    ]
+    for name in [*older, "notes.txt"]:
+        (directory / name).write_text("x", encoding="utf-8")
+    newest = Path(await backup(source_url, directory, keep=2))
+    # The new dump and the newest older one stay; what is not a dump of the script's is not touched.
+    assert sorted(p.name for p in directory.iterdir()) == sorted([newest.name, older[-1], "notes.txt"])
+    assert "alembic_version" in await run("pg_restore", "--list", str(newest))
+    assert oct(os.stat(newest).st_mode & 0o777) == "0o600"  # umask 077: the dump holds personal data
