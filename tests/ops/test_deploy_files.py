@@ -317,3 +317,21 @@ def test_the_selfcheck_fails_without_a_font(tmp_path: Path) -> None:
     assert len(problems) == 3
     assert all("no CJK font" in p for p in problems)
     assert not list(tmp_path.glob("*.png"))
+
+
+@pytest.mark.parametrize("name", ["steward.service", "steward-backup.service", "steward-backup.timer"])
+def test_the_systemd_units_verify(name: str, tmp_path: Path) -> None:
+    """`systemd-analyze verify` knows every key (a key in the wrong section is only a warning
+    to systemd, and then silently not applied). ExecStart points at a program that exists here."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    for unit_file in (UNIT.parent).glob("*.[st]*"):
+        text = re.sub(r"(?m)^ExecStart=.*$", "ExecStart=/bin/true", unit_file.read_text(encoding="utf-8"))
+        (tmp_path / unit_file.name).write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [analyze, "verify", str(tmp_path / name)], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Unknown key" not in result.stderr, result.stderr
+    assert "ignoring" not in result.stderr, result.stderr
