@@ -27,7 +27,11 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     """Process settings. Every field can be set as `STEWARD_<NAME>` in the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="STEWARD_", extra="ignore", populate_by_name=True)
+    # An empty variable means the default (`STEWARD_TELEGRAM_TOKEN=` in an env file, or compose's
+    # `${STEWARD_HTTP_PORT:-}` for a variable not set): deploy/steward.env.example, compose.yaml.
+    model_config = SettingsConfigDict(
+        env_prefix="STEWARD_", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     database_url: str = "sqlite+aiosqlite:///steward.db"
     community_file: Path = EXAMPLE_COMMUNITY_FILE
