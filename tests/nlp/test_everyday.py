@@ -103,3 +103,23 @@ def test_a_fire_under_way_is_a_crisis(clf: Classifier) -> None:
         c = clf.classify(text)
         assert c.urgent, (text, c.rules)
         assert c.risk == 3, (text, c.rules)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "車位費由$1,500加到$1,800，邊個批准㗎",
+        "游泳池改成停车场了？经过谁同意的",
+    ],
+)
+def test_who_allowed_it_and_raised_amounts_are_grievances(clf: Classifier, text: str) -> None:
+    c = clf.classify(text)
+    assert c.intent is Intent.COMPLAINT, (text, c.rules)
+
+
+def test_water_coming_down_through_the_home_is_urgent_a_drain_outside_is_not(clf: Classifier) -> None:
+    for text in ("水从卧室天花往下流", "啲水由灯位流落嚟"):
+        c = clf.classify(text)
+        assert c.urgent, (text, c.rules)
+    c = clf.classify("雨水从楼顶排水口往下流")
+    assert not c.urgent, c.rules
