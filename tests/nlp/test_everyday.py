@@ -123,3 +123,17 @@ def test_water_coming_down_through_the_home_is_urgent_a_drain_outside_is_not(clf
         assert c.urgent, (text, c.rules)
     c = clf.classify("雨水从楼顶排水口往下流")
     assert not c.urgent, c.rules
+
+
+@pytest.mark.parametrize(
+    "text", ["停車場有架車燒緊", "電梯門夾住咗個小朋友", "電梯裡有人在喊救命", "樓上啲水由天花瀉落嚟"]
+)
+def test_emergencies_in_everyday_words_page(clf: Classifier, text: str) -> None:
+    c = clf.classify(text)
+    assert c.urgent, (text, c.rules)
+
+
+@pytest.mark.parametrize("text", ["笑到喊救命", "煲汤烧紧", "我个仔夹住咗啲头发"])
+def test_the_same_words_with_nothing_of_the_estate_page_nobody(clf: Classifier, text: str) -> None:
+    c = clf.classify(text)
+    assert not c.urgent, (text, c.rules)
