@@ -137,3 +137,8 @@ def test_emergencies_in_everyday_words_page(clf: Classifier, text: str) -> None:
 def test_the_same_words_with_nothing_of_the_estate_page_nobody(clf: Classifier, text: str) -> None:
     c = clf.classify(text)
     assert not c.urgent, (text, c.rules)
+
+
+@pytest.mark.parametrize("text", ["大堂有股狗尿味", "5栋垃圾站那股味熏死人", "充电桩又显示离线"])
+def test_smells_of_a_place_and_a_charger_offline_are_acted_on(clf: Classifier, text: str) -> None:
+    _actionable(clf, text)
