@@ -193,7 +193,16 @@ def _squash(text: str) -> str:
 # mistakes are never listed, so that nothing is tuned on them.
 TRAINING_SPLITS = frozenset({"dev", "dev2", "dev3"})
 HELD_OUT_SPLITS = frozenset(
-    {"test", "test2", "letters-test", "chatter-test", "chatter-test2", "tipdm-test", "lccc-held"}
+    {
+        "test",
+        "test2",
+        "letters-test",
+        "chatter-test",
+        "chatter-test2",
+        "tipdm-test",
+        "lccc-held",
+        "dev4-held",
+    }
 )
 
 
@@ -585,9 +594,11 @@ ALL_SPLITS = [
     "chatter-test2",
     "tipdm-test",
     "lccc-held",
+    "dev4-held",
     "dev",
     "dev2",
     "dev3",
+    "dev4",
     "letters-dev",
     "chatter-dev",
     "chatter-dev2",
