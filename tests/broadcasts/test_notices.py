@@ -7,6 +7,7 @@ from datetime import datetime
 
 from storage.broadcasts.models import Broadcast
 from tests.broadcasts.conftest import SHANGHAI, Rig
+from tests.harness import alert_to_presser
 
 SUPERVISORS = "lxy-supervisors"
 STEWARDS = "lxy-stewards"
@@ -75,16 +76,19 @@ async def test_owners_are_refused_politely_and_nothing_is_drafted(rig: Rig) -> N
     assert rig.last(OWNERS_1) == "抱歉，该操作仅限物业工作人员。"
     # An owner pressing a confirm button (a forwarded preview) is refused too.
     await rig.say(SUPERVISORS, "li", "/notice 明天停电检修")
+    posted = len(rig.sent(OWNERS_1))
     await rig.channel.press(OWNERS_1, "x", "bc:ok:N1", "u-zhang")
     await rig.app.sender.drain()
-    assert rig.last(OWNERS_1) == "抱歉，该操作仅限物业工作人员。"
+    # To the presser alone, not to the group, naming the role needed.
+    assert alert_to_presser(rig.channel, OWNERS_1) == "抱歉，该操作仅限主管及以上人员。"
+    assert len(rig.sent(OWNERS_1)) == posted
     assert [b.status for b in await rig.broadcasts()] == ["draft"]
     assert len(rig.sent(OWNERS_2)) == 0
 
 
 async def test_stewards_may_list_but_not_send_and_staff_may_not_send_from_an_owner_group(rig: Rig) -> None:
     await rig.say(STEWARDS, "wang", "/notice 全体 明天停水")
-    assert rig.last(STEWARDS) == "抱歉，该操作仅限物业工作人员。"
+    assert rig.last(STEWARDS) == "抱歉，该操作仅限主管及以上人员。"
     await rig.say(STEWARDS, "wang", "/notice list")
     assert "最近的通知" in rig.last(STEWARDS)
     await rig.say(OWNERS_1, "li", "/notice 全体 明天停水")
@@ -248,7 +252,7 @@ async def test_the_role_is_checked_before_the_chat(rig: Rig) -> None:
     # Each sub-command's minimum role is declared where it is registered and checked first;
     # then staff are sent to a staff or private chat.
     await rig.say(OWNERS_1, "wang", "/notice 全体 明天停水")  # a steward may not send at all
-    assert rig.last(OWNERS_1) == "抱歉，该操作仅限物业工作人员。"
+    assert rig.last(OWNERS_1) == "抱歉，该操作仅限主管及以上人员。"
     await rig.say(OWNERS_1, "wang", "/notice list")  # a steward may list, but not here
     assert "请在管家群、主管群或与我的私聊中使用" in rig.last(OWNERS_1)
     await rig.say(OWNERS_1, "wang", "/outage status T1")
@@ -256,6 +260,6 @@ async def test_the_role_is_checked_before_the_chat(rig: Rig) -> None:
     await rig.say(STEWARDS, "wang", "/outage list")
     assert rig.last(STEWARDS) == "近期没有停水停电停气安排。"
     await rig.say(STEWARDS, "wang", "/notice template 周报 本周{community}工作小结")
-    assert rig.last(STEWARDS) == "抱歉，该操作仅限物业工作人员。"
+    assert rig.last(STEWARDS) == "抱歉，该操作仅限主管及以上人员。"
     await rig.say(SUPERVISORS, "li", "/notice template")  # a bare word is the text of a notice
     assert "通知预览 N1" in rig.last(SUPERVISORS)
