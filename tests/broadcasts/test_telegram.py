@@ -87,7 +87,13 @@ async def test_notice_preview_press_and_delivery_over_telegram(
 
             query = fake.user_presses(supervisors, boss, preview.message_id, "bc:ok:N1")
             await until(lambda: all(len(fake.sent(c.id)) == 1 for c in owners[1:]))
-            await until(lambda: len(fake.sent(supervisors.id)) == 2)
+            # The preview is rewritten with the outcome in place of its buttons: nothing is
+            # left to press, and no second message is posted.
+            await until(lambda: fake.message(supervisors.id, preview.message_id).edits == 1)
+            [decided] = fake.sent(supervisors.id)
+            assert decided.button_rows == []
+            assert "N1 已發出" in (decided.text or "")
+            assert "本週六上午十時電梯保養" in (decided.text or "")  # still the preview
             assert fake.callback_answers[query].text == "已確認"
             assert fake.sent(owners[0].id) == []  # building A is not a target
             for chat in owners[1:]:
