@@ -25,7 +25,7 @@ HANS: dict[str, str] = {
     # cards in the stewards' group
     "card.title": "{icon} 新工单 {number}{urgent}",
     "card.urgent": " 【紧急】",
-    "card.body": "类别：{category}\n位置：{place}\n业主：{owner}\n内容：{text}\n响应时限：{respond_due}\n办结时限：{resolve_due}",
+    "card.body": "业主：{owner}\n内容：{text}\n响应时限：{respond_due}\n办结时限：{resolve_due}",
     "card.assignee": "责任管家：{name}",
     "card.unassigned": "暂无值班管家，请主管派单。",
     "btn.claim": "接单",
