@@ -164,6 +164,44 @@ class Context:
         if self.incoming.kind is MessageKind.CALLBACK:
             await self.reply("", quote=False, answer=text, alert=alert)
 
+    async def remove_incoming(self, *, unless: str = "") -> bool:
+        """Ask the platform to delete the update's own message (e.g. an owner's unit typed in
+        a group), where the platform deletes messages (`Capabilities.delete_messages`): False
+        if it cannot. `unless`: what to say in the chat if the platform refuses this one (the
+        bot may lack the right there)."""
+        if not self.capabilities.delete_messages or self.incoming.kind is MessageKind.CALLBACK:
+            return False
+        message = Outgoing(text=unless, thread_id=self.incoming.thread_id, delete=self.incoming.message_id)
+        await self.uow.outbox.enqueue(
+            platform=self.incoming.platform,
+            platform_chat_id=self.incoming.chat_id,
+            chat_id=self.chat.id if self.chat else None,
+            payload=message.to_json(),
+            now=self.now,
+            ref_type="delete",
+            priority=Priority.NORMAL,
+            lane=self.actor.label,
+            share=MEMBER_SHARE,
+        )
+        return True
+
+    async def tell_sender(self, text: str) -> bool:
+        """Write to the sender privately, where the platform writes to a person by their user
+        id (`Capabilities.direct`); False if it cannot (nothing is queued)."""
+        if not self.capabilities.direct:
+            return False
+        await self.uow.outbox.enqueue(
+            platform=self.incoming.platform,
+            platform_chat_id=self.incoming.sender_id,
+            chat_id=None,
+            payload=Outgoing(text=text).to_json(),
+            now=self.now,
+            priority=Priority.NORMAL,
+            lane=self.actor.label,
+            share=MEMBER_SHARE,
+        )
+        return True
+
     async def send(
         self,
         chat: Chat,
