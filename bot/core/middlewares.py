@@ -181,7 +181,12 @@ def resolve(is_admin: Callable[[str, str], bool]) -> Middleware:
         if (cleaned, name, title) != (incoming.text, incoming.sender_name, incoming.chat_title):
             ctx.incoming = incoming = replace(incoming, text=cleaned, sender_name=name, chat_title=title)
         chat, community = await directory.see_chat(
-            incoming.platform, incoming.chat_id, incoming.chat_title, ctx.now, sender_id=incoming.sender_id
+            incoming.platform,
+            incoming.chat_id,
+            incoming.chat_title,
+            ctx.now,
+            sender_id=incoming.sender_id,
+            heard=incoming.kind not in SILENT,
         )
         if incoming.chat_type is ChatType.PRIVATE and chat.role == "unbound":
             chat.role = "private"
