@@ -165,6 +165,8 @@ async def test_a_notice_at_a_time_is_sent_by_its_job_and_can_be_cancelled(rig: R
     await rig.say(SUPERVISORS, "li", "/notice 全体 2026-11-25 09:00 周三上午停车场划线")
     assert "2026-11-25 09:00（小区当地时间）" in rig.last(SUPERVISORS)
     await rig.press(SUPERVISORS, "bc:ok:", "li")
+    await rig.say(SUPERVISORS, "li", "/notice status N1")
+    assert "目标群：2 · 已送达：0 · 失败：0 · 待发送：2 · 已撤回：0" in rig.last(SUPERVISORS)  # not 0
     await rig.say(SUPERVISORS, "li", "/notice 全体 明天 09:00 这条会被取消")
     await rig.press(SUPERVISORS, "bc:ok:", "li")
     planned = await rig.jobs.rebuild()
