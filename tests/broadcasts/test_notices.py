@@ -215,6 +215,7 @@ async def test_bad_requests_get_a_useful_answer(rig: Rig) -> None:
         "/notice 2026-11-01 09:00 文本": "已经过去了",
         "/notice 09:00 每天 09:00 文本": "只能选一种",
         '/notice --every "0 25 * * *" 文本': "重复规则「0 25 * * *」有误",
+        '/notice --every "* * * * *" 文本': "每天最多发送 1440 次，业主群会被刷屏。确需如此频繁，请加上 --often",
         "/notice --template 没有这个 文本": "没有名为「没有这个」的模板",
         "/notice status X9": "编号「X9」看不懂",
         "/notice status N99": "找不到 N99",
