@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from tests.core.test_script import simplified_only
 from tests.harness import Harness
 from tests.tickets.test_flow import button
 
@@ -36,3 +37,28 @@ async def test_usage_lines_follow_the_communitys_script(harness: Harness) -> Non
         assert reply.startswith(f"用法：{command} 工單號"), reply
     await harness.say("lxy-stewards", "wang", "/accept")
     assert harness.sent("lxy-stewards")[-1].text == "用法：/accept 工单号"
+
+
+async def test_a_hong_kong_owners_private_chat_is_all_traditional(harness: Harness) -> None:
+    await harness.say(HK_OWNERS, "u-chan", "A座16樓B室廚房水喉漏水，唔該派人嚟整", sender_name="陳太")
+    [ticket] = await harness.tickets()
+    before = len(harness.channel.sent_to("u-chan"))
+    for text in ("/start", "/help", "/my", f"/ticket {ticket.number}", "/ticket", "/unit", "/foo", "/accept"):
+        await harness.say("u-chan", "u-chan", text, private=True)
+    said = [m.text for m in harness.channel.sent_to("u-chan")[before:]]
+    assert len(said) >= 8
+    mixed = {text: simplified_only(text) for text in said if simplified_only(text)}
+    assert mixed == {}
+
+
+async def test_a_hong_kong_stewards_private_chat_is_all_traditional(harness: Harness) -> None:
+    await harness.say(HK_OWNERS, "u-chan", "A座16樓B室廚房水喉漏水，唔該派人嚟整", sender_name="陳太")
+    [ticket] = await harness.tickets()
+    before = len(harness.channel.sent_to("ho"))
+    commands = ("/start", "/help", "/my", f"/ticket {ticket.number}", f"/accept {ticket.number}")
+    for text in (*commands, f"/progress {ticket.number} 師傅已到", "/notice list", "/foo", "/accept"):
+        await harness.say("ho", "ho", text, private=True)
+    said = [m.text for m in harness.channel.sent_to("ho")[before:]]
+    assert len(said) >= 7  # accepting and a progress note are told in the stewards' group
+    mixed = {text: simplified_only(text) for text in said if simplified_only(text)}
+    assert mixed == {}
