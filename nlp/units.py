@@ -1,4 +1,5 @@
-"""Unit addresses: 3栋2单元1302, 12-1-602, 3座12樓B室, A座16樓, 5号楼, 3幢.
+"""Unit addresses: 3栋2单元1302, 12-1-602, 3座12樓B室, A座16樓, 5号楼, 3幢; and the Hong Kong
+forms A-16-B (block-floor-flat), 16/F Flat B (Block A), A座16/F Flat B, 16樓B室.
 
 Parsing runs on the normalized (Simplified, half-width, lower-case) text; `raw` is cut from the
 display text (original script) when the two are aligned.
@@ -7,6 +8,7 @@ display text (original script) when the two are aligned.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from nlp.classification import UnitAddress
 
@@ -36,15 +38,36 @@ _ADDRESS = re.compile(
     (?:\s*[-,，]?\s*(?:
         (?P<r>\d{{3,4}})(?!\d)(?:室|号房|房|号|户)?
       | (?P<r2>\d{{1,2}}[a-z]?|[a-z])\s*(?:室|号房|房|户)
+      | (?:flat|rm|room|unit)\s*(?P<r3>[a-z]\d?|\d{{1,2}})(?![0-9a-z])
     ))?
     """,
     re.VERBOSE,
 )
+# Hong Kong: block-floor-flat (A-16-B, 5-16-B, A-16-03): the block or the flat is a letter, so
+# dates and mainland 3-2-1302 are not read as one.
+_HK_DASH = re.compile(
+    r"(?<![0-9a-z.:/-])(?:(?P<b>[a-z])-(?P<f>\d{1,2})-(?P<r>[a-z]\d?|\d{1,2})"
+    r"|(?P<b2>\d{1,2})-(?P<f2>\d{1,2})-(?P<r2>[a-z]))(?![0-9a-z.:/-])"
+)
+# Hong Kong in English: 16/F Flat B, 16/F, Flat B, Block A; Flat B, 16/F, Block A.
+_BLOCK = r"(?:block|blk|tower|twr)\s*(?P<{name}>[a-z]|\d{{1,2}})(?![0-9a-z])"
+_HK_FLOOR_FLAT = re.compile(
+    rf"(?<![0-9a-z])(?:{_BLOCK.format(name='b')}\s*[,，]?\s*)?"
+    r"(?P<f>\d{1,2})\s*/\s*f\s*[,，]?\s*(?:flat|rm|room|unit)\s*(?P<r>[a-z]\d?|\d{1,2})(?![0-9a-z])"
+    rf"(?:\s*[,，]?\s*{_BLOCK.format(name='b2')})?"
+)
+_HK_FLAT_FLOOR = re.compile(
+    r"(?<![0-9a-z])(?:flat|rm|room|unit)\s*(?P<r>[a-z]\d?|\d{1,2})\s*[,，]?\s*(?P<f>\d{1,2})\s*/\s*f(?![0-9a-z])"
+    rf"(?:\s*[,，]?\s*{_BLOCK.format(name='b')})?"
+)
+# A floor and a flat with no block: 16樓B室, 16楼03室.
+_FLOOR_FLAT = re.compile(r"(?<![0-9a-z])(?P<f>\d{1,2})\s*(?:楼|层)\s*(?P<r>[a-z]|\d{1,2})\s*(?:室|房)")
 _DASH3 = re.compile(r"(?<![\d.:/-])(?P<b>\d{1,3})-(?P<e>\d{1,2})-(?P<r>\d{3,4})(?![\d.:/-])")
 _DASH2 = re.compile(
     r"(?<![\d.:/-])(?P<b>\d{1,2})-(?P<r>\d{3,4})(?![\d.:/-])(?!\s*(?:元|块|年|米|号|日|月|点))"
 )
 _MAYBE = re.compile(r"\d|[" + _CN + r"a-z]\s*(?:号楼|号栋|栋|幢|座|号馆)")
+_HK_WORDS = ("/f", "flat", "rm", "room", "unit")
 _ROOM = re.compile(r"(?<![\d.:/-])(?P<r>\d{3,4})\s*(?:室|号房|房|户)")
 # Characters each form cannot do without: a building word (_ADDRESS), the dash (_DASH3, _DASH2),
 # a room word (_ROOM).
@@ -91,6 +114,23 @@ def _floor_of_room(room: str) -> str | None:
     return None
 
 
+def _flat(floor: str, flat: str) -> str:
+    """A Hong Kong flat as the room: floor and flat letter (16B), or the flat number as written."""
+    return f"{floor}{flat.upper()}" if flat.isalpha() or flat[0].isalpha() else flat
+
+
+def _hk_english(text: str, raw_of: Callable[[re.Match[str]], str]) -> UnitAddress | None:
+    for pattern in (_HK_FLOOR_FLAT, _HK_FLAT_FLOOR):
+        m = pattern.search(text)
+        if m is None:
+            continue
+        groups = m.groupdict()
+        block = groups.get("b") or groups.get("b2")
+        floor = str(int(m.group("f")))
+        return UnitAddress(raw=raw_of(m), building=_num(block), floor=floor, room=_flat(floor, m.group("r")))
+    return None
+
+
 def parse_unit(text: str, display: str | None = None) -> UnitAddress | None:
     """Find the first unit address in normalized `text`.
 
@@ -118,6 +158,9 @@ def parse_unit(text: str, display: str | None = None) -> UnitAddress | None:
         elif m.group("r2"):
             r2 = m.group("r2").upper()
             room = f"{floor}{r2}" if floor and r2.isalpha() else r2
+        elif m.group("r3"):
+            r3 = m.group("r3")
+            room = _flat(floor, r3) if floor else r3.upper()
         return UnitAddress(raw=raw_of(m), building=building, entrance=entrance, floor=floor, room=room)
 
     m3 = _DASH3.search(text) if "-" in present else None
@@ -130,12 +173,30 @@ def parse_unit(text: str, display: str | None = None) -> UnitAddress | None:
             floor=_floor_of_room(room),
             room=room,
         )
+    mh = _HK_DASH.search(text) if "-" in present else None
+    if mh:
+        block = mh.group("b") or mh.group("b2")
+        floor = str(int(mh.group("f") or mh.group("f2")))
+        return UnitAddress(
+            raw=raw_of(mh),
+            building=_num(block),
+            floor=floor,
+            room=_flat(floor, mh.group("r") or mh.group("r2")),
+        )
+    if any(word in text for word in _HK_WORDS):
+        found = _hk_english(text, raw_of)
+        if found is not None:
+            return found
     m2 = _DASH2.search(text) if "-" in present else None
     if m2:
         room = m2.group("r")
         return UnitAddress(
             raw=raw_of(m2), building=str(int(m2.group("b"))), floor=_floor_of_room(room), room=room
         )
+    mf = _FLOOR_FLAT.search(text) if not present.isdisjoint(_ROOM_CHARS) else None
+    if mf:
+        floor = str(int(mf.group("f")))
+        return UnitAddress(raw=raw_of(mf), floor=floor, room=_flat(floor, mf.group("r")))
     mr = _ROOM.search(text) if not present.isdisjoint(_ROOM_CHARS) else None
     if mr:
         room = mr.group("r")

@@ -87,6 +87,17 @@ class Harness:
             return list((await session.scalars(select(InboxUpdate).order_by(InboxUpdate.id))).all())
 
 
+def alert_to_presser(channel: LocalChannel, chat: str) -> str:
+    """The newest answer to a button press in `chat`, which must be an alert (a box only the
+    presser sees and dismisses); its text."""
+    toasts = channel.toasts(chat)
+    assert toasts, f"no press was answered in {chat}"
+    answer = toasts[-1].out.answer
+    assert answer is not None, toasts[-1]
+    assert answer.alert, f"answered as a passing toast, not an alert: {answer.text}"
+    return answer.text
+
+
 def text_message(
     chat: str, user: str, text: str, message_id: str, kind: MessageKind = MessageKind.TEXT
 ) -> Incoming:

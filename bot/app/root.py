@@ -203,13 +203,17 @@ class App:
         sender: bool = True,
         scheduler: bool = True,
         inbox: bool | None = None,
+        sync: bool = True,
     ) -> None:
         """Start everything asked for, in the order of the module docstring; on failure, stop
         what was started and raise. `inbox`: the inbox's worker, by default where the adapters
-        run (a one-shot command without them leaves the backlog to `steward run`)."""
+        run (a one-shot command without them leaves the backlog to `steward run`). `sync`:
+        write the community file into the database (a read-only command does not: it would
+        reactivate every chat the file binds)."""
         try:
             await check_migrated(self.engine)
-            await self.sync_communities()
+            if sync:
+                await self.sync_communities()
             self.inbox.open()
             if channels if inbox is None else inbox:
                 await self.inbox.start()

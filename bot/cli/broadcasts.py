@@ -42,6 +42,7 @@ def register(sub: Subparsers) -> None:
     when = send.add_mutually_exclusive_group()
     when.add_argument("--at", help='local time in each community, e.g. "2026-11-25 09:00"')
     when.add_argument("--every", help='a 5-field cron in the community\'s time zone, e.g. "0 9 * * 1"')
+    send.add_argument("--often", action="store_true", help="allow an --every that runs more than once a day")
     send.add_argument("--urgent", action="store_true", help="send at once, even in quiet hours")
     send.add_argument("--template", help="a saved template; the text fills its {text}")
     send.add_argument("--yes", action="store_true", help="confirm without asking")
@@ -91,6 +92,7 @@ def notice_request(args: argparse.Namespace, today: date) -> NoticeRequest:
             urgent=args.urgent,
             template=args.template or None,
             text=" ".join(args.text).strip(),
+            often=args.often,
         )
     )
 

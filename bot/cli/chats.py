@@ -2,7 +2,8 @@
 ids to bind.
 
 Every chat an update came from has a row (unbound until the community file or `/bind CODE`
-binds it), so after writing in a group once, its id is listed here.
+binds it), so after writing in a group once, its id is listed here. Listing changes nothing
+(the community file is not synced: that would mark every chat it binds active).
 """
 
 from __future__ import annotations
@@ -67,6 +68,6 @@ async def print_chats(app: App, platform: str, console: Console | None = None) -
 
 
 async def list_chats(settings: Settings, platform: str) -> int:
-    async with one_shot(settings) as app:
+    async with one_shot(settings, read_only=True) as app:
         await print_chats(app, platform)
     return 0

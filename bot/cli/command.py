@@ -27,12 +27,13 @@ class Command:
 
 
 @asynccontextmanager
-async def one_shot(settings: Settings) -> AsyncIterator[App]:
+async def one_shot(settings: Settings, *, read_only: bool = False) -> AsyncIterator[App]:
     """The app without adapters, sender or scheduler: the database checked and the community
-    file synced. What the command writes to the outbox, the running `steward run` sends."""
+    file synced (not for a `read_only` command, which changes nothing). What the command
+    writes to the outbox, the running `steward run` sends."""
     app = build_app(settings)
     try:
-        await app.start(channels=False, sender=False, scheduler=False)
+        await app.start(channels=False, sender=False, scheduler=False, sync=not read_only)
         yield app
     finally:
         await app.stop()

@@ -37,7 +37,9 @@ class Capabilities:
     `answers` (a press answered to the presser alone: `Outgoing.answer`), `direct` (a person
     can be written to privately by their user id, e.g. to tell an admin), `replies` (a
     message shows the one it answers: `Outgoing.reply_to`; without it a group answer
-    @-mentions the person it answers)."""
+    @-mentions the person it answers), `delete_messages` (a message of a chat can be removed:
+    `Outgoing.delete`; the platform may still refuse one, e.g. a group where the bot is no
+    admin)."""
 
     edit_in_place: bool = False
     buttons: bool = False
@@ -45,6 +47,7 @@ class Capabilities:
     answers: bool = False
     direct: bool = False
     replies: bool = False
+    delete_messages: bool = False
 
 
 NO_CAPABILITIES = Capabilities()

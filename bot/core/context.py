@@ -50,6 +50,10 @@ class Context:
     # The inbox row this update is handled from: marked done in the update's own transaction.
     inbox_id: int | None = None
     outcome: Outcome = Outcome.UNFINISHED
+    # The language the update is answered in, as resolved (`resolve` middleware): a plain
+    # string, so a refusal written after the handling's rollback still speaks it (the
+    # community object is gone by then). Used when there is no community.
+    language: str | None = None
 
     @property
     def uow(self) -> UnitOfWork:
@@ -65,6 +69,8 @@ class Context:
     def lang(self) -> str:
         if self.community is not None:
             return self.community.language
+        if self.language is not None:
+            return self.language
         return DEFAULT_LANGUAGE.get(self.incoming.platform, "zh-Hans")
 
     @property
@@ -114,20 +120,21 @@ class Context:
         ref_type: str | None = None,
         ref_id: int | None = None,
         answer: str | None = None,
+        alert: bool = False,
         edit_of: str | None = None,
     ) -> None:
         """Answer in the chat the update came from (replying to it, in the same thread).
 
-        For a button press, `answer` is shown to the presser alone (a toast); `edit_of`
-        replaces that earlier message where the platform can edit in place. The reply is in
-        the sender's lane (`bot.core.outbox`): one person's flood of commands waits behind
-        other people's replies."""
+        For a button press, `answer` is shown to the presser alone (a toast; a box they
+        dismiss with `alert`); `edit_of` replaces that earlier message where the platform can
+        edit in place. The reply is in the sender's lane (`bot.core.outbox`): one person's
+        flood of commands waits behind other people's replies."""
         reply_to = None
         if quote and self.incoming.kind is not MessageKind.CALLBACK:
             reply_to = self.incoming.message_id
         press = None
         if answer is not None and self.incoming.kind is MessageKind.CALLBACK:
-            press = CallbackAnswer(self.incoming.message_id, answer)
+            press = CallbackAnswer(self.incoming.message_id, answer, alert)
         message = Outgoing(
             text=text,
             buttons=buttons,
@@ -151,10 +158,49 @@ class Context:
             share=MEMBER_SHARE,
         )
 
-    async def answer(self, text: str) -> None:
-        """Answer a button press to the presser alone (nothing for other updates)."""
+    async def answer(self, text: str, *, alert: bool = False) -> None:
+        """Answer a button press to the presser alone (nothing for other updates); `alert`:
+        in a box they dismiss, for what they must not miss (a refusal)."""
         if self.incoming.kind is MessageKind.CALLBACK:
-            await self.reply("", quote=False, answer=text)
+            await self.reply("", quote=False, answer=text, alert=alert)
+
+    async def remove_incoming(self, *, unless: str = "") -> bool:
+        """Ask the platform to delete the update's own message (e.g. an owner's unit typed in
+        a group), where the platform deletes messages (`Capabilities.delete_messages`): False
+        if it cannot. `unless`: what to say in the chat if the platform refuses this one (the
+        bot may lack the right there)."""
+        if not self.capabilities.delete_messages or self.incoming.kind is MessageKind.CALLBACK:
+            return False
+        message = Outgoing(text=unless, thread_id=self.incoming.thread_id, delete=self.incoming.message_id)
+        await self.uow.outbox.enqueue(
+            platform=self.incoming.platform,
+            platform_chat_id=self.incoming.chat_id,
+            chat_id=self.chat.id if self.chat else None,
+            payload=message.to_json(),
+            now=self.now,
+            ref_type="delete",
+            priority=Priority.NORMAL,
+            lane=self.actor.label,
+            share=MEMBER_SHARE,
+        )
+        return True
+
+    async def tell_sender(self, text: str) -> bool:
+        """Write to the sender privately, where the platform writes to a person by their user
+        id (`Capabilities.direct`); False if it cannot (nothing is queued)."""
+        if not self.capabilities.direct:
+            return False
+        await self.uow.outbox.enqueue(
+            platform=self.incoming.platform,
+            platform_chat_id=self.incoming.sender_id,
+            chat_id=None,
+            payload=Outgoing(text=text).to_json(),
+            now=self.now,
+            priority=Priority.NORMAL,
+            lane=self.actor.label,
+            share=MEMBER_SHARE,
+        )
+        return True
 
     async def send(
         self,

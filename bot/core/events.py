@@ -168,6 +168,11 @@ class Outgoing:
     the adapter can edit in place (`Capabilities.edit_in_place`); elsewhere it is sent as a
     new message. `answer` answers a button press to the presser alone; a message with an
     answer and no text is only that answer.
+
+    `delete` asks to remove a message of the chat (its platform message id, e.g. an owner's
+    message that shows their unit to the whole group) where the adapter can
+    (`Capabilities.delete_messages`). Its `text`, if any, is what to say instead when the
+    platform refuses the deletion (the bot may lack the right): it is posted only then.
     """
 
     text: str
@@ -180,6 +185,7 @@ class Outgoing:
     urgent: bool = False
     edit_of: str | None = None
     answer: CallbackAnswer | None = None
+    delete: str | None = None
 
     @property
     def only_answer(self) -> bool:
@@ -200,6 +206,7 @@ class Outgoing:
                 "urgent": self.urgent,
                 "edit_of": self.edit_of,
                 "answer": [answer.query_id, answer.text, answer.alert] if answer is not None else None,
+                "delete": self.delete,
             },
             ensure_ascii=False,
         )
@@ -226,6 +233,7 @@ class Outgoing:
             urgent=bool(data.get("urgent", False)),
             edit_of=edit_of,
             answer=CallbackAnswer(str(answer[0]), str(answer[1]), bool(answer[2])) if answer else None,
+            delete=data.get("delete"),
         )
 
 

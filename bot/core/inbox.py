@@ -218,7 +218,8 @@ class Inbox:
                     parked = await store.inbox.park(row_id, error=error, now=now)
                     if parked:
                         if incoming is not None and incoming.kind not in SILENT:
-                            await answer(store, self.services, incoming, "err.internal", {})
+                            # Long after a press: its answer would be refused, so in the chat.
+                            await answer(store, self.services, incoming, "err.internal", {}, to_presser=False)
                         await self._tell_admins(store, row, failures, type(exc).__name__, now)
                 else:
                     await store.inbox.retry_later(

@@ -41,6 +41,7 @@ def errors(sessions: async_sessionmaker[AsyncSession], gate: WriteGate | None = 
         except DomainError as exc:
             key, values = exc.key, dict(exc.values)
             log.info("update %s refused: %s", ctx.incoming.delivery_key, key)
+        lang = ctx.language  # a plain string: the community object died with the rollback
         async with gate(), sessions() as session:
             store = UnitOfWork(session)
             if ctx.inbox_id is not None and not await store.inbox.take(ctx.inbox_id, ctx.now):
@@ -54,7 +55,7 @@ def errors(sessions: async_sessionmaker[AsyncSession], gate: WriteGate | None = 
                 ctx.outcome = Outcome.DUPLICATE
                 return
             if ctx.incoming.kind not in SILENT:
-                await answer(store, ctx.services, ctx.incoming, key, values)
+                await answer(store, ctx.services, ctx.incoming, key, values, lang=lang)
             await store.commit()
             ctx.outcome = Outcome.HANDLED
 
@@ -66,15 +67,56 @@ SILENT = frozenset({MessageKind.BOT_REMOVED, MessageKind.CHAT_MIGRATED})
 
 
 async def answer(
-    store: UnitOfWork, services: Services, incoming: Incoming, key: str, values: dict[str, Any]
+    store: UnitOfWork,
+    services: Services,
+    incoming: Incoming,
+    key: str,
+    values: dict[str, Any],
+    *,
+    lang: str | None = None,
+    to_presser: bool = True,
 ) -> None:
-    """Reply `key` to `incoming` in its chat, in the chat's language, within `store`'s
-    transaction (a refusal's answer, or the apology for an update given up on). The chat is
-    looked up afresh: the failed handling's objects died with its rollback."""
+    """Reply `key` to `incoming` within `store`'s transaction (a refusal's answer, or the
+    apology for an update given up on), in `lang` (the language the update was being
+    answered in), else the chat's. The chat is looked up afresh: the failed handling's
+    objects died with its rollback.
+
+    A button press is answered to the presser alone, in a box they dismiss, where the
+    platform answers presses (`Capabilities.answers`): a refusal is nobody else's business,
+    least of all an owner group's. Elsewhere (a press typed back as a command) it is a reply,
+    and so is an answer written long after the press (`to_presser=False`: the platform no
+    longer takes an answer to it). A refusal for want of a role names the role needed."""
     chat = await store.directory.chat_by_platform_id(incoming.platform, incoming.chat_id)
-    community = await store.directory.community(chat.community_id) if chat and chat.community_id else None
-    reply_ctx = Context(incoming=incoming, services=services, uow_=store, chat=chat, community=community)
-    await reply_ctx.reply(reply_ctx.t(key, **values))
+    community = None
+    if lang is None and chat is not None and chat.community_id:
+        community = await store.directory.community(chat.community_id)
+    reply_ctx = Context(
+        incoming=incoming, services=services, uow_=store, chat=chat, community=community, language=lang
+    )
+    text = refusal_text(reply_ctx, key, values)
+    if to_presser and incoming.kind is MessageKind.CALLBACK and reply_ctx.capabilities.answers:
+        await reply_ctx.answer(text, alert=True)
+        return
+    await reply_ctx.reply(text)
+
+
+# The role a refusal names (`err.forbidden` carries `role=`): who may do it.
+NEEDED = {
+    Role.SUPERVISOR: "err.role.supervisor",
+    Role.MANAGER: "err.role.manager",
+    Role.ADMIN: "err.role.admin",
+}
+
+
+def refusal_text(ctx: Context, key: str, values: dict[str, Any]) -> str:
+    """The words of a domain error: `err.forbidden` says which role the step needs when it
+    is more than staff (「仅限主管及以上人员」), so a steward knows whom to ask."""
+    if key == "err.forbidden":
+        needed = NEEDED.get(Role(values["role"])) if values.get("role") in set(Role) else None
+        if needed is not None:
+            return ctx.t("err.forbidden_role", role=ctx.t(needed))
+        return ctx.t(key)
+    return ctx.t(key, **values)
 
 
 def session(sessions: async_sessionmaker[AsyncSession], gate: WriteGate | None = None) -> Middleware:
@@ -139,7 +181,12 @@ def resolve(is_admin: Callable[[str, str], bool]) -> Middleware:
         if (cleaned, name, title) != (incoming.text, incoming.sender_name, incoming.chat_title):
             ctx.incoming = incoming = replace(incoming, text=cleaned, sender_name=name, chat_title=title)
         chat, community = await directory.see_chat(
-            incoming.platform, incoming.chat_id, incoming.chat_title, ctx.now, sender_id=incoming.sender_id
+            incoming.platform,
+            incoming.chat_id,
+            incoming.chat_title,
+            ctx.now,
+            sender_id=incoming.sender_id,
+            heard=incoming.kind not in SILENT,
         )
         if incoming.chat_type is ChatType.PRIVATE and chat.role == "unbound":
             chat.role = "private"
@@ -168,6 +215,7 @@ def resolve(is_admin: Callable[[str, str], bool]) -> Middleware:
                 ctx.community = await directory.community(member.community_id)
         if is_admin(incoming.platform, incoming.sender_id):
             ctx.role = Role.ADMIN
+        ctx.language = ctx.lang
         await call_next(ctx)
 
     return middleware

@@ -209,7 +209,24 @@ class BroadcastChat:
         else:
             text = await self.service.discard(ctx.uow, press.ref, ctx.actor, ctx.now, ctx.lang)
         # The chat sees the outcome; the presser's button stops spinning with a short answer.
-        await ctx.reply(text, quote=False, answer=ctx.t(f"bc.answer.{press.decision}"))
+        # Where the platform edits in place, the outcome takes the place of the preview's
+        # buttons: a preview that was decided offers nothing more to press.
+        answer = ctx.t(f"bc.answer.{press.decision}")
+        shown = None
+        if ctx.capabilities.edit_in_place and ctx.incoming.reply_to:
+            shown = await self.service.preview_shown(
+                ctx.uow, ctx.incoming.platform, ctx.incoming.chat_id, ctx.incoming.reply_to
+            )
+        if shown is None:
+            await ctx.reply(text, quote=False, answer=answer)
+            return
+        await ctx.reply(
+            f"{shown}\n\n{text}",
+            quote=False,
+            answer=answer,
+            edit_of=ctx.incoming.reply_to,
+            ref_type="broadcast_preview_edit",
+        )
 
 
 def local_zone(ctx: Context) -> ZoneInfo:

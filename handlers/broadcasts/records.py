@@ -93,15 +93,21 @@ async def discard(uow: UnitOfWork, ref: str, actor: Actor, now: datetime, speake
     return speaker.t("bc.done.discarded" if moved else "bc.done.already", ref=ref)
 
 
+# A broadcast whose fan-out has not queued every target yet.
+NOT_FANNED_OUT = frozenset({"draft", "scheduled", "paused", "sending"})
+
+
 async def delivery_report(uow: UnitOfWork, broadcast: Broadcast, speaker: Speaker) -> str:
     """The delivery report of one broadcast from its outbox rows: sent, failed (with
-    reasons), pending, withdrawn."""
+    reasons), pending, withdrawn. Before its fan-out has queued a row for every target (a
+    scheduled or paused notice, one being sent), the groups not queued yet are pending too."""
     repo = uow.broadcasts
     community = await uow.directory.community(broadcast.community_id)
     assert community is not None
     report = await repo.report(broadcast.id)
     targets = broadcast.target_count or len(await repo.owner_chats(community.id, broadcast.buildings))
     when = local_stamp(broadcast.send_at, community) if broadcast.send_at else "-"
+    unqueued = max(0, targets - report.total) if broadcast.status in NOT_FANNED_OUT else 0
     lines = [
         speaker.t(
             "bc.status.head",
@@ -116,7 +122,7 @@ async def delivery_report(uow: UnitOfWork, broadcast: Broadcast, speaker: Speake
             targets=targets,
             sent=report.count("sent"),
             failed=report.count("failed"),
-            pending=report.count("pending") + report.count("sending"),
+            pending=report.count("pending") + report.count("sending") + unqueued,
             cancelled=report.count("cancelled"),
         ),
     ]

@@ -1,6 +1,6 @@
 """What a supervisor typed after /notice or /outage, parsed into a request (pure).
 
-    /notice [目标] [时间 | 每周一 09:00 | --every "0 9 * * 1"] [--urgent] [--template 名称] 正文
+    /notice [目标] [时间 | 每周一 09:00 | --every "0 9 * * 1" [--often]] [--urgent] [--template 名称] 正文
     /outage water 3-5栋 2026-11-25 09:00-17:00 [--urgent] 管道维修
 
 Options come first, in any order; the first word that is not an option starts the text, which
@@ -23,7 +23,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import DomainError
-from handlers.broadcasts.timing import check_cron, cron_from_words, parse_hhmm
+from handlers.broadcasts.timing import Cron, check_cron, cron_from_words, parse_hhmm
 
 T = TypeVar("T")
 
@@ -94,6 +94,18 @@ class NoticeRequest:
     template: str | None = None
     community: str | None = None
     text: str = ""
+    often: bool = False  # a schedule that runs more than once a day, asked for as such
+
+
+# A repeating notice that runs more than once a day floods the owner groups: it needs
+# `--often` (one confirmation away from a broadcast every minute is too easy).
+OFTEN_WORDS = {"--often", "高频", "高頻"}
+
+
+def runs_a_day(cron: str) -> int:
+    """How many times a day a cron runs at most (its minutes times its hours)."""
+    parsed = Cron.parse(cron)
+    return len(parsed.minutes) * len(parsed.hours)
 
 
 @dataclass(frozen=True)
@@ -220,6 +232,7 @@ def parse_notice(raw: str, today: date) -> NoticeRequest:
     urgent = False
     template: str | None = None
     community: str | None = None
+    often = False
     while (word := tokens.peek()) is not None:
         low = word.lower()
         if low == "--":
@@ -228,6 +241,9 @@ def parse_notice(raw: str, today: date) -> NoticeRequest:
         if low in URGENT_WORDS:
             tokens.take()
             urgent = True
+        elif low in OFTEN_WORDS:
+            tokens.take()
+            often = True
         elif low in ("--to", "--target", "--buildings") and tokens.peek(1):
             tokens.take()
             value = tokens.take()
@@ -268,7 +284,9 @@ def parse_notice(raw: str, today: date) -> NoticeRequest:
             raise DomainError("bc.err.option", option=word)
         else:
             break
-    return checked(NoticeRequest(target or Target(), at, cron, urgent, template, community, tokens.rest()))
+    return checked(
+        NoticeRequest(target or Target(), at, cron, urgent, template, community, tokens.rest(), often)
+    )
 
 
 def checked(request: NoticeRequest) -> NoticeRequest:
@@ -277,6 +295,8 @@ def checked(request: NoticeRequest) -> NoticeRequest:
         raise DomainError("bc.err.at_and_every")
     if not request.text and request.template is None:
         raise DomainError("bc.err.no_text")
+    if request.cron is not None and not request.often and (runs := runs_a_day(request.cron)) > 1:
+        raise DomainError("bc.err.too_often", expr=request.cron, runs=runs)
     return request
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.actor import Actor
+from bot.core.events import Outgoing
 from bot.core.texts import Texts
 from handlers.broadcasts.fanout import Batch, Fanout
 from handlers.broadcasts.notices import Notices
@@ -81,6 +82,17 @@ class BroadcastService:
     async def discard(self, uow: UnitOfWork, ref: str, actor: Actor, now: datetime, lang: str) -> str:
         """「取消」 under a preview: the draft is cancelled, nothing is sent."""
         return await discard(uow, ref, actor, now, self.speaker(lang))
+
+    async def preview_shown(
+        self, uow: UnitOfWork, platform: str, platform_chat_id: str, message_id: str
+    ) -> str | None:
+        """The text of the preview that platform message is (its buttons were pressed), so
+        the preview can be rewritten with the outcome instead of its buttons; None if that
+        message is no preview of ours."""
+        row = await uow.outbox.find_ref(platform, platform_chat_id, message_id)
+        if row is None or row.ref_type not in ("broadcast_preview", "broadcast_preview_edit"):
+            return None
+        return Outgoing.from_json(row.payload).text
 
     # -- managing what was confirmed ---------------------------------------------------------------
     async def cancel(self, uow: UnitOfWork, ref: str, actor: Actor, now: datetime, lang: str) -> str:

@@ -134,6 +134,7 @@ TEXTS_HANS: dict[str, str] = {
     "bc.err.at_and_every": "定时（某个时间）和重复（每天/每周）只能选一种。",
     "bc.err.past": "时间 {when} 已经过去了。",
     "bc.err.cron": "重复规则「{expr}」有误：{reason}",
+    "bc.err.too_often": "重复规则「{expr}」每天最多发送 {runs} 次，业主群会被刷屏。确需如此频繁，请加上 --often 再发。",
     "bc.err.every_admin": "向所有小区群发仅限系统管理员。",
     "bc.err.community": "没有代码为「{code}」的小区。",
     "bc.err.no_community": "请用 --community 小区代码 指明小区。",

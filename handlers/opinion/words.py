@@ -99,7 +99,8 @@ class Words:
         return self("op.tickets", tickets=self("op.sep").join(self.ticket(t, now) for t in tickets))
 
     def reasons(self, rules: Sequence[str]) -> list[str]:
-        """The rules that fired, grouped for a person: 外部渠道：12345、媒体；集体行动：联名."""
+        """The rules that fired, grouped for a person: 外部渠道：12345、媒体；集体行动：联名.
+        The words are the classifier's (normalized to Simplified), shown in the language."""
         words: dict[str, list[str]] = {}
         for rule in rules:
             head, _, word = rule.partition(":")
@@ -109,7 +110,7 @@ class Words:
                 kind = "negative"
             else:
                 continue
-            word = PATTERN_LABELS.get(word, word)
+            word = self.texts.convert(PATTERN_LABELS.get(word, word), self.lang)
             bucket = words.setdefault(kind, [])
             if word not in bucket:
                 bucket.append(word)

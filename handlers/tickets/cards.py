@@ -25,6 +25,7 @@ from storage.directory.models import Community, Steward
 from storage.directory.repository import account_of
 from storage.tickets.models import Ticket, TicketEvent
 from storage.tickets.repository import Reporter
+from storage.tickets.status import ACTIVE, TicketStatus
 
 ICON = {"repair": "🔧", "complaint": "📣", "inquiry": "❓"}
 KINDS: tuple[CorrectedKind, ...] = ("repair", "complaint", "inquiry")
@@ -60,6 +61,10 @@ class Wording:
 
     def status(self, status: str) -> str:
         return self.convert(lifecycle.label(status))
+
+    def rating(self, rating: str) -> str:
+        """A rating as stored (Simplified, `lifecycle.RATINGS`) in this language."""
+        return self.convert(rating)
 
     def place(self, building: str | None) -> str:
         return mask_unit(building, self.lang) if building else self.t("place.unknown")
@@ -103,10 +108,12 @@ def card_text(
     *,
     escalated: Reporter | None = None,
     reporters: Sequence[Reporter] = (),
+    state: str = "",
 ) -> str:
     """The card: the ticket, its SLA, who has it; `escalated`: the urgent report that made it
     urgent (the card is sent again, titled so); `reporters`: the owners merged into it, each
-    with their building (masked) and what they wrote (masked)."""
+    with their building (masked) and what they wrote (masked); `state`: what became of it
+    (`card_state`), on a card rewritten after a step. 位置 only when a building was given."""
     if escalated is not None:
         title = w.t("t.card.escalated", number=ticket.number)
     else:
@@ -116,23 +123,35 @@ def card_text(
             number=ticket.number,
             urgent=w.t("card.urgent") if ticket.priority == "urgent" else "",
         )
+    lines = [title, w.t("t.card.category", category=w.category(ticket.category, ticket.kind))]
+    if ticket.building:
+        lines.append(w.t("t.card.place", place=w.place(ticket.building)))
     body = w.t(
         "card.body",
-        category=w.category(ticket.category, ticket.kind),
-        place=w.place(ticket.building),
         owner=owner_name or "-",
         text=mask_text(ticket.summary),
         respond_due=local_time(community, ticket.respond_due_at),
         resolve_due=local_time(community, ticket.resolve_due_at),
     )
-    lines = [title, body]
+    lines.append(body)
     if escalated is not None:
         lines.append(said(w, escalated, "t.card.said"))
     if reporters:
         lines.append(w.t("t.card.reporters", n=len(reporters) + 1))
         lines.extend(reporter_lines(w, reporters, CARD_REPORTERS))
     lines.append(w.t("card.assignee", name=assignee.name) if assignee else w.t("card.unassigned"))
+    if state:
+        lines.append(state)
     return "\n".join(lines)
+
+
+def card_state(w: Wording, ticket: Ticket, assignee: Steward | None) -> str:
+    """What became of the ticket, as its rewritten card says (「✅ 已由王管家接单」): nothing
+    while it waits for someone to take it."""
+    name = assignee.name if assignee is not None else "-"
+    if ticket.status in (TicketStatus.OPEN, TicketStatus.ASSIGNED):
+        return ""
+    return w.t(f"t.card.state.{ticket.status}", name=name)
 
 
 def said(w: Wording, reporter: Reporter, key: str = "t.staff.reporter") -> str:
@@ -151,10 +170,15 @@ def reporter_lines(w: Wording, reporters: Sequence[Reporter], limit: int) -> lis
 
 
 def card_buttons(w: Wording, ticket: Ticket) -> Rows:
-    """Unassigned: anyone may claim it. Assigned: the assignee accepts, then resolves. Below,
-    the corrections of the classifier: another kind, or not a ticket at all."""
+    """Unassigned: anyone may claim it. Assigned: the assignee accepts, then resolves; in
+    progress: resolves. Below, the corrections of the classifier: another kind, or not a
+    ticket at all. Resolved, closed or cancelled: no button is left to press."""
+    if ticket.status not in ACTIVE:
+        return ()
     if ticket.assignee_id is None:
         work: tuple[Button, ...] = (Button(w.t("btn.claim"), CardAction("claim", ticket.id).pack()),)
+    elif ticket.status == TicketStatus.IN_PROGRESS:
+        work = (Button(w.t("btn.resolve"), CardAction("resolve", ticket.id).pack()),)
     else:
         work = (
             Button(w.t("btn.accept"), CardAction("accept", ticket.id).pack()),
@@ -168,9 +192,13 @@ def card_buttons(w: Wording, ticket: Ticket) -> Rows:
     return (work, corrections)
 
 
-def rating_buttons(ticket: Ticket) -> Rows:
+def rating_buttons(w: Wording, ticket: Ticket) -> Rows:
+    """非常满意 / 满意 / 一般 / 不满意, in the community's script (the value kept stays the same)."""
     return (
-        tuple(Button(label, RatingPress(ticket.id, i).pack()) for i, label in enumerate(lifecycle.RATINGS)),
+        tuple(
+            Button(w.rating(label), RatingPress(ticket.id, i).pack())
+            for i, label in enumerate(lifecycle.RATINGS)
+        ),
     )
 
 
@@ -256,7 +284,7 @@ def timeline(
             "t.ticket.head",
             number=ticket.number,
             category=w.category(ticket.category, ticket.kind),
-            place=mask_unit(ticket.building, w.lang),
+            place=w.t("ack.place", place=mask_unit(ticket.building, w.lang)) if ticket.building else "",
             status=w.status(ticket.status),
             assignee=assignee.name if assignee else "-",
         )
@@ -266,7 +294,9 @@ def timeline(
             continue  # escalations are internal
         label = w.convert(ACTION_LABELS.get(event.action, event.action))
         note = ""
-        if event.action in NOTED and event.note:
+        if event.action == "rated" and event.note:
+            note = "：" + w.rating(event.note)  # kept as stored (Simplified), shown in the language
+        elif event.action in NOTED and event.note:
             reason = REASONS.get(event.note)
             note = "：" + (w.t(reason) if reason else mask_text(event.note))
         lines.append(w.t("t.ticket.event", at=local_time(community, event.at), action=label, note=note))

@@ -43,37 +43,45 @@ class TicketChat:
 
     # -- commands --------------------------------------------------------------------------------
     async def numbered(self, ctx: Context, usage: str, min_args: int = 1) -> tuple[Ticket, list[str]]:
-        """The ticket a staff command names (of the chat's community) and the rest of its words."""
+        """The ticket a staff command names (of the chat's community) and the rest of its words;
+        `usage`: the text key of the command's usage line, shown in the chat's language."""
         parsed = ctx.incoming.command
         args = parsed[1] if parsed else []
         if len(args) < min_args:
-            raise DomainError("err.usage", usage=usage)
+            raise DomainError("err.usage", usage=ctx.t(usage))
         community_id = ctx.community.id if ctx.community is not None else None
         return await self.service.find(ctx.uow, args[0], community_id), args[1:]
 
     async def accept(self, ctx: Context) -> None:
-        ticket, _ = await self.numbered(ctx, "/accept 工单号")
+        ticket, _ = await self.numbered(ctx, "t.usage.accept")
         await self.service.accept(ctx.uow, ctx.actor, ticket, ctx.now)
 
     async def progress(self, ctx: Context) -> None:
-        ticket, rest = await self.numbered(ctx, "/progress 工单号 进度说明", 2)
+        ticket, rest = await self.numbered(ctx, "t.usage.progress", 2)
         await self.service.add_note(ctx.uow, ctx.actor, ticket, " ".join(rest), ctx.now)
 
     async def resolve(self, ctx: Context) -> None:
-        ticket, rest = await self.numbered(ctx, "/resolve 工单号 处理结果")
+        ticket, rest = await self.numbered(ctx, "t.usage.resolve")
         await self.service.resolve(ctx.uow, ctx.actor, ticket, " ".join(rest), ctx.now)
 
     async def transfer(self, ctx: Context) -> None:
-        ticket, rest = await self.numbered(ctx, "/transfer 工单号 @管家", 2)
+        ticket, rest = await self.numbered(ctx, "t.usage.transfer", 2)
         await self.service.transfer(ctx.uow, ctx.actor, ticket, rest[0], ctx.now)
 
     async def assign(self, ctx: Context) -> None:
-        ticket, rest = await self.numbered(ctx, "/assign 工单号 @管家", 2)
-        await self.service.assign(ctx.uow, ctx.actor, ticket, rest[0], ctx.now)
+        """A supervisor gives a ticket to a steward; the supervisor is told it was done where
+        the stewards' line about it (in their group) does not reach them."""
+        ticket, rest = await self.numbered(ctx, "t.usage.assign", 2)
+        target = await self.service.assign(ctx.uow, ctx.actor, ticket, rest[0], ctx.now)
+        if ctx.chat_role != "stewards":
+            await ctx.reply(ctx.t("t.answer.assigned", number=ticket.number, name=target.name))
 
     async def cancel(self, ctx: Context) -> None:
-        ticket, rest = await self.numbered(ctx, "/cancel 工单号 原因")
+        """A supervisor cancels a ticket, with the reason the owner is told (required)."""
+        ticket, rest = await self.numbered(ctx, "t.usage.cancel", 2)
         await self.service.cancel(ctx.uow, ctx.actor, ticket, " ".join(rest), ctx.now)
+        if ctx.chat_role != "stewards":
+            await ctx.reply(ctx.t("t.answer.cancelled", number=ticket.number))
 
     async def my(self, ctx: Context) -> None:
         mine = await self.service.mine(ctx.uow, ctx.actor)
@@ -85,7 +93,7 @@ class TicketChat:
         parsed = ctx.incoming.command
         args = parsed[1] if parsed else []
         if not args:
-            raise DomainError("err.usage", usage="/ticket 工单号")
+            raise DomainError("err.usage", usage=ctx.t("t.usage.ticket"))
         view = await self.service.view(ctx.uow, ctx.actor, args[0])
         w = self.service.wording(ctx.lang)
         await ctx.reply(

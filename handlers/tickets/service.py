@@ -8,6 +8,10 @@ someone may not take raises `DomainError`. The minimum role of a step (a steward
 supervisor to assign or cancel) is the entry point's to declare (the chat declares it when
 registering the command); what depends on the ticket is checked here: staff act on their own
 community's tickets only, and only the assignee or a supervisor works an assigned ticket.
+
+Over 400 lines on purpose: this is the one list of a ticket's use cases, each a few lines
+that call the rules kept elsewhere (`lifecycle`, `assignment`, `corrections`, `tell`); split,
+a reader would look in two places for what a step does.
 """
 
 from __future__ import annotations
@@ -77,6 +81,12 @@ class TicketService(OwnerReports):
         assert community is not None
         return community, self.wording(community.language)
 
+    async def _cards_now(self, uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
+        """The ticket's cards rewritten as it now stands, with only the buttons that still
+        apply, where the platform edits in place (`tell.cards_now`)."""
+        community, w = await self._wording_of(uow, ticket)
+        await tell.cards_now(uow, w, ticket, community, now, edits_in_place=self.edits_in_place)
+
     # -- finding a ticket ------------------------------------------------------------------------
     async def find(self, uow: UnitOfWork, number: str, community_id: int | None) -> Ticket:
         """The ticket numbered `number` (BX-20261123-0001) of the community, if given."""
@@ -101,9 +111,11 @@ class TicketService(OwnerReports):
         labelled example. Returns the text key to answer the presser with."""
         steward = self.staff_on(actor, ticket)
         community, w = await self._wording_of(uow, ticket)
-        return await corrections.correct(
+        key = await corrections.correct(
             uow, self.sla, w, self.classifier, community, steward, audit_label(actor), ticket, kind, now
         )
+        await self._cards_now(uow, ticket, now)
+        return key
 
     # -- staff working a ticket ------------------------------------------------------------------
     def staff_on(self, actor: Actor, ticket: Ticket) -> Steward:
@@ -126,13 +138,37 @@ class TicketService(OwnerReports):
         )
 
     async def accept(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime) -> None:
-        """The worker takes the ticket on (接单): in progress, and the first response is met."""
+        """The worker takes the ticket on (接单): in progress, and the first response is met.
+
+        A ticket handed on while in progress (/transfer, /assign) stays in progress (the
+        machine has no way back to assigned) and its new assignee is asked to take it on: their
+        接单 is recorded without a change of status. Anyone else is told who has it."""
         steward = await self.worker(uow, actor, ticket)
         if ticket.assignee_id is None:
             ticket.assignee_id = steward.id
-        await lifecycle.transition(
-            uow.tickets, ticket, TicketStatus.IN_PROGRESS, actor=audit_label(actor), at=now, action="accepted"
-        )
+        if ticket.status == TicketStatus.IN_PROGRESS:
+            if ticket.assignee_id != steward.id or not await self._handed_to(uow, ticket, steward):
+                holder = await uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
+                raise DomainError(
+                    "t.err.in_progress", number=ticket.number, name=holder.name if holder else "-"
+                )
+            await uow.tickets.record(
+                ticket,
+                at=now,
+                actor=audit_label(actor),
+                action="accepted",
+                note=f"{steward.role}:{steward.id}",
+            )
+            ticket.updated_at = now
+        else:
+            await lifecycle.transition(
+                uow.tickets,
+                ticket,
+                TicketStatus.IN_PROGRESS,
+                actor=audit_label(actor),
+                at=now,
+                action="accepted",
+            )
         if ticket.first_response_at is None:
             ticket.first_response_at = now
         _, w = await self._wording_of(uow, ticket)
@@ -140,6 +176,18 @@ class TicketService(OwnerReports):
             uow, ticket.community_id, w.t("t.staff.accepted", name=steward.name, number=ticket.number), now
         )
         await tell.owner(uow, ticket, w.t("t.owner.accepted", number=ticket.number, name=steward.name), now)
+        await self._cards_now(uow, ticket, now)
+
+    @staticmethod
+    async def _handed_to(uow: UnitOfWork, ticket: Ticket, steward: Steward) -> bool:
+        """Whether `ticket` was handed to `steward` (transferred or assigned) since anyone last
+        took it on: they still owe their 接单."""
+        for event in reversed(await uow.tickets.events(ticket.id)):
+            if event.action in ("transferred", "assigned"):
+                return event.note == f"{steward.role}:{steward.id}"
+            if event.action in ("accepted", "claimed"):
+                return False
+        return False
 
     async def add_note(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, note: str, now: datetime) -> None:
         """A progress note, told to the owner (masked); a ticket not yet accepted is accepted
@@ -194,9 +242,10 @@ class TicketService(OwnerReports):
             ticket,
             w.t("t.owner.resolved", number=ticket.number, note=masked),
             now,
-            buttons=cards.rating_buttons(ticket),
+            buttons=cards.rating_buttons(w, ticket),
             ref_type="rating_request",
         )
+        await self._cards_now(uow, ticket, now)
         # Followers reported this very problem (the same flat's, or a shared one): each hears
         # what was fixed, named by its category and place.
         merged = w.t(
@@ -208,15 +257,19 @@ class TicketService(OwnerReports):
         )
         await tell.followers(uow, ticket, merged, now)
 
-    async def assign(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, name: str, now: datetime) -> None:
-        """A supervisor gives the ticket to the steward called `name`."""
+    async def assign(
+        self, uow: UnitOfWork, actor: Actor, ticket: Ticket, name: str, now: datetime
+    ) -> Steward:
+        """A supervisor gives the ticket to the steward called `name`; returns them."""
         steward = self.staff_on(actor, ticket)
-        await self._reassign(uow, actor, steward, ticket, name, now, transfer=False)
+        return await self._reassign(uow, actor, steward, ticket, name, now, transfer=False)
 
-    async def transfer(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, name: str, now: datetime) -> None:
-        """The worker hands the ticket on to the steward called `name`."""
+    async def transfer(
+        self, uow: UnitOfWork, actor: Actor, ticket: Ticket, name: str, now: datetime
+    ) -> Steward:
+        """The worker hands the ticket on to the steward called `name`; returns them."""
         steward = await self.worker(uow, actor, ticket)
-        await self._reassign(uow, actor, steward, ticket, name, now, transfer=True)
+        return await self._reassign(uow, actor, steward, ticket, name, now, transfer=True)
 
     async def _reassign(
         self,
@@ -228,7 +281,7 @@ class TicketService(OwnerReports):
         now: datetime,
         *,
         transfer: bool,
-    ) -> None:
+    ) -> Steward:
         target = await uow.directory.steward_by_name(ticket.community_id, name.lstrip("@"))
         if target is None or not target.active:
             raise DomainError("err.no_person", name=name[:32])
@@ -251,10 +304,16 @@ class TicketService(OwnerReports):
         from_name = previous.name if previous else steward.name
         text = w.t(key, number=ticket.number, from_name=from_name, to_name=target.name)
         await tell.staff(uow, ticket.community_id, text, now, mention=target)
+        await self._cards_now(uow, ticket, now)
+        return target
 
     async def cancel(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, note: str, now: datetime) -> None:
+        """A supervisor calls the ticket off; `note` is the reason, which the owner is told,
+        so it is required."""
         steward = self.staff_on(actor, ticket)
-        note = clip(note.strip(), NOTE_LIMIT) or "-"
+        note = clip(note.strip(), NOTE_LIMIT)
+        if not note:
+            raise DomainError("t.err.no_reason", number=ticket.number)
         await lifecycle.transition(
             uow.tickets,
             ticket,
@@ -274,6 +333,7 @@ class TicketService(OwnerReports):
         await tell.owner(
             uow, ticket, w.t("t.owner.cancelled", number=ticket.number, note=mask_text(note)), now
         )
+        await self._cards_now(uow, ticket, now)
 
     async def claim(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime) -> Claim:
         """The first steward to press 「接单」 on an unassigned card gets it (the database
@@ -306,16 +366,26 @@ class TicketService(OwnerReports):
         ticket.rating = rating
         who = audit_label(actor)
         await uow.tickets.record(ticket, at=now, actor=who, action="rated", note=rating)
+        _, w = await self._wording_of(uow, ticket)
+        # The request under the report keeps the rating given instead of its buttons.
+        await tell.rating_settled(
+            uow,
+            ticket,
+            w.t("t.rating.done", rating=w.rating(rating)),
+            now,
+            edits_in_place=self.edits_in_place,
+        )
         if rating == lifecycle.UNHAPPY:
             await self.reopen_unhappy(uow, actor, ticket, now)
+            await self._cards_now(uow, ticket, now)
             return "t.answer.ok"
         await lifecycle.transition(
             uow.tickets, ticket, TicketStatus.CLOSED, actor=who, at=now, action="closed"
         )
-        _, w = await self._wording_of(uow, ticket)
         await tell.owner(
-            uow, ticket, w.t("t.rating.thanks", rating=w.convert(rating), number=ticket.number), now
+            uow, ticket, w.t("t.rating.thanks", rating=w.rating(rating), number=ticket.number), now
         )
+        await self._cards_now(uow, ticket, now)
         return "t.answer.ok"
 
     async def reopen_unhappy(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime) -> None:

@@ -110,32 +110,95 @@ async def under_card(
     cards_sent = {
         row.chat_id: row for row in await uow.tickets.cards(ticket) if row.platform_message_id is not None
     }
-    rewritten: str | None = None
     for chat in await uow.directory.chats_with_role(community.id, "stewards"):
         row = cards_sent.get(chat.id)
         reply_to = row.platform_message_id if row is not None else None
         await send_to_chat(uow, chat, Outgoing(text=text, reply_to=reply_to, urgent=urgent), now)
-        if row is None or edits_in_place is None or not edits_in_place(chat.platform):
+    await cards_now(uow, w, ticket, community, now, edits_in_place=edits_in_place, reporters=reporters)
+
+
+async def cards_now(
+    uow: UnitOfWork,
+    w: Wording,
+    ticket: Ticket,
+    community: Community,
+    now: datetime,
+    *,
+    edits_in_place: Callable[[str], bool] | None,
+    reporters: Sequence[Reporter] | None = None,
+) -> None:
+    """Where the platform edits in place, every card of the ticket is rewritten as it stands:
+    every owner merged into it, who has it and what became of it, and only the buttons that
+    still apply (none once it is resolved, closed or cancelled), so nobody presses a button
+    that has done its work. Elsewhere (an edit would arrive as a second copy of the card)
+    the lines already said are all the stewards get."""
+    if edits_in_place is None:
+        return
+    rows = [row for row in await uow.tickets.cards(ticket) if row.platform_message_id is not None]
+    rewritten: Outgoing | None = None
+    for row in rows:
+        chat = await uow.directory.chat(row.chat_id) if row.chat_id is not None else None
+        if chat is None or not chat.active or not edits_in_place(chat.platform):
             continue
         if rewritten is None:
             assignee = await uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
             owner = await uow.directory.member(ticket.owner_member_id) if ticket.owner_member_id else None
             if reporters is None:
                 reporters = await uow.tickets.reporters(ticket.id)
-            rewritten = cards.card_text(
-                w, ticket, community, assignee, owner.display_name if owner else "", reporters=reporters
+            text = cards.card_text(
+                w,
+                ticket,
+                community,
+                assignee,
+                owner.display_name if owner else "",
+                reporters=reporters,
+                state=cards.card_state(w, ticket, assignee),
             )
+            rewritten = Outgoing(text=text, buttons=cards.card_buttons(w, ticket))
         card = Outgoing.from_json(row.payload)
         await send_to_chat(
             uow,
             chat,
             Outgoing(
-                text=rewritten, buttons=card.buttons, mentions=card.mentions, edit_of=row.platform_message_id
+                text=rewritten.text,
+                buttons=rewritten.buttons,
+                mentions=card.mentions,
+                edit_of=row.platform_message_id,
             ),
             now,
             ref_type="ticket_card_edit",
             ref_id=ticket.id,
         )
+
+
+async def rating_settled(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    outcome: str,
+    now: datetime,
+    *,
+    edits_in_place: Callable[[str], bool] | None,
+) -> None:
+    """The owner's rating request (the newest, under their report) loses its buttons and
+    shows `outcome` instead (「已评价：满意」), where the platform edits in place."""
+    if edits_in_place is None:
+        return
+    requests = [r for r in await uow.outbox.by_ref("rating_request", ticket.id) if r.platform_message_id]
+    if not requests:
+        return
+    row = requests[-1]
+    chat = await uow.directory.chat(row.chat_id) if row.chat_id is not None else None
+    if chat is None or not chat.active or not edits_in_place(chat.platform):
+        return
+    asked = Outgoing.from_json(row.payload)
+    await send_to_chat(
+        uow,
+        chat,
+        Outgoing(text=f"{asked.text}\n{outcome}", mentions=asked.mentions, edit_of=row.platform_message_id),
+        now,
+        ref_type="rating_request_edit",
+        ref_id=ticket.id,
+    )
 
 
 async def supervisors(

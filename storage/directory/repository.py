@@ -163,11 +163,20 @@ class Directory:
         return await self.session.get(Chat, chat_id)
 
     async def see_chat(
-        self, platform: str, platform_chat_id: str, title: str, now: datetime, sender_id: str | None = None
+        self,
+        platform: str,
+        platform_chat_id: str,
+        title: str,
+        now: datetime,
+        sender_id: str | None = None,
+        *,
+        heard: bool = True,
     ) -> tuple[Chat, Community | None]:
         """The chat an update came from and its community, in one query; a chat seen for
         the first time is recorded as `unbound`. With `sender_id`, the same query reads the
-        sender's member row, which the following `see_member` then uses."""
+        sender's member row, which the following `see_member` then uses. `heard`: someone
+        wrote there (not the bot's removal), so the bot is in the chat and it is active
+        again, whatever a failed send concluded before."""
         row = (
             await self.session.execute(
                 _SEE_CHAT, {"platform": platform, "chat": platform_chat_id, "user": sender_id or ""}
@@ -193,6 +202,8 @@ class Directory:
         # frequent UPDATE, for a column nobody reads that precisely.
         if now - chat.last_seen_at >= timedelta(minutes=1):
             chat.last_seen_at = now
+        if heard and not chat.active:
+            chat.active = True
         if title and chat.title != title:
             chat.title = title
         return chat, community

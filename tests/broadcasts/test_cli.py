@@ -81,6 +81,14 @@ def test_bad_notice_options_are_refused_with_the_chat_wording() -> None:
         ),
     )
     refused(
+        "bc.err.too_often",
+        lambda: notice_request(
+            parse("notice", "send", "--community", "lxy", "--every", "*/5 * * * *", "x"), TODAY
+        ),
+    )
+    often = parse("notice", "send", "--community", "lxy", "--every", "*/5 * * * *", "--often", "x")
+    assert notice_request(often, TODAY).cron == "*/5 * * * *"
+    refused(
         "bc.err.buildings",
         lambda: notice_request(
             parse("notice", "send", "--community", "lxy", "--buildings", "3-", "x"), TODAY

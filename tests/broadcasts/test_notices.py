@@ -7,6 +7,7 @@ from datetime import datetime
 
 from storage.broadcasts.models import Broadcast
 from tests.broadcasts.conftest import SHANGHAI, Rig
+from tests.harness import alert_to_presser
 
 SUPERVISORS = "lxy-supervisors"
 STEWARDS = "lxy-stewards"
@@ -75,16 +76,19 @@ async def test_owners_are_refused_politely_and_nothing_is_drafted(rig: Rig) -> N
     assert rig.last(OWNERS_1) == "抱歉，该操作仅限物业工作人员。"
     # An owner pressing a confirm button (a forwarded preview) is refused too.
     await rig.say(SUPERVISORS, "li", "/notice 明天停电检修")
+    posted = len(rig.sent(OWNERS_1))
     await rig.channel.press(OWNERS_1, "x", "bc:ok:N1", "u-zhang")
     await rig.app.sender.drain()
-    assert rig.last(OWNERS_1) == "抱歉，该操作仅限物业工作人员。"
+    # To the presser alone, not to the group, naming the role needed.
+    assert alert_to_presser(rig.channel, OWNERS_1) == "抱歉，该操作仅限主管及以上人员。"
+    assert len(rig.sent(OWNERS_1)) == posted
     assert [b.status for b in await rig.broadcasts()] == ["draft"]
     assert len(rig.sent(OWNERS_2)) == 0
 
 
 async def test_stewards_may_list_but_not_send_and_staff_may_not_send_from_an_owner_group(rig: Rig) -> None:
     await rig.say(STEWARDS, "wang", "/notice 全体 明天停水")
-    assert rig.last(STEWARDS) == "抱歉，该操作仅限物业工作人员。"
+    assert rig.last(STEWARDS) == "抱歉，该操作仅限主管及以上人员。"
     await rig.say(STEWARDS, "wang", "/notice list")
     assert "最近的通知" in rig.last(STEWARDS)
     await rig.say(OWNERS_1, "li", "/notice 全体 明天停水")
@@ -161,6 +165,8 @@ async def test_a_notice_at_a_time_is_sent_by_its_job_and_can_be_cancelled(rig: R
     await rig.say(SUPERVISORS, "li", "/notice 全体 2026-11-25 09:00 周三上午停车场划线")
     assert "2026-11-25 09:00（小区当地时间）" in rig.last(SUPERVISORS)
     await rig.press(SUPERVISORS, "bc:ok:", "li")
+    await rig.say(SUPERVISORS, "li", "/notice status N1")
+    assert "目标群：2 · 已送达：0 · 失败：0 · 待发送：2 · 已撤回：0" in rig.last(SUPERVISORS)  # not 0
     await rig.say(SUPERVISORS, "li", "/notice 全体 明天 09:00 这条会被取消")
     await rig.press(SUPERVISORS, "bc:ok:", "li")
     planned = await rig.jobs.rebuild()
@@ -209,6 +215,7 @@ async def test_bad_requests_get_a_useful_answer(rig: Rig) -> None:
         "/notice 2026-11-01 09:00 文本": "已经过去了",
         "/notice 09:00 每天 09:00 文本": "只能选一种",
         '/notice --every "0 25 * * *" 文本': "重复规则「0 25 * * *」有误",
+        '/notice --every "* * * * *" 文本': "每天最多发送 1440 次，业主群会被刷屏。确需如此频繁，请加上 --often",
         "/notice --template 没有这个 文本": "没有名为「没有这个」的模板",
         "/notice status X9": "编号「X9」看不懂",
         "/notice status N99": "找不到 N99",
@@ -248,7 +255,7 @@ async def test_the_role_is_checked_before_the_chat(rig: Rig) -> None:
     # Each sub-command's minimum role is declared where it is registered and checked first;
     # then staff are sent to a staff or private chat.
     await rig.say(OWNERS_1, "wang", "/notice 全体 明天停水")  # a steward may not send at all
-    assert rig.last(OWNERS_1) == "抱歉，该操作仅限物业工作人员。"
+    assert rig.last(OWNERS_1) == "抱歉，该操作仅限主管及以上人员。"
     await rig.say(OWNERS_1, "wang", "/notice list")  # a steward may list, but not here
     assert "请在管家群、主管群或与我的私聊中使用" in rig.last(OWNERS_1)
     await rig.say(OWNERS_1, "wang", "/outage status T1")
@@ -256,6 +263,6 @@ async def test_the_role_is_checked_before_the_chat(rig: Rig) -> None:
     await rig.say(STEWARDS, "wang", "/outage list")
     assert rig.last(STEWARDS) == "近期没有停水停电停气安排。"
     await rig.say(STEWARDS, "wang", "/notice template 周报 本周{community}工作小结")
-    assert rig.last(STEWARDS) == "抱歉，该操作仅限物业工作人员。"
+    assert rig.last(STEWARDS) == "抱歉，该操作仅限主管及以上人员。"
     await rig.say(SUPERVISORS, "li", "/notice template")  # a bare word is the text of a notice
     assert "通知预览 N1" in rig.last(SUPERVISORS)

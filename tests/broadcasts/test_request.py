@@ -54,6 +54,8 @@ def test_a_bare_time_is_today_or_tomorrow_in_the_community_zone() -> None:
         ("2026-13-01 09:00 文本", "bc.err.date"),
         ("09:00 每天 09:00 文本", "bc.err.at_and_every"),
         ('--every "0 9 * *" 文本', "bc.err.cron"),
+        ('--every "* * * * *" 文本', "bc.err.too_often"),
+        ('--every "0 9,18 * * *" 文本', "bc.err.too_often"),
         ("5-3x栋 文本", "bc.err.buildings"),
     ],
 )
@@ -61,6 +63,13 @@ def test_mistakes_are_domain_errors(raw: str, key: str) -> None:
     with pytest.raises(DomainError) as caught:
         parse_notice(raw, TODAY)
     assert caught.value.key == key
+
+
+def test_a_schedule_more_often_than_daily_needs_often() -> None:
+    assert parse_notice('--every "0 9 * * *" 文本', TODAY).cron == "0 9 * * *"  # daily is fine
+    assert parse_notice('--every "0 9 * * 1-5" 文本', TODAY).cron == "0 9 * * 1-5"
+    request = parse_notice('--every "0 9,18 * * *" --often 文本', TODAY)
+    assert (request.cron, request.often, request.text) == ("0 9,18 * * *", True, "文本")
 
 
 def test_outage_request_and_its_window() -> None:

@@ -30,7 +30,9 @@ async def until(condition: Callable[[], bool], within: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
-def community(path: Path, supervisors: FakeChat, owners: list[FakeChat], boss: FakeUser) -> None:
+def community(
+    path: Path, supervisors: FakeChat, owners: list[FakeChat], boss: FakeUser, steward: FakeUser | None = None
+) -> None:
     lines = [
         "[[community]]",
         'code = "tg"',
@@ -51,6 +53,8 @@ def community(path: Path, supervisors: FakeChat, owners: list[FakeChat], boss: F
             'role = "owners"',
             f'buildings = ["{building}"]',
         ]
+    if steward is not None:
+        lines += ["[[community.steward]]", 'name = "黃管家"', f'accounts = {{ telegram = "{steward.id}" }}']
     lines += ["[[community.supervisor]]", 'name = "張經理"', f'accounts = {{ telegram = "{boss.id}" }}', ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
@@ -83,7 +87,13 @@ async def test_notice_preview_press_and_delivery_over_telegram(
 
             query = fake.user_presses(supervisors, boss, preview.message_id, "bc:ok:N1")
             await until(lambda: all(len(fake.sent(c.id)) == 1 for c in owners[1:]))
-            await until(lambda: len(fake.sent(supervisors.id)) == 2)
+            # The preview is rewritten with the outcome in place of its buttons: nothing is
+            # left to press, and no second message is posted.
+            await until(lambda: fake.message(supervisors.id, preview.message_id).edits == 1)
+            [decided] = fake.sent(supervisors.id)
+            assert decided.button_rows == []
+            assert "N1 已發出" in (decided.text or "")
+            assert "本週六上午十時電梯保養" in (decided.text or "")  # still the preview
             assert fake.callback_answers[query].text == "已確認"
             assert fake.sent(owners[0].id) == []  # building A is not a target
             for chat in owners[1:]:
@@ -95,6 +105,42 @@ async def test_notice_preview_press_and_delivery_over_telegram(
             fake.user_says(owners[0], owner, "/notice 全體 我都想發通知")
             await until(lambda: len(fake.sent(owners[0].id)) == 1)
             assert fake.sent(owners[0].id)[0].text == "抱歉，該操作僅限物業工作人員。"
+        finally:
+            await channel.stop()
+            await app.sender.stop()
+
+
+async def test_a_steward_pressing_confirm_is_told_privately_which_role_may(
+    engine: AsyncEngine, db_url: str, classifier: Classifier, tmp_path: Path
+) -> None:
+    async with FakeTelegramAPI() as fake:
+        boss, steward = fake.add_user("張經理"), fake.add_user("黃管家")
+        supervisors = fake.add_group("管理處主管")
+        owners = [fake.add_group(f"{b}座業主群") for b in "ABC"]
+        path = tmp_path / "tg.toml"
+        community(path, supervisors, owners, boss, steward)
+        channel = TelegramChannel(fake.token, api_url=fake.base_url, **FAST)  # type: ignore[arg-type]
+        app = build_app(
+            Settings(database_url=db_url, community_file=path),
+            channels={"telegram": channel},
+            clock=FrozenClock(datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)),
+            classifier=classifier,
+            engine=engine,
+        )
+        await app.start(scheduler=False)
+        try:
+            fake.user_says(supervisors, boss, "/notice 全體 本週六上午十時電梯保養。")
+            await until(lambda: len(fake.sent(supervisors.id)) == 1)
+            [preview] = fake.sent(supervisors.id)
+            query = fake.user_presses(supervisors, steward, preview.message_id, "bc:ok:N1")
+            await until(lambda: query in fake.callback_answers)
+            answer = fake.callback_answers[query]
+            # An alert to the presser alone, naming the role the step needs; the group sees nothing.
+            assert (answer.text, answer.show_alert) == ("抱歉，該操作僅限主管及以上人員。", True)
+            await app.sender.drain()
+            assert fake.sent(supervisors.id) == [preview]
+            assert fake.message(supervisors.id, preview.message_id).callback_datas == ["bc:ok:N1", "bc:no:N1"]
+            assert all(fake.sent(c.id) == [] for c in owners)
         finally:
             await channel.stop()
             await app.sender.stop()

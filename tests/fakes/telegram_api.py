@@ -15,7 +15,8 @@ independent reading of the same Bot API, so a request both libraries agree on is
 What it checks the way Telegram does, so a broken client fails here rather than in production:
 HTML parse mode (unsupported tags and unbalanced tags are a 400), text ≤ 4096 and caption ≤ 1024
 characters (UTF-16 units, after entity parsing), callback data ≤ 64 bytes, replies to missing
-messages, edits of messages that are not the bot's or did not change, answering a callback query
+messages, edits of messages that are not the bot's or did not change, deleting another's message
+in a group where the bot is no admin (or a message that is gone), answering a callback query
 twice, sending to a chat the bot was removed from (403) or that migrated to a supergroup (400 with
 `migrate_to_chat_id`), getUpdates while a webhook is set (409), and an optional per-chat flood
 check (at most N sends in any sliding window, else 429 with `retry_after`). Like Telegram, it
@@ -561,6 +562,7 @@ class FakeTelegramAPI:
         self.webhook_allowed_updates: list[str] | None = None
         self.webhook_deliveries: list[WebhookDelivery] = []
         self.rate_limit_hits: list[ApiCall] = []
+        self.deleted: list[StoredMessage] = []  # messages deleteMessage removed, in order
 
         self._messages: dict[int, dict[int, StoredMessage]] = defaultdict(dict)
         self._sent_order: dict[int, list[int]] = defaultdict(list)
@@ -885,6 +887,9 @@ class FakeTelegramAPI:
 
     def message(self, chat_id: int, message_id: int) -> StoredMessage:
         return self._messages[chat_id][message_id]
+
+    def is_deleted(self, chat_id: int, message_id: int) -> bool:
+        return any(m.chat_id == chat_id and m.message_id == message_id for m in self.deleted)
 
     def calls_of(self, method: str, *, chat_id: int | None = None) -> list[ApiCall]:
         method = method.lower()
@@ -1280,6 +1285,21 @@ class FakeTelegramAPI:
         stored.reply_markup = markup
         stored.edits += 1
         return payload
+
+    async def _m_deletemessage(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
+        """The bot deletes its own messages anywhere, and others' in a private chat or, as an
+        admin, in a group (Telegram's 48-hour limit is not modelled)."""
+        chat = self._chat_for_send(params.get("chat_id"), "deleteMessage")
+        stored = self._messages[chat.id].get(int(params.get("message_id") or 0))
+        if stored is None:
+            raise ApiError(400, "Bad Request: message to delete not found")
+        if not stored.from_bot and chat.type != "private" and chat.bot_status != "administrator":
+            raise ApiError(400, "Bad Request: message can't be deleted")
+        del self._messages[chat.id][stored.message_id]
+        if stored.message_id in self._sent_order[chat.id]:
+            self._sent_order[chat.id].remove(stored.message_id)
+        self.deleted.append(stored)
+        return True
 
     async def _m_answercallbackquery(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
         query_id = str(params.get("callback_query_id") or "")

@@ -19,6 +19,17 @@ from nlp.units import parse_unit
         ("十二栋1单元501", "12", "1", "5", "501"),
         ("b栋 2单元 0903室", "B", "2", "9", "0903"),
         ("7-1802", "7", None, "18", "1802"),
+        # Hong Kong: block-floor-flat, floor and flat in English, either order, with the block
+        ("a-16-b", "A", None, "16", "16B"),
+        ("5-16-b", "5", None, "16", "16B"),
+        ("a-16-03", "A", None, "16", "03"),
+        ("a座16/f flat b", "A", None, "16", "16B"),
+        ("block a 16/f flat b", "A", None, "16", "16B"),
+        ("16/f, flat b, block a", "A", None, "16", "16B"),
+        ("flat b, 16/f, block a", "A", None, "16", "16B"),
+        ("tower 2, 16/f, flat c", "2", None, "16", "16C"),
+        ("16/f flat b", None, None, "16", "16B"),  # no block: the caller may know it
+        ("16楼b室", None, None, "16", "16B"),
     ],
 )
 def test_formats(text: str, building: str, entrance: str | None, floor: str | None, room: str | None) -> None:
@@ -37,6 +48,8 @@ def test_formats(text: str, building: str, entrance: str | None, floor: str | No
         "10-12点停电",
         "3楼楼道灯不亮",  # a floor alone is not a unit
         "500-1000元",
+        "covid-19-b",  # a letter inside a word is no block
+        "3-2-1",  # digits only: a date or a score, not block-floor-flat
     ],
 )
 def test_no_unit(text: str) -> None:
@@ -54,6 +67,24 @@ def test_raw_is_taken_from_the_original_script(clf: Classifier) -> None:
     assert c.unit.raw == "3座12樓B室"
     assert c.unit.building == "3"
     assert c.unit.masked() == "3栋****"
+
+
+@pytest.mark.parametrize(
+    ("written", "building", "room"),
+    [
+        ("A座16樓B室", "A", "16B"),
+        ("A-16-B", "A", "16B"),
+        ("16/F Flat B", None, "16B"),
+        ("B座 16/F Flat C", "B", "16C"),
+    ],
+)
+def test_hong_kong_units_as_owners_write_them(
+    clf: Classifier, written: str, building: str | None, room: str
+) -> None:
+    c = clf.classify(written)
+    assert c.unit is not None
+    assert (c.unit.building, c.unit.floor, c.unit.room) == (building, "16", room)
+    assert c.unit.raw == written
 
 
 def test_unit_in_a_sentence(clf: Classifier) -> None:

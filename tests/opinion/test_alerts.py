@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from handlers.opinion import export_feedback
+from tests.harness import alert_to_presser
 from tests.opinion.conftest import (
     MANAGEMENT,
     OWNERS,
@@ -206,8 +207,10 @@ async def test_only_staff_may_answer_an_alert(oh: OpinionHarness) -> None:
     await oh.say(OWNERS, "u-zhang", COLLECTIVE)
     [card] = oh.cards(SUPERVISORS)
     [alert] = await oh.alerts()
+    posted = len(oh.sent(SUPERVISORS))
     await oh.press(SUPERVISORS, card, f"op:done:{alert.id}", "u-zhang")  # an owner in the chat
-    assert "仅限物业工作人员" in oh.sent(SUPERVISORS)[-1].text
+    assert alert_to_presser(oh.channel, SUPERVISORS) == "抱歉，该操作仅限物业工作人员。"
+    assert len(oh.sent(SUPERVISORS)) == posted  # to the presser alone
     assert (await oh.alerts())[0].state == "open"
     assert await oh.feedback() == []
 

@@ -10,9 +10,13 @@ from handlers.tickets import SlaBook, TicketService
 from handlers.tickets.buttons import CardAction, Correction, RatingPress
 from handlers.tickets.chat import TicketChat
 from nlp.classifier import Classifier
-from tests.harness import Harness
+from tests.harness import Harness, alert_to_presser
 
 OWNERS, STEWARDS, SUPERVISORS = "lxy-owners-1", "lxy-stewards", "lxy-supervisors"
+
+
+def alert(harness: Harness, chat: str) -> str:
+    return alert_to_presser(harness.channel, chat)
 
 
 def test_the_minimum_roles_are_declared_at_registration(classifier: Classifier) -> None:
@@ -48,13 +52,16 @@ async def test_an_owner_pressing_a_card_button_is_refused_before_anything_is_loo
     await harness.say(OWNERS, "u-zhang", "3栋厨房水管漏水了，麻烦派人来修")
     [ticket] = await harness.tickets()
     card = harness.sent(STEWARDS)[-1]
+    posted = len(harness.sent(STEWARDS))
     await harness.press(STEWARDS, card, "t:accept:999999", "u-zhang")  # no such ticket: refused first
-    assert "仅限物业工作人员" in harness.sent(STEWARDS)[-1].text
+    assert alert(harness, STEWARDS) == "抱歉，该操作仅限物业工作人员。"
     await harness.press(STEWARDS, card, "t:accept:999999", "wang")
-    assert "该操作已失效" in harness.sent(STEWARDS)[-1].text
+    assert alert(harness, STEWARDS) == "该操作已失效。"
     await harness.press(STEWARDS, card, f"t:accept:{ticket.id}", "u-zhang")
-    assert "仅限物业工作人员" in harness.sent(STEWARDS)[-1].text
+    assert alert(harness, STEWARDS) == "抱歉，该操作仅限物业工作人员。"
     assert (await harness.tickets())[0].status == "assigned"
+    # Each refusal was told to the presser alone: nothing was posted in the group.
+    assert len(harness.sent(STEWARDS)) == posted
 
 
 async def test_assigning_and_cancelling_need_a_supervisor_or_above(harness: Harness) -> None:

@@ -93,18 +93,23 @@ async def test_not_a_ticket_cancels_quietly(harness: Harness) -> None:
     [example] = await examples(harness)
     assert example.corrected == {**example.predicted, "intent": "other", "category": None, "urgent": False}
     # nothing to correct any more
-    await press(harness, STEWARDS, f"tk:repair:{ticket.id}", "wang")
-    assert harness.sent(STEWARDS)[-1].text.endswith(f"工单 {ticket.number} 已取消，无需更正。")
+    posted = len(harness.sent(STEWARDS))
+    toast = await press(harness, STEWARDS, f"tk:repair:{ticket.id}", "wang")
+    assert toast == f"（提示）工单 {ticket.number} 已取消，无需更正。"  # to the presser alone
+    assert len(harness.sent(STEWARDS)) == posted
     assert len(await examples(harness)) == 1
 
 
 async def test_only_staff_correct_and_forged_presses_are_stale(harness: Harness) -> None:
     await harness.say(OWNERS, "u-a", LEAK)
     [ticket] = await harness.tickets()
-    await press(harness, STEWARDS, f"tk:none:{ticket.id}", "u-a")
-    assert "仅限物业工作人员" in harness.sent(STEWARDS)[-1].text
-    await press(harness, STEWARDS, f"tk:bogus:{ticket.id}", "wang")
-    assert "该操作已失效" in harness.sent(STEWARDS)[-1].text
+    posted = len(harness.sent(STEWARDS))
+    assert (
+        await press(harness, STEWARDS, f"tk:none:{ticket.id}", "u-a")
+        == "（提示）抱歉，该操作仅限物业工作人员。"
+    )
+    assert await press(harness, STEWARDS, f"tk:bogus:{ticket.id}", "wang") == "（提示）该操作已失效。"
+    assert len(harness.sent(STEWARDS)) == posted  # refusals go to the presser alone
     assert (await harness.tickets())[0].status == "assigned"
     assert await examples(harness) == []
 

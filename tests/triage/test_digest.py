@@ -311,15 +311,17 @@ async def test_only_the_communitys_staff_decide_and_forged_presses_are_stale(
     await th.tick()
     [digest] = th.digests(STEWARDS)
     [item] = await th.items()
-    await th.press_on(STEWARDS, digest, f"dg:open:{item.id}", "u-b")  # an owner
-    assert "仅限物业工作人员" in th.sent(STEWARDS)[-1].text
+    posted = len(th.sent(STEWARDS)), len(th.sent(HK_STEWARDS))
+    assert (
+        await th.press_on(STEWARDS, digest, f"dg:open:{item.id}", "u-b")
+        == "（提示）抱歉，该操作仅限物业工作人员。"
+    )
     await th.channel.press(HK_STEWARDS, "b1", f"dg:open:{item.id}", "ho")  # another community's steward
     await th.app.sender.drain()
-    assert "僅限物業工作人員" in th.sent(HK_STEWARDS)[-1].text
-    await th.press_on(STEWARDS, digest, "dg:open:999999", "wang")
-    assert "该操作已失效" in th.sent(STEWARDS)[-1].text
-    await th.press_on(STEWARDS, digest, f"dg:maybe:{item.id}", "wang")
-    assert "该操作已失效" in th.sent(STEWARDS)[-1].text
+    assert th.channel.toasts(HK_STEWARDS)[-1].text == "（提示）抱歉，該操作僅限物業工作人員。"
+    assert await th.press_on(STEWARDS, digest, "dg:open:999999", "wang") == "（提示）该操作已失效。"
+    assert await th.press_on(STEWARDS, digest, f"dg:maybe:{item.id}", "wang") == "（提示）该操作已失效。"
+    assert (len(th.sent(STEWARDS)), len(th.sent(HK_STEWARDS))) == posted  # to the pressers alone
     assert await th.tickets() == []
     assert await th.examples() == []
     assert (await th.items())[0].state == "pending"

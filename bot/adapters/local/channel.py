@@ -47,14 +47,17 @@ Listener = Callable[[LocalMessage], None]
 
 class LocalChannel:
     platform = "local"
-    # Like a chat app with buttons and toasts; edits arrive as new messages in the transcript.
-    capabilities = Capabilities(buttons=True, answers=True, direct=True, replies=True)
+    # Like a chat app with buttons, toasts and deletions; edits arrive as new messages in the
+    # transcript.
+    capabilities = Capabilities(buttons=True, answers=True, direct=True, replies=True, delete_messages=True)
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock or SystemClock()
         self.transcript: list[LocalMessage] = []
         self.listeners: list[Listener] = []
         self.gone: set[str] = set()  # chats that refuse messages (simulates a kicked bot)
+        self.cannot_delete: set[str] = set()  # chats where a deletion is refused (no admin right)
+        self.deleted: set[tuple[str, str]] = set()  # (chat id, message id) removed from the chat
         self._ids = itertools.count(1)
         self._deliver: Deliver | None = None
 
@@ -72,6 +75,8 @@ class LocalChannel:
     async def send(self, chat_id: str, message: Outgoing) -> SendResult:
         if chat_id in self.gone:
             raise SendError("bot was removed from the chat", permanent=True, chat_gone=True)
+        if message.delete is not None:
+            return self._delete(chat_id, message)
         answer = message.answer
         if answer is not None and not message.text:
             # A button's answer: a toast for the person who pressed it, not a chat message.
@@ -80,6 +85,20 @@ class LocalChannel:
             )
             self._record(toast)
             return SendResult(None)
+        message_id = f"b{next(self._ids)}"
+        self._record(
+            LocalMessage(chat_id, message_id, "bot", "Steward", message.text, self.clock.now(), message)
+        )
+        return SendResult(message_id)
+
+    def _delete(self, chat_id: str, message: Outgoing) -> SendResult:
+        """Remove a message from the chat; where that is refused, say the message's text."""
+        assert message.delete is not None
+        if chat_id not in self.cannot_delete:
+            self.deleted.add((chat_id, message.delete))
+            return SendResult(None)
+        if not message.text.strip():
+            raise SendError("message can't be deleted", permanent=True)
         message_id = f"b{next(self._ids)}"
         self._record(
             LocalMessage(chat_id, message_id, "bot", "Steward", message.text, self.clock.now(), message)
@@ -158,6 +177,9 @@ class LocalChannel:
     # -- reading the transcript -----------------------------------------------------------
     def sent_to(self, chat_id: str) -> list[LocalMessage]:
         return [m for m in self.transcript if m.chat_id == chat_id and m.from_bot and not m.toast]
+
+    def is_deleted(self, chat_id: str, message_id: str) -> bool:
+        return (chat_id, message_id) in self.deleted
 
     def toasts(self, chat_id: str) -> list[LocalMessage]:
         return [m for m in self.transcript if m.chat_id == chat_id and m.toast]

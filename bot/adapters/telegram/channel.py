@@ -128,7 +128,13 @@ class TelegramChannel:
 
     platform: str = Platform.TELEGRAM.value
     capabilities = Capabilities(
-        edit_in_place=True, buttons=True, threads=True, answers=True, direct=True, replies=True
+        edit_in_place=True,
+        buttons=True,
+        threads=True,
+        answers=True,
+        direct=True,
+        replies=True,
+        delete_messages=True,
     )
 
     def __init__(
@@ -471,6 +477,9 @@ class TelegramChannel:
             query_id = answer.query_id or message.reply_hint
             if query_id:
                 await self.answer_callback(str(query_id), answer.text, show_alert=answer.alert)
+        if message.delete is not None:
+            async with self._chat_lock(chat_id):
+                return await self._delete(app, chat_id, message)
         edit_id = message.edit_of
         has_body = bool(message.text.strip() or message.mentions or message.image_path)
         if not has_body and edit_id is None:
@@ -588,6 +597,30 @@ class TelegramChannel:
         except _NotModifiedError:
             _LOG.debug("telegram: message %s in chat %s already up to date", edit_id, chat_id)
         return SendResult(edit_id)
+
+    async def _delete(self, app: _App, chat_id: str, message: Outgoing) -> SendResult:
+        """deleteMessage (`Outgoing.delete`). A message already gone counts as deleted; one
+        Telegram will not delete (in a group the bot may delete others' messages only as an
+        admin) gets the message's text posted instead, if it has one, else a `SendError`."""
+        number = message_number(message.delete)
+        if number is None:
+            raise SendError(f"delete {message.delete!r} is not a Telegram message id", permanent=True)
+        try:
+            await self._call(
+                "deleteMessage",
+                chat_id,
+                lambda: app.bot.delete_message(chat_id=chat_target(chat_id), message_id=number),
+            )
+        except SendError as exc:
+            if not exc.permanent or exc.chat_gone or isinstance(exc, ChatMigratedError):
+                raise
+            if "not found" in exc.reason.lower():
+                return SendResult(None)  # deleted meanwhile (by its author, or an admin)
+            if not message.text.strip():
+                raise
+            _LOG.info("telegram: message %s in chat %s cannot be deleted; saying so", number, chat_id)
+            return await self._send_text(app, chat_id, message, None, first_reply=False)
+        return SendResult(None)
 
     async def _call(self, method: str, chat_id: str, request: Callable[[], Awaitable[T]]) -> T:
         """One Bot API request with retries of transient failures, errors as `SendError`.
