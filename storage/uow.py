@@ -14,6 +14,7 @@ from storage.directory.repository import Directory
 from storage.feedback.repository import FeedbackRepository
 from storage.inbox.repository import InboxRepository
 from storage.instances.repository import FigureRepository, InstanceRepository
+from storage.locks import hold
 from storage.messages.repository import MessageRepository
 from storage.opinion.repository import OpinionRepository
 from storage.outbox.repository import OutboxRepository
@@ -39,6 +40,10 @@ class UnitOfWork:
         self.figures = FigureRepository(session)
         self.inbox = InboxRepository(session)
         self.triage = TriageRepository(session)
+
+    async def lock(self, *keys: str) -> None:
+        """Serialize on `keys` until this transaction ends (see `storage.locks`)."""
+        await hold(self.session, *keys)
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -24,6 +24,12 @@ anywhere leaves the row pending: its reservation or lease runs out and a worker 
 The worker (`start`) takes the due head of every chat's queue (retries, leftovers of a crash,
 updates of another process, dead letters sent back by `steward inbox retry`), up to
 `concurrency` at a time, one per chat, and forgets handled rows after `keep`.
+
+Updates of one chat are handled one at a time and in order. In this process every update,
+delivered or taken by the worker, joins its chat's queue (`_tails`: each waits for the
+handling of the chat's previous one); the worker takes only the head of a chat's queue; and
+the handler's first write (`InboxRepository.take`) marks the row done only if no older row of
+its chat is pending, which also holds between processes.
 """
 
 from __future__ import annotations
@@ -342,7 +348,10 @@ class Inbox:
         except Exception as exc:  # a row no version of Steward could read: parked in the end
             await self._failed(row_id, None, exc)
             return
-        await self._run(row_id, incoming)
+        # In its chat's queue here like a delivered update: an update of the same chat that
+        # arrives while this one runs waits for it, rather than running beside it (and being
+        # refused by the inbox row's turn check, to be taken again later).
+        await self.handle_now(self._queue(Stored(row_id, PENDING, False), incoming))
 
     async def drain(self, max_rounds: int = 10_000) -> None:
         """Handle everything due until nothing is due or running (tests, one-shots)."""

@@ -255,12 +255,9 @@ async def fold(seen: Observed, alert: AlertView) -> None:
     repo = uow.opinion
     if not await repo.link(alert.id, entry.id, entry.sent_at):
         return
-    alert.folded += 1
-    alert.last_at = max(alert.last_at, entry.sent_at)
-    new_member = entry.member_id is not None and entry.member_id not in alert.members
-    if new_member and entry.member_id is not None:
-        alert.members = (*alert.members, entry.member_id)
-    await repo.record_fold(alert, members_changed=new_member)
+    # Counted by the database: `alert` then holds this fold's count (each milestone is
+    # reached by exactly one fold, however many run at once).
+    await repo.record_fold(alert, entry.sent_at, entry.member_id)
     if not is_milestone(alert.folded):
         return
     note = cards.fold_note(seen.words, alert, seen.member.display_name, entry.text)

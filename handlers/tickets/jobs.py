@@ -13,12 +13,14 @@ days is closed as unrated.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.errors import DomainError
 from bot.core.events import Mention, Outgoing
 from bot.core.feature import Scheduler, every
 from bot.core.outbox import priority_for, send_to_chat
@@ -83,9 +85,10 @@ async def check_sla(runtime: Runtime, book: SlaBook) -> int:
 
 async def close_unrated(store: UnitOfWork, ticket: Ticket, now: datetime) -> None:
     if ticket.rating_requested_at is not None and now - ticket.rating_requested_at >= RATING_WAIT:
-        await lifecycle.transition(
-            store.tickets, ticket, TicketStatus.CLOSED, actor="system", at=now, action="auto_closed"
-        )
+        with contextlib.suppress(DomainError):  # the owner rated it meanwhile: their rating stands
+            await lifecycle.transition(
+                store.tickets, ticket, TicketStatus.CLOSED, actor="system", at=now, action="auto_closed"
+            )
 
 
 @dataclass(frozen=True)

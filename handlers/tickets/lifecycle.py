@@ -7,9 +7,9 @@
 
 Every status goes through here and writes its audit event with the status it really left:
 `start` for a new ticket (open, and at once assigned when someone was chosen), `transition`
-for a change decided on the ticket as loaded, `claim` for the one change that concurrent
-people race for (「接单」 on an unassigned card), which the database settles with a
-conditional UPDATE.
+for a change decided on the ticket as loaded, `claim` for 「接单」 on an unassigned card. The
+database settles every change with a conditional UPDATE (`WHERE status = :expected`): of two
+people changing a ticket at once, one wins and the other is told what it became.
 
 The owner's rating (回访) is a step of the machine too: a happy rating closes the ticket, an
 unhappy one (`UNHAPPY`) reopens it with a short deadline.
@@ -110,17 +110,24 @@ async def transition(
     action: str,
     note: str | None = None,
 ) -> None:
-    """Move `ticket` to `target` or raise a DomainError naming why not."""
+    """Move `ticket` to `target` or raise a DomainError naming why not. The database makes
+    the change only if the row still has the status the ticket was loaded with (a conditional
+    UPDATE), so of two concurrent changes one wins and the other is told, never both."""
     target = TicketStatus(target)  # an unknown status is a programming error: ValueError
     if not can(ticket.status, target):
         raise refusal(ticket, target)
     previous = ticket.status
-    ticket.status = target
-    ticket.updated_at = at
+    values: dict[str, object] = {"status": target.value, "updated_at": at}
     if target is TicketStatus.RESOLVED:
-        ticket.resolved_at = at
+        values["resolved_at"] = at
     elif target in (TicketStatus.CLOSED, TicketStatus.CANCELLED):
-        ticket.closed_at = at
+        values["closed_at"] = at
+    if not await tickets.move(ticket, expected=previous, values=values):
+        # Someone else changed it first (two stewards accepting at once, a cancel racing a
+        # resolve): the change that won stands, and this one is refused with what it became.
+        raise DomainError(
+            "err.ticket_moved", number=ticket.number, status=label(ticket.status), target=label(target)
+        )
     await tickets.record(
         ticket, at=at, actor=actor, action=action, from_status=previous, to_status=target, note=note
     )

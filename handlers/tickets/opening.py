@@ -56,6 +56,13 @@ def told_before(reporters: int) -> int:
     return max((n for n in range(2, reporters) if tells_staff(n)), default=1)
 
 
+def incident_key(community_id: int, building: str | None, chat_id: int, category: str) -> str:
+    """What a merge decides about: the problem (category) in one building, or in one chat
+    when the report names no building (where `find_incident` looks)."""
+    where = f"b:{building}" if building is not None else f"c:{chat_id}"
+    return f"incident:{community_id}:{where}:{category}"
+
+
 async def open_ticket(
     uow: UnitOfWork,
     sla: SlaBook,
@@ -147,6 +154,11 @@ async def join_incident(
     if category is None:
         return None
     building = building_of(report, classification)
+    # Reports of one problem arriving at once (a webhook or WeCom's callbacks run them side by
+    # side, and so do several processes) take turns from here to their commit: each then finds
+    # the ticket the one before opened, and reads its followers as that one left them, so there
+    # is one ticket per problem and each reporter count (and its note) comes once.
+    await uow.lock(incident_key(community.id, building, report.chat.id, category))
     incident = await uow.tickets.find_incident(
         community.id,
         category,

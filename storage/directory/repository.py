@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.directory.models import BindCode, Chat, Community, Member, Steward
-from storage.rows import table_of
+from storage.rows import insert_new, table_of
 from storage.tickets.models import Ticket
 from storage.tickets.status import ACTIVE
 
@@ -41,6 +41,7 @@ _CHATS_WITH_ROLE = (
     .order_by(Chat.id)
 )
 _TICKETS = table_of(Ticket)
+_MEMBERS = table_of(Member)
 _OPEN_TICKET_COUNTS = (  # table columns: a plain Core statement (no ORM result loading)
     select(_TICKETS.c.assignee_id, func.count())
     .where(
@@ -259,16 +260,22 @@ class Directory:
         if member is None:
             member = await self.session.scalar(_MEMBER, {"platform": platform, "user": user_id})
         if member is None:
-            member = Member(
-                platform=platform,
-                platform_user_id=user_id,
-                display_name=name,
-                first_seen_at=now,
-                community_id=community_id,
-            )
-            self.session.add(member)
-            await self.session.flush()
-        elif name and member.display_name != name:
+            # A person first seen in two chats at once (updates of different chats run side by
+            # side): one INSERT lands, the other waits for it and then finds the row.
+            values = {
+                "platform": platform,
+                "platform_user_id": user_id,
+                "display_name": name,
+                "first_seen_at": now,
+                "community_id": community_id,
+                "unit": None,
+                "steward_id": None,
+            }
+            await insert_new(self.session, _MEMBERS, values)
+            # Inserted, or committed by the transaction it waited for: there now.
+            found = await self.session.execute(_MEMBER, {"platform": platform, "user": user_id})
+            return found.scalar_one()
+        if name and member.display_name != name:
             member.display_name = name
         return member
 

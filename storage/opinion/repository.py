@@ -131,15 +131,24 @@ _RECENT_ALERTS = (
     )
     .order_by(_ALERTS.c.id.desc())
 )
+# A fold counted by the database (`folded = folded + 1`), so two messages folded at once are
+# both counted; the row it returns is the one this fold made (on PostgreSQL the UPDATE holds the
+# alert's row until commit, so the owners written next are not overwritten by another fold).
+_at = bindparam("at", type_=_ALERTS.c.last_at.type)
 _FOLD = (
     update(_ALERTS)
     .where(_ALERTS.c.id == bindparam("alert"))
     .values(
-        folded=bindparam("new_folded", type_=_ALERTS.c.folded.type),
-        last_at=bindparam("new_last_at", type_=_ALERTS.c.last_at.type),
+        folded=_ALERTS.c.folded + 1,
+        last_at=case((_ALERTS.c.last_at < _at, _at), else_=_ALERTS.c.last_at),
     )
+    .returning(_ALERTS.c.folded, _ALERTS.c.last_at, type_coerce(_ALERTS.c.members, Text))
 )
-_FOLD_WITH_MEMBERS = _FOLD.values(members=bindparam("new_members", type_=_ALERTS.c.members.type))
+_FOLD_MEMBERS = (
+    update(_ALERTS)
+    .where(_ALERTS.c.id == bindparam("alert"))
+    .values(members=bindparam("new_members", type_=_ALERTS.c.members.type))
+)
 
 
 @lru_cache(maxsize=16)
@@ -260,12 +269,17 @@ class OpinionRepository:
             for r in rows
         ]
 
-    async def record_fold(self, alert: AlertView, members_changed: bool) -> None:
-        """Write a folded alert's count and last time, and its owners if they changed."""
-        values: dict[str, Any] = {"alert": alert.id, "new_folded": alert.folded, "new_last_at": alert.last_at}
-        if members_changed:
-            values["new_members"] = list(alert.members)
-        await self.session.execute(_FOLD_WITH_MEMBERS if members_changed else _FOLD, values)
+    async def record_fold(self, alert: AlertView, at: datetime, member_id: int | None) -> bool:
+        """Count one more message folded into `alert` (sent `at`, by `member_id`), in the
+        database; `alert` then shows the count, last time and owners as this fold left them.
+        True if the owner was new to the alert."""
+        folded, last_at, members = (await self.session.execute(_FOLD, {"alert": alert.id, "at": at})).one()
+        alert.folded, alert.last_at, alert.members = int(folded), last_at, _json_list(members)
+        if member_id is None or member_id in alert.members:
+            return False
+        alert.members = (*alert.members, member_id)
+        await self.session.execute(_FOLD_MEMBERS, {"alert": alert.id, "new_members": list(alert.members)})
+        return True
 
     async def alerts_between(
         self, community_id: int, since: datetime, until: datetime

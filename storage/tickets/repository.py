@@ -8,12 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.directory.models import Member
 from storage.outbox.models import OutboxMessage
-from storage.rows import insert_new, insert_object, table_of
+from storage.rows import dialect_of, insert_new, insert_object, table_of
 from storage.tickets.models import Counter, Ticket, TicketEvent, TicketFollower
 from storage.tickets.status import ACTIVE, TicketStatus
 
@@ -90,6 +92,14 @@ _NEXT = (
     .values(value=_COUNTERS.c.value + 1)
     .returning(_COUNTERS.c.value)
 )
+# PostgreSQL: one statement in a transaction of its own (see `next_counter`).
+_ALLOCATE = (
+    postgresql.insert(_COUNTERS)
+    .values(name=bindparam("counter"), value=1)
+    .on_conflict_do_update(index_elements=[_COUNTERS.c.name], set_={"value": _COUNTERS.c.value + 1})
+    .returning(_COUNTERS.c.value)
+)
+_TICKETS = table_of(Ticket)
 
 
 @dataclass(frozen=True)
@@ -123,7 +133,19 @@ class TicketRepository:
         self.session = session
 
     async def next_counter(self, name: str) -> int:
-        """Atomically increment a named counter (settled by the database, not by Python)."""
+        """Atomically increment a named counter (settled by the database, not by Python).
+
+        On PostgreSQL the increment commits at once, in a short transaction of its own on
+        another pooled connection: the counter row is locked for one statement, not until the
+        caller's commit (with several handlers opening tickets at once, that row was the top
+        lock wait). A caller that rolls back leaves a gap in the numbers. On SQLite the caller
+        is the only writer anyway, and a second connection would wait for the caller's own
+        write lock: the increment stays in the caller's transaction."""
+        engine = self.session.bind
+        if dialect_of(self.session) == "postgresql" and isinstance(engine, AsyncEngine):
+            async with engine.connect() as connection:
+                own = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                return int((await own.execute(_ALLOCATE, {"counter": name})).scalar_one())
         for _ in range(3):
             result = await self.session.execute(_NEXT, {"counter": name})
             value = result.scalar_one_or_none()
@@ -215,6 +237,22 @@ class TicketRepository:
         won = bool(getattr(result, "rowcount", 0))
         await self.session.refresh(ticket)
         return won
+
+    async def move(self, ticket: Ticket, *, expected: str, values: dict[str, Any]) -> bool:
+        """Change `ticket`'s row to `values` if its status is still `expected`: one conditional
+        UPDATE, whose row count says whether this transaction made the change. Won: `ticket`
+        shows the values (without writing them again). Lost (someone changed the ticket since
+        it was loaded): nothing written, and `ticket` is read again, so it shows the state
+        that won."""
+        result = await self.session.execute(
+            update(_TICKETS).where(_TICKETS.c.id == ticket.id, _TICKETS.c.status == expected).values(**values)
+        )
+        if not getattr(result, "rowcount", 0):
+            await self.session.refresh(ticket)
+            return False
+        for key, value in values.items():
+            set_committed_value(ticket, key, value)
+        return True
 
     async def find_incident(
         self,

@@ -227,15 +227,16 @@ async def test_linking_a_message_to_an_alert_twice_links_it_once(engine: AsyncEn
         assert await repo.link(alert.id, entry.id, NOW) is True
         assert await repo.link(alert.id, entry.id, NOW) is False
         [view] = await repo.recent_alerts(alert.community_id, NOW.replace(year=2025), ("message",))
-        view.folded, view.members = 3, (member.id, 99)
-        await repo.record_fold(view, members_changed=True)
+        assert await repo.record_fold(view, NOW, 99) is True  # a new owner joins the alert
+        assert await repo.record_fold(view, NOW, member.id) is False
+        assert (view.folded, view.members) == (2, (member.id, 99))
         await session.commit()
     async with sessions() as session:
         count = await session.scalar(select(func.count()).select_from(OpinionAlertMessage))
         stored = await session.get(OpinionAlert, alert.id)
     assert count == 1
     assert stored is not None
-    assert (stored.folded, stored.members) == (3, [member.id, 99])
+    assert (stored.folded, stored.members) == (2, [member.id, 99])
 
 
 async def test_concurrent_idempotent_inserts_land_once(engine: AsyncEngine) -> None:

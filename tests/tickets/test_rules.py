@@ -38,6 +38,14 @@ class RecordingTickets:
     async def record(self, ticket: Ticket, **kw: object) -> None:
         self.events.append((kw.get("from_status"), kw.get("to_status"), str(kw.get("action"))))  # type: ignore[arg-type]
 
+    async def move(self, ticket: Ticket, *, expected: str, values: dict[str, object]) -> bool:
+        """The conditional UPDATE: applied only if the status is still `expected`."""
+        if ticket.status != expected:
+            return False
+        for key, value in values.items():
+            setattr(ticket, key, value)
+        return True
+
 
 @pytest.mark.parametrize(("current", "target"), list(product(TicketStatus, TicketStatus)))
 async def test_every_transition_is_allowed_or_refused_as_specified(current: str, target: str) -> None:
