@@ -34,8 +34,8 @@ connection ("pipeline_vs_core_insert", the floor).
 
 Also reported: SQL statements and commits per message (counted with SQLAlchemy's
 `before_cursor_execute` and `commit` events; on PostgreSQL the sender's, on its own
-connections, separately), and on PostgreSQL the top waits of the bench database's active backends (`pg_stat_activity.wait_event`, sampled
-every 50 ms) and the lock types of ungranted `pg_locks` rows.
+connections, separately), and on PostgreSQL the top waits of the bench database's active
+backends (`pg_stat_activity.wait_event`, sampled every 50 ms) and the lock types of ungranted `pg_locks` rows.
 
 The clock starts at `--at` (default: a Monday 10:00 in the communities' time zone) and runs in
 real time from there, so the workload does not depend on the hour the bench is run: by night
