@@ -109,6 +109,7 @@ class Inbox:
         self._task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
         self._tails: dict[tuple[str, str], asyncio.Future[None]] = {}
+        self._storing: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}  # lock, its users
         self._unavailable = 0  # failed worker steps in a row
 
     def now(self) -> datetime:
@@ -157,7 +158,7 @@ class Inbox:
     async def accept(self, incoming: Incoming) -> Handle:
         """Store `incoming` (raises if it could not be), and return what handles it at once.
         The caller must run it: the chat's later updates here wait for it (for a lease at most)."""
-        receipt = self._queue(await self.store(incoming), incoming)
+        receipt = await self._store_in_turn(incoming)
 
         async def handle() -> None:
             await self.handle_now(receipt)
@@ -166,7 +167,26 @@ class Inbox:
 
     async def deliver(self, incoming: Incoming) -> Outcome:
         """Store, then handle at once. Raises only if the update was not stored."""
-        return await self.handle_now(self._queue(await self.store(incoming), incoming))
+        return await self.handle_now(await self._store_in_turn(incoming))
+
+    async def _store_in_turn(self, incoming: Incoming) -> Receipt:
+        """Store, then take the update's place in its chat's queue here, one chat's updates
+        at a time: a row's id is taken at its INSERT and the turn check (`InboxRepository.take`)
+        orders by id, so two stores of a chat running side by side on PostgreSQL could commit
+        with ids in the other order than they join the queue; the first handled would then
+        find the other pending, be refused, and every later update of the chat after it."""
+        key = (incoming.platform, incoming.chat_id)
+        lock, users = self._storing.get(key, (asyncio.Lock(), 0))
+        self._storing[key] = (lock, users + 1)
+        try:
+            async with lock:
+                return self._queue(await self.store(incoming), incoming)
+        finally:
+            lock, users = self._storing[key]
+            if users > 1:
+                self._storing[key] = (lock, users - 1)
+            else:
+                del self._storing[key]
 
     async def handle_now(self, receipt: Receipt) -> Outcome:
         """Handle a stored update in this process, after the previous update of its chat here.

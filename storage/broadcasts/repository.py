@@ -20,6 +20,7 @@ from storage.base import Base
 from storage.broadcasts.models import Broadcast, BroadcastSchedule, BroadcastTemplate, Outage, TipDelivery
 from storage.directory.models import Chat
 from storage.outbox.models import OutboxMessage, Priority
+from storage.outbox.repository import lock_chat_queues
 
 REF_TYPE = "broadcast"
 
@@ -174,6 +175,9 @@ class BroadcastRepository:
             for item in items
         ]
         dialect = self.session.get_bind().dialect.name
+        await lock_chat_queues(
+            self.session, [(item.chat.platform, item.chat.platform_chat_id) for item in items]
+        )
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
             insert(OutboxMessage)

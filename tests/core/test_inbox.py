@@ -324,3 +324,20 @@ async def test_rows_the_worker_takes_are_handled_in_each_chats_order(harness: Ha
     assert by_chat[OTHER_OWNERS] == ["2栋楼道灯坏了", "4栋楼道灯坏了"]
     assert {row.status for row in await harness.inbox()} == {"done"}
     assert await harness.count(Ticket) == 5
+
+
+async def test_updates_of_a_chat_delivered_at_once_are_all_handled_at_once(harness: Harness) -> None:
+    # Sixteen updates of one chat arrive side by side (a webhook, WeCom's callbacks), several
+    # rounds. Each is handled at once, in its turn: none is refused as "not its chat's turn"
+    # and left to the worker (on PostgreSQL two stores side by side could commit with their ids
+    # in the other order than they joined the chat's queue, and every later update of the chat
+    # was then refused too).
+    outcomes: list[Outcome] = []
+    for round_ in range(4):
+        updates = [
+            text_message(OWNERS, f"u-{n}", f"{n + 1}栋楼道灯坏了", f"c-{round_}-{n}") for n in range(16)
+        ]
+        outcomes += await asyncio.gather(*(harness.app.inbox.deliver(update) for update in updates))
+    assert outcomes == [Outcome.HANDLED] * 64
+    assert {row.status for row in await harness.inbox()} == {"done"}
+    assert await harness.count(MessageLog) == 64
