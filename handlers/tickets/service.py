@@ -19,7 +19,7 @@ from datetime import datetime
 from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.roles import Role
-from handlers.shared.privacy import mask_text
+from handlers.shared.privacy import owner_text
 from handlers.tickets import cards, corrections, lifecycle, tell
 from handlers.tickets.cards import Wording
 from handlers.tickets.owners import OwnerReports
@@ -156,11 +156,11 @@ class TicketService(OwnerReports):
         await tell.staff(
             uow,
             ticket.community_id,
-            w.t("t.staff.note", number=ticket.number, name=steward.name, note=note),
+            w.t("t.staff.note", number=ticket.number, name=steward.name, note=owner_text(note)),
             now,
         )
         await tell.owner(
-            uow, ticket, w.t("t.owner.progress", number=ticket.number, note=mask_text(note)), now
+            uow, ticket, w.t("t.owner.progress", number=ticket.number, note=owner_text(note)), now
         )
 
     async def resolve(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, note: str, now: datetime) -> None:
@@ -181,14 +181,14 @@ class TicketService(OwnerReports):
             note=note or None,
         )
         ticket.rating_requested_at = now
-        said = "" if not note else w.t("t.said", note=note)
+        said = "" if not note else w.t("t.said", note=owner_text(note))
         await tell.staff(
             uow,
             ticket.community_id,
             w.t("t.staff.resolved", number=ticket.number, name=steward.name, note=said),
             now,
         )
-        masked = "" if not note else w.t("t.said", note=mask_text(note))
+        masked = "" if not note else w.t("t.said", note=owner_text(note))
         await tell.owner(
             uow,
             ticket,
@@ -268,11 +268,11 @@ class TicketService(OwnerReports):
         await tell.staff(
             uow,
             ticket.community_id,
-            w.t("t.staff.cancelled", number=ticket.number, name=steward.name, note=note),
+            w.t("t.staff.cancelled", number=ticket.number, name=steward.name, note=owner_text(note)),
             now,
         )
         await tell.owner(
-            uow, ticket, w.t("t.owner.cancelled", number=ticket.number, note=mask_text(note)), now
+            uow, ticket, w.t("t.owner.cancelled", number=ticket.number, note=owner_text(note)), now
         )
 
     async def claim(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime) -> Claim:

@@ -60,7 +60,7 @@ async def test_stewards_hear_of_a_growing_incident_at_milestones_every_owner_is_
         "\n".join(
             [
                 f"➕ {ticket.number} 又有业主反映（共 {n} 位）：",
-                *(f"· u-{k}（5栋****）：{reports[k % 3]}" for k in ks),
+                *(f"· u**（5栋****）：{reports[k % 3]}" for k in ks),
             ]
         )
         for n, ks in since.items()
