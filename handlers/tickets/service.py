@@ -353,7 +353,8 @@ class TicketService(OwnerReports):
 
     async def view(self, uow: UnitOfWork, actor: Actor, number: str) -> View:
         """One ticket with its audit trail, for its owner, an owner who reported the same
-        thing, staff of its community or an admin."""
+        thing, staff of its community or an admin. Anyone else hears what a number that does not
+        exist gets: /ticket does not tell which numbers are in use."""
         ticket = await uow.tickets.by_number(number) if NUMBER.match(number) else None
         if ticket is None:
             raise DomainError("err.no_ticket", number=number[:32].upper())
@@ -363,7 +364,7 @@ class TicketService(OwnerReports):
             or await uow.tickets.is_follower(ticket.id, actor.member.id)
         )
         if not (internal or follows or actor.role is Role.ADMIN):
-            raise DomainError("err.not_your_ticket")
+            raise DomainError("err.no_ticket", number=number[:32].upper())
         community = await uow.directory.community(ticket.community_id)
         assert community is not None
         assignee = await uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
