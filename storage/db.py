@@ -93,6 +93,9 @@ class DatabaseError(Exception):
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """The engine for `url`. Its errors never carry the statement's parameters (an owner's
+    message, phone or unit would reach the logs with them): `hide_parameters`."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         database = make_url(url).database or ""
         if os.environ.get("STEWARD_SQLITE_THREADED") == "1" or not database or database == ":memory:":
