@@ -80,12 +80,16 @@ class BroadcastSchedule(Base):
 
 
 class BroadcastTemplate(Base):
-    """A saved notice template; its variables were checked when it was saved."""
+    """A saved notice template; its variables were checked when it was saved. A supervisor's
+    belongs to their community (`community_id`); an operator's (None) is shared by all, and a
+    community's own template of the same name comes first."""
 
     __tablename__ = "broadcast_templates"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    name: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -260,11 +260,36 @@ class BroadcastRepository:
         )
 
     # -- templates ------------------------------------------------------------------------------
-    async def template(self, name: str) -> BroadcastTemplate | None:
-        return await self.session.scalar(select(BroadcastTemplate).where(BroadcastTemplate.name == name))
+    async def template(self, name: str, community_id: int | None) -> BroadcastTemplate | None:
+        """The template `name` as `community_id` sees it: its own, else a shared one (None: the
+        shared one only)."""
+        found = await self.session.scalars(
+            select(BroadcastTemplate)
+            .where(BroadcastTemplate.name == name, _seen_by(community_id))
+            .order_by(BroadcastTemplate.community_id.is_(None))
+        )
+        return found.first()
 
-    async def templates(self) -> Sequence[BroadcastTemplate]:
-        return (await self.session.scalars(select(BroadcastTemplate).order_by(BroadcastTemplate.name))).all()
+    async def own_template(self, name: str, community_id: int | None) -> BroadcastTemplate | None:
+        """The template `name` that belongs to `community_id` (None: the shared one)."""
+        scope = (
+            BroadcastTemplate.community_id.is_(None)
+            if community_id is None
+            else BroadcastTemplate.community_id == community_id
+        )
+        return await self.session.scalar(
+            select(BroadcastTemplate).where(BroadcastTemplate.name == name, scope)
+        )
+
+    async def templates(self, community_id: int | None) -> Sequence[BroadcastTemplate]:
+        """The templates `community_id` sees (its own and the shared ones), by name."""
+        return (
+            await self.session.scalars(
+                select(BroadcastTemplate)
+                .where(_seen_by(community_id))
+                .order_by(BroadcastTemplate.name, BroadcastTemplate.community_id.is_(None))
+            )
+        ).all()
 
     # -- outages ----------------------------------------------------------------------------------
     async def outage(self, outage_id: int) -> Outage | None:
@@ -316,3 +341,8 @@ class BroadcastRepository:
             )
             .on_conflict_do_nothing(index_elements=["chat_id", "broadcast_id"])
         )
+
+
+def _seen_by(community_id: int | None) -> ColumnElement[bool]:
+    shared = BroadcastTemplate.community_id.is_(None)
+    return shared if community_id is None else or_(shared, BroadcastTemplate.community_id == community_id)
