@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -250,6 +250,19 @@ class BroadcastRepository:
                 .order_by(BroadcastSchedule.id)
             )
         ).all()
+
+    async def add_tips_schedule(self, values: dict[str, Any]) -> bool:
+        """Create the community's `tips` schedule unless one exists (a concurrent start's
+        insert waits for the first, then does nothing). True if this one created it."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(BroadcastSchedule)
+            .values({**values, "kind": "tips"})
+            .on_conflict_do_nothing(index_elements=["community_id"], index_where=text("kind = 'tips'"))
+            .returning(BroadcastSchedule.id)
+        )
+        return (await self.session.execute(statement)).scalar() is not None
 
     async def tips_schedule(self, community_id: int) -> BroadcastSchedule | None:
         return await self.session.scalar(
