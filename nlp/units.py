@@ -1,5 +1,6 @@
-"""Unit addresses: 3栋2单元1302, 12-1-602, 3座12樓B室, A座16樓, 5号楼, 3幢; and the Hong Kong
-forms A-16-B (block-floor-flat), 16/F Flat B (Block A), A座16/F Flat B, 16樓B室.
+"""Unit addresses: 3栋2单元1302, 12-1-602, 3座12樓B室, A座16樓, 5号楼, 3幢, 3#2-1302, 3/2/1302,
+2单元1302, 住1302; and the Hong Kong forms A-16-B (block-floor-flat), 16/F Flat B (Block A),
+A座16/F Flat B, 16樓B室.
 
 Parsing runs on the normalized (Simplified, half-width, lower-case) text; `raw` is cut from the
 display text (original script) when the two are aligned.
@@ -62,6 +63,18 @@ _HK_FLAT_FLOOR = re.compile(
 )
 # A floor and a flat with no block: 16樓B室, 16楼03室.
 _FLOOR_FLAT = re.compile(r"(?<![0-9a-z])(?P<f>\d{1,2})\s*(?:楼|层)\s*(?P<r>[a-z]|\d{1,2})\s*(?:室|房)")
+# 3#2-1302, 3#1302, 3#2单元1302: "#" is the building's mark (3号), so the building is 3, never 2.
+_HASH = re.compile(
+    r"(?<![\d#])(?P<b>\d{1,3})\s*#\s*(?:(?P<e>\d{1,2})\s*(?:-|单元)\s*)?(?P<r>\d{3,4})(?![\d#])"
+)
+# 3/2/1302: building / entrance / room; 5/12/2024 is a date (a year is not read as a room here).
+_SLASH3 = re.compile(
+    r"(?<![\d./:-])(?P<b>\d{1,3})/(?P<e>\d{1,2})/(?!(?:19|20)\d\d(?!\d))(?P<r>\d{3,4})(?![\d./:-])"
+)
+# 2单元1302: an entrance and a room without the building.
+_ENTRANCE = re.compile(r"(?<![\d.:/-])(?P<e>\d{1,2}|[" + _CN + r"]{1,3})\s*单元\s*(?P<r>\d{3,4})(?!\d)")
+# 住1302: a room the owner lives in.
+_LIVES = re.compile(r"住\s*(?:在\s*)?(?P<r>\d{3,4})(?!\d)(?!\s*(?:元|块|年|米|天|晚|日|月|号|点))")
 _DASH3 = re.compile(r"(?<![\d.:/-])(?P<b>\d{1,3})-(?P<e>\d{1,2})-(?P<r>\d{3,4})(?![\d.:/-])")
 _DASH2 = re.compile(
     r"(?<![\d.:/-])(?P<b>\d{1,2})-(?P<r>\d{3,4})(?![\d.:/-])(?!\s*(?:元|块|年|米|号|日|月|点))"
@@ -70,10 +83,10 @@ _MAYBE = re.compile(r"\d|[" + _CN + r"a-z]\s*(?:号楼|号栋|栋|幢|座|号馆
 _HK_WORDS = ("/f", "flat", "rm", "room", "unit")
 _ROOM = re.compile(r"(?<![\d.:/-])(?P<r>\d{3,4})\s*(?:室|号房|房|户)")
 # Characters each form cannot do without: a building word (_ADDRESS), the dash (_DASH3, _DASH2),
-# a room word (_ROOM).
+# "#" (_HASH), "/" (_SLASH3), 单 (_ENTRANCE), a room word (_ROOM), 住 (_LIVES).
 _BUILDING_CHARS = frozenset("楼栋幢座馆")
 _ROOM_CHARS = frozenset("室房户")
-_KEY_CHARS = _BUILDING_CHARS | _ROOM_CHARS | {"-"}
+_KEY_CHARS = _BUILDING_CHARS | _ROOM_CHARS | {"-", "#", "/", "单", "住"}
 
 
 def _cn_to_int(s: str) -> int | None:
@@ -163,6 +176,26 @@ def parse_unit(text: str, display: str | None = None) -> UnitAddress | None:
             room = _flat(floor, r3) if floor else r3.upper()
         return UnitAddress(raw=raw_of(m), building=building, entrance=entrance, floor=floor, room=room)
 
+    mk = _HASH.search(text) if "#" in present else None
+    if mk:
+        room = mk.group("r")
+        return UnitAddress(
+            raw=raw_of(mk),
+            building=str(int(mk.group("b"))),
+            entrance=_num(mk.group("e")),
+            floor=_floor_of_room(room),
+            room=room,
+        )
+    ms = _SLASH3.search(text) if "/" in present else None
+    if ms:
+        room = ms.group("r")
+        return UnitAddress(
+            raw=raw_of(ms),
+            building=str(int(ms.group("b"))),
+            entrance=str(int(ms.group("e"))),
+            floor=_floor_of_room(room),
+            room=room,
+        )
     m3 = _DASH3.search(text) if "-" in present else None
     if m3:
         room = m3.group("r")
@@ -197,8 +230,18 @@ def parse_unit(text: str, display: str | None = None) -> UnitAddress | None:
     if mf:
         floor = str(int(mf.group("f")))
         return UnitAddress(raw=raw_of(mf), floor=floor, room=_flat(floor, mf.group("r")))
+    me = _ENTRANCE.search(text) if "单" in present else None
+    if me:
+        room = me.group("r")
+        return UnitAddress(
+            raw=raw_of(me), entrance=_num(me.group("e")), floor=_floor_of_room(room), room=room
+        )
     mr = _ROOM.search(text) if not present.isdisjoint(_ROOM_CHARS) else None
     if mr:
         room = mr.group("r")
         return UnitAddress(raw=raw_of(mr), floor=_floor_of_room(room), room=room)
+    ml = _LIVES.search(text) if "住" in present else None
+    if ml:
+        room = ml.group("r")
+        return UnitAddress(raw=raw_of(ml), floor=_floor_of_room(room), room=room)
     return None

@@ -92,9 +92,25 @@ class DatabaseError(Exception):
     """The database cannot be used; the message is one line fit to end the program with."""
 
 
+def private_file(path: Path) -> None:
+    """The SQLite database (and its WAL and shared-memory files, which SQLite creates with the
+    database's mode) readable by its owner only: created 0600, a looser existing one tightened."""
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if each.exists() and each.stat().st_mode & 0o077:
+            each.chmod(0o600)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """The engine for `url`. Its errors never carry the statement's parameters (an owner's
+    message, phone or unit would reach the logs with them): `hide_parameters`."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         database = make_url(url).database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            private_file(Path(database))
         if os.environ.get("STEWARD_SQLITE_THREADED") == "1" or not database or database == ":memory:":
             busy_ms = 30_000
             engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)

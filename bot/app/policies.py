@@ -6,7 +6,6 @@ feature's own typed policy here, once, and hands it over by parameter.
 
 from __future__ import annotations
 
-import tempfile
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -49,7 +48,7 @@ def triage_policy(settings: Settings) -> TriagePolicy:
 
 
 def report_policy(settings: Settings) -> ReportPolicy:
-    out = settings.report_dir or Path(tempfile.gettempdir()) / "steward-reports"
+    out = settings.report_dir or settings.data_dir / "reports"
     fonts = tuple(f.strip() for f in settings.report_fonts.split(",") if f.strip() and f.strip() != "none")
     return ReportPolicy(Path(out), settings.report_monthly_day, clock_time(settings.report_time), fonts)
 

@@ -6,6 +6,7 @@ settings by `bot.app.policies`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -158,9 +159,18 @@ class Settings(BaseSettings):
     report_monthly_day: int = Field(default=1, ge=1, le=28)
     report_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     # Where report charts and CSVs are written (images wait there for the outbox sender);
-    # unset: <system temp dir>/steward-reports.
+    # unset: `reports/` in the data directory (never a fixed path in a shared /tmp).
     report_dir: Path | None = None
+    # Steward's private directory (created 0700): reports and what it caches. Unset:
+    # $XDG_STATE_HOME/steward, else ~/.local/state/steward.
+    data_dir: Path = Field(default_factory=lambda: default_data_dir())
     # Where report charts find their CJK font, in order: "package" (the noto-cjk-sans-otc
     # dependency), "system" (Debian's fonts-noto-cjk), or a font file's path; "none": text
     # and CSV only.
     report_fonts: str = "package,system"
+
+
+def default_data_dir() -> Path:
+    """$XDG_STATE_HOME/steward, else ~/.local/state/steward: the user's own, not a shared /tmp."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "steward"

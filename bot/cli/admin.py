@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.app.settings import ConfigError, Settings
-from bot.cli.command import Command, Subparsers, one_shot
+from bot.cli.command import Command, Subparsers, hours, one_shot
 from handlers.membership.service import ROLES, create_bind_code
 
 
@@ -18,7 +18,7 @@ def register(sub: Subparsers) -> None:
     bind.add_argument("--community", required=True, help="community code, e.g. lxy")
     bind.add_argument("--role", default="owners", choices=list(ROLES))
     bind.add_argument("--buildings", default="", help="comma-separated buildings this group covers")
-    bind.add_argument("--hours", type=float, default=24.0, help="how long the code stays valid")
+    bind.add_argument("--hours", type=hours, default=24.0, help="how long the code stays valid")
 
 
 async def bind_code(settings: Settings, args: argparse.Namespace) -> int:

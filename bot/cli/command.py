@@ -52,10 +52,43 @@ def instant(text: str) -> datetime:
     return when
 
 
+# The longest period or validity a command takes: ten years (beyond, a date overflows).
+MAX_DAYS = 3650
+
+
 def since(text: str) -> timedelta:
-    """'7d', '24h', '2w', '90m' -> a timedelta."""
+    """'7d', '24h', '2w', '90m' -> a timedelta, at most `MAX_DAYS`."""
     units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
     number, unit = text[:-1], text[-1:].lower()
     if unit not in units or not number.isdigit() or int(number) <= 0:
         raise argparse.ArgumentTypeError(f"expected a period like 7d, 24h, 2w or 90m, got {text!r}")
-    return timedelta(**{units[unit]: int(number)})
+    try:
+        period = timedelta(**{units[unit]: int(number)})
+    except OverflowError:
+        period = timedelta(days=MAX_DAYS + 1)
+    if period > timedelta(days=MAX_DAYS):
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is too long: at most {MAX_DAYS}d")
+    return period
+
+
+def hours(text: str) -> float:
+    """A number of hours above 0 and at most `MAX_DAYS` days' worth (`--hours 24`)."""
+    return _hours(text, zero=False)
+
+
+def hours_or_zero(text: str) -> float:
+    """The same, or 0 (`--max-age 0`: no limit)."""
+    return _hours(text, zero=True)
+
+
+def _hours(text: str, *, zero: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of hours, got {text[:20]!r}") from None
+    if not (0 <= value <= MAX_DAYS * 24) or (value == 0 and not zero):  # also NaN and inf
+        low = "0" if zero else "more than 0"
+        raise argparse.ArgumentTypeError(
+            f"hours must be {low} and at most {MAX_DAYS * 24}, got {text[:20]!r}"
+        )
+    return value

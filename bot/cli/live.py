@@ -29,6 +29,12 @@ def register_chat(sub: Subparsers) -> None:
         help='start the clock at this time, with its offset, e.g. "2026-12-07T10:00+08:00" '
         "(working hours and SLA timers follow it; default: now)",
     )
+    chat.add_argument(
+        "--database",
+        metavar="URL",
+        help="play on this database (refused if it holds Telegram or WeCom chats); "
+        "default: a throw-away one, gone at /quit",
+    )
 
 
 def demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -39,5 +45,7 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
 RUN = Command(("run",), register_run, lambda settings, args: asyncio.run(serve(settings)))
 DEMO = Command(("demo",), register_demo, demo)
 CHAT = Command(
-    ("chat",), register_chat, lambda settings, args: asyncio.run(run_chat(settings, start=args.at))
+    ("chat",),
+    register_chat,
+    lambda settings, args: asyncio.run(run_chat(settings, start=args.at, database=args.database)),
 )

@@ -72,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(unknown)}")
         args.rest = [*unknown, *args.rest]
     by_name = {name: command for command in COMMANDS for name in command.names}
+    # Whatever Steward writes (the SQLite database and its WAL, reports, charts, caches) is
+    # readable by its own user only: directories 0700, files 0600.
+    os.umask(0o077)
     try:
         settings = load_settings()
         configure_logging(settings.log_level)

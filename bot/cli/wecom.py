@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.adapters.wecom.archive_import import import_archive, print_summary
 from bot.app.settings import ConfigError, Settings
 from bot.cli.chats import list_chats
-from bot.cli.command import Command, Subparsers, one_shot
+from bot.cli.command import Command, Subparsers, hours_or_zero, one_shot
 
 
 def register(sub: Subparsers) -> None:
@@ -21,7 +21,10 @@ def register(sub: Subparsers) -> None:
     )
     archive.add_argument("file", help="a .jsonl file of decrypted archive records")
     archive.add_argument(
-        "--max-age", type=float, default=24.0, help="skip records older than this many hours (0: none)"
+        "--max-age",
+        type=hours_or_zero,
+        default=24.0,
+        help="skip records older than this many hours (0: none)",
     )
 
 

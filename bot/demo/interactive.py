@@ -1,5 +1,8 @@
 """`steward chat`: type as an owner or a steward in a simulated community and watch every
-chat's messages. Uses the configured database (run `steward db upgrade` first).
+chat's messages. It plays on a throw-away database of its own (SQLite in a temporary
+directory, gone at /quit) unless `--database URL` names one, and it refuses a database that
+holds platform chats (Telegram, WeCom): its simulated clock and its failing local deliveries
+must never touch a live deployment's tickets or outbox.
 
     /as owner [NAME|UNIT]     speak as an owner (default); a unit such as 3-2-1302 registers it
     /as steward 王管家         speak as a roster person (steward, supervisor or manager)
@@ -15,21 +18,60 @@ from __future__ import annotations
 import asyncio
 import re
 import shlex
+import tempfile
 from datetime import datetime
+from pathlib import Path
 
 from rich.console import Console
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.adapters.local.channel import LocalChannel
 from bot.app.root import build_app
 from bot.app.settings import Settings
 from bot.core.clock import Clock, ShiftedClock, SystemClock
 from bot.demo.console import TranscriptPrinter
+from storage.db import create_engine, upgrade
+from storage.directory.models import Chat
 
 UNIT = re.compile(r"^[0-9A-Za-z]{1,3}(-[0-9A-Za-z]{1,4}){1,2}$")
 
 
-async def run_chat(settings: Settings, start: datetime | None = None) -> int:
+async def run_chat(settings: Settings, start: datetime | None = None, database: str | None = None) -> int:
+    """`database`: a URL to play on (refused if it holds platform chats); None: a throw-away one."""
+    with tempfile.TemporaryDirectory(prefix="steward-chat-") as tmp:
+        url = database or f"sqlite+aiosqlite:///{Path(tmp) / 'chat.db'}"
+        return await _chat(settings.model_copy(update={"database_url": url}), start, fresh=database is None)
+
+
+async def platform_chats(settings: Settings) -> int:
+    """How many chats of a real platform the database holds (0 for a database not set up)."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            return int(
+                await conn.scalar(select(func.count()).select_from(Chat).where(Chat.platform != "local")) or 0
+            )
+    except SQLAlchemyError:
+        return 0
+    finally:
+        await engine.dispose()
+
+
+async def _chat(settings: Settings, start: datetime | None, *, fresh: bool) -> int:
     console = Console()
+    if fresh:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+    elif await platform_chats(settings):
+        console.print(
+            "steward chat: this database holds platform chats (a live deployment); "
+            "leave out --database to play on a throw-away one"
+        )
+        return 2
     clock: Clock = ShiftedClock(start) if start is not None else SystemClock()
     channel = LocalChannel(clock)
     app = build_app(settings, channels={"local": channel}, clock=clock)

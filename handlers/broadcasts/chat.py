@@ -158,7 +158,7 @@ class BroadcastChat:
         await ctx.reply(await self.service.save_template(ctx.uow, name, body, ctx.actor, ctx.now, ctx.lang))
 
     async def list_templates(self, ctx: Context, rest: str) -> None:
-        await ctx.reply(await self.service.list_templates(ctx.uow, ctx.lang))
+        await ctx.reply(await self.service.list_templates(ctx.uow, ctx.actor, ctx.lang))
 
     # -- /outage -----------------------------------------------------------------------------------
     async def draft_outage(self, ctx: Context, args: str) -> None:

@@ -76,7 +76,7 @@ class Notices:
         communities = await target_communities(uow, request.target.scope, request.community, actor, home)
         body, template = request.text, None
         if request.template is not None:
-            saved = await repo.template(request.template)
+            saved = await repo.template(request.template, template_scope(actor, home))
             if saved is None:
                 raise DomainError("bc.err.no_template", name=request.template[:64])
             check_template(saved.body)
@@ -394,11 +394,17 @@ class Notices:
             raise DomainError("bc.err.template_name", name=name[:40])
         used = check_template(body)
         repo = uow.broadcasts
-        existing = await repo.template(name)
+        scope = template_scope(actor, None)
+        existing = await repo.own_template(name, scope)
         if existing is None:
             await repo.add(
                 BroadcastTemplate(
-                    name=name, body=body, created_at=now, updated_at=now, created_by=actor.label
+                    community_id=scope,
+                    name=name,
+                    body=body,
+                    created_at=now,
+                    updated_at=now,
+                    created_by=actor.label,
                 )
             )
         else:
@@ -406,10 +412,27 @@ class Notices:
         names = "、".join("{" + v + "}" for v in sorted(used)) or speaker.t("bc.word.none")
         return speaker.t("bc.done.template", name=name, variables=names)
 
-    async def list_templates(self, uow: UnitOfWork, speaker: Speaker) -> str:
-        rows = await uow.broadcasts.templates()
+    async def list_templates(self, uow: UnitOfWork, actor: Actor, speaker: Speaker) -> str:
+        """The templates the actor's community sees: its own, and the shared ones it has none
+        of the same name for."""
+        rows, seen = [], set()
+        for row in await uow.broadcasts.templates(template_scope(actor, None)):
+            if row.name not in seen:
+                seen.add(row.name)
+                rows.append(row)
         if not rows:
             return speaker.t("bc.templates.none")
         return "\n".join(
             [speaker.t("bc.templates.head")] + [f"· {t.name}：{_snippet(t.body, 30)}" for t in rows]
         )
+
+
+def template_scope(actor: Actor, home: Community | None) -> int | None:
+    """Whose templates the actor saves and reads: a supervisor's community's (never another
+    community's), an operator's the shared ones (or, drafting for a community, that one's too).
+    Staff without a community have no templates to touch."""
+    if actor.community_id is not None:
+        return actor.community_id
+    if actor.role is not Role.ADMIN:
+        raise DomainError("err.forbidden")
+    return home.id if home is not None else None

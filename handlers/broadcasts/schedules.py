@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from handlers.broadcasts.policy import BroadcastPolicy
 from handlers.broadcasts.timing import Cron, CronError, due_runs
 from handlers.broadcasts.tips import TipCalendar
-from storage.broadcasts.models import Broadcast, BroadcastSchedule
+from storage.broadcasts.models import Broadcast
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -76,21 +76,20 @@ class Schedules:
                 continue
             cron = tips_cron(calendar)
             if row is None:
-                await repo.add(
-                    BroadcastSchedule(
-                        community_id=community.id,
-                        kind="tips",
-                        status="active",
-                        cron=cron,
-                        timezone=community.timezone,
-                        buildings=[],
-                        body="",
-                        text="",
-                        urgent=False,
-                        created_at=now,
-                        created_by="calendar",
-                        last_run_at=now,
-                    )
+                await repo.add_tips_schedule(
+                    {
+                        "community_id": community.id,
+                        "status": "active",
+                        "cron": cron,
+                        "timezone": community.timezone,
+                        "buildings": [],
+                        "body": "",
+                        "text": "",
+                        "urgent": False,
+                        "created_at": now,
+                        "created_by": "calendar",
+                        "last_run_at": now,
+                    }
                 )
             elif (row.cron, row.timezone) != (cron, community.timezone):
                 row.cron, row.timezone = cron, community.timezone

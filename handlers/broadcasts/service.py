@@ -149,8 +149,8 @@ class BroadcastService:
     ) -> str:
         return await self.notices.save_template(uow, name, body, actor, now, self.speaker(lang))
 
-    async def list_templates(self, uow: UnitOfWork, lang: str) -> str:
-        return await self.notices.list_templates(uow, self.speaker(lang))
+    async def list_templates(self, uow: UnitOfWork, actor: Actor, lang: str) -> str:
+        return await self.notices.list_templates(uow, actor, self.speaker(lang))
 
     # -- owners' questions ---------------------------------------------------------------------------
     async def answer_outage_question(

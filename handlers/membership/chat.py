@@ -25,6 +25,7 @@ TEXTS_HANS = {
     "bind.done": "本群已绑定到「{community}」，角色：{role}。",
     "bind.invalid": "绑定码无效、已使用或已过期。",
     "bind.usage": "用法：/bind 绑定码",
+    "bind.too_many": "本群尝试绑定次数过多，请 {minutes} 分钟后再试。",
     "role.owners": "业主群",
     "role.stewards": "管家工作群",
     "role.supervisors": "主管群",

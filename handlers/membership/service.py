@@ -15,6 +15,9 @@ from storage.uow import UnitOfWork
 
 ROLES = ("owners", "stewards", "supervisors", "management")
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on phones
+# /bind attempts a chat may make in a window (a code has 31^8 values; guessing needs millions).
+BIND_ATTEMPTS = 5
+BIND_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,14 @@ class MembershipService:
         return unit.building
 
     async def bind_chat(self, uow: UnitOfWork, chat: Chat, code: str, now: datetime) -> Bound:
-        """Spend a one-time code: the chat joins its community in its role."""
+        """Spend a one-time code: the chat joins its community in its role. A chat has
+        `BIND_ATTEMPTS` tries in `BIND_WINDOW` (counted from the stored updates, so refused
+        tries count across restarts and processes), then waits."""
+        tried = await uow.inbox.commands_since(
+            chat.platform, chat.platform_chat_id, "/bind", now - BIND_WINDOW
+        )
+        if tried > BIND_ATTEMPTS:
+            raise DomainError("bind.too_many", minutes=int(BIND_WINDOW.total_seconds() // 60))
         spent = await uow.directory.use_bind_code(code.strip().upper(), chat.id, now)
         if spent is None:
             raise DomainError("bind.invalid")

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.texts import Texts
-from handlers.shared.privacy import mask_text
+from handlers.shared.privacy import owner_name, owner_text
 from nlp.classifier import Classifier
 from storage.directory.models import Community
 from storage.opinion.models import OpinionAlert
@@ -28,16 +28,14 @@ PATTERN_LABELS = {"police_threat": "报警", "stop_paying": "不交费"}
 
 
 def mask_name(name: str) -> str:
-    """张先生 -> 张**: enough for staff to tell owners apart, not to identify one outside."""
-    name = name.strip()
-    if not name:
-        return "**"
-    return name[0] + "*" * max(1, min(len(name) - 1, 2))
+    """张先生 -> 张**: enough for staff to tell owners apart, not to identify one outside
+    (`handlers.shared.privacy.owner_name`, the one rule)."""
+    return owner_name(name)
 
 
 def excerpt(text: str, limit: int = EXCERPT) -> str:
-    text = " ".join(mask_text(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """The message masked, on one line, cut to `limit` (`handlers.shared.privacy.owner_text`)."""
+    return owner_text(text, limit)
 
 
 def local(community: Community, when: datetime) -> str:

@@ -76,7 +76,7 @@ def summary_rows(report: ServiceReport) -> list[tuple[str, str]]:
 
 def write_csv(report: ServiceReport, out_dir: Path, stem: str) -> list[Path]:
     """tickets, daily opinion and summary CSVs (UTF-8 with BOM, so Excel reads the Chinese)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     tz = report.tz
     paths = []
     tickets = out_dir / f"{stem}-tickets.csv"

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from bot.core.events import Button, Mention
 from bot.core.texts import Texts
-from handlers.shared.privacy import mask_text, mask_unit
+from handlers.shared import privacy
+from handlers.shared.privacy import mask_unit
 from handlers.tickets import lifecycle
 from handlers.tickets.buttons import CardAction, CorrectedKind, Correction, RatingPress
 from handlers.tickets.sla import Deadlines
@@ -128,8 +129,8 @@ def card_text(
         lines.append(w.t("t.card.place", place=w.place(ticket.building)))
     body = w.t(
         "card.body",
-        owner=owner_name or "-",
-        text=mask_text(ticket.summary),
+        owner=privacy.owner_name(owner_name) if owner_name else "-",
+        text=privacy.owner_text(ticket.summary),
         respond_due=local_time(community, ticket.respond_due_at),
         resolve_due=local_time(community, ticket.resolve_due_at),
     )
@@ -157,7 +158,10 @@ def card_state(w: Wording, ticket: Ticket, assignee: Steward | None) -> str:
 def said(w: Wording, reporter: Reporter, key: str = "t.staff.reporter") -> str:
     """One owner's report as staff read it: their name, building (masked) and text (masked)."""
     return w.t(
-        key, name=reporter.name or "-", place=w.place(reporter.building), text=mask_text(reporter.text)
+        key,
+        name=privacy.owner_name(reporter.name) if reporter.name else "-",
+        place=w.place(reporter.building),
+        text=privacy.owner_text(reporter.text),
     )
 
 
@@ -298,6 +302,6 @@ def timeline(
             note = "：" + w.rating(event.note)  # kept as stored (Simplified), shown in the language
         elif event.action in NOTED and event.note:
             reason = REASONS.get(event.note)
-            note = "：" + (w.t(reason) if reason else mask_text(event.note))
+            note = "：" + (w.t(reason) if reason else privacy.owner_text(event.note))
         lines.append(w.t("t.ticket.event", at=local_time(community, event.at), action=label, note=note))
     return "\n".join(lines)

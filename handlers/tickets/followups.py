@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers.shared.privacy import mask_text
+from handlers.shared.privacy import owner_name, owner_text
 from handlers.tickets import tell
 from handlers.tickets.cards import Wording
 from handlers.tickets.conversation import ConversationRules, Plain, newest_about
@@ -123,7 +123,12 @@ async def owner_note(
             lane=report.lane,
         )
         return
-    text = w.t("t.staff.owner_note", number=ticket.number, name=said.name or "-", text=mask_text(said.text))
+    text = w.t(
+        "t.staff.owner_note",
+        number=ticket.number,
+        name=owner_name(said.name) if said.name else "-",
+        text=owner_text(said.text),
+    )
     await tell.under_card(
         uow,
         w,
@@ -174,5 +179,10 @@ async def chase(
         now,
         lane=report.lane,
     )
-    text = w.t("t.staff.chased", number=ticket.number, name=said.name or "-", text=mask_text(said.text))
+    text = w.t(
+        "t.staff.chased",
+        number=ticket.number,
+        name=owner_name(said.name) if said.name else "-",
+        text=owner_text(said.text),
+    )
     await tell.under_card(uow, w, ticket, report.community, text, now, urgent=ticket.priority == URGENT)

@@ -23,7 +23,7 @@ from datetime import datetime
 from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.roles import Role
-from handlers.shared.privacy import mask_text
+from handlers.shared.privacy import owner_text
 from handlers.tickets import cards, corrections, lifecycle, tell
 from handlers.tickets.cards import Wording
 from handlers.tickets.owners import OwnerReports
@@ -204,11 +204,11 @@ class TicketService(OwnerReports):
         await tell.staff(
             uow,
             ticket.community_id,
-            w.t("t.staff.note", number=ticket.number, name=steward.name, note=note),
+            w.t("t.staff.note", number=ticket.number, name=steward.name, note=owner_text(note)),
             now,
         )
         await tell.owner(
-            uow, ticket, w.t("t.owner.progress", number=ticket.number, note=mask_text(note)), now
+            uow, ticket, w.t("t.owner.progress", number=ticket.number, note=owner_text(note)), now
         )
 
     async def resolve(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, note: str, now: datetime) -> None:
@@ -229,14 +229,14 @@ class TicketService(OwnerReports):
             note=note or None,
         )
         ticket.rating_requested_at = now
-        said = "" if not note else w.t("t.said", note=note)
+        said = "" if not note else w.t("t.said", note=owner_text(note))
         await tell.staff(
             uow,
             ticket.community_id,
             w.t("t.staff.resolved", number=ticket.number, name=steward.name, note=said),
             now,
         )
-        masked = "" if not note else w.t("t.said", note=mask_text(note))
+        masked = "" if not note else w.t("t.said", note=owner_text(note))
         await tell.owner(
             uow,
             ticket,
@@ -327,11 +327,11 @@ class TicketService(OwnerReports):
         await tell.staff(
             uow,
             ticket.community_id,
-            w.t("t.staff.cancelled", number=ticket.number, name=steward.name, note=note),
+            w.t("t.staff.cancelled", number=ticket.number, name=steward.name, note=owner_text(note)),
             now,
         )
         await tell.owner(
-            uow, ticket, w.t("t.owner.cancelled", number=ticket.number, note=mask_text(note)), now
+            uow, ticket, w.t("t.owner.cancelled", number=ticket.number, note=owner_text(note)), now
         )
         await self._cards_now(uow, ticket, now)
 
@@ -423,7 +423,8 @@ class TicketService(OwnerReports):
 
     async def view(self, uow: UnitOfWork, actor: Actor, number: str) -> View:
         """One ticket with its audit trail, for its owner, an owner who reported the same
-        thing, staff of its community or an admin."""
+        thing, staff of its community or an admin. Anyone else hears what a number that does not
+        exist gets: /ticket does not tell which numbers are in use."""
         ticket = await uow.tickets.by_number(number) if NUMBER.match(number) else None
         if ticket is None:
             raise DomainError("err.no_ticket", number=number[:32].upper())
@@ -433,7 +434,7 @@ class TicketService(OwnerReports):
             or await uow.tickets.is_follower(ticket.id, actor.member.id)
         )
         if not (internal or follows or actor.role is Role.ADMIN):
-            raise DomainError("err.not_your_ticket")
+            raise DomainError("err.no_ticket", number=number[:32].upper())
         community = await uow.directory.community(ticket.community_id)
         assert community is not None
         assignee = await uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None

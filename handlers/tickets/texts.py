@@ -84,7 +84,6 @@ TEXTS_HANS: dict[str, str] = {
     "err.bad_transition": "工单 {number} 当前为「{status}」，不能改为「{target}」。",
     "err.ticket_moved": "工单 {number} 刚刚已被他人改为「{status}」，未能改为「{target}」。",
     "err.no_ticket": "找不到工单 {number}。",
-    "err.not_your_ticket": "您只能查看自己的工单。",
     "err.not_assignee": "该工单由{name}负责，请由负责人或主管操作。",
     "err.no_person": "找不到管家「{name}」。",
     # the SLA watch

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.events import Button
 from bot.core.texts import Texts
-from handlers.shared.privacy import mask_name, mask_text, mask_unit
+from handlers.shared.privacy import mask_unit, owner_name, owner_text
 from handlers.triage.buttons import DigestPress
 from nlp.classifier import Classifier
 from storage.directory.models import Community
@@ -50,8 +50,7 @@ class Wording:
 
 def excerpt(text: str, limit: int) -> str:
     """The message on one line, phones and units masked, cut to `limit` characters."""
-    flat = " ".join(mask_text(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return owner_text(text, limit)
 
 
 def outcome(w: Wording, line: TriageLine, by: str, key: str = "tr.digest") -> str:
@@ -76,7 +75,7 @@ def render(
             w.t(
                 "tr.digest.line",
                 i=item.line,
-                name=mask_name(line.name),
+                name=owner_name(line.name),
                 place=w.place(item.building),
                 at=w.local(item.sent_at, "%H:%M"),
                 text=excerpt(line.text, excerpt_chars),

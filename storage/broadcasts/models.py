@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
@@ -57,10 +57,20 @@ class BroadcastSchedule(Base):
     safety tip (kind `tips`). `last_run_at` is the fire time of the last run handled (sent or
     skipped); runs are due strictly after it.
 
-    status: draft → active ⇄ paused; deleted.
+    status: draft → active ⇄ paused; deleted. A community has one `tips` schedule, which the
+    database holds to (two processes starting together create it once).
     """
 
     __tablename__ = "broadcast_schedules"
+    __table_args__ = (
+        Index(
+            "uq_broadcast_schedules_tips",
+            "community_id",
+            unique=True,
+            sqlite_where=text("kind = 'tips'"),
+            postgresql_where=text("kind = 'tips'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
@@ -80,12 +90,16 @@ class BroadcastSchedule(Base):
 
 
 class BroadcastTemplate(Base):
-    """A saved notice template; its variables were checked when it was saved."""
+    """A saved notice template; its variables were checked when it was saved. A supervisor's
+    belongs to their community (`community_id`); an operator's (None) is shared by all, and a
+    community's own template of the same name comes first."""
 
     __tablename__ = "broadcast_templates"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    name: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

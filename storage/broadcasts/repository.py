@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -255,6 +255,19 @@ class BroadcastRepository:
             )
         ).all()
 
+    async def add_tips_schedule(self, values: dict[str, Any]) -> bool:
+        """Create the community's `tips` schedule unless one exists (a concurrent start's
+        insert waits for the first, then does nothing). True if this one created it."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(BroadcastSchedule)
+            .values({**values, "kind": "tips"})
+            .on_conflict_do_nothing(index_elements=["community_id"], index_where=text("kind = 'tips'"))
+            .returning(BroadcastSchedule.id)
+        )
+        return (await self.session.execute(statement)).scalar() is not None
+
     async def tips_schedule(self, community_id: int) -> BroadcastSchedule | None:
         return await self.session.scalar(
             select(BroadcastSchedule)
@@ -264,11 +277,36 @@ class BroadcastRepository:
         )
 
     # -- templates ------------------------------------------------------------------------------
-    async def template(self, name: str) -> BroadcastTemplate | None:
-        return await self.session.scalar(select(BroadcastTemplate).where(BroadcastTemplate.name == name))
+    async def template(self, name: str, community_id: int | None) -> BroadcastTemplate | None:
+        """The template `name` as `community_id` sees it: its own, else a shared one (None: the
+        shared one only)."""
+        found = await self.session.scalars(
+            select(BroadcastTemplate)
+            .where(BroadcastTemplate.name == name, _seen_by(community_id))
+            .order_by(BroadcastTemplate.community_id.is_(None))
+        )
+        return found.first()
 
-    async def templates(self) -> Sequence[BroadcastTemplate]:
-        return (await self.session.scalars(select(BroadcastTemplate).order_by(BroadcastTemplate.name))).all()
+    async def own_template(self, name: str, community_id: int | None) -> BroadcastTemplate | None:
+        """The template `name` that belongs to `community_id` (None: the shared one)."""
+        scope = (
+            BroadcastTemplate.community_id.is_(None)
+            if community_id is None
+            else BroadcastTemplate.community_id == community_id
+        )
+        return await self.session.scalar(
+            select(BroadcastTemplate).where(BroadcastTemplate.name == name, scope)
+        )
+
+    async def templates(self, community_id: int | None) -> Sequence[BroadcastTemplate]:
+        """The templates `community_id` sees (its own and the shared ones), by name."""
+        return (
+            await self.session.scalars(
+                select(BroadcastTemplate)
+                .where(_seen_by(community_id))
+                .order_by(BroadcastTemplate.name, BroadcastTemplate.community_id.is_(None))
+            )
+        ).all()
 
     # -- outages ----------------------------------------------------------------------------------
     async def outage(self, outage_id: int) -> Outage | None:
@@ -320,3 +358,8 @@ class BroadcastRepository:
             )
             .on_conflict_do_nothing(index_elements=["chat_id", "broadcast_id"])
         )
+
+
+def _seen_by(community_id: int | None) -> ColumnElement[bool]:
+    shared = BroadcastTemplate.community_id.is_(None)
+    return shared if community_id is None else or_(shared, BroadcastTemplate.community_id == community_id)

@@ -257,6 +257,23 @@ class InboxRepository:
         waited = max(0.0, (now - oldest).total_seconds()) if oldest is not None else None
         return InboxStats(int(backlog or 0), waited, int(dead or 0))
 
+    async def commands_since(
+        self, platform: str, platform_chat_id: str, command: str, since: datetime
+    ) -> int:
+        """How many updates of the chat received since `since` were `command` (/bind, also
+        /bind@BotName): what a per-chat attempt limit counts, whatever became of them (a
+        refused attempt rolls its own transaction back, its stored update stays)."""
+        found = await self.session.scalar(
+            select(func.count()).where(
+                InboxUpdate.platform == platform,
+                InboxUpdate.platform_chat_id == platform_chat_id,
+                InboxUpdate.kind == "command",
+                InboxUpdate.received_at >= since,
+                InboxUpdate.payload.like(f'%"text": "{command}%'),
+            )
+        )
+        return int(found or 0)
+
     async def prune(self, before: datetime) -> int:
         """Forget handled rows older than `before` (they hold message text; `processed_deliveries`
         keeps recognising their redeliveries)."""

@@ -84,10 +84,32 @@ async def test_a_template_is_checked_when_saved_and_rendered_per_group(rig: Rig)
     assert group_2.startswith("【绿溪园·4-6栋】")
     assert "刘管家、赵师傅、李主管" in group_2
 
-    # The same template for the Hong Kong community is rendered in Traditional Chinese.
+    # An operator's template is shared by every community; for the Hong Kong community it is
+    # rendered in Traditional Chinese. (lxy's own template is lxy's alone.)
+    await rig.say("admin-dm", "admin", f"/notice template 消杀 {body}", private=True)
     await rig.say(
         "admin-dm", "admin", "/notice --community hbhy --template 消杀 本週六上午花園消殺", private=True
     )
     await rig.press("admin-dm", "bc:ok:", "admin")
     assert rig.last("hbhy-owners").startswith("【海濱花園·全體】11月23日星期一通知：本週六上午花園消殺")
     assert "如有疑問請聯繫何姑娘、張經理" in rig.last("hbhy-owners")
+
+
+async def test_a_supervisor_reaches_only_their_own_communitys_templates(rig: Rig) -> None:
+    """Issue 18: a supervisor of one community could overwrite and list another's templates.
+    Now each community's templates are its own: another community's supervisor saving the
+    same name makes their own, lists only theirs, and cannot send with the other's."""
+    await rig.say(SUPERVISORS, "li", "/notice template 消杀 绿溪园本周六消杀：{text}")
+    await rig.say("hbhy-supervisors", "cheung", "/notice templates")
+    assert "還沒有模板" in rig.last("hbhy-supervisors")
+    await rig.say("hbhy-supervisors", "cheung", "/notice --template 消杀 請看管好寵物")
+    assert "消杀" in rig.last("hbhy-supervisors")
+    assert "绿溪园本周六" not in rig.last("hbhy-supervisors")
+    await rig.say("hbhy-supervisors", "cheung", "/notice template 消杀 海濱花園消殺：{text}")
+    assert "已保存" in rig.last("hbhy-supervisors")
+    await rig.say(SUPERVISORS, "li", "/notice templates")
+    assert "绿溪园本周六消杀" in rig.last(SUPERVISORS)
+    assert "海濱花園" not in rig.last(SUPERVISORS)
+    await rig.say(SUPERVISORS, "li", "/notice --template 消杀 请看管好宠物")
+    await rig.press(SUPERVISORS, "bc:ok:", "li")
+    assert rig.last("lxy-owners-1") == "绿溪园本周六消杀：请看管好宠物"

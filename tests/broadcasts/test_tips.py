@@ -114,3 +114,35 @@ async def test_a_community_file_can_move_or_turn_off_its_tips(
     assert len(sent) == 1
     assert sent[0].startswith("💡 安全小貼士 · 防詐騙\n")  # the community's December theme
     assert rig.sent("sh-owners-1") == []
+
+
+async def test_a_community_has_one_tips_schedule_even_when_two_starts_create_it(
+    engine: AsyncEngine, db_url: str, classifier: Classifier
+) -> None:
+    """Issue 18: two processes starting together each found no tips schedule and created one,
+    so every tip went out twice. Both may decide to create it; the database keeps one (the
+    second start's insert does nothing), and a third start's sync finds it."""
+    rig = Rig(engine, db_url, classifier, start=MONDAY_NINE)
+    await rig.start()
+    await rig.tick()
+    before = [(s.community_id, s.kind) for s in await rig.schedules()]
+    values = {
+        "status": "active",
+        "cron": "0 10 * * 1",
+        "timezone": "Asia/Shanghai",
+        "buildings": [],
+        "body": "",
+        "text": "",
+        "urgent": False,
+        "created_at": MONDAY_NINE,
+        "created_by": "calendar",
+        "last_run_at": MONDAY_NINE,
+    }
+    community_id = before[0][0]
+    for _ in range(2):  # two starts that each saw no schedule
+        async with rig.app.runtime.transaction() as store:
+            assert not await store.broadcasts.add_tips_schedule({**values, "community_id": community_id})
+    await rig.tick()
+    after = [(s.community_id, s.kind) for s in await rig.schedules()]
+    assert after == before
+    assert len({c for c, kind in after if kind == "tips"}) == len([k for _, k in after if k == "tips"])

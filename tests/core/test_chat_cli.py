@@ -7,6 +7,7 @@ The clock is set with `--at`, so who is on duty does not depend on when the test
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,59 @@ def test_chat_rejects_a_time_without_offset(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "UTC offset" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def live_database(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A migrated database that holds a Telegram chat, as a live deployment's would."""
+    db = tmp_path / "live.db"
+    env = {**os.environ, "STEWARD_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "COLUMNS": "200"}
+    up = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, capture_output=True, text=True
+    )
+    assert up.returncode == 0, up.stderr
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO chats (platform, platform_chat_id, role, title, buildings, active, first_seen_at, "
+            "last_seen_at) VALUES ('telegram', '-100123', 'owners', 'live', '[]', 1, '2026-12-01 00:00:00', "
+            "'2026-12-01 00:00:00')"
+        )
+    return db, env
+
+
+def counts(db: Path) -> tuple[int, ...]:
+    with sqlite3.connect(db) as conn:
+        return tuple(
+            conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("chats", "tickets", "outbox")
+        )
+
+
+def test_chat_plays_on_a_throw_away_database_and_refuses_a_live_one(tmp_path: Path) -> None:
+    """Issue 18: `steward chat` on the live database marked its pending platform messages
+    failed and wrote next year's escalations onto real tickets. By default it now plays on a
+    database of its own (the configured one is not touched); told to use one that holds
+    platform chats, it refuses in one line."""
+    db, env = live_database(tmp_path)
+    before = counts(db)
+    played = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--at", MONDAY_MORNING],
+        input="厨房水管漏水了，一直在滴水，麻烦派人来看看\n/quit",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert played.returncode == 0, played.stderr
+    assert "已收到报修，工单 BX-" in played.stdout
+    assert counts(db) == before
+    refused = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--database", f"sqlite+aiosqlite:///{db}"],
+        input="厨房水管漏水了\n/quit",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 2
+    assert "Traceback" not in refused.stderr
+    assert "holds platform chats" in refused.stdout
+    assert counts(db) == before

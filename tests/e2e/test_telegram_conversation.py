@@ -63,7 +63,7 @@ async def test_an_urgent_report_after_a_normal_one_escalates_the_incident(tg: Te
     assert "已升级为紧急" in (answer.text or "")
     assert "已有 2 位" not in (answer.text or "")
     escalated = next(m for m in bot_messages(fake, party.stewards) if "升级为【紧急】" in (m.text or ""))
-    assert "李 太（2栋****）：2栋电梯困人了，有小孩在里面！" in (escalated.text or "")
+    assert "李**（2栋****）：2栋电梯困人了，有小孩在里面！" in (escalated.text or "")
     assert f"t:accept:{ticket.id}" in escalated.callback_datas
     assert all(call.ok for call in fake.calls if call.method != "getUpdates")
 
@@ -92,8 +92,8 @@ async def test_a_supplement_under_the_ack_and_a_chase_stay_on_the_owners_ticket(
     [chased] = under(owners, chase)
     assert "已为您催办" in (chased.text or "")
     staff = [m.text or "" for m in bot_messages(fake, party.stewards)]
-    assert f"💬 {ticket.number} 业主补充（張 先生）：補充：係廚房水槽下面嗰條喉" in staff
-    assert any(t.startswith(f"⏳ 业主催办 {ticket.number}（張 先生）：點解仲未有人嚟？好急呀") for t in staff)
+    assert f"💬 {ticket.number} 业主补充（張**）：補充：係廚房水槽下面嗰條喉" in staff
+    assert any(t.startswith(f"⏳ 业主催办 {ticket.number}（張**）：點解仲未有人嚟？好急呀") for t in staff)
     card = next(m for m in bot_messages(fake, party.stewards) if f"t:accept:{ticket.id}" in m.callback_datas)
     assert all(m.reply_to == card.message_id for m in bot_messages(fake, party.stewards)[1:])
 
@@ -135,11 +135,11 @@ async def test_the_card_is_rewritten_in_place_with_each_merged_reporter(tg: Tele
     assert told.reply_to == card.message_id
     assert (told.text or "").splitlines() == [
         f"➕ {ticket.number} 又有业主反映（共 2 位）：",
-        "· 李 太（2栋****）：2栋电梯又坏了，电话138****5678",
+        "· 李**（2栋****）：2栋电梯又坏了，电话138****5678",
     ]
     rewritten = fake.message(party.stewards.id, card.message_id)
     assert rewritten.edits == 1
-    assert "业主反映（共 2 位）：\n· 李 太（2栋****）：2栋电梯又坏了，电话138****5678" in (
+    assert "业主反映（共 2 位）：\n· 李**（2栋****）：2栋电梯又坏了，电话138****5678" in (
         rewritten.text or ""
     )
     assert f"t:accept:{ticket.id}" in rewritten.callback_datas  # the buttons stay

@@ -30,6 +30,16 @@ from nlp.units import parse_unit
         ("tower 2, 16/f, flat c", "2", None, "16", "16C"),
         ("16/f flat b", None, None, "16", "16B"),  # no block: the caller may know it
         ("16楼b室", None, None, "16", "16B"),
+        # "#" marks the building (3号): 3#2-1302 is building 3, entrance 2, never building 2.
+        ("3#2-1302", "3", "2", "13", "1302"),
+        ("3#1302", "3", None, "13", "1302"),
+        ("12 # 1-602", "12", "1", "6", "602"),
+        ("3#2单元1302", "3", "2", "13", "1302"),
+        ("3/2/1302", "3", "2", "13", "1302"),
+        ("三栋二单元1302", "3", "2", "13", "1302"),
+        ("2单元1302", None, "2", "13", "1302"),
+        ("住1302", None, None, "13", "1302"),
+        ("我住在802", None, None, "8", "802"),
     ],
 )
 def test_formats(text: str, building: str, entrance: str | None, floor: str | None, room: str | None) -> None:
@@ -50,6 +60,10 @@ def test_formats(text: str, building: str, entrance: str | None, floor: str | No
         "500-1000元",
         "covid-19-b",  # a letter inside a word is no block
         "3-2-1",  # digits only: a date or a score, not block-floor-flat
+        "5/12/2024停水",  # a date, not 5/12/room 2024
+        "住了3年",
+        "住1000天",
+        "#1234",  # a hash without a building
     ],
 )
 def test_no_unit(text: str) -> None:
@@ -91,3 +105,11 @@ def test_unit_in_a_sentence(clf: Classifier) -> None:
     c = clf.classify("@管家 我家马桶堵了，12-1-602，什么时候能来人")
     assert c.unit is not None
     assert c.unit.canonical() == "12-1-602"
+
+
+def test_hash_unit_routes_to_its_building(clf: Classifier) -> None:
+    """3#2-1302 was read as 2-1302 (building 2), so the ticket went to building 2's steward."""
+    c = clf.classify("3#2-1302 厨房水管爆了")
+    assert c.unit is not None
+    assert c.unit.building == "3"
+    assert c.unit.masked() == "3栋****"

@@ -56,7 +56,7 @@ async def test_an_urgent_report_after_a_normal_one_makes_the_incident_urgent(har
     assert [m.name for m in copy.out.mentions] == ["李主管"]
     card = harness.sent(STEWARDS)[-1]
     assert "升级为【紧急】" in card.text
-    assert "u-b（2栋****）：2栋电梯困人了，有小孩在里面！" in card.text
+    assert "u**（2栋****）：2栋电梯困人了，有小孩在里面！" in card.text
     assert card.out.urgent
     assert {b.data for row in card.out.buttons for b in row} >= {f"t:accept:{ticket.id}"}
     opened, *rest = await events(harness, ticket)
@@ -108,7 +108,7 @@ async def test_every_reporter_of_an_urgent_incident_reaches_the_stewards(harness
     assert len(told) == len(reports)  # one line per reporter, none held back for a milestone
     assert all(m.out.urgent for m in told)
     assert "共 7 位" in told[-1].text
-    assert "u-7（2栋****）：2栋电梯里有小孩在哭，快点来人" in told[-1].text
+    assert "u**（2栋****）：2栋电梯里有小孩在哭，快点来人" in told[-1].text
     assert {m.out.reply_to for m in told} == {harness.sent(STEWARDS)[0].message_id}  # under the card
     owners = [m.text for m in harness.sent(OWNERS)[1:]]
     assert all("紧急情况已收到" in text for text in owners)
@@ -164,7 +164,7 @@ async def test_a_shared_place_merges_flats_and_the_card_lists_each_reporter(harn
     told = harness.sent(STEWARDS)[-1]
     assert told.text.splitlines() == [
         f"➕ {ticket.number} 又有业主反映（共 2 位）：",
-        "· u-b（3栋****）：3栋地下室水管在漏水，地上都是水，电话138****5678",
+        "· u**（3栋****）：3栋地下室水管在漏水，地上都是水，电话138****5678",
     ]
     # a flat's own problem in the same building is not that incident
     await harness.say(OWNERS, "u-c", "3栋1单元1802马桶堵了")
@@ -192,8 +192,8 @@ async def test_a_reply_to_the_ack_is_a_note_on_that_ticket(harness: Harness) -> 
     assert len(harness.sent(OWNERS)) == replies_before  # one acknowledgement per owner per problem
     notes = [m for m in harness.sent(STEWARDS) if "业主补充" in m.text]
     assert [m.text for m in notes] == [
-        f"💬 {ticket.number} 业主补充（u-a）：補充：係廚房水槽下面嗰條喉",
-        f"💬 {ticket.number} 业主补充（u-a）：我下午三点后在家",
+        f"💬 {ticket.number} 业主补充（u**）：補充：係廚房水槽下面嗰條喉",
+        f"💬 {ticket.number} 业主补充（u**）：我下午三点后在家",
     ]
     card = harness.sent(STEWARDS)[0]
     assert {m.out.reply_to for m in notes} == {card.message_id}
@@ -224,7 +224,7 @@ async def test_supplement_and_chase_from_the_same_owner(harness: Harness) -> Non
     assert "您已反映过" in chased.text
     assert "已为您催办" in chased.text
     staff = harness.sent(STEWARDS)[-1]
-    assert staff.text.startswith(f"⏳ 业主催办 {ticket.number}（u-a）：點解仲未有人嚟？好急呀")
+    assert staff.text.startswith(f"⏳ 业主催办 {ticket.number}（u**）：點解仲未有人嚟？好急呀")
     # it chases the open ticket it is about: the leak
     assert [a for a, _ in await events(harness, ticket)][-1] == "chased"
     # chasing again at once is recorded, and nobody is told twice
@@ -293,7 +293,7 @@ async def test_the_same_owner_reporting_again_is_a_note_not_a_second_acknowledge
     await harness.say(OWNERS, "u-a", "2栋电梯门关不上")
     [ticket] = await harness.tickets()
     assert len(harness.sent(OWNERS)) == 1
-    assert harness.sent(STEWARDS)[-1].text == f"💬 {ticket.number} 业主补充（u-a）：2栋电梯门关不上"
+    assert harness.sent(STEWARDS)[-1].text == f"💬 {ticket.number} 业主补充（u**）：2栋电梯门关不上"
     async with harness.app.sessions() as session:
         followers = (await session.scalars(select(TicketFollower))).all()
     assert followers == []

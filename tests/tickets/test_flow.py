@@ -107,7 +107,13 @@ async def test_my_and_ticket_commands(harness: Harness) -> None:
     await harness.say(OWNERS, "u-other", "/my")
     assert harness.sent(OWNERS)[-1].text == "您目前没有工单。"
     await harness.say(OWNERS, "u-other", f"/ticket {ticket.number}")
-    assert "您只能查看自己的工单" in harness.sent(OWNERS)[-1].text
+    not_yours = harness.sent(OWNERS)[-1].text
+    none = ticket.number[:-4] + ("9999" if not ticket.number.endswith("9999") else "9998")
+    await harness.say(OWNERS, "u-other", f"/ticket {none}")
+    # "not yours" and "no such ticket" read alike: /ticket tells nobody which numbers exist
+    assert not_yours == harness.sent(OWNERS)[-1].text.replace(none, ticket.number)
+    assert ticket.number in not_yours
+    assert "受理" not in not_yours
     await harness.say(OWNERS, "u-zhang", f"/ticket {ticket.number}")
     timeline = harness.sent(OWNERS)[-1].text
     assert "受理" in timeline

@@ -9,7 +9,7 @@ import pytest
 
 from bot.app.settings import EXAMPLE_COMMUNITY_FILE
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
-from handlers.membership.service import create_bind_code
+from handlers.membership.service import BIND_ATTEMPTS, BIND_WINDOW, create_bind_code
 from storage.directory.models import Chat, Member
 from tests.harness import Harness
 
@@ -60,7 +60,7 @@ async def test_stewards_hear_of_a_growing_incident_at_milestones_every_owner_is_
         "\n".join(
             [
                 f"➕ {ticket.number} 又有业主反映（共 {n} 位）：",
-                *(f"· u-{k}（5栋****）：{reports[k % 3]}" for k in ks),
+                *(f"· u**（5栋****）：{reports[k % 3]}" for k in ks),
             ]
         )
         for n, ks in since.items()
@@ -169,3 +169,20 @@ async def test_an_owner_chasing_their_open_ticket_is_a_chase_not_a_new_complaint
     # with no open ticket, the same words are a complaint of their own
     await harness.say(OWNERS, "u-b", "报修一天了还没人来修，怎么回事")
     assert (await harness.tickets())[-1].kind == "complaint"
+
+
+async def test_bind_is_rate_limited_per_chat(harness: Harness) -> None:
+    """Issue 18: /bind had no attempt limit. A chat gets BIND_ATTEMPTS tries an hour: then even
+    the right code waits (guessing stops); another chat is not held up; an hour later it works."""
+    async with harness.app.runtime.transaction() as store:
+        code = await create_bind_code(store, "lxy", "owners", ["4"], harness.clock.now(), timedelta(hours=3))
+    for n in range(BIND_ATTEMPTS):
+        await harness.say("guess-group", "u-x", f"/bind WRONG{n:03d}")
+        assert "无效" in harness.sent("guess-group")[-1].text
+    await harness.say("guess-group", "u-x", f"/bind {code.code}")
+    assert harness.sent("guess-group")[-1].text == "本群尝试绑定次数过多，请 60 分钟后再试。"
+    await harness.say("other-group", "u-y", "/bind WRONG999")
+    assert "无效" in harness.sent("other-group")[-1].text
+    harness.clock.advance(BIND_WINDOW + timedelta(minutes=1))
+    await harness.say("guess-group", "u-x", f"/bind {code.code}")
+    assert "绿溪园" in harness.sent("guess-group")[-1].text

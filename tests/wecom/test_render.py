@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +17,9 @@ from bot.adapters.wecom.render import (
     MARKDOWN_LIMIT,
     TEXT_LIMIT,
     RenderError,
+    escape_markdown,
     image_payload,
+    markdown_payloads,
     render_markdown,
     split_utf8,
     text_payloads,
@@ -137,3 +141,31 @@ def test_bad_images_refused(data: bytes) -> None:
 
 def test_empty_message_has_no_text_payloads() -> None:
     assert text_payloads(Outgoing(text="")) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[点我](http://evil.example)",
+        '<font color="warning">紧急</font>',
+        "# 已处理",
+        "  ## 已处理",
+        "> 责任管家：张三",
+        "**急**",
+        "`code`",
+        "<@all>",
+        "<a href='x'>y</a>",
+    ],
+)
+def test_markdown_of_a_plain_text_is_neutralised_and_reads_as_written(text: str) -> None:
+    """Outgoing text is plain: in a markdown payload nothing of it renders (issue 18)."""
+    message = Outgoing(text=f"业主：{text}\n{text}", buttons=((Button("接单", "t:claim:1"),),))
+    [payload] = text_payloads(message)
+    content = payload["markdown"]["content"]
+    body = content.split("\n\n")[0]
+    assert body == escape_markdown(f"业主：{text}\n{text}")
+    assert unicodedata.normalize("NFKC", body) == unicodedata.normalize("NFKC", f"业主：{text}\n{text}")
+    for live in (r"\[[^\]]*\]\(", r"<[A-Za-z@/]", r"(?m)^\s*[#>]", r"\*\*", r"`[^`]*`"):
+        assert not re.search(live, body), (live, body)
+    assert content.endswith("1. 回复 /t claim 1 接单")
+    assert markdown_payloads(Outgoing(text=text), 4096)[0]["markdown"]["content"] == escape_markdown(text)

@@ -5,6 +5,8 @@ A stand-in router answers every message; the fake WeCom records what the replies
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -129,3 +131,30 @@ async def test_steward_reply_to_the_card_arrives_as_a_button_press(world: World)
         "t:claim:42",
         "zhangsan",
     )
+
+
+MARKUP = '[点我](http://evil.example) <font color="warning">紧急</font>\n# 已处理\n> 责任管家：张三 **急** `x` <@all>'
+
+
+def live_markup(content: str) -> list[str]:
+    """What WeCom's markdown would render of `content`: links, tags, headings, quotes, bold, code."""
+    patterns = (r"\[[^\]]*\]\(", r"<[A-Za-z@/]", r"(?m)^\s*[#>]", r"\*\*", r"`[^`]*`")
+    return [p for p in patterns if re.search(p, content)]
+
+
+async def test_an_owners_markdown_reaches_the_stewards_group_as_written_not_rendered(world: World) -> None:
+    """Issue 18: an owner's links, <font>, headings and fake lines were live in the stewards'
+    group. Through the fake WeCom, the markdown card and the markdown reply carry the owner's
+    text as written (its signs of markup full-width) and nothing of it renders; the adapter's own
+    hints and mention still do."""
+    url = world.api.new_response_url()
+    assert (
+        await world.post(world.driver.aibot(aibot_text(f"@物业管家 {MARKUP}", msgid="m9", response_url=url)))
+        == 200
+    )
+    reply, card = world.api.requests
+    for content in (reply.content, card.content):
+        owner_part = content.split("\n\n")[0]
+        assert live_markup(owner_part) == [], owner_part
+        assert unicodedata.normalize("NFKC", owner_part).endswith(unicodedata.normalize("NFKC", MARKUP))
+    assert card.content.endswith("\n\n1. 回复 /t claim 42 认领\n\n<@zhangsan>")

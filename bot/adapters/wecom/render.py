@@ -9,6 +9,12 @@
   The command comes from `Button.data` (see `bot.wecom.buttons`): data starting with "/" is
   used as it is; "t:claim:42" becomes "/t claim 42", which `buttons.button_press` turns back
   into the CALLBACK "t:claim:42" when the user sends it.
+* `Outgoing.text` is plain text, whoever wrote it (an owner's words are quoted in cards and
+  alerts). Where it goes as markdown, every markdown construct in it is neutralised
+  (`escape_markdown`): no owner can make a link, a `<font>`, a heading, a quote, bold or code
+  appear live in the stewards' group (the signs that open one are shown full-width). Only
+  the adapter's own layout (the command hints and the mentions) is markdown. As plain
+  `text`, nothing is rendered, so only mentions are neutralised.
 * Long texts are split on sentence ends (。！？ and newlines, then ；，、 and spaces), never
   inside a UTF-8 character; joined back together the pieces give the original text.
 * An image (report charts) goes as `msgtype: image` with its base64 and md5; at most 2 MB,
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from typing import Any
 
 from bot.adapters.wecom.buttons import button_command
@@ -80,8 +87,24 @@ def neutralize_mentions(text: str) -> str:
     return text.replace("<@", "<" + _ZWSP + "@")
 
 
+# WeCom's markdown has no backslash escape, and a zero-width space does not stop emphasis or
+# code; so the characters that open a construct are shown in their full-width form, which no
+# markdown reads and a Chinese reader reads as the same sign: `<font`, `<@all>`, `[text](url)`,
+# `**bold**`, `` `code` ``, and `#` / `>` at a line's start (a heading, a quote).
+_INLINE_MARKUP = str.maketrans({"<": "＜", "[": "［", "]": "］", "*": "＊", "`": "｀", "_": "＿"})
+_LINE_MARKUP = re.compile(r"(?m)^([ \t\u3000]*)([#>])")
+_FULL_WIDTH = {"#": "＃", ">": "＞"}
+
+
+def escape_markdown(text: str) -> str:
+    """Plain text that WeCom's markdown shows as written, never as a link, a colour, a heading,
+    a quote, emphasis, code or a mention: the signs that would open one are full-width."""
+    text = text.translate(_INLINE_MARKUP)
+    return _LINE_MARKUP.sub(lambda m: m.group(1) + _FULL_WIDTH[m.group(2)], text)
+
+
 def render_markdown(message: Outgoing) -> str:
-    lines = [neutralize_mentions(message.text)]
+    lines = [escape_markdown(message.text)]
     buttons = [b for row in message.buttons for b in row]
     hints = [f"{i}. 回复 {button_command(b)} {b.label}".rstrip() for i, b in enumerate(buttons, start=1)]
     if hints:
@@ -110,7 +133,7 @@ def text_payloads(message: Outgoing) -> list[Payload]:
 
 def markdown_payloads(message: Outgoing, limit: int) -> list[Payload]:
     """The whole text part as markdown (for response_url, which takes markdown only)."""
-    content = render_markdown(message) if needs_markdown(message) else neutralize_mentions(message.text)
+    content = render_markdown(message) if needs_markdown(message) else escape_markdown(message.text)
     if not content:
         return []
     return [{"msgtype": "markdown", "markdown": {"content": c}} for c in split_utf8(content, limit)]
