@@ -37,7 +37,9 @@ class Capabilities:
     `answers` (a press answered to the presser alone: `Outgoing.answer`), `direct` (a person
     can be written to privately by their user id, e.g. to tell an admin), `replies` (a
     message shows the one it answers: `Outgoing.reply_to`; without it a group answer
-    @-mentions the person it answers)."""
+    @-mentions the person it answers), `addressed_as` (where the bot hears only what is
+    addressed to it, the name people @-mention first, "物业管家": features tell people to
+    write "@物业管家 接单 …"; empty where it reads every message of a group)."""
 
     edit_in_place: bool = False
     buttons: bool = False
@@ -45,6 +47,7 @@ class Capabilities:
     answers: bool = False
     direct: bool = False
     replies: bool = False
+    addressed_as: str = ""
 
 
 NO_CAPABILITIES = Capabilities()
