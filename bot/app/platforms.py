@@ -12,8 +12,10 @@ Pushes to a WeCom group go through its group robot's webhook key (`WebhookKeyBoo
 `webhook_key` the community file gives the chat, else the key a group-robot callback from that
 chat carried, which is kept in the `chats` table so it outlives a restart.
 
-Button presses come back from WeCom as replies such as "/t accept 42"; the router's callback
-prefixes tell the WeCom adapter which replies are presses.
+Buttons are shown on WeCom as what to write to the robot ("@物业管家 接单 BX-…", the robot's
+name from STEWARD_WECOM_ROBOT_NAMES); a button without words of its own as a command such
+as "/t accept 42", and the router's callback prefixes tell the WeCom adapter which replies
+are presses.
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ class Platforms:
                     accept=self._wecom_accept(self.wecom, self.wecom_keys, accept),
                     seen=seen,
                     reply_timeout=self.wecom_reply_timeout,
+                    robots=self.wecom.robots,
                 )
                 self.routes.append(path)
         return list(self.routes)
@@ -192,6 +195,7 @@ def build_platforms(
             rate_window=settings.wecom_period,
             rate_limited_backoff=settings.wecom_rate_limited_backoff,
             callback_prefixes=tuple(callback_prefixes),
+            robots=settings.robot_names,
         )
         platforms.wecom_keys = book
         platforms.wecom_callbacks = callbacks

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -56,9 +56,6 @@ class WeComChannel:
     """Sends `Outgoing` messages to WeCom groups and direct chats."""
 
     platform: str = Platform.WECOM.value
-    # Group robots post text, markdown and images only: a button is shown as a command to
-    # send back (bot.adapters.wecom.buttons), and there is nothing to edit or answer privately.
-    capabilities = Capabilities()
 
     def __init__(
         self,
@@ -72,8 +69,16 @@ class WeComChannel:
         response_url_limit: int = 20480,
         request_timeout: float = 10.0,
         callback_prefixes: Iterable[str] = (),
+        robots: Sequence[str] = (),
     ) -> None:
         self._api_base = api_base.rstrip("/")
+        # The robots' names, the one to @-mention first (STEWARD_WECOM_ROBOT_NAMES).
+        self.robots = tuple(robots)
+        self._robot = self.robots[0] if self.robots else ""
+        # Group robots post text, markdown and images only, and hear only their @-mentions: a
+        # button is shown as what to write to the robot (bot.adapters.wecom.buttons), and
+        # there is nothing to edit or answer privately.
+        self.capabilities = Capabilities(addressed_as=self._robot)
         self._resolver: KeyResolver = webhook_keys if webhook_keys is not None else {}
         self._limiter = RobotRateLimiter(rate_limit, rate_window)
         self._backoff = rate_limited_backoff
@@ -151,7 +156,7 @@ class WeComChannel:
             key = await self._resolve_key(chat_id)
         if key is None:
             raise SendError(f"no WeCom robot webhook key for chat {chat_id}", permanent=True)
-        payloads = text_payloads(message) + ([image] if image else [])
+        payloads = text_payloads(message, self._robot) + ([image] if image else [])
         if not payloads:
             raise SendError("nothing to send: empty text and no image", permanent=True)
         await webhook.send(key, payloads)
@@ -167,7 +172,7 @@ class WeComChannel:
     ) -> None:
         if not _same_origin(response_url, self._api_base):
             raise SendError("response_url does not point at the configured WeCom API", permanent=True)
-        parts = markdown_payloads(message, self._response_url_limit)
+        parts = markdown_payloads(message, self._response_url_limit, self._robot)
         key = await self._resolve_key(chat_id)
         if not parts:
             if image is None:
@@ -184,7 +189,7 @@ class WeComChannel:
             if key is None:
                 raise
             log.info("wecom response_url failed (%s); pushing through robot %s", exc.reason, mask_key(key))
-            await webhook.send(key, text_payloads(message) + ([image] if image else []))
+            await webhook.send(key, text_payloads(message, self._robot) + ([image] if image else []))
             return
         rest = parts[1:] + ([image] if image else [])
         if rest and key is not None:
