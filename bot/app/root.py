@@ -76,7 +76,8 @@ def build_features(
     settings: Settings, communities: CommunityFile, community_file: Path, services: Services
 ) -> tuple[Feature, ...]:
     """Every feature with its collaborators, in routing order: intake's text handler, which
-    takes whatever nobody else did, comes last."""
+    takes whatever nobody else did, comes last but for general's answer to staff words that
+    no feature read (after intake, which logs them)."""
     ticket_service = tickets.TicketService(
         services.texts,
         services.classifier,
@@ -103,6 +104,7 @@ def build_features(
             outages=broadcast_service,
             triage=triage_service,
         ),
+        general.last(),
     )
 
 
