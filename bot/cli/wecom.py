@@ -36,7 +36,8 @@ async def import_file(settings: Settings, args: argparse.Namespace) -> int:
             app.handled_before,
             path,
             now=app.runtime.now,
-            robot_name=settings.wecom_robot_name,
+            robot_names=settings.robot_names,
+            robot_ids=settings.robot_ids,
             max_age_hours=args.max_age,
             progress=True,
         )
