@@ -368,7 +368,9 @@ def build_app(
         platforms = build_platforms(settings, communities, callback_prefixes=router.callback_prefixes())
         for channel in platforms.channels.values():
             app.add_channel(channel)
-        platforms.attach(sessions, gate)
+        platforms.attach(
+            sessions, gate, now=clock.now, wake=sender.wake, watcher=general.PushNotices(services)
+        )
         http = HttpServer(
             settings.http_host, settings.http_port, shutdown_timeout=settings.http_shutdown_timeout
         )

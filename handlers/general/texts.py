@@ -1,6 +1,7 @@
-"""What general says where Steward hears only what is addressed to it and shows no buttons
-(WeCom's robots): /help says what to write, "@物业管家 …", instead of which button to press.
-`{robot}` is the name people @-mention (`Capabilities.addressed_as`)."""
+"""What general says: where Steward hears only what is addressed to it and shows no buttons
+(WeCom's robots), /help says what to write, "@物业管家 …", instead of which button to press
+(`{robot}` is the name people @-mention, `Capabilities.addressed_as`); and what the
+supervisors and admins are told when Steward can no longer post to a chat (`service.py`)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,21 @@ TEXTS_HANS: dict[str, str] = {
         "引用消息回复时，写消息下方的序号即可（如 @{robot} 1）。"
     ),
     "help.unbound.typed": "本群尚未绑定小区。请管理员生成绑定码后在群里发送 @{robot} /bind 绑定码。",
+    # Steward can no longer post to a chat (WeCom 93000: its group robot is dead), and again
+    "chat.push_failed": (
+        "⚠️ 机器人已无法向群「{title}」（{role}）发送任何消息：平台拒绝了该群机器人的推送地址（{error}）。"
+        "发往该群的通知、回复和工单卡片都会失败，直到修好为止。\n"
+        "修复：在该群重新添加群机器人，把新的 webhook key 写进社区配置文件（该群的 webhook_key）后重启，"
+        "或在该群 @机器人 说一句话让我记下新地址。修好后，一天内未送达的消息会自动补发。\n"
+        "查看：steward {platform} chats；再试一次：steward {platform} retry {chat_id}"
+    ),
+    "chat.push_restored": "✅ 群「{title}」（{role}）的机器人已恢复，{n} 条未送达的消息已重新发送。",
+    "chat.role.owners": "业主群",
+    "chat.role.stewards": "管家群",
+    "chat.role.supervisors": "主管群",
+    "chat.role.management": "管理层群",
+    "chat.role.private": "私聊",
+    "chat.role.unbound": "未绑定的群",
     # a staff member addressed Steward with words no feature read
     "words.unheard": (
         "没看懂这句话。可以这样写（工单号见卡片）：\n"

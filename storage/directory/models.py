@@ -46,6 +46,11 @@ class Chat(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    # The platform refused the chat's push credential for good (WeCom 93000: the group robot's
+    # webhook key is dead): since when, its answer, and a fingerprint of the credential.
+    push_failed_at: Mapped[datetime | None]
+    push_error: Mapped[str | None] = mapped_column(String(300))
+    push_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class Steward(Base):
