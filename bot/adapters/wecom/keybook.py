@@ -53,16 +53,19 @@ class PushWatcher(Protocol):
 class WebhookKeyBook:
     """Which group robot pushes to which WeCom chat: a `WeComChannel` key resolver.
 
-    The community file's keys win; keys learnt from group-robot callbacks are written to the
-    chat's row (`chats.webhook_key`), so a group bound with `/bind CODE` keeps its robot over
-    a restart. Until `attach` gives it the database, only the file's keys are known, and dead
-    robots are only logged.
+    The community file's keys win, unless WeCom refused one as invalid: then a key learnt from
+    the group's robot since (a group-robot callback's `WebhookUrl`) is used instead, until the
+    file is corrected. Learnt keys are written to the chat's row (`chats.webhook_key`), so a
+    group bound with `/bind CODE` keeps its robot over a restart, and `chats.push_key` keeps
+    the fingerprint of the last key refused. Until `attach` gives it the database, only the
+    file's keys are known, and dead robots are only logged.
     """
 
     def __init__(self, configured: Mapping[str, str]) -> None:
         self._configured = dict(configured)
         self._stored: dict[str, str] = {}
-        self._dead: dict[str, str] = {}  # chat id -> fingerprint of its dead key
+        self._refused: dict[str, str] = {}  # chat id -> fingerprint of the last key refused
+        self._dead: set[str] = set()  # chats whose robot is dead now
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._gate = WriteGate(serialize=False)
         self._now: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -88,22 +91,31 @@ class WebhookKeyBook:
     def configured(self) -> Mapping[str, str]:
         return self._configured
 
+    def _usable(self, chat_id: str, key: str | None) -> str | None:
+        """`key`, unless it is the one WeCom last refused for the chat."""
+        return key if key is not None and fingerprint(key) != self._refused.get(chat_id) else None
+
     async def __call__(self, chat_id: str) -> str | None:
-        key = self._configured.get(chat_id) or self._stored.get(chat_id)
+        configured = self._configured.get(chat_id)
+        key = self._usable(chat_id, configured) or self._stored.get(chat_id)
         if key is not None or self._sessions is None:
-            return key
+            return key or configured
         async with self._sessions() as session:
             chat = await UnitOfWork(session).directory.chat_by_platform_id(PLATFORM, chat_id)
             stored = chat.webhook_key if chat is not None else None
         if stored:
             self._stored[chat_id] = stored
-        return stored
+        return stored or configured
 
     async def learn(self, chat_id: str, webhook_url: str | None) -> None:
-        """Keep the key of a callback's `WebhookUrl` for its chat (a no-op when known); a new
-        key for a chat whose robot was dead sends again what failed."""
+        """Keep the key of a callback's `WebhookUrl` for its chat (a no-op when known, or when
+        the community file's key for it works); a new key for a chat whose robot was dead
+        sends again what failed."""
         key = webhook_key_from_url(webhook_url) if webhook_url else None
-        if key is None or chat_id in self._configured or self._stored.get(chat_id) == key:
+        if key is None or self._stored.get(chat_id) == key:
+            return
+        configured = self._configured.get(chat_id)
+        if configured == key or self._usable(chat_id, configured) is not None:
             return
         if self._sessions is None:
             return
@@ -117,26 +129,36 @@ class WebhookKeyBook:
                 await store.commit()
                 log.info("wecom chat %d: robot %s kept for pushes", chat.id, mask_key(key))
         self._stored[chat_id] = key
-        if self._dead.get(chat_id) not in (None, fingerprint(key)):
+        if configured is not None:
+            log.warning(
+                "wecom chat %s: the community file's webhook_key was refused as invalid; the group robot's "
+                "new key %s is used instead: correct the file",
+                chat_id,
+                mask_key(key),
+            )
+        if chat_id in self._dead and self._usable(chat_id, key) is not None:
             await self.repaired(chat_id)
 
     # -- dead robots -----------------------------------------------------------------------------
     async def load(self) -> int:
-        """At start: the chats whose robot was dead when Steward last ran. One that has another
-        key now (the community file was corrected) gets what failed sent again with it.
-        Returns how many are still dead."""
+        """At start: the keys refused before, and the chats whose robot was dead when Steward
+        last ran. One that has another key now (the community file was corrected) is
+        repaired: what failed is sent again with it. Returns how many are still dead."""
         if self._sessions is None:
             return 0
         async with self._sessions() as session:
-            dead = [
-                (c.platform_chat_id, c.push_key or "")
-                for c in await UnitOfWork(session).directory.unreachable(PLATFORM)
+            chats = [
+                (c.platform_chat_id, c.push_key, c.push_failed_at is not None)
+                for c in await UnitOfWork(session).directory.all_chats(PLATFORM)
+                if c.push_key
             ]
         still = 0
-        for chat_id, dead_key in dead:
-            self._dead[chat_id] = dead_key
-            key = await self(chat_id)
-            if key is not None and fingerprint(key) != dead_key:
+        for chat_id, refused, dead in chats:
+            self._refused[chat_id] = refused or ""
+            if not dead:
+                continue
+            self._dead.add(chat_id)
+            if self._usable(chat_id, await self(chat_id)) is not None:
                 log.warning("wecom chat %s: its robot has a new key", chat_id)
                 await self.repaired(chat_id)
             else:
@@ -149,16 +171,17 @@ class WebhookKeyBook:
     async def died(self, chat_id: str, key: str, reason: str) -> None:
         """WeCom refused `key` for good (93000): recorded on the chat and told once per key."""
         print_ = fingerprint(key)
-        if self._dead.get(chat_id) == print_:
+        if chat_id in self._dead and self._refused.get(chat_id) == print_:
             return
         log.error("wecom chat %s: robot %s refused as invalid (%s)", chat_id, mask_key(key), reason[:120])
-        self._dead[chat_id] = print_
+        self._dead.add(chat_id)
+        self._refused[chat_id] = print_
         if self._sessions is None:
             return
         async with self._gate(), self._sessions() as session:
             store = UnitOfWork(session)
             chat = await store.directory.chat_by_platform_id(PLATFORM, chat_id)
-            if chat is None or chat.push_key == print_:
+            if chat is None or (chat.push_failed_at is not None and chat.push_key == print_):
                 return
             now = self._now()
             chat.push_failed_at, chat.push_error, chat.push_key = now, reason[:300], print_
@@ -170,14 +193,17 @@ class WebhookKeyBook:
     async def works(self, chat_id: str) -> None:
         """A push to the chat was accepted: if its robot was dead, it is not any more."""
         if chat_id in self._dead:
-            await self.repaired(chat_id)
+            await self.repaired(chat_id, works=True)
 
-    async def repaired(self, chat_id: str) -> int:
+    async def repaired(self, chat_id: str, *, works: bool = False) -> int:
         """The chat's robot works again (a push was accepted) or has another key: the record
         is cleared, what failed because of it is sent again (if written in the last
         `RESEND_WITHIN`) and the watchers told how much. Another dead key is found out, and
-        told, by the sends themselves. Returns how many messages are sent again."""
-        self._dead.pop(chat_id, None)
+        told, by the sends themselves. `works`: the refused key itself works (no longer
+        avoided). Returns how many messages are sent again."""
+        self._dead.discard(chat_id)
+        if works:  # the key refused works after all: nothing to avoid any more
+            self._refused.pop(chat_id, None)
         if self._sessions is None:
             return 0
         async with self._gate(), self._sessions() as session:
@@ -189,7 +215,9 @@ class WebhookKeyBook:
             resent = await store.outbox.requeue_failed(
                 PLATFORM, chat_id, since=now - RESEND_WITHIN, error_prefix=DEAD_WEBHOOK, now=now
             )
-            chat.push_failed_at = chat.push_error = chat.push_key = None
+            chat.push_failed_at = chat.push_error = None  # push_key: which key not to use again
+            if works:
+                chat.push_key = None
             if self._watcher is not None:
                 await self._watcher.restored(store, chat, resent, now)
             await store.commit()

@@ -1,9 +1,10 @@
 """a chat the bot can no longer post to: since when, why, and with which credential
 
 `chats.push_failed_at` is set when a platform refuses the chat's push credential for good
-(WeCom's errcode 93000: the group robot's webhook key is invalid, the robot was removed);
-`push_error` keeps the platform's answer and `push_key` a fingerprint of the credential that
-failed (not the credential), so a different one is known to be a repair. The chat stays
+(WeCom's errcode 93000: the group robot's webhook key is invalid, the robot was removed) and
+cleared once the chat can be posted to again; `push_error` keeps the platform's answer and
+`push_key` a fingerprint of the last credential refused (not the credential), so a different
+one is known to be a repair and the refused one is not used again while another is known. The chat stays
 active: what is sent to it fails visibly, the supervisors and admins are told once, and it is
 sent again once the chat's robot works (docs/RELIABILITY.md, "A dead WeCom robot").
 
