@@ -20,10 +20,10 @@ WeCom gives its content (the intelligent robot's callbacks carry the quoted text
 - a copied line ("1. @物业管家 接单 BX-…", also an older "1. 回复 /t accept 55 接单") is what
   it says;
 - a line's number alone ("1", "第1条") quoting a message with such lines is that line;
-- a line's first word alone, or followed by more words ("接单", "已解决 换了阀门"), quoting a
-  message where exactly one line starts with it, is that line (with the words added), unless
-  it names a reference of its own ("接单 BX-…-0002"). Two lines starting alike: left as
-  written, for the feature to ask which one.
+- a line's first word alone, or followed by more words ("接单", "已解决 换了阀门", "确认" for
+  「确认发送 N12」), quoting a message where exactly one line starts with it, is that line
+  (with the words added), unless it names a reference of its own ("接单 BX-…-0002"). Two
+  lines starting alike: left as written, for the feature to ask which one.
 """
 
 from __future__ import annotations
@@ -136,6 +136,15 @@ def _read_hint(line: str, robots: Sequence[str]) -> Hint | None:
     return None
 
 
+def _starts(word: str, hint: Hint) -> bool:
+    """Whether `word` is how `hint` starts: its label or first word, or the beginning of one
+    ("确认" for 「确认发送」; two characters at least)."""
+    heads = (hint.label, _first_word(hint.words))
+    return word in heads or (
+        len(word) >= 2 and not word.isdigit() and any(h.startswith(word) for h in heads if h)
+    )
+
+
 def _first_word(text: str) -> str:
     parts = text.split(maxsplit=1)
     return parts[0] if parts else ""
@@ -179,7 +188,7 @@ def typed_back(text: str, quoted: str, robots: Sequence[str]) -> str:
     first, *more = said.split()
     if not first or _names_a_reference(more):
         return said
-    alike = [h for h in hints.values() if first in (h.label, _first_word(h.words))]
+    alike = [h for h in hints.values() if _starts(first, h)]
     if len(alike) != 1:
         return said
     words = alike[0].words
