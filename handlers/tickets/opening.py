@@ -118,9 +118,7 @@ async def open_ticket(
         note=f"sla={deadlines.policy} rules={','.join(classification.rules[:8])}",
     )
     await tell.card(uow, w, ticket, community, assignee, member.display_name or "", now)
-    await acknowledge(
-        uow, report, ticket, cards.acknowledgement(w, ticket, deadlines, off_duty, now), now
-    )
+    await acknowledge(uow, report, ticket, cards.acknowledgement(w, ticket, deadlines, off_duty, now), now)
     return Opened(ticket, assignee, deadlines)
 
 

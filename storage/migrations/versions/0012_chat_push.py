@@ -8,8 +8,8 @@ one is known to be a repair and the refused one is not used again while another 
 active: what is sent to it fails visibly, the supervisors and admins are told once, and it is
 sent again once the chat's robot works (docs/RELIABILITY.md, "A dead WeCom robot").
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 from collections.abc import Sequence
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0010"
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
