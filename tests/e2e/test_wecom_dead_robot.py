@@ -1,8 +1,8 @@
 """WeCom end to end: a dead group robot (errcode 93000) never drops its group silently (issue 19).
 
 Two owner groups; the second one's robot key is refused as invalid. An urgent notice reaches
-the first group; for the second the send fails visibly, the supervisors are told once (a
-second failure tells nobody again), `/healthz` is degraded and names the chat, and
+the first group; for the second the send fails visibly, the supervisors and the admin (on
+Telegram) are told once (a second failure tells nobody again), `/healthz` is degraded and names the chat, and
 `steward wecom chats` marks its robot dead. The group is not given up on: a later notice is
 still written for it. When the group's robot has a new key (a group-robot callback carries
 it), what failed is sent again with it, the supervisors hear it is repaired and `/healthz` is
@@ -35,6 +35,7 @@ from tests.e2e.world import (
     wecom_settings,
     write_community,
 )
+from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.wecom_api import aibot_text, group_robot_text
 
 EAST, WEST, SUPERVISORS = "wrOwnersEast", "wrOwnersWest", "wrSupervisorsLxy"
@@ -48,8 +49,16 @@ EAST_KEY, WEST_KEY, SUPERVISORS_KEY, WEST_NEW_KEY = (
 
 @pytest.fixture
 async def world(
-    wecom_party: WeComParty, engine: AsyncEngine, db_url: str, classifier: Classifier, tmp_path: Path
+    wecom_party: WeComParty,
+    fake_telegram: FakeTelegramAPI,
+    engine: AsyncEngine,
+    db_url: str,
+    classifier: Classifier,
+    tmp_path: Path,
 ) -> AsyncIterator[World]:
+    # The admin is on Telegram, where Steward can write to a person (WeCom's robots cannot).
+    admin = fake_telegram.add_user("管理员")
+    fake_telegram.add_private(admin)
     chats = [
         chat_entry("wecom", EAST, "owners", "东区业主群", EAST_KEY),
         chat_entry("wecom", WEST, "owners", "西区业主群", WEST_KEY),
@@ -63,6 +72,9 @@ async def world(
         **wecom_settings(wecom_party.api),
         broadcast_quiet_hours="off",
         health_interval=0.2,
+        telegram_token=fake_telegram.token,
+        telegram_api_url=fake_telegram.base_url,
+        admins=f"telegram:{admin.id}",
     )
     wecom_party.api.valid_keys = {EAST_KEY, STEWARDS_KEY, SUPERVISORS_KEY}  # the west group's robot is dead
     running = World(settings, engine, classifier)
@@ -93,9 +105,10 @@ async def failed_to(world: World, chat: str) -> list[OutboxMessage]:
 
 
 async def test_a_dead_robot_is_told_shown_and_sent_again_once_repaired(
-    world: World, wecom_party: WeComParty
+    world: World, wecom_party: WeComParty, fake_telegram: FakeTelegramAPI
 ) -> None:
     api = wecom_party.api
+    [admin] = [u for u in fake_telegram.users.values() if u.first_name == "管理员"]
     await notice(wecom_party, world, "今晚8点起东西区紧急停水")
     await eventually(lambda: containing(api.sent(EAST_KEY), "紧急停水"), what="the east group's notice")
 
@@ -113,6 +126,8 @@ async def test_a_dead_robot_is_told_shown_and_sent_again_once_repaired(
     assert "无法向群" in alert.content
     assert "steward wecom retry" in alert.content
     assert "<@lizhuguan>" in alert.content  # the supervisor on the roster is mentioned
+    told = await eventually(lambda: fake_telegram.sent(admin.id), what="the admin told")
+    assert "西区业主群" in (told[0].text or "")
 
     async def degraded() -> dict[str, Any] | None:
         status, body = await world.get("/healthz")
@@ -137,6 +152,7 @@ async def test_a_dead_robot_is_told_shown_and_sent_again_once_repaired(
 
     await until(both_failed, what="the second notice failed in the west")
     assert len([r for r in api.sent(SUPERVISORS_KEY) if "无法向群" in r.content]) == 1
+    assert len(fake_telegram.sent(admin.id)) == 1
 
     # Repaired: the group's robot is added again, and its first callback carries the new key.
     api.valid_keys = {*(api.valid_keys or ()), WEST_NEW_KEY}
