@@ -250,6 +250,46 @@ def platform_check(
     return run
 
 
+def push_check(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, *, timeout: float
+) -> Callable[[], Awaitable[CheckResult]]:
+    """The chats Steward can no longer post to (a WeCom group robot refused as invalid,
+    `chats.push_failed_at`): each is degraded until its robot works again, with since when,
+    the platform's answer and how many of its messages failed in the last day."""
+
+    async def run() -> CheckResult:
+        async with asyncio.timeout(timeout), sessions() as session:
+            store = UnitOfWork(session)
+            chats = [c for c in await store.directory.unreachable() if c.active]
+            day_ago = clock.now() - timedelta(hours=24)
+            dead = []
+            for chat in chats[:20]:
+                since = chat.push_failed_at or clock.now()
+                dead.append(
+                    {
+                        "platform": chat.platform,
+                        "chat": chat.platform_chat_id,
+                        "title": chat.title,
+                        "role": chat.role,
+                        "since": since.isoformat(),
+                        "error": chat.push_error,
+                        "failed_24h": await store.outbox.failed_count(
+                            chat.platform, chat.platform_chat_id, since=day_ago, error_prefix=""
+                        ),
+                    }
+                )
+        reasons = tuple(
+            f"{d['platform']}: cannot post to chat {d['chat']} ({d['role']}) since {d['since']}: {d['error']}"
+            for d in dead
+        )
+        gauges = (
+            Gauge("unreachable_chats", len(chats), help="Chats whose push credential was refused for good"),
+        )
+        return CheckResult(not chats, reasons, {"unreachable": dead, "count": len(chats)}, gauges)
+
+    return run
+
+
 def figures_check(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, *, stale_after: float, timeout: float
 ) -> Callable[[], Awaitable[CheckResult]]:
@@ -337,6 +377,7 @@ def add_steward_checks(
     health.add(
         Check("sender", sender_check(sender, poll_interval=settings.outbox_poll_interval), every, timeout)
     )
+    health.add(Check("push", push_check(sessions, clock, timeout=timeout), every, timeout))
     if platforms is not None:
         health.add(
             Check(

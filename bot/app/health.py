@@ -13,6 +13,8 @@ The checks Steward runs (`bot.app.checks`, added by the root):
 - `outbox`    the oldest due message's wait, the chats whose queue is blocked (a head that
               keeps failing, or one held by a sender that is gone), the backlog per platform;
 - `sender`    this process's sender: its loop goes round and its heartbeat is written;
+- `push`      the chats Steward can no longer post to (a WeCom group robot refused as
+              invalid, 93000): degraded until the robot works again;
 - `platforms` each adapter's calls (`bot.core.calls.CallLog`): the last few failed, or no
               success for too long while calls fail; an adapter not running;
 - `figures`   not a health check (never degrades): tickets opened, alerts raised and the

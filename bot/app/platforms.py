@@ -10,17 +10,23 @@
 
 Pushes to a WeCom group go through its group robot's webhook key (`WebhookKeyBook`): the
 `webhook_key` the community file gives the chat, else the key a group-robot callback from that
-chat carried, which is kept in the `chats` table so it outlives a restart.
+chat carried, which is kept in the `chats` table so it outlives a restart. A robot WeCom
+refuses as invalid (93000) is recorded on its chat and the supervisors and admins told
+(`handlers.general.PushNotices`); at start, a chat whose robot was dead and has another key
+now gets what failed sent again.
 
-Button presses come back from WeCom as replies such as "/t accept 42"; the router's callback
-prefixes tell the WeCom adapter which replies are presses.
+Buttons are shown on WeCom as what to write to the robot ("@物业管家 接单 BX-…", the robot's
+name from STEWARD_WECOM_ROBOT_NAMES); a button without words of its own as a command such
+as "/t accept 42", and the router's callback prefixes tell the WeCom adapter which replies
+are presses.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +37,7 @@ from bot.adapters.telegram import TelegramChannel
 from bot.adapters.wecom.callback import MemorySeenMessageIds, add_wecom_routes
 from bot.adapters.wecom.channel import WeComChannel
 from bot.adapters.wecom.crypto import WeComCrypto
-from bot.adapters.wecom.keybook import WebhookKeyBook
+from bot.adapters.wecom.keybook import PushWatcher, WebhookKeyBook
 from bot.app.communities import CommunityFile
 from bot.app.settings import ConfigError, Settings
 from bot.core.calls import CallLog
@@ -77,9 +83,18 @@ class Platforms:
             found[self.wecom.platform] = self.wecom
         return found
 
-    def attach(self, sessions: async_sessionmaker[AsyncSession], gate: WriteGate) -> None:
+    def attach(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        gate: WriteGate,
+        *,
+        now: Callable[[], datetime] | None = None,
+        wake: Callable[[], None] | None = None,
+        watcher: PushWatcher | None = None,
+    ) -> None:
+        """The database, the clock, the sender's wake-up and who hears of dead WeCom robots."""
         if self.wecom_keys is not None:
-            self.wecom_keys.attach(sessions, gate)
+            self.wecom_keys.attach(sessions, gate, now=now, wake=wake, watcher=watcher)
 
     def add_routes(self, http: web.Application, *, accept: Accept) -> list[str]:
         """Mount the Telegram webhook and the WeCom callbacks; returns the paths mounted.
@@ -97,6 +112,7 @@ class Platforms:
                     accept=self._wecom_accept(self.wecom, self.wecom_keys, accept),
                     seen=seen,
                     reply_timeout=self.wecom_reply_timeout,
+                    robots=self.wecom.robots,
                 )
                 self.routes.append(path)
         return list(self.routes)
@@ -119,6 +135,12 @@ class Platforms:
         """Start the adapters that must be ready before the HTTP server takes requests
         (WeCom: its callbacks deliver through the started channel)."""
         if self.wecom is not None:
+            if self.wecom_keys is not None:
+                dead = await self.wecom_keys.load()
+                if dead:
+                    log.error(
+                        "wecom: %d group robot(s) still refused as invalid: see `steward wecom chats`", dead
+                    )
             await self.wecom.start(deliver)
             self.running.add(Platform.WECOM.value)
 
@@ -192,6 +214,8 @@ def build_platforms(
             rate_window=settings.wecom_period,
             rate_limited_backoff=settings.wecom_rate_limited_backoff,
             callback_prefixes=tuple(callback_prefixes),
+            robots=settings.robot_names,
+            dead_robots=book,
         )
         platforms.wecom_keys = book
         platforms.wecom_callbacks = callbacks

@@ -76,7 +76,8 @@ def build_features(
     settings: Settings, communities: CommunityFile, community_file: Path, services: Services
 ) -> tuple[Feature, ...]:
     """Every feature with its collaborators, in routing order: intake's text handler, which
-    takes whatever nobody else did, comes last."""
+    takes whatever nobody else did, comes last but for general's answer to staff words that
+    no feature read (after intake, which logs them)."""
     ticket_service = tickets.TicketService(
         services.texts,
         services.classifier,
@@ -103,6 +104,7 @@ def build_features(
             outages=broadcast_service,
             triage=triage_service,
         ),
+        general.last(),
     )
 
 
@@ -375,7 +377,9 @@ def build_app(
         platforms = build_platforms(settings, communities, callback_prefixes=router.callback_prefixes())
         for channel in platforms.channels.values():
             app.add_channel(channel)
-        platforms.attach(sessions, gate)
+        platforms.attach(
+            sessions, gate, now=clock.now, wake=sender.wake, watcher=general.PushNotices(services)
+        )
         http = HttpServer(
             settings.http_host, settings.http_port, shutdown_timeout=settings.http_shutdown_timeout
         )

@@ -76,9 +76,18 @@ class Settings(BaseSettings):
     wecom_rate_limited_backoff: float = Field(default=10.0, ge=0)  # wait after a 45009
     wecom_callback_max_skew: float = Field(default=300.0, ge=0)  # replay window, seconds
     wecom_reply_timeout: float = Field(default=4.0, gt=0)  # ack a callback after at most this
-    # The robot's display name: archive records that @-mention it were delivered live by its
-    # callback, so `steward wecom import-archive` skips them.
-    wecom_robot_name: str = ""
+    # The robots' display names, comma-separated, the one people should @-mention first: cards
+    # and /help tell people to write "@<first name> 接单 BX-…" (README "WeCom setup"), a
+    # mention of any of them is taken off what was said, and archive records that @-mention
+    # any of them were delivered live by a callback, so `steward wecom import-archive` skips
+    # them. STEWARD_WECOM_ROBOT_NAME (one name) is read too.
+    wecom_robot_names: str = Field(
+        default="物业管家",
+        validation_alias=AliasChoices("STEWARD_WECOM_ROBOT_NAMES", "STEWARD_WECOM_ROBOT_NAME"),
+    )
+    # The robots' sender ids in the chat archive (the `from` of their own messages, comma-
+    # separated): the import skips what the robots said themselves.
+    wecom_robot_ids: str = ""
 
     http_shutdown_timeout: float = Field(default=10.0, ge=0)  # in-flight requests at stop
     stop_step_timeout: float = Field(default=30.0, gt=0)  # each step of a stop (bot/shutdown.py)
@@ -168,6 +177,25 @@ class Settings(BaseSettings):
     # dependency), "system" (Debian's fonts-noto-cjk), or a font file's path; "none": text
     # and CSV only.
     report_fonts: str = "package,system"
+
+    @property
+    def robot_names(self) -> tuple[str, ...]:
+        """STEWARD_WECOM_ROBOT_NAMES as a list, without "@" or blanks, in the order given."""
+        return split_names(self.wecom_robot_names, strip="@")
+
+    @property
+    def robot_ids(self) -> tuple[str, ...]:
+        return split_names(self.wecom_robot_ids)
+
+
+def split_names(raw: str, *, strip: str = "") -> tuple[str, ...]:
+    """ "a, b，c" -> ("a", "b", "c"): commas (half- or full-width), blanks dropped, no repeats."""
+    names: list[str] = []
+    for part in raw.replace("，", ",").split(","):
+        name = part.strip().lstrip(strip).strip()
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
 
 
 def default_data_dir() -> Path:

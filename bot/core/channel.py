@@ -39,7 +39,9 @@ class Capabilities:
     message shows the one it answers: `Outgoing.reply_to`; without it a group answer
     @-mentions the person it answers), `delete_messages` (a message of a chat can be removed:
     `Outgoing.delete`; the platform may still refuse one, e.g. a group where the bot is no
-    admin)."""
+    admin), `addressed_as` (where the bot hears only what is addressed to it, the name people
+    @-mention first, "物业管家": features tell people to write "@物业管家 接单 …"; empty where it
+    reads every message of a group)."""
 
     edit_in_place: bool = False
     buttons: bool = False
@@ -48,6 +50,7 @@ class Capabilities:
     direct: bool = False
     replies: bool = False
     delete_messages: bool = False
+    addressed_as: str = ""
 
 
 NO_CAPABILITIES = Capabilities()

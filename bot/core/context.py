@@ -89,6 +89,13 @@ class Context:
         return self.services.capabilities(self.incoming.platform)
 
     @property
+    def address(self) -> str:
+        """What to write before words meant for the bot in this chat: "@物业管家 " in a group
+        where it hears only what @-mentions it (`Capabilities.addressed_as`), else ""."""
+        name = self.capabilities.addressed_as
+        return f"@{name} " if name and not self.is_private else ""
+
+    @property
     def actor(self) -> Actor:
         """The person behind this update, as services see them."""
         incoming = self.incoming

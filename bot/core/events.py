@@ -65,6 +65,10 @@ class Incoming:
     migrated_to: str | None = None
     # Platform-specific reply hook (e.g. WeCom's response_url); opaque to handlers.
     reply_hint: str | None = None
+    # The sender addressed the bot: an @-mention of it, or a message sent to it directly.
+    # Where the bot hears only such messages (WeCom's robots) every live message is; a
+    # message read from an archive is not (nobody was talking to the bot).
+    addressed: bool = False
 
     @property
     def delivery_key(self) -> str:
@@ -104,6 +108,7 @@ class Incoming:
             "edited_at": self.edited_at.isoformat() if self.edited_at is not None else None,
             "migrated_to": self.migrated_to,
             "reply_hint": self.reply_hint,
+            "addressed": self.addressed,
         }
         raw = json.dumps(data, ensure_ascii=False)
         try:
@@ -133,13 +138,19 @@ class Incoming:
             edited_at=datetime.fromisoformat(edited_at) if edited_at else None,
             migrated_to=data.get("migrated_to"),
             reply_hint=data.get("reply_hint"),
+            addressed=bool(data.get("addressed", False)),
         )
 
 
 @dataclass(frozen=True)
 class Button:
+    """A button: what it reads (`label`) and what a press carries (`data`). `say` is what a
+    person writes to press it where a platform shows no buttons, in the words the feature
+    understands back ("接单 BX-20261123-0001"); without it the adapter shows a command."""
+
     label: str
     data: str  # opaque to the platform; parsed by handlers (<= 64 bytes for Telegram)
+    say: str = ""
 
 
 @dataclass(frozen=True)
@@ -197,7 +208,9 @@ class Outgoing:
         return json.dumps(
             {
                 "text": self.text,
-                "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
+                "buttons": [
+                    [[b.label, b.data, *([b.say] if b.say else [])] for b in row] for row in self.buttons
+                ],
                 "mentions": [[m.user_id, m.name] for m in self.mentions],
                 "reply_to": self.reply_to,
                 "thread_id": self.thread_id,
@@ -224,7 +237,7 @@ class Outgoing:
             edit_of = str(legacy["edit_message_id"])
         return cls(
             text=data["text"],
-            buttons=tuple(tuple(Button(label, d) for label, d in row) for row in data.get("buttons", [])),
+            buttons=tuple(tuple(Button(*button) for button in row) for row in data.get("buttons", [])),
             mentions=tuple(Mention(uid, name) for uid, name in data.get("mentions", [])),
             reply_to=data.get("reply_to"),
             thread_id=data.get("thread_id"),

@@ -7,13 +7,18 @@ staff chat or a private chat with Steward (`bc.err.chat` elsewhere, so nobody ty
 into an owner group by mistake). Nothing reaches an owner group before someone presses
 「确认发送」 under the preview.
 
-This module only reads what was typed and replies; the use cases are `BroadcastService`'s.
+Where there are no buttons (WeCom), the preview says what to write instead: 「@物业管家 确认发送
+N12」 or 「@物业管家 取消 N12」; 「确认」 alone is the writer's one preview waiting (several:
+they are asked which). This module only reads what was typed and replies; the use cases are
+`BroadcastService`'s.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
@@ -30,6 +35,23 @@ STAFF_CHATS = ("stewards", "supervisors", "management", "private")
 
 # A sub-command's handler gets the text after its word (the default one: every argument).
 Run = Callable[[Context, str], Awaitable[None]]
+
+# A preview's decision in words: 「确认发送 N12」, 「确认」, 「取消 N12」 (Simplified or Traditional).
+DECISIONS: dict[str, Literal["ok", "no"]] = {
+    "确认发送": "ok",
+    "確認發送": "ok",
+    "确认": "ok",
+    "確認": "ok",
+    "发送": "ok",
+    "發送": "ok",
+    "取消发送": "no",
+    "取消發送": "no",
+    "取消": "no",
+}
+_DECISION = re.compile(
+    r"^(" + "|".join(sorted(DECISIONS, key=len, reverse=True)) + r")\s*([NSTnst]\s*\d+)?[\s。.!！]*$"
+)
+DECIDERS = (Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
 
 
 def arguments(ctx: Context) -> str:
@@ -122,6 +144,7 @@ class BroadcastChat:
         router.command("outage", "停水", "停电", require=Role.STEWARD)(outage)
 
         router.callback(PreviewPress, require=Role.SUPERVISOR)(self.preview_pressed)
+        router.message(senders=DECIDERS)(self.decided_in_words)
         return router
 
     # -- /notice -----------------------------------------------------------------------------------
@@ -193,10 +216,11 @@ class BroadcastChat:
 
     # -- the preview's buttons ---------------------------------------------------------------------
     async def show(self, ctx: Context, preview: Preview) -> None:
+        confirm, cancel = ctx.t("bc.btn.confirm"), ctx.t("bc.btn.cancel")
         buttons = (
             (
-                Button(ctx.t("bc.btn.confirm"), PreviewPress("ok", preview.ref).pack()),
-                Button(ctx.t("bc.btn.cancel"), PreviewPress("no", preview.ref).pack()),
+                Button(confirm, PreviewPress("ok", preview.ref).pack(), say=f"{confirm} {preview.ref}"),
+                Button(cancel, PreviewPress("no", preview.ref).pack(), say=f"{cancel} {preview.ref}"),
             ),
         )
         await ctx.reply(preview.text, buttons=buttons, ref_type="broadcast_preview")
@@ -227,6 +251,35 @@ class BroadcastChat:
             edit_of=ctx.incoming.reply_to,
             ref_type="broadcast_preview_edit",
         )
+
+    async def decided_in_words(self, ctx: Context) -> None:
+        """「确认发送 N12」 / 「取消 N12」 addressed to Steward: the preview's buttons in words.
+        Without a reference, the writer's one preview waiting; several, they are asked which."""
+        matched = _DECISION.match(ctx.incoming.text.strip()) if ctx.incoming.addressed else None
+        if matched is None:
+            return
+        decision, ref = DECISIONS[matched.group(1)], (matched.group(2) or "").replace(" ", "").upper()
+        if not ref:
+            waiting = await self.service.drafts(ctx.uow, ctx.actor)
+            if not waiting and decision == "no":
+                return  # 「取消」 of something else (a ticket's words are the tickets feature's)
+            ctx.stop = True
+            if len(waiting) != 1:
+                await self.offer(ctx, decision, waiting)
+                return
+            ref = waiting[0]
+        ctx.stop = True
+        await self.preview_pressed(ctx, PreviewPress(decision, ref))
+
+    async def offer(self, ctx: Context, decision: Literal["ok", "no"], refs: list[str]) -> None:
+        """The previews waiting, each as the line to write for it (none: said so)."""
+        verb = ctx.t("bc.btn.confirm" if decision == "ok" else "bc.btn.cancel")
+        if not refs:
+            await ctx.reply(ctx.t("bc.words.none"))
+            return
+        lines = [ctx.t("bc.words.choose", n=len(refs))]
+        lines += [f"{ctx.address}{verb} {ref}" for ref in refs[:5]]
+        await ctx.reply("\n".join(lines))
 
 
 def local_zone(ctx: Context) -> ZoneInfo:

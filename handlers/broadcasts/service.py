@@ -94,6 +94,10 @@ class BroadcastService:
             return None
         return Outgoing.from_json(row.payload).text
 
+    async def drafts(self, uow: UnitOfWork, actor: Actor) -> list[str]:
+        """The references of `actor`'s previews still waiting for 「确认发送」 or 「取消」."""
+        return await uow.broadcasts.drafts_by(actor.label)
+
     # -- managing what was confirmed ---------------------------------------------------------------
     async def cancel(self, uow: UnitOfWork, ref: str, actor: Actor, now: datetime, lang: str) -> str:
         """Call off `N12` (what the sender has not taken is withdrawn), delete `S3`, call off `T4`."""

@@ -59,6 +59,8 @@ TEXTS_HANS: dict[str, str] = {
     "bc.answer.no": "已取消",
     "bc.btn.confirm": "确认发送",
     "bc.btn.cancel": "取消",
+    "bc.words.none": "您没有等待确认的通知。",
+    "bc.words.choose": "有 {n} 条通知等待确认，请写明是哪一条（可直接复制）：",
     "bc.word.urgent": "【紧急】",
     "bc.word.none": "无",
     "bc.word.every": "所有小区",

@@ -1,5 +1,11 @@
 """/start and /help for each kind of chat, unknown commands, and the bot joining, leaving or
-following a migrated group. Nothing here needs a role: everyone may ask for help."""
+following a migrated group. Nothing here needs a role: everyone may ask for help.
+
+Where Steward hears only what is addressed to it and shows no buttons (WeCom), /help says
+what to write, "@物业管家 接单 BX-…", not which button to press; and a staff member who
+addressed Steward with words no feature read is told how to write them (`last_router`: its
+handler runs after every other, intake's included).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,9 @@ import logging
 
 from bot.core.context import Context
 from bot.core.events import MessageKind
+from bot.core.roles import Role
 from bot.core.router import Router
+from handlers.general.texts import TEXTS_HANS
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +29,9 @@ HELP_BY_ROLE = {
 }
 
 
+STAFF = tuple(role for role in Role if role.is_staff)
+
+
 def router() -> Router:
     general = Router(name="general")
     general.command("start", "help")(help_command)
@@ -31,8 +42,30 @@ def router() -> Router:
     return general
 
 
+def last_router() -> Router:
+    """What runs after every other feature: the answer to staff words nobody read."""
+    last = Router(name="general.last")
+    last.message(senders=STAFF)(unheard)
+    return last
+
+
+def help_text(ctx: Context, default: str) -> str:
+    """The chat's help, saying what to write where Steward hears only @-mentions."""
+    key = HELP_BY_ROLE.get(ctx.chat_role, default)
+    if ctx.address and f"{key}.typed" in TEXTS_HANS:
+        return ctx.t(f"{key}.typed", robot=ctx.capabilities.addressed_as)
+    return ctx.t(key)
+
+
 async def help_command(ctx: Context) -> None:
-    await ctx.reply(ctx.t(HELP_BY_ROLE.get(ctx.chat_role, "help.private")))
+    await ctx.reply(help_text(ctx, "help.private"))
+
+
+async def unheard(ctx: Context) -> None:
+    """Staff who addressed Steward with words no feature took (「@物业管家 1」 quoting
+    nothing, 「@物业管家 接单了吗」): how to write them, rather than silence."""
+    if ctx.incoming.addressed and ctx.incoming.text.strip():
+        await ctx.reply(ctx.t("words.unheard", address=ctx.address))
 
 
 async def unknown_command(ctx: Context) -> None:
@@ -43,7 +76,7 @@ async def unknown_command(ctx: Context) -> None:
 
 async def bot_added(ctx: Context) -> None:
     await ctx.uow.directory.set_chat_active(ctx.incoming.platform, ctx.incoming.chat_id, True)
-    await ctx.reply(ctx.t(HELP_BY_ROLE.get(ctx.chat_role, "help.unbound")), quote=False)
+    await ctx.reply(help_text(ctx, "help.unbound"), quote=False)
 
 
 async def bot_removed(ctx: Context) -> None:

@@ -1,8 +1,15 @@
-"""Chat entry points of intake: every message in a chat is logged; an owner's text in their
-group is acted on (`IntakeService.act_on`; one it was not sure of is kept for the stewards'
-digest once logged) and watched (`IntakeService.observe`). Non-text
-messages (stickers, voice, photos without caption) are logged, not classified. Intake's text
-handlers come last in the routing order: they take whatever no other feature consumed.
+"""Chat entry points of intake: every message in a group is logged; an owner's text in their
+group, or sent to Steward directly, is acted on (`IntakeService.act_on`; one it was not sure
+of is kept for the stewards' digest once logged) and watched (`IntakeService.observe`).
+Non-text messages (stickers, voice, photos without caption) are logged, not classified.
+Intake's text handlers come last in the routing order: they take whatever no other feature
+consumed.
+
+A direct chat is a person's own: an owner's goes through the owner's flow (answered there,
+the ticket's card in the stewards' group, as for a report in a group); an owner Steward does
+not know yet (never seen in an owners' group, no unit) is told how to be known. Nothing staff
+say to Steward privately is stored: their commands and words were handled by the features
+that took them, and the rest is not the property's record.
 """
 
 from __future__ import annotations
@@ -26,9 +33,15 @@ class IntakeChat:
     def router(self) -> Router:
         router = Router(name="intake")
         router.on(*MEDIA)(self.media)
-        router.message(chats=("owners",), senders=(Role.OWNER,))(self.owner_message)
+        router.message(chats=("owners", "private"), senders=(Role.OWNER,))(self.owner_message)
         router.message()(self.message)
         return router
+
+    @staticmethod
+    def kept(ctx: Context) -> bool:
+        """Whether the message is logged: everything in groups, and an owner's own in a
+        direct chat (staff's private chats are not stored)."""
+        return ctx.chat_role != "private" or ctx.role is Role.OWNER
 
     def entry(self, ctx: Context, classification: Classification | None) -> MessageLog:
         assert ctx.chat is not None
@@ -36,7 +49,8 @@ class IntakeChat:
 
     async def media(self, ctx: Context) -> None:
         """Logged for the record; nothing to classify."""
-        await ctx.uow.messages.log(self.entry(ctx, None))
+        if self.kept(ctx):
+            await ctx.uow.messages.log(self.entry(ctx, None))
 
     async def owner_message(self, ctx: Context) -> None:
         """An owner writing in their group."""
@@ -44,6 +58,8 @@ class IntakeChat:
         community, chat, member = ctx.community, ctx.chat, ctx.member
         if community is None or chat is None or member is None:
             await self.message(ctx)
+            if ctx.chat_role == "private" and ctx.incoming.text.strip():
+                await ctx.reply(ctx.t("intake.private.unknown"))
             return
         if not ctx.incoming.text.strip():
             await ctx.uow.messages.log(self.entry(ctx, None))
@@ -60,7 +76,8 @@ class IntakeChat:
             incoming.thread_id,
             incoming.reply_hint,
             incoming.reply_to,
-            mention_owner=not ctx.capabilities.replies,
+            sent_at=incoming.sent_at,
+            mention_owner=not ctx.capabilities.replies and ctx.chat_role != "private",
         )
         kept = await self.service.act_on(ctx.uow, report, classification, entry, ctx.now)
         await ctx.uow.messages.log(entry)
@@ -69,7 +86,9 @@ class IntakeChat:
         await self.service.observe(ctx.uow, report, classification, entry)
 
     async def message(self, ctx: Context) -> None:
-        """Any other text (staff, other groups, private chats): logged only."""
+        """Any other text (staff, other groups, an unknown owner's direct chat): logged only."""
+        if not self.kept(ctx):
+            return
         if not ctx.incoming.text.strip():
             await ctx.uow.messages.log(self.entry(ctx, None))
             return

@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 TEXTS_HANS = {
     "kb.answer": "{answer}\n（来源：{source}）",
+    # an owner writing to Steward directly before Steward knows their community
+    "intake.private.unknown": "您好，我还不知道您是哪个小区的业主。请先在小区业主群里发言或报修一次（或请物业为您登记房号），之后就可以在这里直接报修、查询工单了。",
 }
 
 

@@ -7,6 +7,7 @@ building only; phone numbers and units inside free text are masked).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -180,27 +181,37 @@ def card_buttons(w: Wording, ticket: Ticket) -> Rows:
     if ticket.status not in ACTIVE:
         return ()
     if ticket.assignee_id is None:
-        work: tuple[Button, ...] = (Button(w.t("btn.claim"), CardAction("claim", ticket.id).pack()),)
+        work: tuple[Button, ...] = (worded(w.t("btn.claim"), CardAction("claim", ticket.id).pack(), ticket),)
     elif ticket.status == TicketStatus.IN_PROGRESS:
-        work = (Button(w.t("btn.resolve"), CardAction("resolve", ticket.id).pack()),)
+        work = (worded(w.t("btn.resolve"), CardAction("resolve", ticket.id).pack(), ticket),)
     else:
         work = (
-            Button(w.t("btn.accept"), CardAction("accept", ticket.id).pack()),
-            Button(w.t("btn.resolve"), CardAction("resolve", ticket.id).pack()),
+            worded(w.t("btn.accept"), CardAction("accept", ticket.id).pack(), ticket),
+            worded(w.t("btn.resolve"), CardAction("resolve", ticket.id).pack(), ticket),
         )
     kinds: tuple[CorrectedKind, ...] = (*(k for k in KINDS if k != ticket.kind), "none")
     corrections = tuple(
-        Button(w.t("t.btn.not_a_ticket" if k == "none" else f"t.btn.to_{k}"), Correction(k, ticket.id).pack())
+        worded(
+            w.t("t.btn.not_a_ticket" if k == "none" else f"t.btn.to_{k}"),
+            Correction(k, ticket.id).pack(),
+            ticket,
+        )
         for k in kinds
     )
     return (work, corrections)
+
+
+def worded(label: str, data: str, ticket: Ticket) -> Button:
+    """A button about a ticket; written out (a platform without buttons) it is its label and
+    the ticket's number, the words `handlers/tickets/words.py` reads back: 「接单 BX-…」."""
+    return Button(label, data, say=f"{label} {ticket.number}")
 
 
 def rating_buttons(w: Wording, ticket: Ticket) -> Rows:
     """非常满意 / 满意 / 一般 / 不满意, in the community's script (the value kept stays the same)."""
     return (
         tuple(
-            Button(w.rating(label), RatingPress(ticket.id, i).pack())
+            worded(w.rating(label), RatingPress(ticket.id, i).pack(), ticket)
             for i, label in enumerate(lifecycle.RATINGS)
         ),
     )
@@ -227,10 +238,19 @@ class OffDuty:
         return w.t("t.when.date", date=self.back.strftime("%m-%d"), time=at)
 
 
-def acknowledgement(w: Wording, ticket: Ticket, deadlines: Deadlines, off_duty: OffDuty | None = None) -> str:
+def acknowledgement(
+    w: Wording,
+    ticket: Ticket,
+    deadlines: Deadlines,
+    off_duty: OffDuty | None = None,
+    now: datetime | None = None,
+) -> str:
     """The one line under an owner's report that opened `ticket`. It says what really
     happens: with nobody on duty, that the stewards' group and the supervisors were told and
-    when a steward comes on, never that an on-duty steward has it."""
+    when a steward comes on, never that an on-duty steward has it. The promise counts from
+    the owner's message: one that reached us late (`now` past the SLA clock's start) is
+    promised what is left of the window, or to be answered as soon as possible once it has
+    run out."""
     if ticket.kind == "inquiry":
         if off_duty is None:
             return w.t("inquiry.received", number=ticket.number)
@@ -240,20 +260,33 @@ def acknowledgement(w: Wording, ticket: Ticket, deadlines: Deadlines, off_duty: 
     if ticket.priority == "urgent":
         return w.t("ack.urgent" if off_duty is None else "t.ack.urgent.off_duty", number=ticket.number)
     if off_duty is None or deadlines.working_day:  # a working-time promise holds at night too
-        promise = w.t(
-            "promise.respond", duration=w.duration(deadlines.respond_minutes, deadlines.working_day)
-        )
+        said = promise(w, ticket, deadlines, now)
     elif off_duty.back is None:
-        promise = w.t("t.promise.supervisors")
+        said = w.t("t.promise.supervisors")
     else:
-        promise = w.t("t.promise.later", when=off_duty.when(w))
+        said = w.t("t.promise.later", when=off_duty.when(w))
     return w.t(
         f"ack.{ticket.kind}",
         number=ticket.number,
         category=w.category(ticket.category, ticket.kind),
         place=w.t("ack.place", place=mask_unit(ticket.building, w.lang)) if ticket.building else "",
-        promise=promise,
+        promise=said,
     )
+
+
+def promise(w: Wording, ticket: Ticket, deadlines: Deadlines, now: datetime | None) -> str:
+    """「…内回复」 counted from the owner's message. A working-time window is promised whole
+    while it runs (what is left of it is counted in working time, which this does not
+    redo), or as soon as possible once it has run out."""
+    full = w.t("promise.respond", duration=w.duration(deadlines.respond_minutes, deadlines.working_day))
+    if now is None or ticket.sla_started_at is None or ticket.sla_started_at >= now:
+        return full
+    left = (deadlines.respond_due - now).total_seconds()
+    if left <= 0:
+        return w.t("t.promise.late")
+    if deadlines.working_day:
+        return full
+    return w.t("promise.respond", duration=w.duration(max(1, math.ceil(left / 60))))
 
 
 def ticket_list(w: Wording, title: str, tickets: Sequence[Ticket]) -> str:

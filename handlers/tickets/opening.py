@@ -75,8 +75,8 @@ async def open_ticket(
     shared: bool = True,
     sla_from: datetime | None = None,
 ) -> Opened:
-    """`sla_from`: when the SLA clock starts, if not now (a message the stewards took from
-    their digest keeps the owner's waiting time)."""
+    """`sla_from`: when the SLA clock starts, if not now (a message that reached us late, from
+    an archive import, keeps the owner's waiting time)."""
     community, member = report.community, report.member
     tz = ZoneInfo(community.timezone)
     priority = URGENT if classification.urgent else "normal"
@@ -125,7 +125,7 @@ async def open_ticket(
         note=f"sla={deadlines.policy} rules={','.join(classification.rules[:8])}",
     )
     await tell.card(uow, w, ticket, community, assignee, member.display_name or "", now)
-    await acknowledge(uow, report, ticket, cards.acknowledgement(w, ticket, deadlines, off_duty), now)
+    await acknowledge(uow, report, ticket, cards.acknowledgement(w, ticket, deadlines, off_duty, now), now)
     return Opened(ticket, assignee, deadlines)
 
 

@@ -80,9 +80,11 @@ class OwnerReports:
     ) -> Opened:
         """Open, assign and announce a ticket for `report` (its kind is the report's intent
         unless given): the card in the stewards' group, then the owner's acknowledgement under
-        the report. `sla_from`: the SLA clock's start if not now (the owner's message time, for
-        a message the stewards took from their digest)."""
+        the report. `sla_from`: the SLA clock's start if not now; by default the report's own
+        time when it reached us late (`Report.clock_from`: an imported message)."""
         w = self.wording(report.community.language)
+        if sla_from is None:
+            sla_from = report.clock_from(now)
         shared = self.rules.shared(classification.category, self.rules.plain(report.text))
         return await opening.open_ticket(
             uow,

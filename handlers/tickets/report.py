@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.core.events import Mention, Outgoing
 from handlers.tickets.assignment import report_building
@@ -11,6 +12,9 @@ from storage.directory.models import Chat, Community, Member
 from storage.tickets.repository import Reporter
 
 SUMMARY_LIMIT = 500
+# A message whose own time is this much before it reached us arrived late (an archive import,
+# a backlog after downtime); live messages' platform times differ from ours by clock skew.
+LATE = timedelta(minutes=1)
 
 
 def clip(text: str, limit: int = SUMMARY_LIMIT) -> str:
@@ -44,6 +48,7 @@ class Report:
     # The platform cannot show which message an answer replies to (WeCom): answers @-mention
     # the owner instead, so a busy group sees whom each acknowledgement is for.
     mention_owner: bool = False
+    sent_at: datetime | None = None  # when the owner wrote it (None: now)
 
     @property
     def lane(self) -> str:
@@ -62,6 +67,14 @@ class Report:
             reply_hint=self.reply_hint,
             mentions=mentions,
         )
+
+    def clock_from(self, now: datetime) -> datetime | None:
+        """When the owner's SLA clock starts if not `now`: the message's own time, if it
+        reached us late (`LATE`). The owner has waited since they wrote, not since the
+        import that brought their message in."""
+        if self.sent_at is not None and self.sent_at < now - LATE:
+            return self.sent_at
+        return None
 
     def said(self, building: str | None) -> Reporter:
         """The report as the stewards read it (masked where it is shown)."""

@@ -17,6 +17,7 @@ a reader would look in two places for what a step does.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,10 +25,11 @@ from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.roles import Role
 from handlers.shared.privacy import owner_text
-from handlers.tickets import cards, corrections, lifecycle, tell
+from handlers.tickets import cards, choosing, corrections, lifecycle, tell
 from handlers.tickets.cards import Wording
 from handlers.tickets.owners import OwnerReports
 from handlers.tickets.report import clip
+from handlers.tickets.words import Act
 from storage.directory.models import Community, Steward
 from storage.tickets.models import Ticket, TicketEvent
 from storage.tickets.status import ACTIVE, TicketStatus
@@ -96,6 +98,14 @@ class TicketService(OwnerReports):
         if ticket is None or (community_id is not None and ticket.community_id != community_id):
             raise DomainError("err.no_ticket", number=number.upper())
         return ticket
+
+    async def quoted(self, uow: UnitOfWork, platform: str, chat_id: str, message_id: str) -> Ticket | None:
+        """The ticket a quoted message of Steward's is about (its card, a line to its owner)."""
+        return await choosing.quoted(uow, platform, chat_id, message_id)
+
+    async def candidates(self, uow: UnitOfWork, actor: Actor, act: Act) -> Sequence[Ticket]:
+        """The tickets a 「接单」 (…) that names none could be about (`choosing.candidates`)."""
+        return await choosing.candidates(uow, actor, act)
 
     async def get(self, uow: UnitOfWork, ticket_id: int) -> Ticket:
         """The ticket a button was made for."""

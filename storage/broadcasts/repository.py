@@ -103,6 +103,36 @@ class BroadcastRepository:
             )
         ).all()
 
+    async def drafts_by(self, created_by: str) -> list[str]:
+        """The references (N12, S3, T4) of the drafts `created_by` has not yet confirmed or
+        discarded, oldest first: a notice's or a schedule's batch, an outage."""
+        notices = await self.session.execute(
+            select(func.min(Broadcast.batch_id))
+            .where(
+                Broadcast.status == "draft",
+                Broadcast.created_by == created_by,
+                Broadcast.outage_id.is_(None),
+                Broadcast.batch_id.is_not(None),
+            )
+            .group_by(Broadcast.batch_id)
+        )
+        schedules = await self.session.execute(
+            select(func.min(BroadcastSchedule.batch_id))
+            .where(
+                BroadcastSchedule.status == "draft",
+                BroadcastSchedule.created_by == created_by,
+                BroadcastSchedule.batch_id.is_not(None),
+            )
+            .group_by(BroadcastSchedule.batch_id)
+        )
+        outages = await self.session.scalars(
+            select(Outage.id).where(Outage.status == "draft", Outage.created_by == created_by)
+        )
+        refs = [(int(n), "N") for (n,) in notices.all() if n is not None]
+        refs += [(int(n), "S") for (n,) in schedules.all() if n is not None]
+        refs += [(int(n), "T") for n in outages.all()]
+        return [f"{kind}{number}" for number, kind in sorted(refs)]
+
     async def recent(self, community_id: int | None, limit: int = 10) -> Sequence[Broadcast]:
         query = select(Broadcast).where(Broadcast.status != "draft")
         if community_id is not None:

@@ -46,6 +46,12 @@ class Chat(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    # The platform refused the chat's push credential for good (WeCom 93000: the group robot's
+    # webhook key is dead): since when (None again once repaired), its answer, and a
+    # fingerprint of the last credential refused (kept: it is not used again).
+    push_failed_at: Mapped[datetime | None]
+    push_error: Mapped[str | None] = mapped_column(String(300))
+    push_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class Steward(Base):

@@ -218,6 +218,13 @@ class Directory:
             query = query.where(Chat.platform == platform)
         return (await self.session.scalars(query)).all()
 
+    async def unreachable(self, platform: str | None = None) -> Sequence[Chat]:
+        """The chats whose push credential the platform refused for good (`Chat.push_failed_at`)."""
+        query = select(Chat).where(Chat.push_failed_at.is_not(None)).order_by(Chat.push_failed_at, Chat.id)
+        if platform:
+            query = query.where(Chat.platform == platform)
+        return (await self.session.scalars(query)).all()
+
     async def set_chat_active(self, platform: str, platform_chat_id: str, active: bool) -> None:
         await self.session.execute(
             update(Chat)

@@ -428,6 +428,42 @@ class OutboxRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def requeue_failed(
+        self, platform: str, platform_chat_id: str, *, since: datetime, error_prefix: str, now: datetime
+    ) -> int:
+        """The chat's rows that failed for good with an error starting `error_prefix` (a dead
+        push credential) and were written since `since`: due again now, in their order."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.platform == platform,
+                OutboxMessage.platform_chat_id == platform_chat_id,
+                OutboxMessage.status == "failed",
+                OutboxMessage.created_at >= since,
+                OutboxMessage.error.startswith(error_prefix, autoescape=True),
+            )
+            .values(status="pending", next_attempt_at=now, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def failed_count(
+        self, platform: str, platform_chat_id: str, *, since: datetime, error_prefix: str
+    ) -> int:
+        """How many of the chat's rows written since `since` failed with such an error."""
+        return int(
+            await self.session.scalar(
+                select(func.count()).where(
+                    OutboxMessage.platform == platform,
+                    OutboxMessage.platform_chat_id == platform_chat_id,
+                    OutboxMessage.status == "failed",
+                    OutboxMessage.created_at >= since,
+                    OutboxMessage.error.startswith(error_prefix, autoescape=True),
+                )
+            )
+            or 0
+        )
+
     async def move_chat(self, platform: str, old_id: str, new_id: str, now: datetime) -> int:
         """A chat moved to a new id (see `Directory.migrate_chat`): its unsent rows go there,
         due now and in their order (row ids are kept, and they order the queue)."""

@@ -371,6 +371,15 @@ class TicketRepository:
         )
         return found is not None
 
+    async def in_status(
+        self, community_id: int, statuses: Sequence[str], *, limit: int = 50, **filters: Any
+    ) -> Sequence[Ticket]:
+        """A community's tickets in one of `statuses` (and matching `filters`), oldest first."""
+        query = select(Ticket).where(Ticket.community_id == community_id, Ticket.status.in_(list(statuses)))
+        for name, value in filters.items():
+            query = query.where(getattr(Ticket, name) == value)
+        return (await self.session.scalars(query.order_by(Ticket.id).limit(limit))).all()
+
     async def active(self) -> Sequence[Ticket]:
         """Tickets an SLA timer may still fire on: active ones, and resolved ones awaiting a rating."""
         return (

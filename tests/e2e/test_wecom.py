@@ -59,7 +59,9 @@ async def test_an_owner_mentions_the_robot_with_a_repair(wc: WeComWorld) -> None
     card = await eventually(lambda: containing(api.sent(STEWARDS_KEY), ticket.number), what="the card")
     assert card.body["msgtype"] == "markdown"
     assert f"<@{STEWARD_WECOM_ID}>" in card.content  # the steward is mentioned
-    assert f"/t accept {ticket.id}" in card.content  # buttons become commands to reply with
+    # Buttons become what to write to the robot, with the ticket's own number (issue 19).
+    assert f"1. @物业管家 接单 {ticket.number}" in card.content
+    assert f"/t accept {ticket.id}" not in card.content
     assert "1302" not in card.content  # the unit is masked in the quoted text
     assert api.sent(OWNERS_KEY) == []  # the ack did not also go out as a push
 

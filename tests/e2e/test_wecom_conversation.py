@@ -33,9 +33,9 @@ async def test_a_correction_is_a_command_on_wecom_and_not_a_ticket_is_quiet(wc: 
     [ticket] = await world.wait_for_tickets(1)
     await eventually(lambda: containing(api.sent(OWNERS_KEY), ticket.number), what="the ack pushed")
     card = await eventually(lambda: containing(api.sent(STEWARDS_KEY), ticket.number), what="the card")
-    for command in (f"/tk complaint {ticket.id}", f"/tk inquiry {ticket.id}", f"/tk none {ticket.id}"):
-        assert command in card.content  # 改为投诉 / 改为咨询 / 不是工单, as commands to reply with
-    assert f"/tk repair {ticket.id}" not in card.content  # it is a repair already
+    for words in (f"改为投诉 {ticket.number}", f"改为咨询 {ticket.number}", f"不是工单 {ticket.number}"):
+        assert f"@物业管家 {words}" in card.content  # 改为投诉 / 改为咨询 / 不是工单, as words to write
+    assert "改为报修" not in card.content  # it is a repair already
 
     for n, text in enumerate(("@物业管家 [发怒]", "@物业管家 谢谢")):
         quiet = group_robot_text(

@@ -263,8 +263,11 @@ def aibot_text(
     chattype: str = "group",
     userid: str = "zhangsan",
     response_url: str = "https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RC",
+    quote: str | None = None,
 ) -> dict[str, Any]:
-    """An intelligent-robot text message as documented (path/100719)."""
+    """An intelligent-robot text message as documented (path/100719). `quote`: the text of
+    the message it quotes (引用), which WeCom sends as `quote: {msgtype: text, text:
+    {content}}`: its content, not its id."""
     payload: dict[str, Any] = {
         "msgid": msgid or uuid.uuid4().hex,
         "aibotid": "AIBOTID",
@@ -276,6 +279,8 @@ def aibot_text(
     }
     if chattype == "group":
         payload["chatid"] = chatid
+    if quote is not None:
+        payload["quote"] = {"msgtype": "text", "text": {"content": quote}}
     return payload
 
 

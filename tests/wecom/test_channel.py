@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.adapters.wecom.channel import WeComChannel
+from bot.adapters.wecom.webhook import DEAD_WEBHOOK
 from bot.core.events import Button, Incoming, Mention, MessageKind, Outgoing, SendError, SendResult, utcnow
 from tests.fakes.wecom_api import (
     ERR_INVALID_MSGTYPE,
@@ -191,15 +192,18 @@ async def test_receive_learns_the_group_key_and_delivers(fake_api: FakeWeComAPI)
 # -- errcode handling -------------------------------------------------------------------------
 
 
-async def test_invalid_webhook_93000_means_chat_gone(
+async def test_invalid_webhook_93000_is_a_dead_robot_not_a_gone_chat(
     fake_api: FakeWeComAPI, make_channel: ChannelFactory
 ) -> None:
+    """The group is still there (its robot was removed, or its key changed): the message fails
+    for good, but the chat is not given up on (issue 19: a group silently left broadcasts)."""
     fake_api.valid_keys = {"some-other-key"}
     channel = await make_channel()
     with pytest.raises(SendError) as err:
         await channel.send(CHAT, Outgoing(text="hi"))
     assert err.value.permanent
-    assert err.value.chat_gone
+    assert not err.value.chat_gone
+    assert err.value.reason.startswith(DEAD_WEBHOOK)
     assert "93000" in err.value.reason
     assert KEY not in err.value.reason
     [request] = fake_api.requests

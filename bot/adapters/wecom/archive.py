@@ -12,6 +12,11 @@ decrypted JSON record per line:
 devices, no message). Group messages have a `roomid`; direct messages have an empty one and
 get the chat id "single:<a>|<b>" (the two user ids, sorted) so both directions share a chat.
 
+A `mixed` record (text and pictures in one message) keeps its text: its `item`s each have a
+`type` and a `content`, which for text is itself JSON (`{"content": "…"}`) in WeCom's export
+(an object, or the plain text, are read as well). A mixed record with text is TEXT (as a
+photo with a caption is elsewhere); without, a PHOTO if it has a picture.
+
 Records are faithful: a text starting with "/" is a COMMAND like anywhere else. The importer
 should not execute commands replayed from the archive (they were answered live, if at all).
 """
@@ -68,6 +73,9 @@ def parse_archive_line(line: str) -> Incoming | None:
     if msgtype == "text":
         text = req_str(req_obj(data, "text"), "content")
         kind = text_kind(text)
+    elif msgtype == "mixed":
+        text, has_image = _mixed(req_obj(data, "mixed"))
+        kind = text_kind(text) if text else (MessageKind.PHOTO if has_image else MessageKind.OTHER_MEDIA)
     else:
         kind = _KINDS.get(msgtype, MessageKind.OTHER_MEDIA)
 
@@ -87,6 +95,38 @@ def parse_archive_line(line: str) -> Incoming | None:
         chat_type=chat_type,
         kind=kind,
     )
+
+
+def _mixed(mixed: dict[str, Any]) -> tuple[str, bool]:
+    """The text of a mixed record's items (joined by line breaks) and whether one is a picture."""
+    items = mixed.get("item")
+    if not isinstance(items, list):
+        raise WeComPayloadError("'mixed.item' must be a list")
+    texts: list[str] = []
+    has_image = False
+    for item in items:
+        if not isinstance(item, dict):
+            raise WeComPayloadError("'mixed.item' entries must be objects")
+        kind = item.get("type")
+        if kind == "image":
+            has_image = True
+        elif kind == "text":
+            texts.append(_item_text(item.get("content")).strip())
+    return "\n".join(t for t in texts if t), has_image
+
+
+def _item_text(content: Any) -> str:
+    if isinstance(content, str):
+        try:
+            parsed = json.loads(content)
+        except (ValueError, RecursionError):
+            return clean(content)  # the text itself
+        if not isinstance(parsed, dict):
+            return clean(content)
+        content = parsed
+    if isinstance(content, dict):
+        return opt_str(content, "content")
+    raise WeComPayloadError("a mixed text item's 'content' must be text")
 
 
 def _msgtime(data: dict[str, Any]) -> datetime:

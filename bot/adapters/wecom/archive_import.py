@@ -11,8 +11,13 @@ What is not imported, and why:
 - **commands** ("/my", "/bind 1234"): never executed from the archive. A command meant for
   Steward was addressed to the robot and answered live; one that was not is not ours to
   run, and running it hours later could bind chats or move tickets. They are skipped.
-- **messages that @-mention the robot** (`STEWARD_WECOM_ROBOT_NAME`): the robot's callback
-  delivered them live (under another msgid); importing them would answer twice.
+- **messages that @-mention a robot** (any of `STEWARD_WECOM_ROBOT_NAMES`): the robot's
+  callback delivered them live (under another msgid); importing them would answer twice.
+- **what a robot said** (a sender in `STEWARD_WECOM_ROBOT_IDS`): Steward's own cards and
+  answers are not owners' messages.
+- **direct chats** (no `roomid`): an owner's direct message to the robot reached it live and
+  went through the owner's flow; a private chat between people (an owner and a steward, two
+  staff) is theirs, not the property's record: nothing of it is stored.
 - **recall / switch records**: no message.
 - **records older than `--max-age` hours** (default 24): a first import of months of history
   must not open tickets and post acknowledgements for long-settled matters.
@@ -30,7 +35,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,10 +46,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.adapters.wecom.archive import iter_archive
 from bot.core.channel import Deliver
-from bot.core.events import Incoming, MessageKind
+from bot.core.events import ChatType, Incoming, MessageKind
 
 SKIP_COMMAND = "commands"
 SKIP_MENTION = "robot mentions (answered live)"
+SKIP_ROBOT = "said by a robot"
+SKIP_PRIVATE = "direct chats (not stored)"
 SKIP_NO_MESSAGE = "recall/switch"
 SKIP_TOO_OLD = "older than --max-age"
 
@@ -65,11 +72,19 @@ def count_lines(path: Path) -> int:
 
 
 def skip_reason(
-    incoming: Incoming, robot_name: str, cutoff_age: timedelta | None, now: datetime
+    incoming: Incoming,
+    robot_names: Collection[str],
+    cutoff_age: timedelta | None,
+    now: datetime,
+    robot_ids: Collection[str] = (),
 ) -> str | None:
+    if incoming.chat_type is ChatType.PRIVATE:
+        return SKIP_PRIVATE
+    if incoming.sender_id in robot_ids:
+        return SKIP_ROBOT
     if incoming.kind is MessageKind.COMMAND:
         return SKIP_COMMAND
-    if robot_name and f"@{robot_name}" in incoming.text:
+    if any(f"@{name}" in incoming.text for name in robot_names if name):
         return SKIP_MENTION
     if cutoff_age is not None and incoming.sent_at < now - cutoff_age:
         return SKIP_TOO_OLD
@@ -82,7 +97,8 @@ async def import_archive(
     path: Path,
     *,
     now: datetime,
-    robot_name: str = "",
+    robot_names: Collection[str] = (),
+    robot_ids: Collection[str] = (),
     max_age_hours: float = 24.0,
     progress: bool = False,
     console: Console | None = None,
@@ -111,7 +127,7 @@ async def import_archive(
             if incoming is None:
                 summary.skipped[SKIP_NO_MESSAGE] += 1
                 continue
-            reason = skip_reason(incoming, robot_name, cutoff, now)
+            reason = skip_reason(incoming, robot_names, cutoff, now, robot_ids)
             if reason is not None:
                 summary.skipped[reason] += 1
                 continue

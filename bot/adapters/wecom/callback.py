@@ -24,6 +24,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Protocol
 
 from aiohttp import web
@@ -92,8 +93,10 @@ def add_wecom_routes(
     accept: Accept,
     seen: SeenMessageIds,
     reply_timeout: float = 4.0,
+    robots: Sequence[str] = (),
 ) -> str:
-    """Mount GET and POST `{path_prefix}/callback`; returns that path (the URL to give WeCom)."""
+    """Mount GET and POST `{path_prefix}/callback`; returns that path (the URL to give WeCom).
+    `robots`: the robots' names, taken off what people wrote (`messages`)."""
     path = path_prefix.rstrip("/") + "/callback"
     if _PENDING_KEY not in app:
         app[_PENDING_KEY] = set()
@@ -121,7 +124,8 @@ def add_wecom_routes(
             is_json, encrypt = _envelope(body)
             plain = _decrypt(crypto, sig, ts, nonce, encrypt)
             try:
-                incoming = parse_aibot_callback(plain) if is_json else parse_group_robot_callback(plain)
+                parse = parse_aibot_callback if is_json else parse_group_robot_callback
+                incoming = parse(plain, robots=robots)
             except WeComPayloadError as exc:
                 raise _Refused(400, f"bad payload: {exc}") from exc
         except _Refused as refused:

@@ -12,8 +12,10 @@ paths, chosen per message:
   or automatically when the callback routes deliver through `receive`).
 
 `send` raises `bot.events.SendError`: permanent for things a retry cannot fix (no key, bad
-image, errcode 93000 with `chat_gone`), transient for network trouble and exhausted 45009
-retries (with `retry_after`).
+image, errcode 93000), transient for network trouble and exhausted 45009 retries (with
+`retry_after`). A 93000 is a dead robot, not a gone chat: it is reported to `dead_robots`
+(the key book records it and has the supervisors and admins told), and the next push the
+chat's robot accepts reports it repaired.
 
 A multi-part message (a long text, or text plus an image) that fails half-way is reported as
 failed and will be sent again whole by the outbox; the parts already out are repeated then.
@@ -24,8 +26,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,6 +36,7 @@ import httpx
 from bot.adapters.wecom.buttons import button_press
 from bot.adapters.wecom.render import RenderError, image_payload, markdown_payloads, text_payloads
 from bot.adapters.wecom.webhook import (
+    DeadWebhook,
     Payload,
     RobotRateLimiter,
     WebhookClient,
@@ -52,13 +56,21 @@ KeyLookup = Callable[[str], str | Awaitable[str | None] | None]
 KeyResolver = Mapping[str, str] | KeyLookup
 
 
+class DeadRobots(Protocol):
+    """Where a robot refused as invalid (93000), or one working again, is reported
+    (`bot.adapters.wecom.keybook.WebhookKeyBook`)."""
+
+    def is_dead(self, chat_id: str) -> bool: ...
+
+    async def died(self, chat_id: str, key: str, reason: str) -> None: ...
+
+    async def works(self, chat_id: str) -> None: ...
+
+
 class WeComChannel:
     """Sends `Outgoing` messages to WeCom groups and direct chats."""
 
     platform: str = Platform.WECOM.value
-    # Group robots post text, markdown and images only: a button is shown as a command to
-    # send back (bot.adapters.wecom.buttons), and there is nothing to edit or answer privately.
-    capabilities = Capabilities()
 
     def __init__(
         self,
@@ -72,8 +84,17 @@ class WeComChannel:
         response_url_limit: int = 20480,
         request_timeout: float = 10.0,
         callback_prefixes: Iterable[str] = (),
+        robots: Sequence[str] = (),
+        dead_robots: DeadRobots | None = None,
     ) -> None:
         self._api_base = api_base.rstrip("/")
+        # The robots' names, the one to @-mention first (STEWARD_WECOM_ROBOT_NAMES).
+        self.robots = tuple(robots)
+        self._robot = self.robots[0] if self.robots else ""
+        # Group robots post text, markdown and images only, and hear only their @-mentions: a
+        # button is shown as what to write to the robot (bot.adapters.wecom.buttons), and
+        # there is nothing to edit or answer privately.
+        self.capabilities = Capabilities(addressed_as=self._robot)
         self._resolver: KeyResolver = webhook_keys if webhook_keys is not None else {}
         self._limiter = RobotRateLimiter(rate_limit, rate_window)
         self._backoff = rate_limited_backoff
@@ -81,6 +102,7 @@ class WeComChannel:
         self._response_url_limit = response_url_limit
         self._timeout = request_timeout
         self._callback_prefixes = tuple(callback_prefixes)
+        self._dead_robots = dead_robots
         self._learnt: dict[str, str] = {}
         self._http: httpx.AsyncClient | None = None
         self._webhook: WebhookClient | None = None
@@ -151,11 +173,32 @@ class WeComChannel:
             key = await self._resolve_key(chat_id)
         if key is None:
             raise SendError(f"no WeCom robot webhook key for chat {chat_id}", permanent=True)
-        payloads = text_payloads(message) + ([image] if image else [])
+        payloads = text_payloads(message, self._robot) + ([image] if image else [])
         if not payloads:
             raise SendError("nothing to send: empty text and no image", permanent=True)
-        await webhook.send(key, payloads)
+        await self._push(webhook, chat_id, key, payloads)
         return SendResult(message_id=None)
+
+    async def _push(self, webhook: WebhookClient, chat_id: str, key: str, payloads: list[Payload]) -> None:
+        """Push through the chat's robot, reporting a dead one (and one working again)."""
+        try:
+            await webhook.send(key, payloads)
+        except DeadWebhook as exc:
+            await self._report(chat_id, key, exc.reason)
+            raise
+        await self._report(chat_id, key, None)
+
+    async def _report(self, chat_id: str, key: str, dead: str | None) -> None:
+        robots = self._dead_robots
+        if robots is None or (dead is None and not robots.is_dead(chat_id)):
+            return
+        try:
+            if dead is None:
+                await robots.works(chat_id)
+            else:
+                await robots.died(chat_id, key, dead)
+        except Exception:  # the send's outcome is recorded by the sender whatever happens here
+            log.exception("wecom chat %s: recording its robot's state failed", chat_id)
 
     async def _reply(
         self,
@@ -167,7 +210,7 @@ class WeComChannel:
     ) -> None:
         if not _same_origin(response_url, self._api_base):
             raise SendError("response_url does not point at the configured WeCom API", permanent=True)
-        parts = markdown_payloads(message, self._response_url_limit)
+        parts = markdown_payloads(message, self._response_url_limit, self._robot)
         key = await self._resolve_key(chat_id)
         if not parts:
             if image is None:
@@ -176,7 +219,7 @@ class WeComChannel:
                 raise SendError(
                     "a response_url takes markdown only and the chat has no robot key", permanent=True
                 )
-            await webhook.send(key, [image])
+            await self._push(webhook, chat_id, key, [image])
             return
         try:
             await webhook.respond(response_url, parts[0])
@@ -184,11 +227,13 @@ class WeComChannel:
             if key is None:
                 raise
             log.info("wecom response_url failed (%s); pushing through robot %s", exc.reason, mask_key(key))
-            await webhook.send(key, text_payloads(message) + ([image] if image else []))
+            await self._push(
+                webhook, chat_id, key, text_payloads(message, self._robot) + ([image] if image else [])
+            )
             return
         rest = parts[1:] + ([image] if image else [])
         if rest and key is not None:
-            await webhook.send(key, rest)
+            await self._push(webhook, chat_id, key, rest)
         elif rest:
             log.warning(
                 "wecom reply in chat %s: %d part(s) dropped, no robot key to push them", chat_id, len(rest)

@@ -9,8 +9,11 @@ Two shapes arrive:
   `From/UserId|Name|Alias`, `MsgType` (text, image, mixed, event, attachment), `Text/Content`,
   `Event/EventType` (add_to_chat, delete_from_chat, enter_chat), `MsgId`.
 
-Both only see messages that @-mention the robot (or direct chats), so the leading "@robot" is
-stripped and what is left is what the user said; a "/command" keeps its text for the router.
+Both only see messages that @-mention the robot (or direct chats), so every message is
+`addressed` to Steward; the robots' mentions are taken off and what is left is what the user
+said, read against the message they quote, if any (`bot.adapters.wecom.buttons.typed_back`:
+"@物业管家 1" quoting a card is the card's first line). The intelligent robot gives the
+quoted message's content (`quote`), not its id. A "/command" keeps its text for the router.
 A parser returns None for callbacks that carry nothing to deliver (stream refreshes, feedback,
 someone opening the direct chat) and raises `WeComPayloadError` for anything malformed.
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -27,6 +30,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from bot.adapters.wecom.buttons import typed_back
 from bot.adapters.wecom.fields import MAX_ID_LEN, WeComPayloadError, opt_str, req_id, req_obj, req_str, utcnow
 from bot.core.events import ChatType, Incoming, MessageKind, Platform
 
@@ -56,8 +60,10 @@ def text_kind(text: str) -> MessageKind:
 # Intelligent robot (JSON)
 
 
-def parse_aibot_callback(plaintext: str, *, now: Callable[[], datetime] | None = None) -> Incoming | None:
-    """Parse one decrypted intelligent-robot callback."""
+def parse_aibot_callback(
+    plaintext: str, *, now: Callable[[], datetime] | None = None, robots: Sequence[str] = ()
+) -> Incoming | None:
+    """Parse one decrypted intelligent-robot callback; `robots`: the robots' names."""
     try:
         data = json.loads(plaintext)
     except (ValueError, RecursionError) as exc:
@@ -85,12 +91,13 @@ def parse_aibot_callback(plaintext: str, *, now: Callable[[], datetime] | None =
     kind: MessageKind
     text = ""
     callback_data: str | None = None
+    quoted = _aibot_quote(data.get("quote"))
     if msgtype == "text":
-        text = strip_robot_mention(req_str(req_obj(data, "text"), "content"))
+        text = typed_back(req_str(req_obj(data, "text"), "content"), quoted, robots)
         kind = text_kind(text)
     elif msgtype == "mixed":
         text, has_image = _aibot_mixed(req_obj(data, "mixed"))
-        text = strip_robot_mention(text)
+        text = typed_back(text, quoted, robots)
         kind = text_kind(text) if text else (MessageKind.PHOTO if has_image else MessageKind.OTHER_MEDIA)
     elif msgtype == "image":
         kind = MessageKind.PHOTO
@@ -125,7 +132,23 @@ def parse_aibot_callback(plaintext: str, *, now: Callable[[], datetime] | None =
         kind=kind,
         callback_data=callback_data,
         reply_hint=response_url,
+        addressed=True,
     )
+
+
+def _aibot_quote(quote: Any) -> str:
+    """The text of the message a callback quotes ("" if none, or not text): WeCom gives the
+    quoted message's content (text, or the text items of a mixed message), not its id."""
+    if not isinstance(quote, dict):
+        return ""
+    try:
+        if quote.get("msgtype") == "text":
+            return req_str(req_obj(quote, "text"), "content")
+        if quote.get("msgtype") == "mixed":
+            return _aibot_mixed(req_obj(quote, "mixed"))[0]
+    except WeComPayloadError:
+        return ""  # a quote we cannot read is no reason to refuse the message
+    return ""
 
 
 def _aibot_mixed(mixed: dict[str, Any]) -> tuple[str, bool]:
@@ -170,9 +193,9 @@ def parse_xml(document: str) -> Element:
 
 
 def parse_group_robot_callback(
-    plaintext: str, *, now: Callable[[], datetime] | None = None
+    plaintext: str, *, now: Callable[[], datetime] | None = None, robots: Sequence[str] = ()
 ) -> Incoming | None:
-    """Parse one decrypted group-robot callback (`<xml>…</xml>`)."""
+    """Parse one decrypted group-robot callback (`<xml>…</xml>`); `robots`: the robots' names."""
     root = parse_xml(plaintext)
     if root.tag != "xml":
         raise WeComPayloadError("root element must be <xml>")
@@ -194,13 +217,13 @@ def parse_group_robot_callback(
     text = ""
     callback_data: str | None = None
     if msgtype == "text":
-        text = strip_robot_mention(_xml_text(root, "Text/Content"))
+        text = typed_back(_xml_text(root, "Text/Content"), "", robots)
         kind = text_kind(text)
     elif msgtype == "mixed":
         # The wrapper element names of mixed items are not pinned down in WeCom's docs, so
         # collect every <Content> and look for any image element, wherever they are nested.
         parts = [(el.text or "").strip() for el in root.iter("Content")]
-        text = strip_robot_mention("\n".join(p for p in parts if p))
+        text = typed_back("\n".join(p for p in parts if p), "", robots)
         has_image = any(True for _ in root.iter("ImageUrl")) or any(True for _ in root.iter("Image"))
         kind = text_kind(text) if text else (MessageKind.PHOTO if has_image else MessageKind.OTHER_MEDIA)
     elif msgtype == "image":
@@ -235,6 +258,7 @@ def parse_group_robot_callback(
         kind=kind,
         callback_data=callback_data,
         reply_hint=webhook_url,
+        addressed=True,
     )
 
 

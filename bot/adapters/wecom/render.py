@@ -2,12 +2,13 @@
 
 * Plain text goes as `msgtype: text` (2,048 UTF-8 bytes per message).
 * Text with mentions or buttons goes as `msgtype: markdown` (4,096 bytes): mentions become
-  `<@userid>`, and buttons, which group robots cannot show, become numbered command hints:
+  `<@userid>`, and buttons, which group robots cannot show, become numbered lines saying
+  exactly what to write to the robot (`bot.adapters.wecom.buttons.hint_line`):
 
-      1. 回复 /accept BX-20240501-0001 接单
+      1. @物业管家 接单 BX-20261123-0001
 
-  The command comes from `Button.data` (see `bot.wecom.buttons`): data starting with "/" is
-  used as it is; "t:claim:42" becomes "/t claim 42", which `buttons.button_press` turns back
+  The words are the button's own (`Button.say`); a button without words shows the command
+  made from its data ("t:claim:42" -> "/t claim 42"), which `buttons.button_press` turns back
   into the CALLBACK "t:claim:42" when the user sends it.
 * `Outgoing.text` is plain text, whoever wrote it (an owner's words are quoted in cards and
   alerts). Where it goes as markdown, every markdown construct in it is neutralised
@@ -28,7 +29,7 @@ import hashlib
 import re
 from typing import Any
 
-from bot.adapters.wecom.buttons import button_command
+from bot.adapters.wecom.buttons import hint_line
 from bot.core.events import Outgoing
 
 TEXT_LIMIT = 2048
@@ -103,10 +104,11 @@ def escape_markdown(text: str) -> str:
     return _LINE_MARKUP.sub(lambda m: m.group(1) + _FULL_WIDTH[m.group(2)], text)
 
 
-def render_markdown(message: Outgoing) -> str:
+def render_markdown(message: Outgoing, robot: str = "") -> str:
+    """`robot`: the name people @-mention to reach Steward ("" : the older command hints)."""
     lines = [escape_markdown(message.text)]
     buttons = [b for row in message.buttons for b in row]
-    hints = [f"{i}. 回复 {button_command(b)} {b.label}".rstrip() for i, b in enumerate(buttons, start=1)]
+    hints = [hint_line(i, b, robot) for i, b in enumerate(buttons, start=1)]
     if hints:
         lines.append("\n".join(hints))
     if message.mentions:
@@ -118,10 +120,10 @@ def needs_markdown(message: Outgoing) -> bool:
     return bool(message.mentions or message.buttons)
 
 
-def text_payloads(message: Outgoing) -> list[Payload]:
+def text_payloads(message: Outgoing, robot: str = "") -> list[Payload]:
     """The text part of a message as one or more webhook payloads (none if there is no text)."""
     if needs_markdown(message):
-        content = render_markdown(message)
+        content = render_markdown(message, robot)
         return [
             {"msgtype": "markdown", "markdown": {"content": c}} for c in split_utf8(content, MARKDOWN_LIMIT)
         ]
@@ -131,9 +133,9 @@ def text_payloads(message: Outgoing) -> list[Payload]:
     return [{"msgtype": "text", "text": {"content": c}} for c in split_utf8(content, TEXT_LIMIT)]
 
 
-def markdown_payloads(message: Outgoing, limit: int) -> list[Payload]:
+def markdown_payloads(message: Outgoing, limit: int, robot: str = "") -> list[Payload]:
     """The whole text part as markdown (for response_url, which takes markdown only)."""
-    content = render_markdown(message) if needs_markdown(message) else escape_markdown(message.text)
+    content = render_markdown(message, robot) if needs_markdown(message) else escape_markdown(message.text)
     if not content:
         return []
     return [{"msgtype": "markdown", "markdown": {"content": c}} for c in split_utf8(content, limit)]

@@ -5,7 +5,8 @@
 
 WeCom answers HTTP 200 even when it refuses, so the `errcode` in the body decides: 0 is
 success, 45009 (too frequent) is retried here after a back-off, 93000 (invalid webhook url:
-the robot was removed) means the chat is gone, anything else is a `SendError`. Every
+the robot was removed, or its key changed) is a `DeadWebhook` (the group is still there: the
+channel records the dead robot, `keybook.py`), anything else is a `SendError`. Every
 request's outcome goes to a `CallLog` (an answer, a failure, a 45009) for /healthz. A per-robot
 sliding-window limiter (WeCom allows 20 messages a minute per robot) runs before every
 request, and one lock per robot keeps the parts of a message together and messages in order.
@@ -32,6 +33,8 @@ ERR_OK = 0
 ERR_BUSY = -1
 ERR_TOO_FREQUENT = 45009
 ERR_INVALID_WEBHOOK = 93000
+# How a send refused with 93000 is recorded (the outbox row's error starts so).
+DEAD_WEBHOOK = f"wecom errcode {ERR_INVALID_WEBHOOK}"
 
 Payload = dict[str, Any]
 Sleep = Callable[[float], Awaitable[None]]
@@ -53,6 +56,15 @@ def webhook_key_from_url(url: str) -> str | None:
 
 def is_response_url(url: str) -> bool:
     return urlsplit(url.strip()).path.endswith("/cgi-bin/aibot/response")
+
+
+class DeadWebhook(SendError):
+    """WeCom refused the robot's key for good (93000): nothing sent with it will get through
+    until the group has a working robot again. Permanent for the message; not the end of the
+    chat."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, permanent=True)
 
 
 class RobotRateLimiter:
@@ -189,5 +201,5 @@ def _errcode_error(errcode: int, errmsg: str) -> SendError:
     if errcode == ERR_BUSY:
         return SendError(reason)
     if errcode == ERR_INVALID_WEBHOOK:
-        return SendError(reason, permanent=True, chat_gone=True)
+        return DeadWebhook(reason)
     return SendError(reason, permanent=True)
