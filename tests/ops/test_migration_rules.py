@@ -28,6 +28,12 @@ REVIEWED = {
     ("0011", "unique create_index"): "a unique partial index on ticket_events' SLA actions: a process of "
     "the 0010 release that writes a duplicate SLA event fails that SLA tick (retried the next minute) "
     "until it is replaced: the notice it would have repeated is not sent twice",
+    ("0013", "execute"): "retires duplicate safety-tip schedules (kind tips-dup, status deleted; the "
+    "broadcasts they sent still refer to them): a 0012-release process then finds the one schedule "
+    "per community it should have had, and stops sending each tip twice",
+    ("0013", "unique create_index"): "one live tips schedule per community and one template name per "
+    "community: a 0012-release process starting during the upgrade that inserts a second tips "
+    "schedule fails that insert (logged, the schedule exists) until it is replaced; no tip is sent twice",
 }
 
 

@@ -9,8 +9,8 @@ A partial unique index holds `broadcast_schedules` to one `tips` row per communi
 duplicates already there the earliest is kept, the others are retired (kind `tips-dup`,
 status `deleted`: their broadcasts still refer to them).
 
-Revision ID: 0014
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 from collections.abc import Sequence
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | Sequence[str] | None = "0011"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
