@@ -45,14 +45,15 @@ async def run_chat(settings: Settings, start: datetime | None = None, database: 
 
 
 async def platform_chats(settings: Settings) -> int:
-    """How many chats of a real platform the database holds (0 for a database not set up)."""
+    """How many chats of a real platform the database holds (0 for a database not set up, or
+    not reached: the app's own start then says which, in one line)."""
     engine = create_engine(settings.database_url)
     try:
         async with engine.connect() as conn:
             return int(
                 await conn.scalar(select(func.count()).select_from(Chat).where(Chat.platform != "local")) or 0
             )
-    except SQLAlchemyError:
+    except (SQLAlchemyError, OSError):  # asyncpg's refused connection is an OSError
         return 0
     finally:
         await engine.dispose()

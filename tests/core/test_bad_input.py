@@ -151,16 +151,16 @@ def test_cli_broken_config(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_cli_unmigrated_database(tmp_path: Path) -> None:
-    env = {"STEWARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"}
+    fresh = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"  # `steward chat` on it, as asked
     assert_one_line_error(
-        run_cli(["chat"], env, tmp_path), "database not migrated: run `steward db upgrade` first"
+        run_cli(["chat", "--database", fresh], {}, tmp_path),
+        "database not migrated: run `steward db upgrade` first",
     )
 
 
 @pytest.mark.slow
 def test_cli_unreachable_database(tmp_path: Path) -> None:
-    env = {"STEWARD_DATABASE_URL": "postgresql+asyncpg://u:secret@127.0.0.1:1/db"}
-    result = run_cli(["chat"], env, tmp_path)
+    result = run_cli(["chat", "--database", "postgresql+asyncpg://u:secret@127.0.0.1:1/db"], {}, tmp_path)
     assert_one_line_error(result, "database unreachable")
     assert "secret" not in result.stderr
 

@@ -112,7 +112,10 @@ def fast_settings(db_url: str, community_file: Path, **overrides: Any) -> Settin
         "telegram_poll_timeout": 1,
         "telegram_request_timeout": 3.0,
         "telegram_retry_backoff": 0.05,
-        "telegram_callback_answer_grace": 0.5,
+        # How long a pressed button waits for the handler's own answer before the channel
+        # answers it without text: long enough that a loaded box still shows the handler's
+        # answer (the grace itself is tested in tests/telegram/test_callbacks.py).
+        "telegram_callback_answer_grace": 5.0,
     }
     base.update(overrides)
     return Settings(**base)
