@@ -239,7 +239,7 @@ class BroadcastChat:
         shown = None
         if ctx.capabilities.edit_in_place and ctx.incoming.reply_to:
             shown = await self.service.preview_shown(
-                ctx.uow, ctx.incoming.platform, ctx.incoming.chat_id, ctx.incoming.reply_to
+                ctx.uow, ctx.incoming.platform, ctx.incoming.chat_id, ctx.incoming.reply_to, press.pack()
             )
         if shown is None:
             await ctx.reply(text, quote=False, answer=answer)

@@ -84,13 +84,17 @@ class BroadcastService:
         return await discard(uow, ref, actor, now, self.speaker(lang))
 
     async def preview_shown(
-        self, uow: UnitOfWork, platform: str, platform_chat_id: str, message_id: str
+        self, uow: UnitOfWork, platform: str, platform_chat_id: str, message_id: str, data: str
     ) -> str | None:
-        """The text of the preview that platform message is (its buttons were pressed), so
+        """The text of the preview that platform message is (`data`: the pressed button's), so
         the preview can be rewritten with the outcome instead of its buttons; None if that
-        message is no preview of ours."""
+        message is no preview of ours. A press may come before the sender has recorded the
+        preview's message id: the preview is then the newest in the chat with that button."""
+        kinds = ("broadcast_preview", "broadcast_preview_edit")
         row = await uow.outbox.find_ref(platform, platform_chat_id, message_id)
-        if row is None or row.ref_type not in ("broadcast_preview", "broadcast_preview_edit"):
+        if row is None:
+            row = await uow.outbox.newest_with_data(platform, platform_chat_id, kinds, data)
+        if row is None or row.ref_type not in kinds:
             return None
         return Outgoing.from_json(row.payload).text
 

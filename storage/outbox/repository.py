@@ -18,6 +18,7 @@ cleanly (`release`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -488,6 +489,24 @@ class OutboxRepository:
                 OutboxMessage.platform_chat_id == platform_chat_id,
                 OutboxMessage.platform_message_id == platform_message_id,
             )
+        )
+
+    async def newest_with_data(
+        self, platform: str, platform_chat_id: str, ref_types: Sequence[str], data: str
+    ) -> OutboxMessage | None:
+        """The newest row of `ref_types` in a chat whose payload carries the button data `data`
+        (exactly: as a JSON string). It finds a message whose button was pressed before the
+        sender recorded the platform's id for it (a press can overtake that record)."""
+        return await self.session.scalar(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.platform == platform,
+                OutboxMessage.platform_chat_id == platform_chat_id,
+                OutboxMessage.ref_type.in_(ref_types),
+                OutboxMessage.payload.contains(json.dumps(data), autoescape=True),
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
         )
 
     async def pending_count(self) -> int:

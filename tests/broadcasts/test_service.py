@@ -130,3 +130,29 @@ async def test_an_outage_announced_as_a_service_answers_owners_and_plans_its_rem
     )
     assert not_owners is None
     assert unrelated is None
+
+
+async def test_a_preview_pressed_before_the_sender_recorded_its_message_id_is_still_found(rig: Rig) -> None:
+    """A press can overtake the sender's record of the preview's platform message id (Telegram:
+    the update of the press arrives while the sender is still writing the id down); the
+    preview is then the newest in the chat carrying the pressed button, and only that one."""
+    await rig.say("lxy-supervisors", "li", "/notice 全体 周六上午电梯保养")
+    await rig.say("lxy-supervisors", "li", "/notice 全体 周日下午停水")
+    first, second = rig.sent("lxy-supervisors")
+    service = service_of(rig)
+    async with rig.app.runtime.transaction() as uow:
+        recorded = await service.preview_shown(uow, "local", "lxy-supervisors", first.message_id, "bc:ok:N1")
+        assert recorded is not None
+        assert "电梯保养" in recorded
+        # The moment before the sender wrote the ids down:
+        for message in (first, second):
+            row = await uow.outbox.find_ref("local", "lxy-supervisors", message.message_id)
+            assert row is not None
+            row.platform_message_id = None
+        await uow.session.flush()
+        early = await service.preview_shown(uow, "local", "lxy-supervisors", first.message_id, "bc:ok:N1")
+        assert early == recorded
+        other = await service.preview_shown(uow, "local", "lxy-supervisors", second.message_id, "bc:ok:N2")
+        assert other is not None
+        assert "停水" in other
+        assert await service.preview_shown(uow, "local", "lxy-supervisors", "999", "bc:ok:N9") is None
