@@ -23,8 +23,10 @@ from typing import IO
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from storage.rows import dialect_of
 
 
 class SingleProcessError(Exception):
@@ -35,6 +37,14 @@ def lock_key(name: str) -> int:
     """A stable signed 64-bit key for an advisory lock named `name` (the same in every process)."""
     digest = hashlib.sha256(f"steward:{name}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+async def serialize(session: AsyncSession, name: str) -> None:
+    """Hold the transaction-level lock `name` until the session's transaction ends, so that
+    processes starting together do the same work one after the other (PostgreSQL; SQLite's
+    writers are one at a time already)."""
+    if dialect_of(session) == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
 
 
 class AdvisoryLocks:

@@ -70,6 +70,7 @@ from handlers.reports import ReportService
 from handlers.tickets.sla import SlaBook
 from nlp.classifier import Classifier
 from storage.db import WriteGate, check_migrated, create_engine, session_factory
+from storage.locks import serialize
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,8 @@ class App:
 
     async def sync_communities(self) -> None:
         async with self.runtime.transaction() as uow:
+            # Processes started together (a deployment's first start) sync one after the other.
+            await serialize(uow.session, "sync-communities")
             for entry in self.communities.community:
                 await uow.directory.sync_community(community_spec(entry), self.services.clock.now())
 
