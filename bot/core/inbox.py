@@ -383,7 +383,10 @@ class Inbox:
         await self._run(row_id, incoming)
 
     async def drain(self, max_rounds: int = 10_000) -> None:
-        """Handle everything due until nothing is due or running (tests, one-shots)."""
+        """Handle everything due until nothing is due or running (tests, one-shots), what
+        `receive` handles in the background included."""
+        while self._soon:
+            await asyncio.gather(*set(self._soon), return_exceptions=True)
         for _ in range(max_rounds):
             started = await self.step()
             if self._running:
