@@ -185,7 +185,11 @@ class Inbox:
         answers its platform. A worker process handles the update in the background, after the
         chat's previous update here, `concurrency` at a time; a button press is handled before
         this returns (its presser waits for the answer anyway). A process that is no worker
-        only stores."""
+        only stores. Stores run ahead of the handlings by `2 × concurrency` updates at most:
+        beyond that the next store waits (the platform keeps the update meanwhile), so a stop
+        finishes what was stored within its grace."""
+        while self.handles and len(self._soon) >= 2 * self.policy.concurrency:
+            await asyncio.wait(set(self._soon), return_when=asyncio.FIRST_COMPLETED)
         stored = await self.store(incoming)
         if not self.handles:
             return
