@@ -24,6 +24,10 @@ adapters (polling ends after the update in flight, confirming what was stored; c
 close) → engine. Replies written after the sender stopped wait in the outbox for the next
 start. Every stop step is bounded (`bot.core.shutdown`); what a cut-off step leaves is in
 the inbox or the outbox.
+
+Over 400 lines on purpose: this is the one composition root, and the start and stop orders
+read best next to what they start and stop (the roles and offices of several processes are
+in `bot.app.offices`).
 """
 
 from __future__ import annotations
