@@ -201,8 +201,12 @@ class OutboxSender:
                 claimed = 0
             if claimed >= self.batch:
                 continue  # a full batch: more is waiting
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for loses a cancellation that
+            # arrives as the wake-up does (every finished send wakes the loop), and `stop` then
+            # waited out its whole bound for a loop that went on claiming.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wake.wait()
             # Every committed update wakes the sender: a step at each would cost a transaction
             # per update under load. At most one step per `pace` lets one transaction record
             # and claim for all the updates of that interval (a reply leaves at most that later).
