@@ -338,6 +338,7 @@ def add_steward_checks(
     clock: Clock,
     sender: OutboxSender,
     platforms: Platforms | None,
+    watch_sender: bool = True,
 ) -> None:
     """The checks of /healthz. Another part of Steward adds its own with
     `App.health.add(Check(...))` (the durable inbox: backlog, oldest pending age, dead
@@ -374,9 +375,10 @@ def add_steward_checks(
             timeout,
         )
     )
-    health.add(
-        Check("sender", sender_check(sender, poll_interval=settings.outbox_poll_interval), every, timeout)
-    )
+    if watch_sender:  # a process without the sender role runs none
+        health.add(
+            Check("sender", sender_check(sender, poll_interval=settings.outbox_poll_interval), every, timeout)
+        )
     health.add(Check("push", push_check(sessions, clock, timeout=timeout), every, timeout))
     if platforms is not None:
         health.add(

@@ -144,11 +144,16 @@ class Platforms:
             await self.wecom.start(deliver)
             self.running.add(Platform.WECOM.value)
 
-    async def start_served(self, deliver: Deliver, *, set_commands: bool = True) -> None:
+    async def start_served(
+        self, deliver: Deliver, *, set_commands: bool = True, webhook: bool = True, poll: bool = True
+    ) -> None:
         """Start the adapters that need the HTTP server up (a Telegram webhook is registered
-        at start, and Telegram may post at once); polling starts here too."""
+        at start, and Telegram may post at once); polling starts here too. `webhook` False: a
+        process that receives nothing leaves the webhook alone; `poll` False: polling waits for
+        the poller's office (`TelegramChannel.start_polling`)."""
         if self.telegram is not None:
-            await self.telegram.start(deliver)
+            receive = webhook if self.telegram.mode == "webhook" else poll
+            await self.telegram.start(deliver, receive=receive)
             self.running.add(Platform.TELEGRAM.value)
             if set_commands:
                 try:

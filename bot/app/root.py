@@ -24,6 +24,10 @@ adapters (polling ends after the update in flight, confirming what was stored; c
 close) → engine. Replies written after the sender stopped wait in the outbox for the next
 start. Every stop step is bounded (`bot.core.shutdown`); what a cut-off step leaves is in
 the inbox or the outbox.
+
+Over 400 lines on purpose: this is the one composition root, and the start and stop orders
+read best next to what they start and stop (the roles and offices of several processes are
+in `bot.app.offices`).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from bot.app.communities import CommunityFile, community_spec, load_community_fi
 from bot.app.health import HealthMonitor
 from bot.app.http import HttpServer
 from bot.app.metrics import Metrics
+from bot.app.offices import ROLES, build_election
 from bot.app.platforms import Platforms, build_platforms
 from bot.app.policies import broadcast_policy, opinion_policy, report_policy, triage_policy
 from bot.app.settings import ConfigError, Settings
@@ -50,6 +55,7 @@ from bot.core import middlewares
 from bot.core.channel import Capabilities, Channel, Handle
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Context
+from bot.core.election import Election
 from bot.core.events import Incoming
 from bot.core.feature import Feature
 from bot.core.inbox import Inbox, InboxPolicy
@@ -168,6 +174,13 @@ class App:
     health: HealthMonitor = field(default_factory=HealthMonitor)
     metrics: Metrics | None = None
     sender_engine: AsyncEngine | None = None  # the sender's own connections (`sender_engine_for`)
+    roles: frozenset[str] = frozenset(ROLES)
+    election: Election | None = None  # `steward run`: the offices it stands for (bot.app.offices)
+
+    async def receive(self, incoming: Incoming) -> None:
+        """What served adapters call: store, and return once stored (raises if not); this
+        process handles it in the background if it is a worker (`Inbox.receive`)."""
+        await self.inbox.receive(incoming)
 
     async def handle(self, incoming: Incoming) -> None:
         """The single entry point for every update from every adapter: stored in the inbox,
@@ -196,6 +209,8 @@ class App:
 
     async def sync_communities(self) -> None:
         async with self.runtime.transaction() as uow:
+            # Processes started together (a deployment's first start) sync one after the other.
+            await uow.lock("sync-communities")
             for entry in self.communities.community:
                 await uow.directory.sync_community(community_spec(entry), self.services.clock.now())
 
@@ -218,24 +233,33 @@ class App:
             if sync:
                 await self.sync_communities()
             self.inbox.open()
-            if channels if inbox is None else inbox:
+            self.inbox.handles = "worker" in self.roles
+            if (channels if inbox is None else inbox) and self.inbox.handles:
                 await self.inbox.start()
             if self.platforms is not None and channels:
-                await self.platforms.start_unserved(self.handle)
+                await self.platforms.start_unserved(self.receive)
             if self.http is not None:
                 await self.http.start()
             if self.platforms is not None and channels:
                 await self.platforms.start_served(
-                    self.handle, set_commands=self.settings.telegram_set_commands
+                    self.receive,
+                    set_commands=self.settings.telegram_set_commands,
+                    webhook="poller" in self.roles,
+                    poll=self.election is None,
                 )
             if channels:
                 for name, channel in self.channels.items():
                     if self.platforms is None or name not in self.platforms.channels:
                         await channel.start(self.handle)
-            if sender:
-                await self.sender.start()
-            if scheduler:
-                self.scheduler.start()
+            if self.election is not None:  # the sender stands for its offices; the scheduler too
+                if "sender" in self.roles:
+                    await self.sender.start()
+                await self.election.start()
+            else:
+                if sender:
+                    await self.sender.start()
+                if scheduler:
+                    self.scheduler.start()
             if self.http is not None:
                 await self.health.start()
         except BaseException:
@@ -262,6 +286,8 @@ class App:
         # Before the adapters close their connections: a send cut off there may have reached
         # the platform unrecorded, and would be sent again by the next start.
         await bounded("stopping the outbox sender", self.sender.stop(), timeout)
+        if self.election is not None:  # another process may take the offices from here on
+            await bounded("giving up the offices", self.election.stop(), timeout)
         for channel in self.channels.values():
             await bounded(f"stopping the {channel.platform} adapter", channel.stop(), timeout)
         if self.platforms is not None:
@@ -296,6 +322,7 @@ def build_app(
     classifier: Classifier | None = None,
     engine: AsyncEngine | None = None,
     community_file: Path | None = None,
+    roles: frozenset[str] = frozenset(ROLES),
 ) -> App:
     """Wire everything. `serve`: also the platform adapters the settings call for and the HTTP
     server (`steward run`); `channels`: adapters given by the caller (a local channel).
@@ -319,7 +346,7 @@ def build_app(
     check_leases(settings)
     instance = InstanceInfo.current()
     platforms: Platforms | None = None
-    health = HealthMonitor(sections=lambda: describe_process(instance, platforms))
+    health = HealthMonitor(sections=lambda: describe_process(instance, platforms, app))
     metrics = Metrics(health, lambda: platforms.call_logs() if platforms is not None else {})
     sender_engine = sender_engine_for(engine)
     sender = OutboxSender(
@@ -370,6 +397,7 @@ def build_app(
         health=health,
         metrics=metrics,
         sender_engine=sender_engine,
+        roles=roles,
     )
     for channel in (channels or {}).values():
         app.add_channel(channel)
@@ -385,10 +413,21 @@ def build_app(
         )
         http.add_health(health.snapshot)
         http.add_metrics(metrics.render)
-        platforms.add_routes(http.app, accept=app.accept)
+        if "poller" in roles:
+            platforms.add_routes(http.app, accept=app.accept)
         app.platforms, app.http = platforms, http
+        app.election = build_election(
+            settings, roles, scheduler=scheduler, sender=sender, platforms=platforms
+        )
     add_steward_checks(
-        health, settings, sessions=sessions, gate=gate, clock=clock, sender=sender, platforms=app.platforms
+        health,
+        settings,
+        sessions=sessions,
+        gate=gate,
+        clock=clock,
+        sender=sender,
+        platforms=app.platforms,
+        watch_sender="sender" in roles,
     )
     for feature in features:
         feature.jobs(scheduler, runtime)
@@ -419,9 +458,13 @@ def check_leases(settings: Settings) -> None:
         )
 
 
-def describe_process(instance: InstanceInfo, platforms: Platforms | None) -> dict[str, Any]:
-    """The parts of /healthz that are no check's: who answers, and its adapters."""
+def describe_process(instance: InstanceInfo, platforms: Platforms | None, app: App) -> dict[str, Any]:
+    """The parts of /healthz that are no check's: who answers, its adapters, its roles and
+    the offices it holds."""
+    election = app.election
     return {
         "instance": {"id": instance.id, "host": instance.host, "pid": instance.pid},
         "adapters": platforms.status() if platforms is not None else {},
+        "roles": sorted(app.roles),
+        "offices": {o.name: o.name in election.held for o in election.offices} if election else {},
     }

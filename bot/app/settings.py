@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     outbox_stale_after: float = Field(default=10.0, gt=0)
     outbox_bulk_in_flight: int = Field(default=20, ge=1)  # broadcasts, tips, digests in flight at once
     outbox_send_timeout: float = Field(default=180.0, gt=0)  # one send, rate-limit waits included
+    # Offices (the scheduler, each token's sender and poller: bot/core/election.py): a standby
+    # process tries for a free office this often (a dead holder's office is taken within it).
+    election_interval: float = Field(default=1.0, gt=0)
 
     # /healthz (docs/RELIABILITY.md, "Health and metrics"): each check runs in the background
     # every `health_interval` seconds, bounded by `health_check_timeout`; requests read the

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from bot.app.offices import ROLES, parse_roles
 from bot.app.serve import run as serve
 from bot.app.settings import Settings
 from bot.cli.command import Command, Subparsers, instant
@@ -14,7 +15,18 @@ from bot.demo.play import run_demo
 
 
 def register_run(sub: Subparsers) -> None:
-    sub.add_parser("run", help="run Steward on its platforms (Telegram, WeCom) until SIGINT/SIGTERM")
+    run = sub.add_parser("run", help="run Steward on its platforms (Telegram, WeCom) until SIGINT/SIGTERM")
+    run.add_argument(
+        "--roles",
+        default=",".join(ROLES),
+        help="what this process does, comma-separated: poller (receive and store updates), worker "
+        "(handle them), sender (elected per bot token), scheduler (elected); default all. "
+        "Several processes share the work on PostgreSQL; SQLite runs one process with every role",
+    )
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(serve(settings, parse_roles(args.roles)))
 
 
 def register_demo(sub: Subparsers) -> None:
@@ -42,7 +54,7 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if tickets else 1
 
 
-RUN = Command(("run",), register_run, lambda settings, args: asyncio.run(serve(settings)))
+RUN = Command(("run",), register_run, run)
 DEMO = Command(("demo",), register_demo, demo)
 CHAT = Command(
     ("chat",),

@@ -30,6 +30,14 @@ delivered or taken by the worker, joins its chat's queue (`_tails`: each waits f
 handling of the chat's previous one); the worker takes only the head of a chat's queue; and
 the handler's first write (`InboxRepository.take`) marks the row done only if no older row of
 its chat is pending, which also holds between processes.
+
+Roles. A process that is no worker (`handles` False: `steward run --roles poller`) only
+stores: its rows are due at once, for the workers of other processes to claim. A served
+adapter calls `receive`, which stores and returns (the platform is answered without waiting
+for the handling), handing the update to this process's own handling in the background.
+
+Just over 400 lines: storing, handling at once, retrying and the worker all move one row
+through its states, and read best together.
 """
 
 from __future__ import annotations
@@ -40,12 +48,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.channel import Handle, IntakeClosed
 from bot.core.context import DEFAULT_LANGUAGE, Outcome
-from bot.core.events import Incoming, Outgoing
+from bot.core.events import Incoming, MessageKind, Outgoing
 from bot.core.middlewares import SILENT, answer
 from bot.core.router import Dispatcher
 from bot.core.services import Services
@@ -88,6 +97,10 @@ def describe(exc: BaseException) -> str:
     return f"{type(inner).__name__}: {lines[0]}"[:300] if lines else type(inner).__name__
 
 
+async def _nothing() -> None:
+    """The handle of an update a process stored for other processes' workers."""
+
+
 class Inbox:
     def __init__(
         self,
@@ -111,6 +124,9 @@ class Inbox:
         self._tails: dict[tuple[str, str], asyncio.Future[None]] = {}
         self._storing: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}  # lock, its users
         self._unavailable = 0  # failed worker steps in a row
+        self.handles = True  # False: a process that only stores (no worker role)
+        self._soon: set[asyncio.Task[Outcome]] = set()  # handlings `receive` started
+        self._limit = asyncio.Semaphore(self.policy.concurrency)
 
     def now(self) -> datetime:
         return self.services.clock.now()
@@ -130,7 +146,8 @@ class Inbox:
         return self._closed
 
     async def store(self, incoming: Incoming) -> Stored:
-        """Write `incoming` durably (raises if it could not be, `IntakeClosed` when stopping)."""
+        """Write `incoming` durably (raises if it could not be, `IntakeClosed` when stopping);
+        reserved for this process for a lease if it handles updates, else due at once."""
         if self._closed:
             raise IntakeClosed("steward is stopping")
         async with self.gate(), self.sessions() as session:
@@ -142,7 +159,7 @@ class Inbox:
                 kind=incoming.kind.value,
                 payload=incoming.to_json(),
                 now=self.now(),
-                reserve=self.policy.lease,
+                reserve=self.policy.lease if self.handles else timedelta(0),
             )
             await store.commit()
         return stored
@@ -157,7 +174,11 @@ class Inbox:
 
     async def accept(self, incoming: Incoming) -> Handle:
         """Store `incoming` (raises if it could not be), and return what handles it at once.
-        The caller must run it: the chat's later updates here wait for it (for a lease at most)."""
+        The caller must run it: the chat's later updates here wait for it (for a lease at most).
+        A process that handles nothing returns a handle that does nothing."""
+        if not self.handles:
+            await self.store(incoming)
+            return _nothing
         receipt = await self._store_in_turn(incoming)
 
         async def handle() -> None:
@@ -188,7 +209,30 @@ class Inbox:
             else:
                 del self._storing[key]
 
-    async def handle_now(self, receipt: Receipt) -> Outcome:
+    async def receive(self, incoming: Incoming) -> None:
+        """Store, and return once stored (raises if not): what a served adapter calls before it
+        answers its platform. A worker process handles the update in the background, after the
+        chat's previous update here, `concurrency` at a time; a button press is handled before
+        this returns (its presser waits for the answer anyway). A process that is no worker
+        only stores. Stores run ahead of the handlings by `2 × concurrency` updates at most:
+        beyond that the next store waits (the platform keeps the update meanwhile), so a stop
+        finishes what was stored within its grace."""
+        while self.handles and len(self._soon) >= 2 * self.policy.concurrency:
+            await asyncio.wait(set(self._soon), return_when=asyncio.FIRST_COMPLETED)
+        if not self.handles:
+            await self.store(incoming)
+            return
+        receipt = await self._store_in_turn(incoming)
+        if incoming.kind is MessageKind.CALLBACK:
+            await self.handle_now(receipt)
+            return
+        task = asyncio.create_task(
+            self.handle_now(receipt, bounded=True), name=f"inbox-now-{receipt.stored.id}"
+        )
+        self._soon.add(task)
+        task.add_done_callback(self._soon.discard)
+
+    async def handle_now(self, receipt: Receipt, *, bounded: bool = False) -> Outcome:
         """Handle a stored update in this process, after the previous update of its chat here.
         A failure is recorded for a retry, never raised."""
         key = (receipt.incoming.platform, receipt.incoming.chat_id)
@@ -201,7 +245,10 @@ class Inbox:
                         await asyncio.shield(receipt.before)
             if receipt.stored.status != PENDING:
                 return Outcome.DUPLICATE  # delivered again after it was handled (or parked)
-            return await self._run(receipt.stored.id, receipt.incoming)
+            if not bounded:
+                return await self._run(receipt.stored.id, receipt.incoming)
+            async with self._limit:  # after the chat's turn came: never held while waiting
+                return await self._run(receipt.stored.id, receipt.incoming)
         finally:
             if not receipt.mine.done():
                 receipt.mine.set_result(None)
@@ -308,8 +355,9 @@ class Inbox:
             # gather: the loop's own cancellation is its result, while a cancellation of this
             # stop (a bound that ran out) still propagates.
             await asyncio.gather(task, return_exceptions=True)
-        if self._running:
-            _, late = await asyncio.wait(set(self._running), timeout=grace)
+        running: set[asyncio.Task[Any]] = {*self._running, *self._soon}
+        if running:
+            _, late = await asyncio.wait(running, timeout=grace)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
@@ -374,7 +422,10 @@ class Inbox:
         await self.handle_now(self._queue(Stored(row_id, PENDING, False), incoming))
 
     async def drain(self, max_rounds: int = 10_000) -> None:
-        """Handle everything due until nothing is due or running (tests, one-shots)."""
+        """Handle everything due until nothing is due or running (tests, one-shots), what
+        `receive` handles in the background included."""
+        while self._soon:
+            await asyncio.gather(*set(self._soon), return_exceptions=True)
         for _ in range(max_rounds):
             started = await self.step()
             if self._running:

@@ -10,7 +10,9 @@ seconds, one short transaction that
    holder silent for `stale_after` seconds (killed, frozen, cut off from the database).
 
 So a process killed mid-send costs its chats `stale_after` seconds plus a beat, whichever
-live process notices first, not a restart. A clean stop hands its leases back at once and
+live process notices first, not a restart. The elected sender of a platform (`leads`, see
+`bot.core.election`) knows that platform's previous sender lost its office, so it takes that
+platform's rows back from holders silent for `lead_stale_after` (two beats and a second). A clean stop hands its leases back at once and
 marks the instance stopped. Times are the application clock's (tests freeze it).
 """
 
@@ -84,6 +86,8 @@ class Heartbeat:
         self.last_ok: float | None = None
         self.last_error: str | None = None
         self.taken_over = 0  # rows handed back from dead holders by this instance's beats
+        self.leads: set[str] = set()  # platforms whose elected sender this instance is
+        self.lead_stale_after = min(stale_after, 2 * interval + 1.0)
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -129,6 +133,13 @@ class Heartbeat:
             released = await store.outbox.release_dead(
                 now, now - timedelta(seconds=self.stale_after), holder=self.me.id
             )
+            if self.leads:
+                released += await store.outbox.release_dead(
+                    now,
+                    now - timedelta(seconds=self.lead_stale_after),
+                    holder=self.me.id,
+                    platforms=set(self.leads),
+                )
             await store.commit()
         self._ok()
         self._took_over(released)

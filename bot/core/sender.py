@@ -16,7 +16,9 @@ groups in an adapter's rate limiter. A send is bounded by `send_timeout`.
 
 Leases: claims are made for this process's instance (`bot.core.instance`), whose heartbeat
 renews them and takes over those of dead instances; `stop()` hands back what it could not
-finish at once. The sender claims only rows of the platforms it has adapters for.
+finish at once. The sender claims only rows of the platforms it has adapters for and, when
+several processes share the database, leads (`leads`: the platforms whose elected sender this
+process is, `bot.core.election`; None: all of them).
 """
 
 from __future__ import annotations
@@ -124,6 +126,16 @@ class OutboxSender:
         self._busy = 0
         self._recording: list[list[Outcome]] = []  # outcomes being written right now
         self.last_step: float | None = None  # monotonic time the loop last went round
+        self.leads: set[str] | None = None  # None: every platform with an adapter
+
+    def lead(self, platform: str, leading: bool) -> None:
+        """Become (or stop being) `platform`'s elected sender: claim its rows (or no more), and
+        take its rows back quickly from a silent previous sender."""
+        leads = set() if self.leads is None else self.leads
+        (leads.add if leading else leads.discard)(platform)
+        self.leads = leads
+        self.heartbeat.leads = set(leads)
+        self.wake()
 
     def wake(self) -> None:
         self._wake.set()
@@ -189,8 +201,12 @@ class OutboxSender:
                 claimed = 0
             if claimed >= self.batch:
                 continue  # a full batch: more is waiting
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for loses a cancellation that
+            # arrives as the wake-up does (every finished send wakes the loop), and `stop` then
+            # waited out its whole bound for a loop that went on claiming.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wake.wait()
             # Every committed update wakes the sender: a step at each would cost a transaction
             # per update under load. At most one step per `pace` lets one transaction record
             # and claim for all the updates of that interval (a reply leaves at most that later).
@@ -219,7 +235,9 @@ class OutboxSender:
                         min(self.batch, room),
                         self.lease,
                         holder=self.instance.id,
-                        platforms=set(self.channels),
+                        platforms=set(self.channels)
+                        if self.leads is None
+                        else set(self.channels) & self.leads,
                         bulk_limit=max(self.bulk_in_flight - bulk, 0),
                     )
                 )

@@ -343,10 +343,18 @@ class OutboxRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def release_dead(self, now: datetime, stale_before: datetime, *, holder: str | None = None) -> int:
+    async def release_dead(
+        self,
+        now: datetime,
+        stale_before: datetime,
+        *,
+        holder: str | None = None,
+        platforms: Collection[str] | None = None,
+    ) -> int:
         """Rows left `sending` by a sender that is gone go back to pending, due now: their
         lease ended, or their holder stopped or has been silent since `stale_before`. Rows
-        `holder` (the caller) holds are its own business and never touched here."""
+        `holder` (the caller) holds are its own business and never touched here. `platforms`:
+        only rows of these (an elected sender's quicker takeover of its platforms)."""
         conditions = [
             OutboxMessage.status == "sending",
             or_(
@@ -356,6 +364,10 @@ class OutboxRepository:
         ]
         if holder is not None:
             conditions.append(or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by != holder))
+        if platforms is not None:
+            if not platforms:
+                return 0
+            conditions.append(OutboxMessage.platform.in_(sorted(platforms)))
         result = await self.session.execute(
             update(OutboxMessage)
             .where(*conditions)

@@ -4,6 +4,7 @@ back-off, per-chat order, gone chats and idempotent enqueues."""
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import timedelta
 from typing import Any
 
@@ -256,3 +257,30 @@ async def test_drain_waits_for_the_running_loop_to_record_its_sends(harness: Har
     finally:
         await sender.stop()
     assert [m.text for m in harness.sent("chat-x")] == ["first", "second"]
+
+
+async def test_stop_ends_the_loop_while_wake_ups_keep_coming(harness: Harness) -> None:
+    # Every finished send and committed update wakes the sender. Python 3.11's wait_for lost a
+    # cancellation that arrived as a wake-up did, so the loop went on and a SIGTERM waited out
+    # the stop's whole bound (30 s) in the outbox step: the loop must end at every stop.
+    for _ in range(50):
+        sender = OutboxSender(
+            harness.app.sessions, {"local": harness.channel}, harness.clock, poll_interval=60, pace=0
+        )
+        await sender.start()
+
+        async def wake_up(sender: OutboxSender = sender) -> None:
+            while True:
+                sender.wake()
+                await asyncio.sleep(0)
+
+        waker = asyncio.create_task(wake_up())
+        try:
+            for _ in range(random.randrange(1, 40)):  # the stop lands anywhere in the loop's round
+                await asyncio.sleep(0)
+            stopping = asyncio.create_task(sender.stop(grace=0.2))
+            done, _ = await asyncio.wait({stopping}, timeout=5)
+            assert done, "the sender's loop went on after its stop"
+        finally:
+            waker.cancel()
+            await asyncio.gather(waker, return_exceptions=True)

@@ -232,8 +232,10 @@ class TelegramChannel:
         app: _App = builder.updater(None).build()
         return app
 
-    async def start(self, deliver: Deliver) -> None:
-        """Connect (getMe), then poll or register the webhook; updates go to `deliver`."""
+    async def start(self, deliver: Deliver, *, receive: bool = True) -> None:
+        """Connect (getMe), then poll or register the webhook; updates go to `deliver`.
+        `receive` False: connect only (a process that sends, or waits for the poller's office:
+        `start_polling` later)."""
         if self._app is not None:
             raise RuntimeError("TelegramChannel is already started")
         app = self._build()
@@ -241,18 +243,10 @@ class TelegramChannel:
         try:
             await app.initialize()
             self._bot_username = app.bot.username or ""
-            if self.mode == "polling":
-                # Polling and a webhook exclude each other: a webhook left set would make every
-                # getUpdates fail (409). Pending updates are kept.
-                await app.bot.delete_webhook(drop_pending_updates=False)
-                self._poller = Poller(
-                    app.bot,
-                    self._dispatch,
-                    timeout=self._poll_timeout,
-                    allowed_updates=ALLOWED_UPDATES,
-                    retry_backoff=self._retry_backoff,
-                )
-                self._poller.start()
+            if not receive:
+                pass
+            elif self.mode == "polling":
+                await self._poll(app)
             else:
                 await app.bot.set_webhook(
                     url=self._webhook_url or "",
@@ -271,6 +265,40 @@ class TelegramChannel:
             raise
         self._app = app
         _LOG.info("telegram: started as @%s in %s mode", self._bot_username, self.mode)
+
+    async def _poll(self, app: _App) -> None:
+        # Polling and a webhook exclude each other: a webhook left set would make every
+        # getUpdates fail (409). Pending updates are kept.
+        await app.bot.delete_webhook(drop_pending_updates=False)
+        self._poller = Poller(
+            app.bot,
+            self._dispatch,
+            timeout=self._poll_timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            retry_backoff=self._retry_backoff,
+        )
+        self._poller.start()
+
+    async def start_polling(self) -> None:
+        """Begin polling on a channel started without receiving (this process was elected
+        the token's poller). Raises if the channel is not started or not in polling mode."""
+        app = self._require_app()
+        if self.mode != "polling":
+            raise RuntimeError("start_polling: the channel is in webhook mode")
+        if self._poller is None:
+            await self._poll(app)
+            _LOG.info("telegram: polling as @%s", self._bot_username)
+
+    async def stop_polling(self) -> None:
+        """Stop polling (the update in flight finishes, what was stored is confirmed); sending
+        goes on. Another process may poll from here on."""
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            await bounded("telegram: stopping the polling", poller.stop(), self._stop_timeout)
+
+    @property
+    def polling(self) -> bool:
+        return self._poller is not None
 
     async def connect(self) -> None:
         """Connect (getMe) without receiving: for one-off calls such as `set_commands` from the
