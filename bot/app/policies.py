@@ -15,7 +15,8 @@ from handlers.broadcasts.policy import BroadcastPolicy
 from handlers.broadcasts.timing import QuietHours
 from handlers.broadcasts.tips import TipCalendar, TipLibrary
 from handlers.opinion import OpinionPolicy
-from handlers.reports import ReportPolicy
+from handlers.reports import ReportPolicy, load_targets
+from handlers.tickets.sla import DEFAULT_FILE as SLA_FILE
 from handlers.triage import TriagePolicy
 
 
@@ -50,7 +51,13 @@ def triage_policy(settings: Settings) -> TriagePolicy:
 def report_policy(settings: Settings) -> ReportPolicy:
     out = settings.report_dir or settings.data_dir / "reports"
     fonts = tuple(f.strip() for f in settings.report_fonts.split(",") if f.strip() and f.strip() != "none")
-    return ReportPolicy(Path(out), settings.report_monthly_day, clock_time(settings.report_time), fonts)
+    return ReportPolicy(
+        Path(out),
+        settings.report_monthly_day,
+        clock_time(settings.report_time),
+        fonts,
+        targets=load_targets(SLA_FILE),
+    )
 
 
 def broadcast_policy(settings: Settings, communities: CommunityFile) -> BroadcastPolicy:

@@ -1,5 +1,6 @@
 """Chat entry points of service reports: `/report` in a staff chat (drawn on demand, or
-`/report publish`), and 「发布业主版」 under a staff report (supervisors only)."""
+`/report publish`), 「发布业主版」 under a staff report (supervisors only), and `/kpi`, the
+stewards' figures (supervisors and managers, in their chats or privately)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from handlers.reports.sheets import period_name
 from storage.directory.models import Community
 
 PUBLISH = ("publish", "发布")
+# Where the stewards' figures may be shown: never an owner group, nor the stewards' own group.
+KPI_CHATS = ("supervisors", "management", "private")
 
 
 def parse_period_args(args: Sequence[str], now: datetime, tz: ZoneInfo) -> Period:
@@ -48,8 +51,20 @@ class ReportsChat:
     def router(self) -> Router:
         router = Router(name="reports")
         router.command("report", require=Role.STEWARD)(self.report)
+        router.command("kpi", require=Role.SUPERVISOR)(self.kpi)
         router.callback(PublishPress, require=Role.SUPERVISOR)(self.publish_pressed)
         return router
+
+    async def kpi(self, ctx: Context) -> None:
+        """`/kpi [period]`: the stewards' figures of the asker's community."""
+        community = ctx.community
+        if community is None:
+            raise DomainError("rp.err.no_community")
+        if ctx.chat_role not in KPI_CHATS:
+            raise DomainError("rp.err.kpi_chat")
+        parsed = ctx.incoming.command
+        period = parse_period_args(parsed[1] if parsed else [], ctx.now, ZoneInfo(community.timezone))
+        await ctx.reply(await self.service.kpi(ctx.uow, community, period, ctx.now, ctx.t), quote=False)
 
     async def report(self, ctx: Context) -> None:
         """Staff draw a report on demand, in a staff chat (never in an owner group)."""

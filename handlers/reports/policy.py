@@ -3,9 +3,11 @@ composition root builds from the settings (`bot.app.policies.report_policy`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+
+from handlers.reports.targets import Targets
 
 
 @dataclass(frozen=True)
@@ -17,3 +19,7 @@ class ReportPolicy:
     # "system" (matplotlib's list, Debian's fonts-noto-cjk) or a font file's path; none found:
     # the report goes as text and CSV (handlers.reports.charts).
     fonts: tuple[str, ...] = ("package", "system")
+    # The documents' targets each figure is shown against ([targets] in sla.toml).
+    targets: Targets = field(default_factory=Targets.defaults)
+    # Each steward's own last month goes to them privately from the report day, by this day.
+    kpi_by_day: int = 5

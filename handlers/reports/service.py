@@ -23,12 +23,15 @@ from bot.core.outbox import Priority, send_to_chat
 from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.reports.buttons import PublishPress
-from handlers.reports.figures import ServiceReport, build_report
+from handlers.reports.figures import LowRating, ServiceReport, build_report
 from handlers.reports.files import Files, draw, summary_csv
 from handlers.reports.period import Period
 from handlers.reports.policy import ReportPolicy
+from handlers.reports.review import Review, build_review, kpi_text, own_kpi_text
 from handlers.reports.sheets import Say, owner_summary_text, period_name, staff_caption
-from storage.directory.models import Community
+from handlers.reports.targets import Targets
+from handlers.shared.privacy import owner_text
+from storage.directory.models import Chat, Community
 from storage.tickets.models import Ticket
 from storage.uow import UnitOfWork
 
@@ -36,6 +39,8 @@ log = logging.getLogger(__name__)
 
 # Who may post a report to the owners.
 PUBLISHER = Role.SUPERVISOR
+# How much of an owner's reason for a low rating the monthly review quotes.
+REASON_LIMIT = 60
 
 
 def say_in(services: Services, community: Community) -> Say:
@@ -55,11 +60,15 @@ def publish_button(say: Say, community: Community, period: Period) -> Button:
 async def gather_report(
     uow: UnitOfWork, services: Services, community: Community, period: Period, as_of: datetime
 ) -> ServiceReport:
-    """The period's tickets, owner messages and alerts, made into a report (`build_report`)."""
+    """The period's tickets, owner messages and alerts, made into a report (`build_report`),
+    with who each ticket is assigned to, which were reopened and the low ratings' reasons."""
     repo = uow.reports
     tickets = await repo.tickets_created(community.id, period.start, period.end)
     messages = await repo.owner_message_times(community.id, period.start, period.end)
     alerts = await repo.alerts(community.id, period.start, period.end)
+    names = {s.id: s.name for s in await uow.directory.roster(community.id)}
+    reopened = await repo.reopened(community.id, period.start, period.end)
+    low = await repo.low_ratings(community.id, period.start, period.end)
     say = say_in(services, community)
     traditional = community.language.startswith("zh-Hant")
 
@@ -75,7 +84,30 @@ async def gather_report(
     def building_label(building: str | None) -> str:
         return say("rp.building", b=building) if building else say("rp.building.none")
 
-    return build_report(community, period, tickets, messages, alerts, category_label, building_label, as_of)
+    low_ratings = [
+        LowRating(
+            t.number,
+            category_label(t),
+            names.get(t.assignee_id, "-") if t.assignee_id is not None else "-",
+            low[t.id][0],
+            tuple(owner_text(note, REASON_LIMIT) for note in low[t.id][1]),
+        )
+        for t in tickets
+        if t.id in low and t.status != "cancelled"
+    ]
+    return build_report(
+        community,
+        period,
+        tickets,
+        messages,
+        alerts,
+        category_label,
+        building_label,
+        as_of,
+        names,
+        reopened,
+        low_ratings,
+    )
 
 
 async def export(
@@ -103,9 +135,40 @@ async def export(
     return [*files.csv, *pictures, summary]
 
 
-def no_chart_text(say: Say, report: ServiceReport, files: Files, caption: str) -> str:
+def no_chart_text(
+    say: Say, report: ServiceReport, files: Files, caption: str, review: Review | None = None
+) -> str:
     """No CJK font, no picture: one line saying why, the caption, and the summary as CSV."""
-    return "\n".join([say("rp.no_chart"), caption, say("rp.csv"), summary_csv(report)])
+    return "\n".join([say("rp.no_chart"), caption, say("rp.csv"), summary_csv(report, review)])
+
+
+async def gather_review(
+    uow: UnitOfWork,
+    services: Services,
+    targets: Targets,
+    community: Community,
+    report: ServiceReport,
+    now: datetime,
+) -> Review:
+    """The period's figures against their targets, compared with the period before and the
+    same period a year before; a quarter's or a year's months for its trend; the stewards'
+    figures (everyone on the roster as a steward, and anyone else a ticket was assigned to)."""
+    tz = ZoneInfo(community.timezone)
+    period = report.period
+    previous = await gather_report(uow, services, community, period.previous(tz), now)
+    year_before = period.a_year_before(tz) if period.kind != "year" else None
+    last_year = (
+        await gather_report(uow, services, community, year_before, now) if year_before is not None else None
+    )
+    months = []
+    if period.kind in ("quarter", "year"):
+        for month in period.months(tz):
+            if month.start <= now:  # a year still running: its months so far
+                months.append(await gather_report(uow, services, community, month, now))
+    roster = await uow.directory.roster(community.id)
+    assigned = {r.assignee_id for r in report.counted if r.assignee_id is not None}
+    stewards = {s.id: s.name for s in roster if s.role == "steward" or s.id in assigned}
+    return build_review(report, targets, stewards, previous, last_year, months)
 
 
 @dataclass(frozen=True)
@@ -134,17 +197,19 @@ class ReportService:
         report = await gather_report(uow, self.services, community, period, now)
         if report.empty:
             return None
+        review = await gather_review(uow, self.services, self.policy.targets, community, report, now)
         files = await draw(
             report,
             say,
             self.report_dir(community, period),
             f"{community.code}-{period.label}",
             self.policy.fonts,
+            review,
         )
         buttons = ((publish_button(say, community, period),),)
-        caption = staff_caption(report, say)
+        caption = staff_caption(report, say, review)
         if files.staff_png is None:
-            return Outgoing(text=no_chart_text(say, report, files, caption), buttons=buttons)
+            return Outgoing(text=no_chart_text(say, report, files, caption, review), buttons=buttons)
         return Outgoing(text=caption, image_path=str(files.staff_png), buttons=buttons)
 
     async def send_staff_report(
@@ -227,6 +292,84 @@ class ReportService:
                 dedupe_key=f"report:owners:{period.label}:{community.id}:{chat.id}",
             )
         return Published(period, posted)
+
+    async def kpi(
+        self, uow: UnitOfWork, community: Community, period: Period, now: datetime, say: Say
+    ) -> str:
+        """`/kpi`: every steward's figures of the period, best first, and the month's star.
+        Who may ask, and where, the chat entry point settles (supervisors and above, never
+        in an owner group); the community is the asker's own."""
+        report = await gather_report(uow, self.services, community, period, now)
+        review = await gather_review(uow, self.services, self.policy.targets, community, report, now)
+        return kpi_text(say, community.name, period_name(say, period), review)
+
+    async def private_chats(self, uow: UnitOfWork, community: Community) -> dict[int, list[Chat]]:
+        """Each steward's private chats with Steward (steward id → chats): the private chat on
+        a platform whose id is their account there (Telegram's private chat is the user)."""
+        chats: dict[int, list[Chat]] = {}
+        for steward in await uow.directory.roster(community.id, "steward"):
+            accounts = {str(p): str(a) for p, a in (steward.accounts or {}).items()}
+            found = await uow.reports.private_chats(accounts)
+            if found:
+                chats[steward.id] = list(found)
+        return chats
+
+    @staticmethod
+    def kpi_key(period: Period, steward_id: int, chat: Chat) -> str:
+        return f"kpi:{period.label}:{steward_id}:{chat.id}"
+
+    async def due_kpis(self, uow: UnitOfWork, now: datetime) -> list[tuple[int, Period]]:
+        """From the report day (the `kpi_by_day`th at the latest) at the report time, and any
+        later day of the month (catching up): each community where some steward's own last
+        month has not been queued to their private chat."""
+        policy = self.policy
+        due: list[tuple[int, Period]] = []
+        for community in await uow.directory.communities():
+            tz = ZoneInfo(community.timezone)
+            today = now.astimezone(tz)
+            if (today.day, today.time()) < (min(policy.monthly_day, policy.kpi_by_day), policy.report_time):
+                continue
+            period = Period.containing("month", now, tz).previous(tz)
+            chats = await self.private_chats(uow, community)
+            keys = [self.kpi_key(period, sid, c) for sid, found in chats.items() for c in found]
+            if keys and not await uow.reports.all_queued(keys):
+                due.append((community.id, period))
+        return due
+
+    async def send_own_kpis(
+        self, uow: UnitOfWork, community: Community, period: Period, now: datetime
+    ) -> int:
+        """Each steward's own figures of `period` to their private chat(s), once per chat; a
+        steward Steward has no private chat with gets none (never a group)."""
+        chats = await self.private_chats(uow, community)
+        if not chats:
+            return 0
+        say = say_in(self.services, community)
+        report = await gather_report(uow, self.services, community, period, now)
+        review = await gather_review(uow, self.services, self.policy.targets, community, report, now)
+        name = period_name(say, period)
+        sent = 0
+        for kpi in review.kpis:
+            starred = review.star is not None and review.star.steward_id == kpi.steward_id
+            text = own_kpi_text(say, name, kpi, starred)
+            for chat in chats.get(kpi.steward_id, []):
+                sent += await send_to_chat(
+                    uow,
+                    chat,
+                    Outgoing(text=text),
+                    now,
+                    ref_type="kpi",
+                    ref_id=kpi.steward_id,
+                    priority=Priority.BULK,
+                    dedupe_key=self.kpi_key(period, kpi.steward_id, chat),
+                )
+        log.info(
+            "reports: %s figures of community %d queued to %d private chat(s)",
+            period.label,
+            community.id,
+            sent,
+        )
+        return sent
 
     async def due_monthly(self, uow: UnitOfWork, now: datetime) -> list[tuple[int, Period]]:
         """On the report day (or any later day of the month, catching up): each community whose
