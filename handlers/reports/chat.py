@@ -24,16 +24,42 @@ PUBLISH = ("publish", "发布")
 KPI_CHATS = ("supervisors", "management", "private")
 
 
+# `/report <word>`: the period containing today, or the one before it.
+PERIOD_WORDS = {
+    "month": ("month", 0),
+    "月": ("month", 0),
+    "本月": ("month", 0),
+    "lastmonth": ("month", 1),
+    "上月": ("month", 1),
+    "week": ("week", 0),
+    "周": ("week", 0),
+    "本周": ("week", 0),
+    "lastweek": ("week", 1),
+    "上周": ("week", 1),
+    "quarter": ("quarter", 0),
+    "季度": ("quarter", 0),
+    "本季度": ("quarter", 0),
+    "lastquarter": ("quarter", 1),
+    "上季度": ("quarter", 1),
+    "year": ("year", 0),
+    "年": ("year", 0),
+    "今年": ("year", 0),
+    "本年": ("year", 0),
+    "lastyear": ("year", 1),
+    "去年": ("year", 1),
+}
+
+
 def parse_period_args(args: Sequence[str], now: datetime, tz: ZoneInfo) -> Period:
-    """`/report` (this month so far), `/report week`, `/report 2026-11`, `/report 2026-W47`."""
-    if not args or args[0] in ("month", "月", "本月"):
+    """`/report` (this month so far), `/report week`, `/report lastmonth`, `/report quarter`,
+    `/report lastyear`, or a period written out: `2026-11`, `2026-W47`, `2026-Q4`, `2026`."""
+    if not args:
         return Period.containing("month", now, tz)
-    if args[0] in ("week", "周", "本周"):
-        return Period.containing("week", now, tz)
-    if args[0] in ("lastmonth", "上月"):
-        return Period.containing("month", now, tz).previous(tz)
-    if args[0] in ("lastweek", "上周"):
-        return Period.containing("week", now, tz).previous(tz)
+    word = PERIOD_WORDS.get(args[0].lower())
+    if word is not None:
+        kind, back = word
+        period = Period.containing(kind, now, tz)
+        return period.previous(tz) if back else period
     return parse_period(args[0], tz)
 
 

@@ -118,9 +118,11 @@ async def export(
     out_dir: Path,
     now: datetime,
     fonts: tuple[str, ...] = ("package", "system"),
+    targets: Targets | None = None,
 ) -> list[Path]:
     """`steward report --community X --month 2026-11 --out DIR`: CSVs, both PNGs (when a CJK
-    font can be had) and the owner summary as text. LookupError for an unknown community,
+    font can be had) and the owner summary as text; with `targets`, the staff sheet and the
+    summary carry the figures against them. LookupError for an unknown community,
     ValueError for a bad period."""
     community = await uow.directory.community_by_code(community_code)
     if community is None:
@@ -128,7 +130,10 @@ async def export(
     period = Period.parse(period_text, ZoneInfo(community.timezone))
     report = await gather_report(uow, services, community, period, now)
     say = say_in(services, community)
-    files = await draw(report, say, out_dir, f"{community.code}-{period.label}", fonts)
+    review = None
+    if targets is not None:
+        review = await gather_review(uow, services, targets, community, report, now)
+    files = await draw(report, say, out_dir, f"{community.code}-{period.label}", fonts, review)
     summary = out_dir / f"{community.code}-{period.label}-owners.txt"
     summary.write_text(owner_summary_text(report, say) + "\n", encoding="utf-8")
     pictures = [p for p in (files.staff_png, files.owner_png) if p is not None]
@@ -270,12 +275,15 @@ class ReportService:
         self.may_publish(actor)
         say = say_in(self.services, community)
         report = await gather_report(uow, self.services, community, period, now)
+        # The staff sheet is drawn again beside the owners' (the same files): with its review.
+        review = await gather_review(uow, self.services, self.policy.targets, community, report, now)
         files = await draw(
             report,
             say,
             self.report_dir(community, period),
             f"{community.code}-{period.label}",
             self.policy.fonts,
+            review,
         )
         text = owner_summary_text(report, say)
         picture = str(files.owner_png) if files.owner_png is not None else None  # no font: the text

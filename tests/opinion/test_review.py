@@ -237,13 +237,21 @@ async def test_the_csv_names_the_assignee_and_the_summary_the_targets(
     await seed_review(oh)
     oh.clock.set(DECEMBER)
     async with oh.app.runtime.reading() as uow:
-        await export(uow, oh.app.services, "lxy", "2026-11", tmp_path, oh.clock.now())
+        await export(
+            uow, oh.app.services, "lxy", "2026-11", tmp_path, oh.clock.now(), targets=Targets.defaults()
+        )
     with (tmp_path / "lxy-2026-11-tickets.csv").open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         rows = {r["number"]: r for r in reader}
         assert tuple(reader.fieldnames or ()) == TICKET_COLUMNS
     assert TICKET_COLUMNS[-1] == "assignee"
     assert [rows[n]["assignee"] for n in ("C-1", "C-3", "R-3")] == ["王管家", "刘管家", "赵师傅"]
+    with (tmp_path / "lxy-2026-11-summary.csv").open(encoding="utf-8-sig", newline="") as handle:
+        summary = {r["metric"]: r["value"] for r in csv.DictReader(handle)}
+    assert (summary["figure:complaint_closure"], summary["target:complaint_closure"]) == ("0.750", "0.950")
+    assert summary["met:complaint_closure"] == "no"
+    assert (summary["figure:median_response"], summary["met:median_response"]) == ("25.000", "yes")
+    assert (summary["figure:visit_30min"], summary["met:visit_30min"]) == ("", "")  # n/a
 
 
 async def test_a_quarter_draws_the_months_trend(oh: OpinionHarness) -> None:
