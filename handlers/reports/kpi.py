@@ -12,8 +12,8 @@ tickets the community's report counts, cancelled ones left out):
 
 The service star (`star`) is the steward with the highest score, where score = first-time
 fixes + satisfied ratings + praise − 「不满意」 ratings, among those who handled at least
-`STAR_MIN_HANDLED` tickets; a tie goes to the better on-time resolution rate, then to more
-tickets handled, then by name. Nobody qualifies: no star that month.
+`STAR_MIN_HANDLED` tickets and scored above 0; a tie goes to the better on-time resolution
+rate, then to more tickets handled, then by name. Nobody qualifies: no star that month.
 """
 
 from __future__ import annotations
@@ -95,5 +95,5 @@ def _rank(kpi: StewardKpi) -> tuple[int, float, int, str]:
 
 def star(kpis: Iterable[StewardKpi]) -> StewardKpi | None:
     """The 「月度服务之星」 by the rule above; None when nobody handled enough tickets."""
-    eligible = [k for k in kpis if k.handled >= STAR_MIN_HANDLED]
+    eligible = [k for k in kpis if k.handled >= STAR_MIN_HANDLED and k.score > 0]
     return min(eligible, key=_rank) if eligible else None

@@ -136,10 +136,29 @@ def staff_sheet(report: ServiceReport, say: Say, review: Review | None = None) -
     )
 
 
+def comparison_panel(review: Review, say: Say) -> Lines:
+    """A week's or a month's rates beside the same period a year before and the one before."""
+    kind = review.period.kind
+    rates = [f for f in review.figures if f.unit == "rate"]
+    before = review.previous or {}
+    year_ago = review.last_year or {}
+    series = [
+        (say(f"rp.fig.{f.id}"), [year_ago.get(f.id), before.get(f.id), f.value])
+        for f in rates
+        if f.value is not None or before.get(f.id) is not None or year_ago.get(f.id) is not None
+    ]
+    labels = [say("rp.cmp.col.yoy"), say(f"rp.cmp.col.prev.{kind}"), say(f"rp.cmp.col.this.{kind}")]
+    return Lines(say("rp.chart.compare"), labels, series, percent=True, empty=say("rp.empty"))
+
+
 def review_panels(review: Review | None, say: Say) -> list[Bars | Trend | Lines]:
+    """The targets, and the comparisons: a quarter's or a year's months, or a week's or a
+    month's rates against the period before and the same one a year before."""
     if review is None:
         return []
-    return [targets_panel(review, say), *trend_panels(review, say)]
+    if review.trend:
+        return [targets_panel(review, say), *trend_panels(review, say)]
+    return [targets_panel(review, say), comparison_panel(review, say)]
 
 
 def category_panel(report: ServiceReport, say: Say) -> Bars:

@@ -120,6 +120,24 @@ async def test_the_figures_against_their_targets_by_hand(oh: OpinionHarness) -> 
     assert review.last_year["satisfaction"] == 0.0
     assert review.last_year["median_response"] == pytest.approx(15)
 
+    def say(key: str, **values: object) -> str:
+        return oh.app.services.texts.render(key, "zh-Hans", **values)
+
+    panels = staff_sheet(report, say, review).panels
+    [targets] = [p for p in panels if isinstance(p, Bars) and p.title == "指标与目标（黑线为目标）"]
+    assert list(targets.labels) == ["投诉办结率", "逾期率", "一次解决率", "满意率"]
+    assert list(targets.targets) == [0.95, 0.05, 0.90, 0.90]
+    assert list(targets.met) == [False, False, False, False]
+    [compared] = [p for p in panels if isinstance(p, Lines)]
+    assert compared.title == "同比与环比：各项比率"
+    assert list(compared.labels) == ["去年同期", "上月", "本月"]
+    assert {name: list(values) for name, values in compared.series} == {
+        "投诉办结率": [None, 1.0, pytest.approx(0.75)],
+        "逾期率": [0.0, 0.0, pytest.approx(0.25)],
+        "一次解决率": [1.0, 1.0, pytest.approx(6 / 7)],
+        "满意率": [0.0, 1.0, pytest.approx(0.6)],
+    }
+
 
 async def test_the_stewards_figures_and_the_service_star_by_hand(oh: OpinionHarness) -> None:
     await seed_review(oh)
@@ -202,7 +220,9 @@ def test_the_star_rule_ties_and_the_minimum() -> None:
     ]
     kpis = steward_kpis(report, {1: "甲", 2: "乙"})
     assert [(k.name, k.score, k.handled) for k in kpis] == [("乙", 3, 4), ("甲", 3, 3)]
-    assert star([StewardKpi(1, "甲", 2, SlaCount(), SlaCount(), 2, 2, 2, 2, 0)]) is None
+    assert star([StewardKpi(1, "甲", 2, SlaCount(), SlaCount(), 2, 2, 2, 2, 0)]) is None  # 2 handled
+    # 4 handled, nothing fixed first time, nobody pleased: no star for a score of 0
+    assert star([StewardKpi(1, "甲", 4, SlaCount(), SlaCount(), 0, 0, 0, 0, 0)]) is None
 
 
 # -- the monthly report ----------------------------------------------------------------------------
