@@ -10,12 +10,12 @@ from datetime import time, timedelta
 from pathlib import Path
 
 from bot.app.communities import CommunityFile
-from bot.app.settings import Settings
+from bot.app.settings import ConfigError, Settings
 from handlers.broadcasts.policy import BroadcastPolicy
 from handlers.broadcasts.timing import QuietHours
 from handlers.broadcasts.tips import TipCalendar, TipLibrary
 from handlers.opinion import OpinionPolicy
-from handlers.reports import ReportPolicy, load_targets
+from handlers.reports import ReportPolicy, TargetError, load_targets
 from handlers.tickets.sla import DEFAULT_FILE as SLA_FILE
 from handlers.triage import TriagePolicy
 
@@ -48,15 +48,21 @@ def triage_policy(settings: Settings) -> TriagePolicy:
     )
 
 
-def report_policy(settings: Settings) -> ReportPolicy:
+def report_policy(settings: Settings, sla_file: Path = SLA_FILE) -> ReportPolicy:
+    """Where reports go and when, and the targets their figures are shown against (`[targets]`
+    of the SLA file; a bad one is a `ConfigError` naming the file and the target)."""
     out = settings.report_dir or settings.data_dir / "reports"
     fonts = tuple(f.strip() for f in settings.report_fonts.split(",") if f.strip() and f.strip() != "none")
+    try:
+        targets = load_targets(sla_file)
+    except TargetError as exc:
+        raise ConfigError(str(exc)) from exc
     return ReportPolicy(
         Path(out),
         settings.report_monthly_day,
         clock_time(settings.report_time),
         fonts,
-        targets=load_targets(SLA_FILE),
+        targets=targets,
     )
 
 

@@ -10,10 +10,19 @@ from handlers.reports.chat import ReportsChat
 from handlers.reports.jobs import installer
 from handlers.reports.policy import ReportPolicy
 from handlers.reports.service import ReportService, export, gather_report
-from handlers.reports.targets import Targets, load_targets
+from handlers.reports.targets import TargetError, Targets, load_targets
 from handlers.reports.texts import TEXTS_HANS, TEXTS_HANT
 
-__all__ = ["ReportPolicy", "ReportService", "Targets", "export", "feature", "gather_report", "load_targets"]
+__all__ = [
+    "ReportPolicy",
+    "ReportService",
+    "TargetError",
+    "Targets",
+    "export",
+    "feature",
+    "gather_report",
+    "load_targets",
+]
 
 
 def feature(service: ReportService) -> Feature:

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.app.policies import report_policy
+from bot.app.settings import EXAMPLE_COMMUNITY_FILE, ConfigError, Settings
 from handlers.reports import Targets, export, gather_report, load_targets
 from handlers.reports.charts import Bars, Lines
 from handlers.reports.figures import ServiceReport, SlaCount, TicketRow
@@ -88,6 +90,17 @@ def test_targets_come_from_the_sla_file_with_the_documents_defaults() -> None:
         Targets.from_mapping({"overdue": 250})
     with pytest.raises(TargetError, match="must be a number"):
         Targets.from_mapping({"overdue": "5%"})
+
+
+def test_a_bad_target_in_the_sla_file_stops_steward_with_its_name(tmp_path: Path) -> None:
+    sla = tmp_path / "sla.toml"
+    sla.write_text(SLA_FILE.read_text(encoding="utf-8").replace("overdue = 5", "overdue = 500"), "utf-8")
+    settings = Settings(database_url="sqlite+aiosqlite://", community_file=EXAMPLE_COMMUNITY_FILE)
+    with pytest.raises(ConfigError, match=r"sla.toml: \[targets\]: target 'overdue' is a rate"):
+        report_policy(settings, sla)
+    sla.write_text("[targets]\ncomplaint_closure = 98\n", "utf-8")
+    assert report_policy(settings, sla).targets.get("complaint_closure") == pytest.approx(0.98)
+    assert report_policy(settings).targets == Targets.defaults()
 
 
 async def test_the_figures_against_their_targets_by_hand(oh: OpinionHarness) -> None:
