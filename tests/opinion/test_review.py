@@ -16,6 +16,7 @@ from bot.app.policies import report_policy
 from bot.app.settings import EXAMPLE_COMMUNITY_FILE, ConfigError, Settings
 from handlers.reports import Targets, export, gather_report, load_targets
 from handlers.reports.charts import Bars, Lines
+from handlers.reports.chat import parse_period_args
 from handlers.reports.figures import ServiceReport, SlaCount, TicketRow
 from handlers.reports.files import TICKET_COLUMNS
 from handlers.reports.jobs import kpi_tick
@@ -380,3 +381,30 @@ async def test_each_steward_gets_their_own_month_privately_once(oh: OpinionHarne
     job = oh.app.scheduler.get_job("reports:kpi")
     assert job is not None
     assert job.func is kpi_tick
+
+
+async def test_kpi_reads_in_the_community_language_and_scope(oh: OpinionHarness) -> None:
+    await seed_review(oh)
+    oh.clock.set(DECEMBER)
+    await oh.say("hbhy-supervisors", "cheung", "/kpi 上月")
+    text = oh.sent("hbhy-supervisors")[-1].text
+    assert text.startswith("【管家績效】海濱花園 · 2026年11月\n何姑娘：處理 0 件")
+    assert "王管家" not in text  # 绿溪园's stewards are not theirs
+    assert text.endswith("【月度服務之星】本月暫無（需處理至少 3 件工單且得分為正）")
+
+
+def test_period_words() -> None:
+    now = datetime(2026, 11, 23, 10, tzinfo=SHANGHAI)
+    words = {
+        word: parse_period_args([word], now, SHANGHAI).label
+        for word in ("上月", "本季度", "lastquarter", "year", "去年", "lastweek")
+    }
+    assert words == {
+        "上月": "2026-10",
+        "本季度": "2026-Q4",
+        "lastquarter": "2026-Q3",
+        "year": "2026",
+        "去年": "2025",
+        "lastweek": "2026-W47",
+    }
+    assert parse_period_args([], now, SHANGHAI).label == "2026-11"
