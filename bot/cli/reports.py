@@ -35,7 +35,7 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
                 args.month or args.week or args.quarter or args.year,
                 args.out,
                 app.runtime.now,
-                targets=report_policy(settings).targets,
+                targets=report_policy(settings, app.communities).targets_for(args.community),
             )
         except (LookupError, ValueError, FontMissing) as exc:
             raise ConfigError(str(exc)) from exc

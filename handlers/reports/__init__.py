@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from bot.core.feature import Feature
 from handlers.reports.chat import ReportsChat
+from handlers.reports.gather import gather_report
 from handlers.reports.jobs import installer
 from handlers.reports.policy import ReportPolicy
-from handlers.reports.service import ReportService, export, gather_report
+from handlers.reports.service import ReportService, export
 from handlers.reports.targets import TargetError, Targets, load_targets
 from handlers.reports.texts import TEXTS_HANS, TEXTS_HANT
 

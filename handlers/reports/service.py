@@ -5,7 +5,9 @@ summary to the owner groups, export the files.
 Supervisors get last month's report on a set day (`due_monthly` / `send_staff_report`);
 `/report` in a staff chat draws one on demand (`staff_report`); 「发布业主版」 posts the owner
 summary (no units, no names, no phone numbers, no message text) to the owner groups
-(`publish`); `steward report` writes the files to a directory (`export`).
+(`publish`); `steward report` writes the files to a directory (`export`). `/kpi` shows the
+stewards' figures (`kpi`), and each steward gets their own last month privately
+(`due_kpis` / `send_own_kpis`). Gathering the figures is `handlers.reports.gather`'s.
 """
 
 from __future__ import annotations
@@ -23,91 +25,26 @@ from bot.core.outbox import Priority, send_to_chat
 from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.reports.buttons import PublishPress
-from handlers.reports.figures import LowRating, ServiceReport, build_report
+from handlers.reports.figures import ServiceReport
 from handlers.reports.files import Files, draw, summary_csv
+from handlers.reports.gather import gather_report, gather_review, say_in
 from handlers.reports.period import Period
 from handlers.reports.policy import ReportPolicy
-from handlers.reports.review import Review, build_review, kpi_text, own_kpi_text
+from handlers.reports.review import Review, kpi_text, own_kpi_text
 from handlers.reports.sheets import Say, owner_summary_text, period_name, staff_caption
 from handlers.reports.targets import Targets
-from handlers.shared.privacy import owner_text
 from storage.directory.models import Chat, Community
-from storage.tickets.models import Ticket
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 # Who may post a report to the owners.
 PUBLISHER = Role.SUPERVISOR
-# How much of an owner's reason for a low rating the monthly review quotes.
-REASON_LIMIT = 60
-
-
-def say_in(services: Services, community: Community) -> Say:
-    """The report's texts in the community's language."""
-
-    def say(key: str, **values: object) -> str:
-        return services.texts.render(key, community.language, **values)
-
-    return say
 
 
 def publish_button(say: Say, community: Community, period: Period) -> Button:
     """「发布业主版」 under a staff report."""
     return Button(say("rp.btn.publish"), PublishPress("pub", community.id, period.label).pack())
-
-
-async def gather_report(
-    uow: UnitOfWork, services: Services, community: Community, period: Period, as_of: datetime
-) -> ServiceReport:
-    """The period's tickets, owner messages and alerts, made into a report (`build_report`),
-    with who each ticket is assigned to, which were reopened and the low ratings' reasons."""
-    repo = uow.reports
-    tickets = await repo.tickets_created(community.id, period.start, period.end)
-    messages = await repo.owner_message_times(community.id, period.start, period.end)
-    alerts = await repo.alerts(community.id, period.start, period.end)
-    names = {s.id: s.name for s in await uow.directory.roster(community.id)}
-    reopened = await repo.reopened(community.id, period.start, period.end)
-    low = await repo.low_ratings(community.id, period.start, period.end)
-    say = say_in(services, community)
-    traditional = community.language.startswith("zh-Hant")
-
-    def category_label(ticket: Ticket) -> str:
-        code = ticket.category or ticket.kind
-        try:
-            return services.classifier.category_label(code, traditional)
-        except KeyError:
-            return (
-                say(f"rp.kind.{ticket.kind}") if ticket.kind in ("repair", "complaint", "inquiry") else code
-            )
-
-    def building_label(building: str | None) -> str:
-        return say("rp.building", b=building) if building else say("rp.building.none")
-
-    low_ratings = [
-        LowRating(
-            t.number,
-            category_label(t),
-            names.get(t.assignee_id, "-") if t.assignee_id is not None else "-",
-            low[t.id][0],
-            tuple(owner_text(note, REASON_LIMIT) for note in low[t.id][1]),
-        )
-        for t in tickets
-        if t.id in low and t.status != "cancelled"
-    ]
-    return build_report(
-        community,
-        period,
-        tickets,
-        messages,
-        alerts,
-        category_label,
-        building_label,
-        as_of,
-        names,
-        reopened,
-        low_ratings,
-    )
 
 
 async def export(
@@ -147,35 +84,6 @@ def no_chart_text(
     return "\n".join([say("rp.no_chart"), caption, say("rp.csv"), summary_csv(report, review)])
 
 
-async def gather_review(
-    uow: UnitOfWork,
-    services: Services,
-    targets: Targets,
-    community: Community,
-    report: ServiceReport,
-    now: datetime,
-) -> Review:
-    """The period's figures against their targets, compared with the period before and the
-    same period a year before; a quarter's or a year's months for its trend; the stewards'
-    figures (everyone on the roster as a steward, and anyone else a ticket was assigned to)."""
-    tz = ZoneInfo(community.timezone)
-    period = report.period
-    previous = await gather_report(uow, services, community, period.previous(tz), now)
-    year_before = period.a_year_before(tz) if period.kind != "year" else None
-    last_year = (
-        await gather_report(uow, services, community, year_before, now) if year_before is not None else None
-    )
-    months = []
-    if period.kind in ("quarter", "year"):
-        for month in period.months(tz):
-            if month.start <= now:  # a year still running: its months so far
-                months.append(await gather_report(uow, services, community, month, now))
-    roster = await uow.directory.roster(community.id)
-    assigned = {r.assignee_id for r in report.counted if r.assignee_id is not None}
-    stewards = {s.id: s.name for s in roster if s.role == "steward" or s.id in assigned}
-    return build_review(report, targets, stewards, previous, last_year, months)
-
-
 @dataclass(frozen=True)
 class Published:
     period: Period
@@ -202,7 +110,9 @@ class ReportService:
         report = await gather_report(uow, self.services, community, period, now)
         if report.empty:
             return None
-        review = await gather_review(uow, self.services, self.policy.targets, community, report, now)
+        review = await gather_review(
+            uow, self.services, self.policy.targets_for(community.code), community, report, now
+        )
         files = await draw(
             report,
             say,
@@ -276,7 +186,9 @@ class ReportService:
         say = say_in(self.services, community)
         report = await gather_report(uow, self.services, community, period, now)
         # The staff sheet is drawn again beside the owners' (the same files): with its review.
-        review = await gather_review(uow, self.services, self.policy.targets, community, report, now)
+        review = await gather_review(
+            uow, self.services, self.policy.targets_for(community.code), community, report, now
+        )
         files = await draw(
             report,
             say,
@@ -308,7 +220,9 @@ class ReportService:
         Who may ask, and where, the chat entry point settles (supervisors and above, never
         in an owner group); the community is the asker's own."""
         report = await gather_report(uow, self.services, community, period, now)
-        review = await gather_review(uow, self.services, self.policy.targets, community, report, now)
+        review = await gather_review(
+            uow, self.services, self.policy.targets_for(community.code), community, report, now
+        )
         return kpi_text(say, community.name, period_name(say, period), review)
 
     async def private_chats(self, uow: UnitOfWork, community: Community) -> dict[int, list[Chat]]:
@@ -354,7 +268,9 @@ class ReportService:
             return 0
         say = say_in(self.services, community)
         report = await gather_report(uow, self.services, community, period, now)
-        review = await gather_review(uow, self.services, self.policy.targets, community, report, now)
+        review = await gather_review(
+            uow, self.services, self.policy.targets_for(community.code), community, report, now
+        )
         name = period_name(say, period)
         sent = 0
         for kpi in review.kpis:

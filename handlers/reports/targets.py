@@ -133,10 +133,14 @@ class Targets:
         return cls(dict(DEFAULT_TARGETS))
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], source: str = "targets") -> Targets:
-        """`[targets]` of sla.toml: rates as percentages (95) or fractions (0.95), the median
-        first response in minutes; an unknown name or a bad number is a `TargetError`."""
-        values = dict(DEFAULT_TARGETS)
+    def from_mapping(
+        cls, data: Mapping[str, Any], source: str = "targets", base: Targets | None = None
+    ) -> Targets:
+        """`[targets]` of sla.toml (or a community's, over sla.toml's as `base`): rates as
+        percentages (95) or fractions (0.95), the median first response in minutes; what is
+        left out keeps `base` (the documents' defaults); an unknown name or a bad number is
+        a `TargetError`."""
+        values = dict(base.values if base is not None else DEFAULT_TARGETS)
         known = {spec.id: spec for spec in FIGURES}
         for name, raw in data.items():
             spec = known.get(name)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.app.communities import load_community_file
 from bot.app.policies import report_policy
 from bot.app.settings import EXAMPLE_COMMUNITY_FILE, ConfigError, Settings
 from handlers.reports import Targets, export, gather_report, load_targets
@@ -19,11 +20,11 @@ from handlers.reports.charts import Bars, Lines
 from handlers.reports.chat import parse_period_args
 from handlers.reports.figures import ServiceReport, SlaCount, TicketRow
 from handlers.reports.files import TICKET_COLUMNS
+from handlers.reports.gather import gather_review
 from handlers.reports.jobs import kpi_tick
 from handlers.reports.kpi import StewardKpi, star, steward_kpis
 from handlers.reports.period import Period
 from handlers.reports.review import Review
-from handlers.reports.service import gather_review
 from handlers.reports.sheets import staff_sheet
 from handlers.reports.targets import TargetError
 from handlers.tickets.sla import DEFAULT_FILE as SLA_FILE
@@ -98,10 +99,29 @@ def test_a_bad_target_in_the_sla_file_stops_steward_with_its_name(tmp_path: Path
     sla.write_text(SLA_FILE.read_text(encoding="utf-8").replace("overdue = 5", "overdue = 500"), "utf-8")
     settings = Settings(database_url="sqlite+aiosqlite://", community_file=EXAMPLE_COMMUNITY_FILE)
     with pytest.raises(ConfigError, match=r"sla.toml: \[targets\]: target 'overdue' is a rate"):
-        report_policy(settings, sla)
+        report_policy(settings, sla_file=sla)
     sla.write_text("[targets]\ncomplaint_closure = 98\n", "utf-8")
-    assert report_policy(settings, sla).targets.get("complaint_closure") == pytest.approx(0.98)
+    assert report_policy(settings, sla_file=sla).targets.get("complaint_closure") == pytest.approx(0.98)
     assert report_policy(settings).targets == Targets.defaults()
+
+
+def test_a_community_may_set_its_own_targets_in_the_community_file(tmp_path: Path) -> None:
+    text = EXAMPLE_COMMUNITY_FILE.read_text(encoding="utf-8")
+    anchor = 'knowledge = "knowledge/hbhy.toml"\n'
+    assert anchor in text
+    path = tmp_path / "community.toml"
+    path.write_text(
+        text.replace(anchor, anchor + "targets = { complaint_closure = 98, median_response = 60 }\n")
+    )
+    settings = Settings(database_url="sqlite+aiosqlite://", community_file=path)
+    policy = report_policy(settings, load_community_file(path))
+    hbhy, lxy = policy.targets_for("hbhy"), policy.targets_for("lxy")
+    assert (hbhy.get("complaint_closure"), hbhy.get("median_response")) == (0.98, 60)
+    assert hbhy.get("overdue") == 0.05  # the rest from sla.toml
+    assert lxy == Targets.defaults()
+    path.write_text(text.replace(anchor, anchor + "targets = { speed = 1 }\n"))
+    with pytest.raises(ConfigError, match="unknown target 'speed'"):
+        load_community_file(path)
 
 
 async def test_the_figures_against_their_targets_by_hand(oh: OpinionHarness) -> None:
