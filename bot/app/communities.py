@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.app.settings import ConfigError
 from handlers.broadcasts.tips import TipCalendar
+from handlers.reports.targets import Targets
 from handlers.shared.hours import parse_hours
 from storage.directory.repository import ChatBinding, CommunitySpec, RosterPerson
 
@@ -79,6 +80,14 @@ class CommunityEntry(BaseModel):
     manager: list[StewardEntry] = Field(default_factory=list)
     knowledge: Path | None = None  # relative to the community file
     tips: dict[str, object] | None = None  # safety-tip calendar override, shaped like calendar.yaml
+    targets: dict[str, object] | None = None  # report targets over sla.toml's [targets]
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: dict[str, object] | None) -> dict[str, object] | None:
+        if value is not None:
+            Targets.from_mapping(value, "targets")  # TargetError is a ValueError: the line named
+        return value
 
     @field_validator("tips")
     @classmethod

@@ -10,12 +10,13 @@ from datetime import time, timedelta
 from pathlib import Path
 
 from bot.app.communities import CommunityFile
-from bot.app.settings import Settings
+from bot.app.settings import ConfigError, Settings
 from handlers.broadcasts.policy import BroadcastPolicy
 from handlers.broadcasts.timing import QuietHours
 from handlers.broadcasts.tips import TipCalendar, TipLibrary
 from handlers.opinion import OpinionPolicy
-from handlers.reports import ReportPolicy
+from handlers.reports import ReportPolicy, TargetError, Targets, load_targets
+from handlers.tickets.sla import DEFAULT_FILE as SLA_FILE
 from handlers.triage import TriagePolicy
 
 
@@ -47,10 +48,31 @@ def triage_policy(settings: Settings) -> TriagePolicy:
     )
 
 
-def report_policy(settings: Settings) -> ReportPolicy:
+def report_policy(
+    settings: Settings, communities: CommunityFile | None = None, sla_file: Path = SLA_FILE
+) -> ReportPolicy:
+    """Where reports go and when, and the targets their figures are shown against (`[targets]`
+    of the SLA file, and a community's `[community.targets]` over it; a bad one is a
+    `ConfigError` naming the file and the target)."""
     out = settings.report_dir or settings.data_dir / "reports"
     fonts = tuple(f.strip() for f in settings.report_fonts.split(",") if f.strip() and f.strip() != "none")
-    return ReportPolicy(Path(out), settings.report_monthly_day, clock_time(settings.report_time), fonts)
+    try:
+        targets = load_targets(sla_file)
+        own = {
+            entry.code: Targets.from_mapping(entry.targets, f"{entry.code}.targets", base=targets)
+            for entry in (communities.community if communities is not None else [])
+            if entry.targets is not None
+        }
+    except TargetError as exc:
+        raise ConfigError(str(exc)) from exc
+    return ReportPolicy(
+        Path(out),
+        settings.report_monthly_day,
+        clock_time(settings.report_time),
+        fonts,
+        targets=targets,
+        community_targets=own,
+    )
 
 
 def broadcast_policy(settings: Settings, communities: CommunityFile) -> BroadcastPolicy:

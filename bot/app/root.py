@@ -99,7 +99,7 @@ def build_features(
         membership.feature(MembershipService(services.classifier)),
         tickets.feature(ticket_service, check_interval=settings.sla_check_interval),
         opinion.feature(opinion_service),
-        reports.feature(ReportService(report_policy(settings), services)),
+        reports.feature(ReportService(report_policy(settings, communities), services)),
         broadcasts.feature(broadcast_service, tick_seconds=settings.broadcast_tick_seconds),
         triage.feature(triage_service),
         intake.feature(

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from bot.app.policies import report_policy
 from bot.app.settings import ConfigError, Settings
 from bot.cli.command import Command, Subparsers, one_shot
 from handlers import reports
@@ -19,6 +20,8 @@ def register(sub: Subparsers) -> None:
     period = service.add_mutually_exclusive_group(required=True)
     period.add_argument("--month", help="e.g. 2026-11")
     period.add_argument("--week", help="an ISO week, e.g. 2026-W47")
+    period.add_argument("--quarter", help="e.g. 2026-Q4 (with the months' trend)")
+    period.add_argument("--year", help="e.g. 2026 (with the months' trend)")
     service.add_argument("--out", type=Path, required=True, help="directory to write the files to")
 
 
@@ -26,7 +29,13 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
     async with one_shot(settings) as app, app.runtime.reading() as uow:
         try:
             paths = await reports.export(
-                uow, app.services, args.community, args.month or args.week, args.out, app.runtime.now
+                uow,
+                app.services,
+                args.community,
+                args.month or args.week or args.quarter or args.year,
+                args.out,
+                app.runtime.now,
+                targets=report_policy(settings, app.communities).targets_for(args.community),
             )
         except (LookupError, ValueError, FontMissing) as exc:
             raise ConfigError(str(exc)) from exc

@@ -7,12 +7,23 @@ from __future__ import annotations
 
 from bot.core.feature import Feature
 from handlers.reports.chat import ReportsChat
+from handlers.reports.gather import gather_report
 from handlers.reports.jobs import installer
 from handlers.reports.policy import ReportPolicy
-from handlers.reports.service import ReportService, export, gather_report
+from handlers.reports.service import ReportService, export
+from handlers.reports.targets import TargetError, Targets, load_targets
 from handlers.reports.texts import TEXTS_HANS, TEXTS_HANT
 
-__all__ = ["ReportPolicy", "ReportService", "export", "feature", "gather_report"]
+__all__ = [
+    "ReportPolicy",
+    "ReportService",
+    "TargetError",
+    "Targets",
+    "export",
+    "feature",
+    "gather_report",
+    "load_targets",
+]
 
 
 def feature(service: ReportService) -> Feature:

@@ -36,6 +36,7 @@ FONT_GLOBS = (
     "/usr/share/fonts/**/NotoSansCJK*Regular*.otf",
 )
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MET_COLOURS = {True: "#3a9d5d", False: "#c0392b", None: "#95a5a6"}
 PALETTE = ("#2f6db5", "#e07b39", "#3a9d5d", "#c0392b", "#8e6bbf", "#7f8c8d", "#d4ac0d", "#16a085")
 
 
@@ -137,6 +138,21 @@ class Bars:
     horizontal: bool = False
     percent: bool = False
     empty: str = "无数据"
+    # Beside a target: a tick at each bar's target (None: none) and the bar green when met,
+    # red when missed (None: neither, grey).
+    targets: Sequence[float | None] = ()
+    met: Sequence[bool | None] = ()
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Figures over a quarter's or a year's months: one line per figure (None: no value)."""
+
+    title: str
+    labels: Sequence[str]
+    series: Sequence[tuple[str, Sequence[float | None]]]
+    percent: bool = False
+    empty: str = "无数据"
 
 
 @dataclass(frozen=True)
@@ -158,7 +174,7 @@ class Sheet:
 
     title: str
     subtitle: str
-    panels: Sequence[Bars | Trend]
+    panels: Sequence[Bars | Trend | Lines]
     columns: int = 2
     footer: str = ""
     notes: Sequence[str] = field(default_factory=tuple)
@@ -187,6 +203,8 @@ def _bars(ax: Any, panel: Bars, font: CjkFont) -> None:
     labels = list(panel.labels)
     values = [float(v) for v in panel.values]
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(values))]
+    if panel.met:
+        colours = [MET_COLOURS[m] for m in panel.met]
     shown = [f"{v:.0%}" if panel.percent else f"{v:g}" for v in values]
     if panel.horizontal:
         positions = list(range(len(values)))[::-1]
@@ -210,6 +228,11 @@ def _bars(ax: Any, panel: Bars, font: CjkFont) -> None:
         limit = max(values) * 1.18 or 1
         ax.set_ylim(0, 1.15 if panel.percent else limit)
     ax.bar_label(bars, labels=shown, padding=2, fontproperties=font.properties(9))
+    for position, target in zip(positions, panel.targets, strict=False):
+        if target is not None and panel.horizontal:
+            ax.plot([target, target], [position - 0.4, position + 0.4], color="#222222", linewidth=2)
+        elif target is not None:
+            ax.plot([position - 0.4, position + 0.4], [target, target], color="#222222", linewidth=2)
     if panel.percent:
         ticks = [0, 0.25, 0.5, 0.75, 1.0]
         if panel.horizontal:
@@ -243,6 +266,26 @@ def _trend(ax: Any, panel: Trend, font: CjkFont) -> None:
     share_ax.spines["right"].set_visible(True)
 
 
+def _lines(ax: Any, panel: Lines, font: CjkFont) -> None:
+    if not any(v is not None for _, values in panel.series for v in values):
+        _empty(ax, font, panel.title, panel.empty)
+        return
+    positions = list(range(len(panel.labels)))
+    for index, (name, values) in enumerate(panel.series):
+        points = [float("nan") if v is None else float(v) for v in values]
+        ax.plot(positions, points, color=PALETTE[index % len(PALETTE)], marker="o", markersize=4, label=name)
+    ax.set_xticks(positions, list(panel.labels))
+    if panel.percent:
+        ticks = [0, 0.25, 0.5, 0.75, 1.0]
+        ax.set_ylim(0, 1.05)
+        ax.set_yticks(ticks, [f"{t:.0%}" for t in ticks])
+    else:
+        ax.set_ylim(bottom=0)
+    ax.legend(prop=font.properties(9), loc="best")
+    ax.set_title(panel.title, fontproperties=font.properties(12, "bold"), loc="left")
+    _style_axes(ax, font)
+
+
 def render(sheet: Sheet, path: Path, font: CjkFont) -> Path:
     """Draw a sheet of panels to a PNG file and return its path."""
     columns = max(1, sheet.columns)
@@ -258,6 +301,8 @@ def render(sheet: Sheet, path: Path, font: CjkFont) -> Path:
         panel = sheet.panels[index]
         if isinstance(panel, Bars):
             _bars(ax, panel, font)
+        elif isinstance(panel, Lines):
+            _lines(ax, panel, font)
         else:
             _trend(ax, panel, font)
     bottom = "\n".join(part for part in (sheet.subtitle, *sheet.notes, sheet.footer) if part)

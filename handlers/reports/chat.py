@@ -1,5 +1,6 @@
 """Chat entry points of service reports: `/report` in a staff chat (drawn on demand, or
-`/report publish`), and 「发布业主版」 under a staff report (supervisors only)."""
+`/report publish`), 「发布业主版」 under a staff report (supervisors only), and `/kpi`, the
+stewards' figures (supervisors and managers, in their chats or privately)."""
 
 from __future__ import annotations
 
@@ -19,18 +20,46 @@ from handlers.reports.sheets import period_name
 from storage.directory.models import Community
 
 PUBLISH = ("publish", "发布")
+# Where the stewards' figures may be shown: never an owner group, nor the stewards' own group.
+KPI_CHATS = ("supervisors", "management", "private")
+
+
+# `/report <word>`: the period containing today, or the one before it.
+PERIOD_WORDS = {
+    "month": ("month", 0),
+    "月": ("month", 0),
+    "本月": ("month", 0),
+    "lastmonth": ("month", 1),
+    "上月": ("month", 1),
+    "week": ("week", 0),
+    "周": ("week", 0),
+    "本周": ("week", 0),
+    "lastweek": ("week", 1),
+    "上周": ("week", 1),
+    "quarter": ("quarter", 0),
+    "季度": ("quarter", 0),
+    "本季度": ("quarter", 0),
+    "lastquarter": ("quarter", 1),
+    "上季度": ("quarter", 1),
+    "year": ("year", 0),
+    "年": ("year", 0),
+    "今年": ("year", 0),
+    "本年": ("year", 0),
+    "lastyear": ("year", 1),
+    "去年": ("year", 1),
+}
 
 
 def parse_period_args(args: Sequence[str], now: datetime, tz: ZoneInfo) -> Period:
-    """`/report` (this month so far), `/report week`, `/report 2026-11`, `/report 2026-W47`."""
-    if not args or args[0] in ("month", "月", "本月"):
+    """`/report` (this month so far), `/report week`, `/report lastmonth`, `/report quarter`,
+    `/report lastyear`, or a period written out: `2026-11`, `2026-W47`, `2026-Q4`, `2026`."""
+    if not args:
         return Period.containing("month", now, tz)
-    if args[0] in ("week", "周", "本周"):
-        return Period.containing("week", now, tz)
-    if args[0] in ("lastmonth", "上月"):
-        return Period.containing("month", now, tz).previous(tz)
-    if args[0] in ("lastweek", "上周"):
-        return Period.containing("week", now, tz).previous(tz)
+    word = PERIOD_WORDS.get(args[0].lower())
+    if word is not None:
+        kind, back = word
+        period = Period.containing(kind, now, tz)
+        return period.previous(tz) if back else period
     return parse_period(args[0], tz)
 
 
@@ -48,8 +77,20 @@ class ReportsChat:
     def router(self) -> Router:
         router = Router(name="reports")
         router.command("report", require=Role.STEWARD)(self.report)
+        router.command("kpi", require=Role.SUPERVISOR)(self.kpi)
         router.callback(PublishPress, require=Role.SUPERVISOR)(self.publish_pressed)
         return router
+
+    async def kpi(self, ctx: Context) -> None:
+        """`/kpi [period]`: the stewards' figures of the asker's community."""
+        community = ctx.community
+        if community is None:
+            raise DomainError("rp.err.no_community")
+        if ctx.chat_role not in KPI_CHATS:
+            raise DomainError("rp.err.kpi_chat")
+        parsed = ctx.incoming.command
+        period = parse_period_args(parsed[1] if parsed else [], ctx.now, ZoneInfo(community.timezone))
+        await ctx.reply(await self.service.kpi(ctx.uow, community, period, ctx.now, ctx.t), quote=False)
 
     async def report(self, ctx: Context) -> None:
         """Staff draw a report on demand, in a staff chat (never in an owner group)."""

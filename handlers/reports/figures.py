@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -71,6 +71,21 @@ class TicketRow:
     response_sla: str | None
     resolve_sla: str | None
     rating: str | None
+    assignee_id: int | None = None
+    assignee: str = ""  # the steward's name (staff-only files)
+    reopened: bool = False  # reopened at least once (not a first-time fix)
+
+
+@dataclass(frozen=True)
+class LowRating:
+    """A ticket of the period an owner rated 「一般」 or 「不满意」, with what they said after
+    (masked), for the monthly review."""
+
+    number: str
+    category: str
+    assignee: str
+    rating: str
+    reasons: tuple[str, ...]
 
 
 @dataclass
@@ -91,6 +106,7 @@ class ServiceReport:
     daily: list[tuple[date, int, int]] = field(default_factory=list)  # (day, messages, negative)
     places: list[tuple[str, str, int]] = field(default_factory=list)  # (building, category, n)
     alerts: dict[str, int] = field(default_factory=dict)
+    low_ratings: list[LowRating] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -142,7 +158,14 @@ class ServiceReport:
         return sum(n for _, _, n in self.daily)
 
 
-def ticket_row(ticket: Ticket, category: str, building: str, as_of: datetime) -> TicketRow:
+def ticket_row(
+    ticket: Ticket,
+    category: str,
+    building: str,
+    as_of: datetime,
+    assignee: str = "",
+    reopened: bool = False,
+) -> TicketRow:
     response = resolution = None
     if ticket.first_response_at is not None:
         response = (ticket.first_response_at - ticket.created_at).total_seconds() / 60
@@ -168,6 +191,9 @@ def ticket_row(ticket: Ticket, category: str, building: str, as_of: datetime) ->
         else sla_outcome(ticket.first_response_at, ticket.respond_due_at, as_of),
         resolve_sla=None if cancelled else sla_outcome(finished, ticket.resolve_due_at, as_of),
         rating=ticket.rating,
+        assignee_id=ticket.assignee_id,
+        assignee=assignee,
+        reopened=reopened,
     )
 
 
@@ -180,11 +206,27 @@ def build_report(
     category_label: Callable[[Ticket], str],
     building_label: Callable[[str | None], str],
     as_of: datetime,
+    assignees: Mapping[int, str] | None = None,
+    reopened: Collection[int] = (),
+    low_ratings: Sequence[LowRating] = (),
 ) -> ServiceReport:
-    """Everything a report shows, from the period's rows (pure; no database, no clock)."""
+    """Everything a report shows, from the period's rows (pure; no database, no clock).
+    `assignees`: stewards' names by id; `reopened`: the ids of tickets reopened at least once."""
     tz = ZoneInfo(community.timezone)
     report = ServiceReport(community.code, community.name, community.language, tz, period, as_of)
-    report.rows = [ticket_row(t, category_label(t), building_label(t.building), as_of) for t in tickets]
+    names = assignees or {}
+    report.rows = [
+        ticket_row(
+            t,
+            category_label(t),
+            building_label(t.building),
+            as_of,
+            names.get(t.assignee_id, "") if t.assignee_id is not None else "",
+            t.id in reopened,
+        )
+        for t in tickets
+    ]
+    report.low_ratings = list(low_ratings)
     counted = report.counted
     report.by_category = Counter(r.category for r in counted).most_common(TOP_CATEGORIES)
     report.by_building = sorted(Counter(r.building for r in counted).items(), key=lambda kv: (-kv[1], kv[0]))

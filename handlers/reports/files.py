@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.reports.charts import DEFAULT_SOURCES, FontMissing, find_cjk_font, render
 from handlers.reports.figures import ServiceReport
+from handlers.reports.review import Review
 from handlers.reports.sheets import Say, owner_sheet, staff_sheet
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ TICKET_COLUMNS = (
     "response_sla",
     "resolve_sla",
     "rating",
+    "assignee",
 )
 DAILY_COLUMNS = ("date", "messages", "negative", "negative_share")
 SUMMARY_COLUMNS = ("metric", "value")
@@ -47,7 +49,7 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def summary_rows(report: ServiceReport) -> list[tuple[str, str]]:
+def summary_rows(report: ServiceReport, review: Review | None = None) -> list[tuple[str, str]]:
     rows = [
         ("community", report.community_code),
         ("period", report.period.label),
@@ -71,10 +73,17 @@ def summary_rows(report: ServiceReport) -> list[tuple[str, str]]:
     ]
     rows += [(f"rating:{k}", str(n)) for k, n in report.ratings.items()]
     rows += [(f"alerts:{k}", str(n)) for k, n in sorted(report.alerts.items())]
+    for figure in review.figures if review is not None else ():
+        met = "" if figure.met is None else ("yes" if figure.met else "no")
+        rows += [
+            (f"figure:{figure.id}", _num(figure.value, 3)),
+            (f"target:{figure.id}", _num(figure.target, 3)),
+            (f"met:{figure.id}", met),
+        ]
     return rows
 
 
-def write_csv(report: ServiceReport, out_dir: Path, stem: str) -> list[Path]:
+def write_csv(report: ServiceReport, out_dir: Path, stem: str, review: Review | None = None) -> list[Path]:
     """tickets, daily opinion and summary CSVs (UTF-8 with BOM, so Excel reads the Chinese)."""
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     tz = report.tz
@@ -101,6 +110,7 @@ def write_csv(report: ServiceReport, out_dir: Path, stem: str) -> list[Path]:
                     r.response_sla or "",
                     r.resolve_sla or "",
                     r.rating or "",
+                    r.assignee,
                 ]
             )
     paths.append(tickets)
@@ -117,17 +127,17 @@ def write_csv(report: ServiceReport, out_dir: Path, stem: str) -> list[Path]:
     with summary.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(SUMMARY_COLUMNS)
-        writer.writerows(summary_rows(report))
+        writer.writerows(summary_rows(report, review))
     paths.append(summary)
     return paths
 
 
-def summary_csv(report: ServiceReport) -> str:
+def summary_csv(report: ServiceReport, review: Review | None = None) -> str:
     """The summary as CSV text (what a chat gets when no chart can be drawn)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(SUMMARY_COLUMNS)
-    writer.writerows(summary_rows(report))
+    writer.writerows(summary_rows(report, review))
     return out.getvalue().rstrip("\n")
 
 
@@ -140,19 +150,26 @@ class Files:
 
 
 async def draw(
-    report: ServiceReport, say: Say, out_dir: Path, stem: str, fonts: tuple[str, ...] = DEFAULT_SOURCES
+    report: ServiceReport,
+    say: Say,
+    out_dir: Path,
+    stem: str,
+    fonts: tuple[str, ...] = DEFAULT_SOURCES,
+    review: Review | None = None,
 ) -> Files:
     """CSV and both PNGs; the drawing runs in a worker thread (about a second of CPU). Without
-    a CJK font (`fonts`: where to look) only the CSVs are written."""
+    a CJK font (`fonts`: where to look) only the CSVs are written. `review`: the staff sheet
+    and the summary carry the figures against their targets (and a quarter's trend)."""
     try:
         font = find_cjk_font(report.lang, fonts)
     except FontMissing as missing:
         log.warning("reports: no chart for %s: %s", stem, missing)
-        return Files(None, None, await asyncio.to_thread(write_csv, report, out_dir, stem), str(missing))
-    staff, owners = staff_sheet(report, say), owner_sheet(report, say)
+        csv_paths = await asyncio.to_thread(write_csv, report, out_dir, stem, review)
+        return Files(None, None, csv_paths, str(missing))
+    staff, owners = staff_sheet(report, say, review), owner_sheet(report, say)
 
     def work() -> Files:
-        csv_paths = write_csv(report, out_dir, stem)
+        csv_paths = write_csv(report, out_dir, stem, review)
         return Files(
             render(staff, out_dir / f"{stem}-report.png", font),
             render(owners, out_dir / f"{stem}-owners.png", font),

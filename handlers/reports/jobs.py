@@ -12,10 +12,12 @@ log = logging.getLogger(__name__)
 
 
 def installer(service: ReportService) -> Install:
-    """The monthly report tick (every 10 minutes; sends once a month)."""
+    """The monthly report tick and the stewards' own figures (every 10 minutes; each sends
+    once a month)."""
 
     def install(scheduler: Scheduler, runtime: Runtime) -> None:
         every(scheduler, "reports:monthly", 600, monthly_tick, runtime, service)
+        every(scheduler, "reports:kpi", 600, kpi_tick, runtime, service)
 
     return install
 
@@ -35,4 +37,22 @@ async def monthly_tick(runtime: Runtime, service: ReportService) -> int:
                     sent += await service.send_staff_report(uow, community, period, now, scheduled=True)
         except Exception:
             log.exception("reports: monthly report for community %d failed", community_id)
+    return sent
+
+
+async def kpi_tick(runtime: Runtime, service: ReportService) -> int:
+    """From the report day, by the 5th: each steward's own last month to their private chat,
+    once; one transaction per community."""
+    now = runtime.now
+    async with runtime.reading() as uow:
+        due = await service.due_kpis(uow, now)
+    sent = 0
+    for community_id, period in due:
+        try:
+            async with runtime.transaction() as uow:
+                community = await uow.directory.community(community_id)
+                if community is not None:
+                    sent += await service.send_own_kpis(uow, community, period, now)
+        except Exception:
+            log.exception("reports: stewards' figures for community %d failed", community_id)
     return sent

@@ -5,7 +5,9 @@ summary to the owner groups, export the files.
 Supervisors get last month's report on a set day (`due_monthly` / `send_staff_report`);
 `/report` in a staff chat draws one on demand (`staff_report`); 「发布业主版」 posts the owner
 summary (no units, no names, no phone numbers, no message text) to the owner groups
-(`publish`); `steward report` writes the files to a directory (`export`).
+(`publish`); `steward report` writes the files to a directory (`export`). `/kpi` shows the
+stewards' figures (`kpi`), and each steward gets their own last month privately
+(`due_kpis` / `send_own_kpis`). Gathering the figures is `handlers.reports.gather`'s.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ from bot.core.outbox import Priority, send_to_chat
 from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.reports.buttons import PublishPress
-from handlers.reports.figures import ServiceReport, build_report
+from handlers.reports.figures import ServiceReport
 from handlers.reports.files import Files, draw, summary_csv
+from handlers.reports.gather import gather_report, gather_review, say_in
 from handlers.reports.period import Period
 from handlers.reports.policy import ReportPolicy
+from handlers.reports.review import Review, kpi_text, own_kpi_text
 from handlers.reports.sheets import Say, owner_summary_text, period_name, staff_caption
-from storage.directory.models import Community
-from storage.tickets.models import Ticket
+from handlers.reports.targets import Targets
+from storage.directory.models import Chat, Community
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -38,44 +42,9 @@ log = logging.getLogger(__name__)
 PUBLISHER = Role.SUPERVISOR
 
 
-def say_in(services: Services, community: Community) -> Say:
-    """The report's texts in the community's language."""
-
-    def say(key: str, **values: object) -> str:
-        return services.texts.render(key, community.language, **values)
-
-    return say
-
-
 def publish_button(say: Say, community: Community, period: Period) -> Button:
     """「发布业主版」 under a staff report."""
     return Button(say("rp.btn.publish"), PublishPress("pub", community.id, period.label).pack())
-
-
-async def gather_report(
-    uow: UnitOfWork, services: Services, community: Community, period: Period, as_of: datetime
-) -> ServiceReport:
-    """The period's tickets, owner messages and alerts, made into a report (`build_report`)."""
-    repo = uow.reports
-    tickets = await repo.tickets_created(community.id, period.start, period.end)
-    messages = await repo.owner_message_times(community.id, period.start, period.end)
-    alerts = await repo.alerts(community.id, period.start, period.end)
-    say = say_in(services, community)
-    traditional = community.language.startswith("zh-Hant")
-
-    def category_label(ticket: Ticket) -> str:
-        code = ticket.category or ticket.kind
-        try:
-            return services.classifier.category_label(code, traditional)
-        except KeyError:
-            return (
-                say(f"rp.kind.{ticket.kind}") if ticket.kind in ("repair", "complaint", "inquiry") else code
-            )
-
-    def building_label(building: str | None) -> str:
-        return say("rp.building", b=building) if building else say("rp.building.none")
-
-    return build_report(community, period, tickets, messages, alerts, category_label, building_label, as_of)
 
 
 async def export(
@@ -86,9 +55,11 @@ async def export(
     out_dir: Path,
     now: datetime,
     fonts: tuple[str, ...] = ("package", "system"),
+    targets: Targets | None = None,
 ) -> list[Path]:
     """`steward report --community X --month 2026-11 --out DIR`: CSVs, both PNGs (when a CJK
-    font can be had) and the owner summary as text. LookupError for an unknown community,
+    font can be had) and the owner summary as text; with `targets`, the staff sheet and the
+    summary carry the figures against them. LookupError for an unknown community,
     ValueError for a bad period."""
     community = await uow.directory.community_by_code(community_code)
     if community is None:
@@ -96,16 +67,21 @@ async def export(
     period = Period.parse(period_text, ZoneInfo(community.timezone))
     report = await gather_report(uow, services, community, period, now)
     say = say_in(services, community)
-    files = await draw(report, say, out_dir, f"{community.code}-{period.label}", fonts)
+    review = None
+    if targets is not None:
+        review = await gather_review(uow, services, targets, community, report, now)
+    files = await draw(report, say, out_dir, f"{community.code}-{period.label}", fonts, review)
     summary = out_dir / f"{community.code}-{period.label}-owners.txt"
     summary.write_text(owner_summary_text(report, say) + "\n", encoding="utf-8")
     pictures = [p for p in (files.staff_png, files.owner_png) if p is not None]
     return [*files.csv, *pictures, summary]
 
 
-def no_chart_text(say: Say, report: ServiceReport, files: Files, caption: str) -> str:
+def no_chart_text(
+    say: Say, report: ServiceReport, files: Files, caption: str, review: Review | None = None
+) -> str:
     """No CJK font, no picture: one line saying why, the caption, and the summary as CSV."""
-    return "\n".join([say("rp.no_chart"), caption, say("rp.csv"), summary_csv(report)])
+    return "\n".join([say("rp.no_chart"), caption, say("rp.csv"), summary_csv(report, review)])
 
 
 @dataclass(frozen=True)
@@ -134,17 +110,21 @@ class ReportService:
         report = await gather_report(uow, self.services, community, period, now)
         if report.empty:
             return None
+        review = await gather_review(
+            uow, self.services, self.policy.targets_for(community.code), community, report, now
+        )
         files = await draw(
             report,
             say,
             self.report_dir(community, period),
             f"{community.code}-{period.label}",
             self.policy.fonts,
+            review,
         )
         buttons = ((publish_button(say, community, period),),)
-        caption = staff_caption(report, say)
+        caption = staff_caption(report, say, review)
         if files.staff_png is None:
-            return Outgoing(text=no_chart_text(say, report, files, caption), buttons=buttons)
+            return Outgoing(text=no_chart_text(say, report, files, caption, review), buttons=buttons)
         return Outgoing(text=caption, image_path=str(files.staff_png), buttons=buttons)
 
     async def send_staff_report(
@@ -205,12 +185,17 @@ class ReportService:
         self.may_publish(actor)
         say = say_in(self.services, community)
         report = await gather_report(uow, self.services, community, period, now)
+        # The staff sheet is drawn again beside the owners' (the same files): with its review.
+        review = await gather_review(
+            uow, self.services, self.policy.targets_for(community.code), community, report, now
+        )
         files = await draw(
             report,
             say,
             self.report_dir(community, period),
             f"{community.code}-{period.label}",
             self.policy.fonts,
+            review,
         )
         text = owner_summary_text(report, say)
         picture = str(files.owner_png) if files.owner_png is not None else None  # no font: the text
@@ -227,6 +212,88 @@ class ReportService:
                 dedupe_key=f"report:owners:{period.label}:{community.id}:{chat.id}",
             )
         return Published(period, posted)
+
+    async def kpi(
+        self, uow: UnitOfWork, community: Community, period: Period, now: datetime, say: Say
+    ) -> str:
+        """`/kpi`: every steward's figures of the period, best first, and the month's star.
+        Who may ask, and where, the chat entry point settles (supervisors and above, never
+        in an owner group); the community is the asker's own."""
+        report = await gather_report(uow, self.services, community, period, now)
+        review = await gather_review(
+            uow, self.services, self.policy.targets_for(community.code), community, report, now
+        )
+        return kpi_text(say, community.name, period_name(say, period), review)
+
+    async def private_chats(self, uow: UnitOfWork, community: Community) -> dict[int, list[Chat]]:
+        """Each steward's private chats with Steward (steward id → chats): the private chat on
+        a platform whose id is their account there (Telegram's private chat is the user)."""
+        chats: dict[int, list[Chat]] = {}
+        for steward in await uow.directory.roster(community.id, "steward"):
+            accounts = {str(p): str(a) for p, a in (steward.accounts or {}).items()}
+            found = await uow.reports.private_chats(accounts)
+            if found:
+                chats[steward.id] = list(found)
+        return chats
+
+    @staticmethod
+    def kpi_key(period: Period, steward_id: int, chat: Chat) -> str:
+        return f"kpi:{period.label}:{steward_id}:{chat.id}"
+
+    async def due_kpis(self, uow: UnitOfWork, now: datetime) -> list[tuple[int, Period]]:
+        """From the report day (the `kpi_by_day`th at the latest) at the report time, and any
+        later day of the month (catching up): each community where some steward's own last
+        month has not been queued to their private chat."""
+        policy = self.policy
+        due: list[tuple[int, Period]] = []
+        for community in await uow.directory.communities():
+            tz = ZoneInfo(community.timezone)
+            today = now.astimezone(tz)
+            if (today.day, today.time()) < (min(policy.monthly_day, policy.kpi_by_day), policy.report_time):
+                continue
+            period = Period.containing("month", now, tz).previous(tz)
+            chats = await self.private_chats(uow, community)
+            keys = [self.kpi_key(period, sid, c) for sid, found in chats.items() for c in found]
+            if keys and not await uow.reports.all_queued(keys):
+                due.append((community.id, period))
+        return due
+
+    async def send_own_kpis(
+        self, uow: UnitOfWork, community: Community, period: Period, now: datetime
+    ) -> int:
+        """Each steward's own figures of `period` to their private chat(s), once per chat; a
+        steward Steward has no private chat with gets none (never a group)."""
+        chats = await self.private_chats(uow, community)
+        if not chats:
+            return 0
+        say = say_in(self.services, community)
+        report = await gather_report(uow, self.services, community, period, now)
+        review = await gather_review(
+            uow, self.services, self.policy.targets_for(community.code), community, report, now
+        )
+        name = period_name(say, period)
+        sent = 0
+        for kpi in review.kpis:
+            starred = review.star is not None and review.star.steward_id == kpi.steward_id
+            text = own_kpi_text(say, name, kpi, starred)
+            for chat in chats.get(kpi.steward_id, []):
+                sent += await send_to_chat(
+                    uow,
+                    chat,
+                    Outgoing(text=text),
+                    now,
+                    ref_type="kpi",
+                    ref_id=kpi.steward_id,
+                    priority=Priority.BULK,
+                    dedupe_key=self.kpi_key(period, kpi.steward_id, chat),
+                )
+        log.info(
+            "reports: %s figures of community %d queued to %d private chat(s)",
+            period.label,
+            community.id,
+            sent,
+        )
+        return sent
 
     async def due_monthly(self, uow: UnitOfWork, now: datetime) -> list[tuple[int, Period]]:
         """On the report day (or any later day of the month, catching up): each community whose

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from handlers.reports.charts import Bars, Sheet, Trend
+from handlers.reports.charts import Bars, Lines, Sheet, Trend
 from handlers.reports.figures import ServiceReport
 from handlers.reports.period import Period
+from handlers.reports.review import Review, review_text
 
 Say = Callable[..., str]  # a text key and its values -> the text, in the report's language
 
@@ -21,6 +22,11 @@ def _pct(value: float | None) -> str:
 def period_name(say: Say, period: Period) -> str:
     if period.kind == "month":
         return say("rp.period.month", year=period.first_day.year, month=period.first_day.month)
+    if period.kind == "quarter":
+        quarter = (period.first_day.month - 1) // 3 + 1
+        return say("rp.period.quarter", year=period.first_day.year, quarter=quarter)
+    if period.kind == "year":
+        return say("rp.period.year", year=period.first_day.year)
     year, week, _ = period.first_day.isocalendar()
     last = period.first_day + timedelta(days=period.days - 1)
     return say(
@@ -32,7 +38,45 @@ def period_name(say: Say, period: Period) -> str:
     )
 
 
-def staff_sheet(report: ServiceReport, say: Say) -> Sheet:
+def targets_panel(review: Review, say: Say) -> Bars:
+    """The rate figures beside their targets: green met, red missed, a tick at the target."""
+    rates = [f for f in review.figures if f.unit == "rate" and f.value is not None]
+    return Bars(
+        say("rp.chart.targets"),
+        [say(f"rp.fig.{f.id}") for f in rates],
+        [f.value for f in rates if f.value is not None],
+        horizontal=True,
+        percent=True,
+        empty=say("rp.empty"),
+        targets=[f.target for f in rates],
+        met=[f.met for f in rates],
+    )
+
+
+def trend_panels(review: Review, say: Say) -> list[Lines]:
+    """A quarter's or a year's months: the rates, and the median first response."""
+    if not review.trend:
+        return []
+    labels = [f"{p.first_day.month}月" for p, _ in review.trend]
+    rate_ids = [f.id for f in review.figures if f.unit == "rate"]
+    series = [
+        (say(f"rp.fig.{fid}"), [next(f.value for f in figs if f.id == fid) for _, figs in review.trend])
+        for fid in rate_ids
+    ]
+    series = [(name, values) for name, values in series if any(v is not None for v in values)]
+    response = [next(f.value for f in figs if f.id == "median_response") for _, figs in review.trend]
+    return [
+        Lines(say("rp.chart.months.rates"), labels, series, percent=True, empty=say("rp.empty")),
+        Lines(
+            say("rp.chart.months.response"),
+            labels,
+            [(say("rp.fig.median_response"), response)],
+            empty=say("rp.empty"),
+        ),
+    ]
+
+
+def staff_sheet(report: ServiceReport, say: Say, review: Review | None = None) -> Sheet:
     rates = [
         (say("rp.metric.response_sla"), report.response.rate),
         (say("rp.metric.resolve_sla"), report.resolution.rate),
@@ -87,8 +131,34 @@ def staff_sheet(report: ServiceReport, say: Say) -> Sheet:
                 horizontal=True,
                 empty=say("rp.empty.places"),
             ),
+            *review_panels(review, say),
         ],
     )
+
+
+def comparison_panel(review: Review, say: Say) -> Lines:
+    """A week's or a month's rates beside the same period a year before and the one before."""
+    kind = review.period.kind
+    rates = [f for f in review.figures if f.unit == "rate"]
+    before = review.previous or {}
+    year_ago = review.last_year or {}
+    series = [
+        (say(f"rp.fig.{f.id}"), [year_ago.get(f.id), before.get(f.id), f.value])
+        for f in rates
+        if f.value is not None or before.get(f.id) is not None or year_ago.get(f.id) is not None
+    ]
+    labels = [say("rp.cmp.col.yoy"), say(f"rp.cmp.col.prev.{kind}"), say(f"rp.cmp.col.this.{kind}")]
+    return Lines(say("rp.chart.compare"), labels, series, percent=True, empty=say("rp.empty"))
+
+
+def review_panels(review: Review | None, say: Say) -> list[Bars | Trend | Lines]:
+    """The targets, and the comparisons: a quarter's or a year's months, or a week's or a
+    month's rates against the period before and the same one a year before."""
+    if review is None:
+        return []
+    if review.trend:
+        return [targets_panel(review, say), *trend_panels(review, say)]
+    return [targets_panel(review, say), comparison_panel(review, say)]
 
 
 def category_panel(report: ServiceReport, say: Say) -> Bars:
@@ -130,12 +200,12 @@ def owner_sheet(report: ServiceReport, say: Say) -> Sheet:
     )
 
 
-def staff_caption(report: ServiceReport, say: Say) -> str:
+def staff_caption(report: ServiceReport, say: Say, review: Review | None = None) -> str:
     top = say("rp.sep").join(f"{c} {n}" for c, n in report.by_category[:3]) or say("rp.none")
     places = say("rp.sep").join(
         say("rp.place", building=b, category=c) + f" {n}" for b, c, n in report.places[:3]
     )
-    return say(
+    caption = say(
         "rp.caption.staff",
         community=report.community_name,
         period=period_name(say, report.period),
@@ -150,6 +220,9 @@ def staff_caption(report: ServiceReport, say: Say) -> str:
         negative=report.negative,
         messages=report.messages,
     )
+    if review is None:
+        return caption
+    return caption + "\n\n" + review_text(say, review, report.low_ratings)
 
 
 def owner_summary_text(report: ServiceReport, say: Say) -> str:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.directory.models import Chat
 from storage.messages.models import MessageLog
 from storage.opinion.models import OpinionAlert
 from storage.opinion.repository import all_queued, owner_messages
-from storage.tickets.models import Ticket
+from storage.tickets.models import Ticket, TicketEvent
+
+# What an owner's rating below 「满意」 is stored as (handlers/tickets/lifecycle.py: RATINGS).
+LOW_RATINGS = ("一般", "不满意")
 
 
 class ReportRepository:
@@ -29,6 +34,40 @@ class ReportRepository:
                 .order_by(Ticket.created_at, Ticket.id)
             )
         ).all()
+
+    def _events_of_period(self, community_id: int, start: datetime, end: datetime, *actions: str) -> Any:
+        return (
+            select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.action, TicketEvent.note)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(
+                Ticket.community_id == community_id,
+                Ticket.created_at >= start,
+                Ticket.created_at < end,
+                TicketEvent.action.in_(actions),
+            )
+            .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
+        )
+
+    async def reopened(self, community_id: int, start: datetime, end: datetime) -> set[int]:
+        """The ids of the tickets opened in [start, end) that were reopened at least once."""
+        query = self._events_of_period(community_id, start, end, "reopened")
+        return {row[0] for row in (await self.session.execute(query)).all()}
+
+    async def low_ratings(
+        self, community_id: int, start: datetime, end: datetime
+    ) -> dict[int, tuple[str, list[str]]]:
+        """Tickets opened in [start, end) an owner rated below 「满意」: ticket id → (the
+        lowest such rating, the notes the owner added after it, raw: the caller masks them)."""
+        query = self._events_of_period(community_id, start, end, "rated", "owner_note")
+        found: dict[int, tuple[str, list[str]]] = {}
+        for ticket_id, _, action, note in (await self.session.execute(query)).all():
+            if action == "rated" and note in LOW_RATINGS:
+                rating, notes = found.get(ticket_id, (note, []))
+                worst = max(rating, note, key=LOW_RATINGS.index)
+                found[ticket_id] = (worst, notes)
+            elif action == "owner_note" and ticket_id in found and note:
+                found[ticket_id][1].append(note)
+        return found
 
     async def owner_message_times(
         self, community_id: int, start: datetime, end: datetime
@@ -71,6 +110,22 @@ class ReportRepository:
             if await self.session.scalar(query.limit(1)) is not None:
                 return True
         return False
+
+    async def private_chats(self, accounts: Mapping[str, str]) -> Sequence[Chat]:
+        """The active private chats whose id on their platform is one of these accounts
+        (platform → the person's user id there)."""
+        if not accounts:
+            return []
+        query = (
+            select(Chat)
+            .where(
+                Chat.role == "private",
+                Chat.active.is_(True),
+                or_(*(and_(Chat.platform == p, Chat.platform_chat_id == a) for p, a in accounts.items())),
+            )
+            .order_by(Chat.id)
+        )
+        return (await self.session.scalars(query)).all()
 
     async def all_queued(self, dedupe_keys: Sequence[str]) -> bool:
         """Whether every one of these idempotent messages (e.g. this month's reports) is in the
