@@ -16,6 +16,8 @@ from handlers.broadcasts.timing import QuietHours
 from handlers.broadcasts.tips import TipCalendar, TipLibrary
 from handlers.opinion import OpinionPolicy
 from handlers.reports import ReportPolicy
+from handlers.reports.figures import VisitRule
+from handlers.tickets.sla import SlaBook
 from handlers.triage import TriagePolicy
 
 
@@ -47,10 +49,15 @@ def triage_policy(settings: Settings) -> TriagePolicy:
     )
 
 
-def report_policy(settings: Settings) -> ReportPolicy:
+def report_policy(settings: Settings, sla: SlaBook | None = None) -> ReportPolicy:
+    """Where and when reports go; `sla`: the tickets' SLA book, whose `[visits]` says which
+    repairs are simple and how soon they are visited (the monthly figure)."""
     out = settings.report_dir or settings.data_dir / "reports"
     fonts = tuple(f.strip() for f in settings.report_fonts.split(",") if f.strip() and f.strip() != "none")
-    return ReportPolicy(Path(out), settings.report_monthly_day, clock_time(settings.report_time), fonts)
+    visits = VisitRule(sla.visits.simple, sla.visits.within, sla.visits.target) if sla else VisitRule()
+    return ReportPolicy(
+        Path(out), settings.report_monthly_day, clock_time(settings.report_time), fonts, visits=visits
+    )
 
 
 def broadcast_policy(settings: Settings, communities: CommunityFile) -> BroadcastPolicy:

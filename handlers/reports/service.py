@@ -23,7 +23,7 @@ from bot.core.outbox import Priority, send_to_chat
 from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.reports.buttons import PublishPress
-from handlers.reports.figures import ServiceReport, build_report
+from handlers.reports.figures import ServiceReport, VisitRule, build_report
 from handlers.reports.files import Files, draw, summary_csv
 from handlers.reports.period import Period
 from handlers.reports.policy import ReportPolicy
@@ -53,7 +53,12 @@ def publish_button(say: Say, community: Community, period: Period) -> Button:
 
 
 async def gather_report(
-    uow: UnitOfWork, services: Services, community: Community, period: Period, as_of: datetime
+    uow: UnitOfWork,
+    services: Services,
+    community: Community,
+    period: Period,
+    as_of: datetime,
+    visits: VisitRule | None = None,
 ) -> ServiceReport:
     """The period's tickets, owner messages and alerts, made into a report (`build_report`)."""
     repo = uow.reports
@@ -75,7 +80,9 @@ async def gather_report(
     def building_label(building: str | None) -> str:
         return say("rp.building", b=building) if building else say("rp.building.none")
 
-    return build_report(community, period, tickets, messages, alerts, category_label, building_label, as_of)
+    return build_report(
+        community, period, tickets, messages, alerts, category_label, building_label, as_of, visits
+    )
 
 
 async def export(
@@ -131,7 +138,7 @@ class ReportService:
         language and the 「发布业主版」 button; without a CJK font the caption, the figures as
         CSV and a line saying why there is no picture. None: nothing happened in the period
         (no ticket, no owner message, no alert), and an empty report is not worth a message."""
-        report = await gather_report(uow, self.services, community, period, now)
+        report = await gather_report(uow, self.services, community, period, now, self.policy.visits)
         if report.empty:
             return None
         files = await draw(
@@ -204,7 +211,7 @@ class ReportService:
         per period and group."""
         self.may_publish(actor)
         say = say_in(self.services, community)
-        report = await gather_report(uow, self.services, community, period, now)
+        report = await gather_report(uow, self.services, community, period, now, self.policy.visits)
         files = await draw(
             report,
             say,

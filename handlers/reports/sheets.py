@@ -135,7 +135,7 @@ def staff_caption(report: ServiceReport, say: Say) -> str:
     places = say("rp.sep").join(
         say("rp.place", building=b, category=c) + f" {n}" for b, c, n in report.places[:3]
     )
-    return say(
+    caption = say(
         "rp.caption.staff",
         community=report.community_name,
         period=period_name(say, report.period),
@@ -149,6 +149,23 @@ def staff_caption(report: ServiceReport, say: Say) -> str:
         places=places or say("rp.none"),
         negative=report.negative,
         messages=report.messages,
+    )
+    visits = visits_line(report, say)
+    return f"{caption}\n{visits}" if visits else caption
+
+
+def visits_line(report: ServiceReport, say: Say) -> str:
+    """「简单维修30分钟内到场 75%（3/4，目标 ≥ 90%）」; "" when the period had no simple repair."""
+    visits = report.visits
+    if visits is None or not visits.total:
+        return ""
+    return say(
+        "rp.visits",
+        within=report.visit_minutes,
+        rate=_pct(visits.rate),
+        visited=visits.visited,
+        total=visits.total,
+        target=_pct(visits.target),
     )
 
 
