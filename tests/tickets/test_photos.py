@@ -131,4 +131,3 @@ async def test_photos_of_a_ticket_without_any_say_so(harness: Harness) -> None:
     assert harness.sent(STEWARDS)[-1].text == f"工单 {ticket.number} 暂无照片。"
     await harness.say(OWNERS, "u-zhang", f"/photos {ticket.number}")  # owners may not
     assert not any(m.outgoing and m.out.photo for m in harness.sent(OWNERS))
-
