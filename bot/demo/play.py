@@ -20,6 +20,7 @@ from bot.core.clock import FrozenClock
 from bot.demo.console import TranscriptPrinter, ticket_table
 from bot.demo.kit import START, Demo, Scene
 from bot.demo.scenes.broadcasts import broadcasts_scene
+from bot.demo.scenes.emergency import emergency_scene
 from bot.demo.scenes.intake import intake_scene
 from bot.demo.scenes.opinion import opinion_scene
 from bot.demo.scenes.tickets import tickets_scene
@@ -27,9 +28,9 @@ from storage.db import create_engine, upgrade
 from storage.directory.models import Steward
 from storage.tickets.models import Ticket
 
-# In order: intake, the ticket loop, broadcasts, and opinion monitoring last (the demo ends
-# with an alert, a folded repeat and a report image).
-SCENES: tuple[Scene, ...] = (intake_scene, tickets_scene, broadcasts_scene, opinion_scene)
+# In order: intake, the ticket loop, the emergency clock, broadcasts, and opinion monitoring
+# last (the demo ends with an alert, a folded repeat and a report image).
+SCENES: tuple[Scene, ...] = (intake_scene, tickets_scene, emergency_scene, broadcasts_scene, opinion_scene)
 
 
 async def run_demo(console: Console | None = None, workdir: Path | None = None) -> list[Ticket]:

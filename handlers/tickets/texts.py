@@ -179,6 +179,7 @@ TEXTS_HANT: dict[str, str] = {
     "t.owner.merged_step": "你反映嘅問題（工單 {number}·{category}·{place}）{step}",
     "t.step.accepted": "已由{name}跟進，處理緊。",
     "t.step.arrived": "：{name}已經到咗現場處理。",
+    "t.staff.progress_prompt": "⏱️ 緊急工單 {number}（{category}·{place}）已經過咗 {minutes} 分鐘，{arrived}請回覆呢條訊息講低處理進度。",
 }
 
 # The audit trail's actions as /ticket shows them.
