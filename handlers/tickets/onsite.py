@@ -5,8 +5,8 @@
   phase of the SLA watch (`jobs.py`), reminded at 80 % and escalated at 100 % and 200 % as
   the response and resolution windows are, until someone arrives.
 - While an urgent ticket is open its steward is asked for a progress note every `progress`
-  minutes (30): one prompt per interval, claimed by the database (a partial unique index on the
-  audit event), so two watches ask once; nothing once it is resolved.
+  minutes (30): one prompt per interval and chat, settled by the outbox's dedupe key, so two
+  watches ask once (the first records the audit event); nothing once it is resolved.
 - Every owner merged into an urgent incident hears each step (accepted, arrived, a progress
   note, resolved), not only the resolution (`tell_followers`).
 """
@@ -60,10 +60,6 @@ async def prompt_progress(
     """Ask the ticket's steward (the supervisors while nobody has it) for progress note `n`,
     in the stewards' groups under the card: once, whoever else watches. True if asked now."""
     cycle = int((ticket.sla_started_at or ticket.created_at).timestamp())
-    if not await store.tickets.claim_event(
-        ticket, at=now, actor="system", action=PROMPT_ACTION, note=f"{n}@{cycle}"
-    ):
-        return False
     assignee = await store.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
     people = [assignee] if assignee else list(await store.directory.roster(community.id, "supervisor"))
     minutes = int((now - (ticket.sla_started_at or ticket.created_at)).total_seconds() // 60)
@@ -80,8 +76,9 @@ async def prompt_progress(
         for row in await store.tickets.cards(ticket)
         if row.platform_message_id is not None
     }
+    asked = False
     for chat in await store.directory.chats_with_role(community.id, "stewards"):
-        await send_to_chat(
+        asked |= await send_to_chat(
             store,
             chat,
             Outgoing(
@@ -93,7 +90,9 @@ async def prompt_progress(
             dedupe_key=f"prompt:{ticket.id}:{n}@{cycle}:{chat.id}",
             priority=priority_for(True),
         )
-    return True
+    if asked:
+        await store.tickets.record(ticket, at=now, actor="system", action=PROMPT_ACTION, note=f"{n}@{cycle}")
+    return asked
 
 
 def minutes_to_arrival(ticket: Ticket) -> float | None:

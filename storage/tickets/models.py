@@ -114,9 +114,9 @@ class TicketMedia(Base):
 # database so two processes watching at once notify once (handlers/tickets/jobs.py).
 SLA_ACTIONS = ("sla_reminder", "sla_breach", "sla_manager")
 _SLA_WHERE = sql_text("action IN ('sla_reminder', 'sla_breach', 'sla_manager')")
-# An urgent ticket's steward is asked for a progress note once per interval (the note).
+# An urgent ticket's steward is asked for a progress note once per interval (the outbox's
+# dedupe key settles it; the event records it).
 PROMPT_ACTION = "progress_prompt"
-_PROMPT_WHERE = sql_text("action = 'progress_prompt'")
 
 
 class TicketEvent(Base):
@@ -132,14 +132,6 @@ class TicketEvent(Base):
             unique=True,
             sqlite_where=_SLA_WHERE,
             postgresql_where=_SLA_WHERE,
-        ),
-        Index(
-            "uq_ticket_events_prompt",
-            "ticket_id",
-            "note",
-            unique=True,
-            sqlite_where=_PROMPT_WHERE,
-            postgresql_where=_PROMPT_WHERE,
         ),
     )
 

@@ -2,8 +2,8 @@
 
 `ticket_media`: a ticket's photos as the platform keeps them (file ids, never the pictures).
 `tickets.onsite_due_at` / `tickets.arrived_at`: the on-site clock of an urgent ticket and when
-the steward said 「已到场」. A partial unique index lets the watch ask an urgent ticket's
-steward for a progress note once per interval, however many processes watch.
+the steward said 「已到场」. (The urgent progress prompts need no schema: the outbox's dedupe
+key asks once per interval, and an audit event records it.)
 
 Revision ID: 0016
 Revises: 0013
@@ -18,8 +18,6 @@ revision: str = "0016"
 down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-PROMPT = "action = 'progress_prompt'"
 
 
 def upgrade() -> None:
@@ -48,23 +46,9 @@ def upgrade() -> None:
     with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("onsite_due_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_index(
-        "uq_ticket_events_prompt",
-        "ticket_events",
-        ["ticket_id", "note"],
-        unique=True,
-        sqlite_where=sa.text(PROMPT),
-        postgresql_where=sa.text(PROMPT),
-    )
 
 
 def downgrade() -> None:
-    op.drop_index(
-        "uq_ticket_events_prompt",
-        table_name="ticket_events",
-        sqlite_where=sa.text(PROMPT),
-        postgresql_where=sa.text(PROMPT),
-    )
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("arrived_at")
         batch.drop_column("onsite_due_at")
