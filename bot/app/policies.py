@@ -16,7 +16,9 @@ from handlers.broadcasts.timing import QuietHours
 from handlers.broadcasts.tips import TipCalendar, TipLibrary
 from handlers.opinion import OpinionPolicy
 from handlers.reports import ReportPolicy, TargetError, Targets, load_targets
+from handlers.reports.figures import VisitRule
 from handlers.tickets.sla import DEFAULT_FILE as SLA_FILE
+from handlers.tickets.sla import SlaBook
 from handlers.triage import TriagePolicy
 
 
@@ -49,13 +51,18 @@ def triage_policy(settings: Settings) -> TriagePolicy:
 
 
 def report_policy(
-    settings: Settings, communities: CommunityFile | None = None, sla_file: Path = SLA_FILE
+    settings: Settings,
+    communities: CommunityFile | None = None,
+    sla_file: Path = SLA_FILE,
+    sla: SlaBook | None = None,
 ) -> ReportPolicy:
     """Where reports go and when, and the targets their figures are shown against (`[targets]`
     of the SLA file, and a community's `[community.targets]` over it; a bad one is a
-    `ConfigError` naming the file and the target)."""
+    `ConfigError` naming the file and the target). `sla`: the tickets' SLA book, whose
+    `[visits]` says which repairs are simple and how soon they are visited."""
     out = settings.report_dir or settings.data_dir / "reports"
     fonts = tuple(f.strip() for f in settings.report_fonts.split(",") if f.strip() and f.strip() != "none")
+    visits = VisitRule(sla.visits.simple, sla.visits.within, sla.visits.target) if sla else VisitRule()
     try:
         targets = load_targets(sla_file)
         own = {
@@ -72,6 +79,7 @@ def report_policy(
         fonts,
         targets=targets,
         community_targets=own,
+        visits=visits,
     )
 
 

@@ -84,10 +84,11 @@ def build_features(
     """Every feature with its collaborators, in routing order: intake's text handler, which
     takes whatever nobody else did, comes last but for general's answer to staff words that
     no feature read (after intake, which logs them)."""
+    sla = SlaBook.load()
     ticket_service = tickets.TicketService(
         services.texts,
         services.classifier,
-        SlaBook.load(),
+        sla,
         rules=tickets.ConversationRules.load(),
         capabilities=services.capabilities,
     )
@@ -99,7 +100,7 @@ def build_features(
         membership.feature(MembershipService(services.classifier)),
         tickets.feature(ticket_service, check_interval=settings.sla_check_interval),
         opinion.feature(opinion_service),
-        reports.feature(ReportService(report_policy(settings, communities), services)),
+        reports.feature(ReportService(report_policy(settings, communities, sla=sla), services)),
         broadcasts.feature(broadcast_service, tick_seconds=settings.broadcast_tick_seconds),
         triage.feature(triage_service),
         intake.feature(

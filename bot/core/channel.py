@@ -32,16 +32,17 @@ class IntakeClosed(Exception):
 @dataclass(frozen=True)
 class Capabilities:
     """What an adapter's platform can do. Handlers ask for a capability, never a platform:
-    `edit_in_place` (replace a sent message: `Outgoing.edit_of`), `buttons` (inline buttons;
-    without them a button is shown as a command to type back), `threads` (forum topics),
-    `answers` (a press answered to the presser alone: `Outgoing.answer`), `direct` (a person
-    can be written to privately by their user id, e.g. to tell an admin), `replies` (a
-    message shows the one it answers: `Outgoing.reply_to`; without it a group answer
-    @-mentions the person it answers), `delete_messages` (a message of a chat can be removed:
-    `Outgoing.delete`; the platform may still refuse one, e.g. a group where the bot is no
-    admin), `addressed_as` (where the bot hears only what is addressed to it, the name people
-    @-mention first, "物业管家": features tell people to write "@物业管家 接单 …"; empty where it
-    reads every message of a group)."""
+        `edit_in_place` (replace a sent message: `Outgoing.edit_of`), `buttons` (inline buttons;
+        without them a button is shown as a command to type back), `threads` (forum topics),
+        `answers` (a press answered to the presser alone: `Outgoing.answer`), `direct` (a person
+        can be written to privately by their user id, e.g. to tell an admin), `replies` (a
+        message shows the one it answers: `Outgoing.reply_to`; without it a group answer
+        @-mentions the person it answers), `delete_messages` (a message of a chat can be removed:
+        `Outgoing.delete`; the platform may still refuse one, e.g. a group where the bot is no
+        admin), `addressed_as` (where the bot hears only what is addressed to it, the name people
+        @-mention first, "物业管家": features tell people to write "@物业管家 接单 …"; empty where it
+        reads every message of a group), `photo_ids` (a photo the platform keeps is re-sent by its
+    file id: `Outgoing.photo`; elsewhere a feature writes where the photo can be found)."""
 
     edit_in_place: bool = False
     buttons: bool = False
@@ -51,6 +52,7 @@ class Capabilities:
     replies: bool = False
     delete_messages: bool = False
     addressed_as: str = ""
+    photo_ids: bool = False
 
 
 NO_CAPABILITIES = Capabilities()

@@ -41,6 +41,21 @@ class ChatType(StrEnum):
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A photo a message carries, as the platform keeps it (never the bytes): `file_id` is
+    what the platform re-sends it by (Telegram's file_id, WeCom's MediaId), `unique_id` the
+    same picture's stable id (Telegram's file_unique_id), `url` where it can be fetched (WeCom's
+    PicUrl); any may be empty."""
+
+    file_id: str
+    unique_id: str = ""
+    url: str = ""
+
+    def to_list(self) -> list[str]:
+        return [self.file_id, self.unique_id, self.url]
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One delivery from a platform.
 
@@ -69,6 +84,9 @@ class Incoming:
     # Where the bot hears only such messages (WeCom's robots) every live message is; a
     # message read from an archive is not (nobody was talking to the bot).
     addressed: bool = False
+    # The photos the message carries (a photo with or without a caption: `kind` is TEXT when
+    # it has one, PHOTO when not).
+    photos: tuple[Photo, ...] = ()
 
     @property
     def delivery_key(self) -> str:
@@ -109,6 +127,7 @@ class Incoming:
             "migrated_to": self.migrated_to,
             "reply_hint": self.reply_hint,
             "addressed": self.addressed,
+            "photos": [p.to_list() for p in self.photos],
         }
         raw = json.dumps(data, ensure_ascii=False)
         try:
@@ -139,6 +158,7 @@ class Incoming:
             migrated_to=data.get("migrated_to"),
             reply_hint=data.get("reply_hint"),
             addressed=bool(data.get("addressed", False)),
+            photos=tuple(Photo(*(str(v) for v in p)) for p in data.get("photos") or ()),
         )
 
 
@@ -180,6 +200,9 @@ class Outgoing:
     new message. `answer` answers a button press to the presser alone; a message with an
     answer and no text is only that answer.
 
+    `photo` re-sends a photo the platform already keeps, by its file id (a ticket's photo
+    forwarded to staff), where the adapter can (`Capabilities.photo_ids`), `text` its caption.
+
     `delete` asks to remove a message of the chat (its platform message id, e.g. an owner's
     message that shows their unit to the whole group) where the adapter can
     (`Capabilities.delete_messages`). Its `text`, if any, is what to say instead when the
@@ -197,11 +220,14 @@ class Outgoing:
     edit_of: str | None = None
     answer: CallbackAnswer | None = None
     delete: str | None = None
+    photo: str | None = None
 
     @property
     def only_answer(self) -> bool:
         """Nothing to post: only a press's answer."""
-        return self.answer is not None and not (self.text.strip() or self.image_path or self.mentions)
+        return self.answer is not None and not (
+            self.text.strip() or self.image_path or self.mentions or self.photo
+        )
 
     def to_json(self) -> str:
         answer = self.answer
@@ -220,6 +246,7 @@ class Outgoing:
                 "edit_of": self.edit_of,
                 "answer": [answer.query_id, answer.text, answer.alert] if answer is not None else None,
                 "delete": self.delete,
+                "photo": self.photo,
             },
             ensure_ascii=False,
         )
@@ -247,6 +274,7 @@ class Outgoing:
             edit_of=edit_of,
             answer=CallbackAnswer(str(answer[0]), str(answer[1]), bool(answer[2])) if answer else None,
             delete=data.get("delete"),
+            photo=data.get("photo"),
         )
 
 

@@ -43,6 +43,8 @@ class TranscriptPrinter:
                 extra += "\n    " + labels
             if message.outgoing.image_path:
                 extra += f"\n    🖼  {escape(message.outgoing.image_path)}"
+            if message.outgoing.photo:
+                extra += f"\n    📷 {escape(message.outgoing.photo)}"
         indent = "\n    "
         self.console.print(f"{head}: {body.replace(chr(10), indent)}{extra}")
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from bot.adapters.local.channel import LocalChannel
 from bot.app.root import App
 from bot.core.clock import FrozenClock
-from bot.core.events import MessageKind
+from bot.core.events import MessageKind, Photo
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Line:
     name: str
     text: str
     kind: MessageKind | None = None  # None: a command if it starts with '/', else text
+    photos: tuple[Photo, ...] = ()  # a photo sent (`text` its caption)
 
 
 START = datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday morning
@@ -41,7 +42,9 @@ class Demo:
 
     async def say(self, line: Line) -> None:
         self.clock.advance(timedelta(minutes=3))
-        await self.channel.post(line.chat, line.user, line.text, sender_name=line.name, kind=line.kind)
+        await self.channel.post(
+            line.chat, line.user, line.text, sender_name=line.name, kind=line.kind, photos=line.photos
+        )
         await self.app.sender.drain()
 
     async def press(self, chat: str, data_prefix: str, user: str, name: str) -> bool:

@@ -20,6 +20,7 @@ from bot.core.clock import FrozenClock
 from bot.demo.console import TranscriptPrinter, ticket_table
 from bot.demo.kit import START, Demo, Scene
 from bot.demo.scenes.broadcasts import broadcasts_scene
+from bot.demo.scenes.emergency import emergency_scene
 from bot.demo.scenes.intake import intake_scene
 from bot.demo.scenes.opinion import opinion_scene
 from bot.demo.scenes.review import review_scene
@@ -28,10 +29,17 @@ from storage.db import create_engine, upgrade
 from storage.directory.models import Steward
 from storage.tickets.models import Ticket
 
-# In order: intake, the ticket loop, broadcasts, opinion monitoring (an alert, a folded
-# repeat and a report image), and the monthly review last (targets, comparisons, the
-# service star, each steward's own month).
-SCENES: tuple[Scene, ...] = (intake_scene, tickets_scene, broadcasts_scene, opinion_scene, review_scene)
+# In order: intake, the ticket loop, the emergency clock, broadcasts, opinion monitoring (an
+# alert, a folded repeat and a report image), and the monthly review last (targets,
+# comparisons, the service star, each steward's own month).
+SCENES: tuple[Scene, ...] = (
+    intake_scene,
+    tickets_scene,
+    emergency_scene,
+    broadcasts_scene,
+    opinion_scene,
+    review_scene,
+)
 
 
 async def run_demo(console: Console | None = None, workdir: Path | None = None) -> list[Ticket]:

@@ -1,7 +1,9 @@
 """Chat entry points of intake: every message in a group is logged; an owner's text in their
 group, or sent to Steward directly, is acted on (`IntakeService.act_on`; one it was not sure
 of is kept for the stewards' digest once logged) and watched (`IntakeService.observe`).
-Non-text messages (stickers, voice, photos without caption) are logged, not classified.
+Non-text messages (stickers, voice, photos without caption) are logged, not classified; an
+owner's photo (with or without a caption) that belongs to their ticket is kept as its photo
+(`IntakeService.keep_photos`).
 Intake's text handlers come last in the routing order: they take whatever no other feature
 consumed.
 
@@ -48,9 +50,30 @@ class IntakeChat:
         return self.service.entry(ctx.incoming, ctx.chat, ctx.community, ctx.member, classification)
 
     async def media(self, ctx: Context) -> None:
-        """Logged for the record; nothing to classify."""
-        if self.kept(ctx):
-            await ctx.uow.messages.log(self.entry(ctx, None))
+        """Logged for the record; nothing to classify. An owner's photo right after their
+        report (or replying to Steward's line about it) is that ticket's photo."""
+        if not self.kept(ctx):
+            return
+        entry = self.entry(ctx, None)
+        await self.photos(ctx, entry)
+        await ctx.uow.messages.log(entry)
+
+    async def photos(self, ctx: Context, entry: MessageLog) -> None:
+        community, chat, member = ctx.community, ctx.chat, ctx.member
+        if not ctx.incoming.photos or ctx.role is not Role.OWNER:
+            return
+        if community is None or chat is None or member is None:
+            return
+        await self.service.keep_photos(
+            ctx.uow,
+            ctx.incoming,
+            ctx.incoming.photos,
+            community=community,
+            chat=chat,
+            member=member,
+            entry=entry,
+            now=ctx.now,
+        )
 
     async def owner_message(self, ctx: Context) -> None:
         """An owner writing in their group."""
@@ -80,6 +103,7 @@ class IntakeChat:
             mention_owner=not ctx.capabilities.replies and ctx.chat_role != "private",
         )
         kept = await self.service.act_on(ctx.uow, report, classification, entry, ctx.now)
+        await self.photos(ctx, entry)
         await ctx.uow.messages.log(entry)
         if kept:
             await self.service.keep(ctx.uow, report, classification, entry)

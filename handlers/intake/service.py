@@ -17,6 +17,10 @@ as part of a conversation rather than on its own:
 - an inquiry is answered from an announced outage or the community's knowledge base, or becomes
   a light ticket (咨询) with a 24-hour reply target; anything else gets no answer.
 
+A photo the owner sends with a report (its caption), right after it in the same chat or in
+reply to Steward's line about it belongs to that ticket (`keep_photos`); one with no caption
+and no such ticket is only logged, never a ticket.
+
 The owner is answered under their message through the outbox, in the caller's transaction.
 Once logged, the message is watched for public-opinion risk.
 
@@ -29,7 +33,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.core.events import Incoming
+from bot.core.events import Incoming, Photo
 from bot.core.outbox import send_to_chat
 from bot.core.texts import Texts
 from handlers.broadcasts import BroadcastService
@@ -142,6 +146,47 @@ class IntakeService:
         elif classification.intent is Intent.INQUIRY:
             return await self.answer_inquiry(uow, report, classification, entry, now, unsure=unsure)
         return False
+
+    async def keep_photos(
+        self,
+        uow: UnitOfWork,
+        message: Incoming,
+        photos: tuple[Photo, ...],
+        *,
+        community: Community,
+        chat: Chat,
+        member: Member,
+        entry: MessageLog,
+        now: datetime,
+    ) -> bool:
+        """An owner's photos: kept as the ticket's that the message led to (`entry.ticket_id`,
+        a caption that was a report), else as the ticket the photo replies to or follows within
+        the window; False: nobody's ticket, left alone (logged only)."""
+        tickets = self.tickets
+        ticket = await tickets.get(uow, entry.ticket_id) if entry.ticket_id is not None else None
+        if ticket is None:
+            ticket = await tickets.photo_target(
+                uow,
+                community_id=community.id,
+                member_id=member.id,
+                chat=chat,
+                reply_to=message.reply_to,
+                now=now,
+            )
+        if ticket is None:
+            return False
+        entry.ticket_id = ticket.id
+        await tickets.owner_photos(
+            uow,
+            ticket,
+            photos,
+            member_id=member.id,
+            chat=chat,
+            message_id=message.message_id,
+            caption=message.text,
+            now=now,
+        )
+        return True
 
     async def keep(
         self, uow: UnitOfWork, report: Report, classification: Classification, entry: MessageLog

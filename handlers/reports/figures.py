@@ -53,6 +53,50 @@ def _count(outcomes: Sequence[str | None]) -> SlaCount:
 
 
 @dataclass(frozen=True)
+class VisitRule:
+    """Which repairs are simple (categories), how soon they are visited (`within` minutes of
+    the report, to the steward's 「已到场」) and the share to reach (`target`). The values are
+    configured in handlers/tickets/data/sla.toml (`[visits]`); these are the document's."""
+
+    simple: frozenset[str] = frozenset({"plumbing", "electrical", "other_repair"})
+    within: int = 30
+    target: float = 0.9
+
+
+@dataclass(frozen=True)
+class VisitShare:
+    """Simple repairs of a period visited within the window, of all of them (cancelled ones
+    left out; one nobody said they arrived at counts as not visited in time)."""
+
+    visited: int
+    total: int
+    target: float
+
+    @property
+    def rate(self) -> float | None:
+        return self.visited / self.total if self.total else None
+
+    @property
+    def met(self) -> bool | None:
+        rate = self.rate
+        return None if rate is None else rate >= self.target
+
+
+def simple_visits(tickets: Sequence[Ticket], rule: VisitRule) -> VisitShare:
+    """The share of the simple repairs among `tickets` visited within `rule.within` minutes."""
+    simple = [
+        t for t in tickets if t.kind == "repair" and t.category in rule.simple and t.status != "cancelled"
+    ]
+    window = rule.within * 60
+    visited = sum(
+        1
+        for t in simple
+        if t.arrived_at is not None and (t.arrived_at - t.created_at).total_seconds() <= window
+    )
+    return VisitShare(visited, len(simple), rule.target)
+
+
+@dataclass(frozen=True)
 class TicketRow:
     """One ticket as reports show it: no unit, no owner, no text."""
 
@@ -107,6 +151,8 @@ class ServiceReport:
     places: list[tuple[str, str, int]] = field(default_factory=list)  # (building, category, n)
     alerts: dict[str, int] = field(default_factory=dict)
     low_ratings: list[LowRating] = field(default_factory=list)
+    visits: VisitShare | None = None  # simple repairs visited in time (`simple_visits`)
+    visit_minutes: int = VisitRule.within
 
     @property
     def total(self) -> int:
@@ -209,6 +255,7 @@ def build_report(
     assignees: Mapping[int, str] | None = None,
     reopened: Collection[int] = (),
     low_ratings: Sequence[LowRating] = (),
+    visits: VisitRule | None = None,
 ) -> ServiceReport:
     """Everything a report shows, from the period's rows (pure; no database, no clock).
     `assignees`: stewards' names by id; `reopened`: the ids of tickets reopened at least once."""
@@ -250,4 +297,7 @@ def build_report(
     report.alerts = dict(Counter(a.kind for a in alerts)) | {
         f"state:{k}": n for k, n in Counter(a.state for a in alerts).items()
     }
+    rule = visits or VisitRule()
+    report.visits = simple_visits(tickets, rule)
+    report.visit_minutes = rule.within
     return report

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.services import Services
-from handlers.reports.figures import LowRating, ServiceReport, build_report
+from handlers.reports.figures import LowRating, ServiceReport, VisitRule, build_report
 from handlers.reports.period import Period
 from handlers.reports.review import Review, build_review
 from handlers.reports.sheets import Say
@@ -32,7 +32,12 @@ def say_in(services: Services, community: Community) -> Say:
 
 
 async def gather_report(
-    uow: UnitOfWork, services: Services, community: Community, period: Period, as_of: datetime
+    uow: UnitOfWork,
+    services: Services,
+    community: Community,
+    period: Period,
+    as_of: datetime,
+    visits: VisitRule | None = None,
 ) -> ServiceReport:
     """The period's tickets, owner messages and alerts, made into a report (`build_report`),
     with who each ticket is assigned to, which were reopened and the low ratings' reasons."""
@@ -81,6 +86,7 @@ async def gather_report(
         names,
         reopened,
         low_ratings,
+        visits,
     )
 
 

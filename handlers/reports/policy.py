@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
+from handlers.reports.figures import VisitRule
 from handlers.reports.targets import Targets
 
 
@@ -29,3 +30,6 @@ class ReportPolicy:
 
     def targets_for(self, community_code: str) -> Targets:
         return self.community_targets.get(community_code, self.targets)
+
+    # Simple repairs visited within 30 minutes (the monthly figure; tickets' sla.toml `[visits]`).
+    visits: VisitRule = field(default_factory=VisitRule)

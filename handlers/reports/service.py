@@ -107,7 +107,7 @@ class ReportService:
         language and the 「发布业主版」 button; without a CJK font the caption, the figures as
         CSV and a line saying why there is no picture. None: nothing happened in the period
         (no ticket, no owner message, no alert), and an empty report is not worth a message."""
-        report = await gather_report(uow, self.services, community, period, now)
+        report = await gather_report(uow, self.services, community, period, now, self.policy.visits)
         if report.empty:
             return None
         review = await gather_review(
@@ -184,7 +184,7 @@ class ReportService:
         per period and group."""
         self.may_publish(actor)
         say = say_in(self.services, community)
-        report = await gather_report(uow, self.services, community, period, now)
+        report = await gather_report(uow, self.services, community, period, now, self.policy.visits)
         # The staff sheet is drawn again beside the owners' (the same files): with its review.
         review = await gather_review(
             uow, self.services, self.policy.targets_for(community.code), community, report, now

@@ -220,9 +220,27 @@ def staff_caption(report: ServiceReport, say: Say, review: Review | None = None)
         negative=report.negative,
         messages=report.messages,
     )
+    visits = visits_line(report, say)
+    if visits:
+        caption = f"{caption}\n{visits}"
     if review is None:
         return caption
     return caption + "\n\n" + review_text(say, review, report.low_ratings)
+
+
+def visits_line(report: ServiceReport, say: Say) -> str:
+    """「简单维修30分钟内到场 75%（3/4，目标 ≥ 90%）」; "" when the period had no simple repair."""
+    visits = report.visits
+    if visits is None or not visits.total:
+        return ""
+    return say(
+        "rp.visits",
+        within=report.visit_minutes,
+        rate=_pct(visits.rate),
+        visited=visits.visited,
+        total=visits.total,
+        target=_pct(visits.target),
+    )
 
 
 def owner_summary_text(report: ServiceReport, say: Say) -> str:

@@ -63,9 +63,9 @@ def first_time_fix(report: ServiceReport) -> float | None:
 
 
 def visit_30min(report: ServiceReport) -> float | None:
-    """Simple repairs visited on site within 30 minutes: the on-site visit is recorded by
-    issue 21's work; until a build records it, no figure (n/a)."""
-    return None
+    """Simple repairs visited on site within the window (「已到场」 within 30 minutes of the
+    report; `figures.simple_visits`); no simple repair in the period: no figure."""
+    return None if report.visits is None else report.visits.rate
 
 
 def revisit(report: ServiceReport) -> float | None:

@@ -46,6 +46,7 @@ TEXTS_HANS: dict[str, str] = {
         "主要问题：{top}\n感谢各位业主的支持与监督，如有问题欢迎随时在群内反映。"
     ),
     "rp.owner.top": "{category} {n} 件",
+    "rp.visits": "简单维修{within}分钟内到场 {rate}（{visited}/{total}，目标 ≥ {target}）",
     "rp.empty.period": "{community} · {period} 没有工单、业主消息或舆情预警，不生成报告。",
     "rp.no_chart": "未附图表：服务器找不到中文字体（需安装 noto-cjk-sans-otc 或 fonts-noto-cjk）。以下为文字版和 CSV 数据：",
     "rp.csv": "CSV：",

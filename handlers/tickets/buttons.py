@@ -11,9 +11,9 @@ from bot.core.callbacks import CallbackData
 
 @dataclass(frozen=True)
 class CardAction(CallbackData, prefix="t"):
-    """「接单」 / 「已解决」 on a ticket card in the stewards' group: `t:accept:42`."""
+    """「接单」 / 「已解决」 / 「已到场」 on a ticket card in the stewards' group: `t:accept:42`."""
 
-    action: Literal["claim", "accept", "resolve"]
+    action: Literal["claim", "accept", "resolve", "arrive"]
     ticket_id: int
 
 

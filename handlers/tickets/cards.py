@@ -40,6 +40,8 @@ CARD_REPORTERS = 20
 TOLD_REPORTERS = 10
 
 Rows = tuple[tuple[Button, ...], ...]
+# A ticket's photos by when they were taken: the owner's report, before and after the work.
+STAGES = ("report", "before", "after")
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,13 @@ def card_text(
     escalated: Reporter | None = None,
     reporters: Sequence[Reporter] = (),
     state: str = "",
+    photos: str = "",
 ) -> str:
     """The card: the ticket, its SLA, who has it; `escalated`: the urgent report that made it
     urgent (the card is sent again, titled so); `reporters`: the owners merged into it, each
     with their building (masked) and what they wrote (masked); `state`: what became of it
-    (`card_state`), on a card rewritten after a step. 位置 only when a building was given."""
+    (`card_state`), on a card rewritten after a step; `photos`: that the ticket has photos
+    (`photo_summary`). 位置 only when a building was given."""
     if escalated is not None:
         title = w.t("t.card.escalated", number=ticket.number)
     else:
@@ -142,6 +146,8 @@ def card_text(
         lines.append(w.t("t.card.reporters", n=len(reporters) + 1))
         lines.extend(reporter_lines(w, reporters, CARD_REPORTERS))
     lines.append(w.t("card.assignee", name=assignee.name) if assignee else w.t("card.unassigned"))
+    if photos:
+        lines.append(photos)
     if state:
         lines.append(state)
     return "\n".join(lines)
@@ -153,7 +159,10 @@ def card_state(w: Wording, ticket: Ticket, assignee: Steward | None) -> str:
     name = assignee.name if assignee is not None else "-"
     if ticket.status in (TicketStatus.OPEN, TicketStatus.ASSIGNED):
         return ""
-    return w.t(f"t.card.state.{ticket.status}", name=name)
+    state = w.t(f"t.card.state.{ticket.status}", name=name)
+    if ticket.arrived_at is not None and ticket.status == TicketStatus.IN_PROGRESS:
+        state += w.t("t.card.arrived", name=name)
+    return state
 
 
 def said(w: Wording, reporter: Reporter, key: str = "t.staff.reporter") -> str:
@@ -176,8 +185,10 @@ def reporter_lines(w: Wording, reporters: Sequence[Reporter], limit: int) -> lis
 
 def card_buttons(w: Wording, ticket: Ticket) -> Rows:
     """Unassigned: anyone may claim it. Assigned: the assignee accepts, then resolves; in
-    progress: resolves. Below, the corrections of the classifier: another kind, or not a
-    ticket at all. Resolved, closed or cancelled: no button is left to press."""
+    progress: resolves. A repair or an urgent ticket nobody arrived at yet also has 「已到场」
+    (last, so the buttons people know keep their places). Below, the corrections of the
+    classifier: another kind, or not a ticket at all. Resolved, closed or cancelled: no button
+    is left to press."""
     if ticket.status not in ACTIVE:
         return ()
     if ticket.assignee_id is None:
@@ -189,6 +200,8 @@ def card_buttons(w: Wording, ticket: Ticket) -> Rows:
             worded(w.t("btn.accept"), CardAction("accept", ticket.id).pack(), ticket),
             worded(w.t("btn.resolve"), CardAction("resolve", ticket.id).pack(), ticket),
         )
+    if ticket.assignee_id is not None and ticket.arrived_at is None and on_site(ticket):
+        work = (*work, worded(w.t("t.btn.arrive"), CardAction("arrive", ticket.id).pack(), ticket))
     kinds: tuple[CorrectedKind, ...] = (*(k for k in KINDS if k != ticket.kind), "none")
     corrections = tuple(
         worded(
@@ -199,6 +212,20 @@ def card_buttons(w: Wording, ticket: Ticket) -> Rows:
         for k in kinds
     )
     return (work, corrections)
+
+
+def photo_summary(w: Wording, counts: dict[str, int]) -> str:
+    """「📷 照片 3 张（报修时 2、维修后 1）」, or "" when there are none."""
+    total = sum(counts.values())
+    if not total:
+        return ""
+    parts = "、".join(w.t(f"t.photo.stage.{s}", n=counts[s]) for s in STAGES if counts.get(s))
+    return w.t("t.photo.summary", n=total, parts=parts)
+
+
+def on_site(ticket: Ticket) -> bool:
+    """Whether someone goes there: a repair, or anything urgent (arrival is recorded)."""
+    return ticket.kind == "repair" or ticket.priority == "urgent"
 
 
 def worded(label: str, data: str, ticket: Ticket) -> Button:
@@ -313,9 +340,10 @@ def timeline(
     events: Iterable[TicketEvent],
     *,
     internal: bool,
+    photos: str = "",
 ) -> str:
-    """/ticket: the ticket's head and its audit trail; SLA escalations only when `internal`
-    (staff of the ticket's community)."""
+    """/ticket: the ticket's head, that it has photos (`photos`: `photo_summary`), and its
+    audit trail; SLA escalations only when `internal` (staff of the ticket's community)."""
     lines = [
         w.t(
             "t.ticket.head",
@@ -326,8 +354,10 @@ def timeline(
             assignee=assignee.name if assignee else "-",
         )
     ]
+    if photos:
+        lines.append(photos)
     for event in events:
-        if event.action.startswith("sla_") and not internal:
+        if event.action.startswith(("sla_", "progress_prompt")) and not internal:
             continue  # escalations are internal
         label = w.convert(ACTION_LABELS.get(event.action, event.action))
         note = ""

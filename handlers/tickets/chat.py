@@ -1,8 +1,9 @@
 """Chat entry points of tickets: stewards work tickets, owners follow them.
 
-Staff: the buttons on a ticket card (接单 / 已解决, and the corrections of the classifier:
-改为报修 / 改为投诉 / 改为咨询 / 不是工单), a reply to a card (a progress note), and
-/accept /progress /resolve /transfer /assign /cancel. Owners: /my and /ticket, and the rating
+Staff: the buttons on a ticket card (接单 / 已解决 / 已到场, and the corrections of the
+classifier: 改为报修 / 改为投诉 / 改为咨询 / 不是工单), a reply to a card or to a progress
+prompt (a progress note; a photo there is kept as the ticket's), and /accept /arrive /progress
+/resolve (with a photo: the after photo) /transfer /assign /cancel /photos. Owners: /my and /ticket, and the rating
 buttons after a resolution (回访). The same in words, for a platform without buttons where
 Steward hears only what is addressed to it (「@物业管家 接单 BX-…」, 「@物业管家 满意」;
 `words.py` reads them, `choosing.py` finds the ticket a message names none of): a message
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 
 from bot.core.context import Context
 from bot.core.errors import DomainError
+from bot.core.events import MessageKind
 from bot.core.roles import Role
 from bot.core.router import Router
 from handlers.tickets import cards, choosing, words
@@ -26,6 +28,8 @@ from handlers.tickets.words import Said
 from storage.tickets.models import Ticket
 
 STAFF = tuple(role for role in Role if role.is_staff)
+# Steward's lines about a ticket in the stewards' group that a reply adds a note to.
+CARD_LINES = ("ticket_card", "ticket_card_edit", "progress_prompt")
 
 
 class TicketChat:
@@ -35,6 +39,8 @@ class TicketChat:
     def router(self) -> Router:
         router = Router(name="tickets")
         router.command("accept", require=Role.STEWARD)(self.accept)
+        router.command("arrive", "到场", "到場", require=Role.STEWARD)(self.arrive)
+        router.command("photos", "照片", require=Role.STEWARD)(self.photos)
         router.command("progress", "note", require=Role.STEWARD)(self.progress)
         router.command("resolve", "done", require=Role.STEWARD)(self.resolve)
         router.command("transfer", require=Role.STEWARD)(self.transfer)
@@ -48,6 +54,7 @@ class TicketChat:
         router.message(senders=STAFF)(self.staff_words)
         router.message(senders=(Role.OWNER,))(self.owner_words)
         router.message(chats=("stewards",), senders=STAFF)(self.reply_to_card)
+        router.on(MessageKind.PHOTO, chats=("stewards",), senders=STAFF)(self.reply_to_card)
         return router
 
     # -- commands --------------------------------------------------------------------------------
@@ -65,13 +72,47 @@ class TicketChat:
         ticket, _ = await self.numbered(ctx, "t.usage.accept")
         await self.service.accept(ctx.uow, ctx.actor, ticket, ctx.now)
 
+    async def arrive(self, ctx: Context) -> None:
+        ticket, _ = await self.numbered(ctx, "t.usage.arrive")
+        await self.service.arrive(ctx.uow, ctx.actor, ticket, ctx.now)
+        await self.keep_photos(ctx, ticket, "before")
+
+    async def photos(self, ctx: Context) -> None:
+        """The ticket's photos, forwarded here (a line saying so when it has none)."""
+        ticket, _ = await self.numbered(ctx, "t.usage.photos")
+        assert ctx.chat is not None
+        reply_to = ctx.incoming.message_id if ctx.capabilities.replies else None
+        if not await self.service.forward_photos(
+            ctx.uow, ctx.actor, ticket, ctx.chat, ctx.now, reply_to=reply_to
+        ):
+            await ctx.reply(ctx.t("t.photo.none", number=ticket.number))
+
+    async def keep_photos(self, ctx: Context, ticket: Ticket, stage: str | None = None) -> None:
+        """The photos sent with a staff command or a reply (before / after the work)."""
+        incoming = ctx.incoming
+        if not incoming.photos:
+            return
+        await self.service.staff_photos(
+            ctx.uow,
+            ctx.actor,
+            ticket,
+            incoming.photos,
+            chat=ctx.chat,
+            message_id=incoming.message_id,
+            caption=incoming.text,
+            now=ctx.now,
+            stage=stage,
+        )
+
     async def progress(self, ctx: Context) -> None:
         ticket, rest = await self.numbered(ctx, "t.usage.progress", 2)
         await self.service.add_note(ctx.uow, ctx.actor, ticket, " ".join(rest), ctx.now)
+        await self.keep_photos(ctx, ticket)
 
     async def resolve(self, ctx: Context) -> None:
         ticket, rest = await self.numbered(ctx, "t.usage.resolve")
         await self.service.resolve(ctx.uow, ctx.actor, ticket, " ".join(rest), ctx.now)
+        await self.keep_photos(ctx, ticket, "after")
 
     async def transfer(self, ctx: Context) -> None:
         ticket, rest = await self.numbered(ctx, "t.usage.transfer", 2)
@@ -105,8 +146,17 @@ class TicketChat:
             raise DomainError("err.usage", usage=ctx.t("t.usage.ticket"))
         view = await self.service.view(ctx.uow, ctx.actor, args[0])
         w = self.service.wording(ctx.lang)
+        photos = cards.photo_summary(w, view.photos)
         await ctx.reply(
-            cards.timeline(w, view.ticket, view.community, view.assignee, view.events, internal=view.internal)
+            cards.timeline(
+                w,
+                view.ticket,
+                view.community,
+                view.assignee,
+                view.events,
+                internal=view.internal,
+                photos=photos,
+            )
         )
 
     # -- buttons ---------------------------------------------------------------------------------
@@ -119,6 +169,8 @@ class TicketChat:
                 return
         elif press.action == "accept":
             await self.service.accept(ctx.uow, ctx.actor, ticket, ctx.now)
+        elif press.action == "arrive":
+            await self.service.arrive(ctx.uow, ctx.actor, ticket, ctx.now)
         else:
             await self.service.resolve(ctx.uow, ctx.actor, ticket, "", ctx.now)
         await ctx.answer(ctx.t("t.answer.ok"))
@@ -241,6 +293,10 @@ class TicketChat:
             await service.accept(uow, actor, ticket, now)
         elif act == "resolve":
             await service.resolve(uow, actor, ticket, said.rest, now)
+            await self.keep_photos(ctx, ticket, "after")
+        elif act == "arrive":
+            await service.arrive(uow, actor, ticket, now)
+            await self.keep_photos(ctx, ticket, "before")
         elif act in words.CORRECTIONS:
             key = await service.correct(uow, actor, ticket, act, now)
             kind = ticket.kind if act == "none" else act
@@ -260,17 +316,19 @@ class TicketChat:
         if ctx.chat_role != "stewards":  # the stewards' groups were told; here nobody was
             await ctx.reply(ctx.t("t.words.done", verb=verb, number=ticket.number))
 
-    # -- a reply to a ticket card is a progress note -----------------------------------------------
+    # -- a reply to a ticket card (or a progress prompt) is a progress note, a photo its photo ------
     async def reply_to_card(self, ctx: Context) -> None:
         incoming = ctx.incoming
         if not incoming.reply_to:
             return
         row = await ctx.uow.outbox.find_ref(incoming.platform, incoming.chat_id, incoming.reply_to)
         # A card rewritten in place has the same platform message id as the card.
-        if row is None or row.ref_type not in ("ticket_card", "ticket_card_edit") or row.ref_id is None:
+        if row is None or row.ref_type not in CARD_LINES or row.ref_id is None:
             return
         ticket = await ctx.uow.tickets.get(row.ref_id)
-        if ticket is None or not incoming.text.strip():
+        if ticket is None or not (incoming.text.strip() or incoming.photos):
             return
         ctx.stop = True  # consumed: not an owner message for intake
-        await self.service.add_note(ctx.uow, ctx.actor, ticket, incoming.text, ctx.now)
+        if incoming.text.strip():
+            await self.service.add_note(ctx.uow, ctx.actor, ticket, incoming.text, ctx.now)
+        await self.keep_photos(ctx, ticket)

@@ -20,7 +20,7 @@ from storage.uow import UnitOfWork
 
 # The outbox rows that are about one ticket (`ref_id`).
 ABOUT_A_TICKET = frozenset(
-    {"ticket_card", "ticket_card_edit", "ticket_ack", "ticket_update", "rating_request"}
+    {"ticket_card", "ticket_card_edit", "ticket_ack", "ticket_update", "rating_request", "progress_prompt"}
 )
 CHOICES = 5  # tickets offered at most
 
@@ -58,4 +58,6 @@ async def candidates(uow: UnitOfWork, actor: Actor, act: Act) -> Sequence[Ticket
             community, [TicketStatus.OPEN, TicketStatus.REOPENED], assignee_id=None
         )
         return sorted([*waiting, *free], key=lambda t: t.id)
+    if act == "arrive":
+        return [t for t in mine if t.arrived_at is None]
     return list(mine)

@@ -69,6 +69,7 @@ class ConversationRules:
     shared_categories: frozenset[str]
     shared_words: tuple[str, ...]
     normalizer: Normalizer
+    photo_window: timedelta = timedelta(minutes=10)
 
     @classmethod
     def load(cls, path: Path | None = None) -> ConversationRules:
@@ -92,6 +93,9 @@ class ConversationRules:
         minutes = data.get("followup", {}).get("window_minutes")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
             raise ConversationError(f"{source}: [followup] window_minutes: expected minutes > 0")
+        attach = data.get("photos", {}).get("attach_minutes", 10)
+        if not isinstance(attach, int) or isinstance(attach, bool) or attach <= 0:
+            raise ConversationError(f"{source}: [photos] attach_minutes: expected minutes > 0")
         quiet = words("quiet", "words") + words("quiet", "address")
         return cls(
             window=timedelta(minutes=minutes),
@@ -102,6 +106,7 @@ class ConversationRules:
             shared_categories=frozenset(words("problems", "shared_categories")),
             shared_words=words("problems", "shared_words"),
             normalizer=normalizer,
+            photo_window=timedelta(minutes=attach),
         )
 
     def plain(self, text: str) -> Plain:

@@ -90,6 +90,8 @@ async def correct(
         deadlines = sla.deadlines(kind, category, ticket.priority, start, ZoneInfo(community.timezone))
         if ticket.status in ACTIVE:
             ticket.respond_due_at, ticket.resolve_due_at = deadlines.respond_due, deadlines.resolve_due
+            if ticket.arrived_at is None:
+                ticket.onsite_due_at = deadlines.onsite_due
         await uow.tickets.record(
             ticket,
             at=now,

@@ -37,6 +37,8 @@ async def escalate(
     ticket.sla_started_at = now
     ticket.respond_due_at = deadlines.respond_due
     ticket.resolve_due_at = deadlines.resolve_due
+    if ticket.arrived_at is None:
+        ticket.onsite_due_at = deadlines.onsite_due
     ticket.updated_at = now
     await uow.tickets.record(
         ticket, at=now, actor=f"member:{member.id}", action="escalated", note=f"sla={deadlines.policy}"

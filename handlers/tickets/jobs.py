@@ -8,7 +8,9 @@ restarts and with two processes watching at once: the event is claimed by an ins
 on a partial unique index (ticket, level, SLA cycle), in the transaction that queues the
 message. What falls due in one pass goes to each chat as one message, a line per ticket (13
 reminders in a minute are one message, not 13). A resolved ticket nobody rated in three
-days is closed as unrated.
+days is closed as unrated. An urgent ticket's on-site window (until 「已到场」) is watched
+the same way, beside its current phase, and its steward is asked for a progress note every
+interval while it is open (`onsite.py`).
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ from bot.core.outbox import priority_for, send_to_chat
 from bot.core.runtime import Runtime
 from bot.core.texts import Texts
 from handlers.shared.privacy import mask_unit
-from handlers.tickets import lifecycle
+from handlers.tickets import lifecycle, onsite
+from handlers.tickets.cards import Wording
 from handlers.tickets.sla import LEVELS, RATING_WAIT, Level, SlaBook, elapsed_share, phase_of
 from nlp.classifier import Classifier
 from storage.directory.models import Community, Steward
 from storage.directory.repository import account_of
 from storage.tickets.models import Ticket
-from storage.tickets.status import TicketStatus
+from storage.tickets.status import ACTIVE, TicketStatus
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -52,7 +55,7 @@ async def check_sla(runtime: Runtime, book: SlaBook) -> int:
     due together goes to each chat as one message, a line per ticket)."""
     now = runtime.now
     texts, classifier = runtime.services.texts, runtime.services.classifier
-    queued = notices = 0
+    queued = notices = prompts = 0
     async with runtime.transaction() as store:
         communities: dict[int, Community] = {}
         due: dict[tuple[int, str], list[Notice]] = {}
@@ -66,21 +69,31 @@ async def check_sla(runtime: Runtime, book: SlaBook) -> int:
             if ticket.status == TicketStatus.RESOLVED:
                 await close_unrated(store, ticket, now)
                 continue
-            phase = phase_of(ticket)
-            share = elapsed_share(book, ticket, phase, now, ZoneInfo(community.timezone))
             cycle = int((ticket.sla_started_at or ticket.created_at).timestamp())
-            marker = f"{phase}@{cycle}"
-            for level in LEVELS:
-                if share >= level.share and await store.tickets.claim_event(
-                    ticket, at=now, actor="system", action=level.name, note=marker
-                ):
-                    due.setdefault((community.id, level.name), []).append(Notice(ticket, phase, level))
+            phases = [phase_of(ticket)]
+            if ticket.onsite_due_at is not None and ticket.arrived_at is None and ticket.status in ACTIVE:
+                phases.append("onsite")  # nobody said 「已到场」 yet: the on-site clock runs too
+            for phase in phases:
+                share = elapsed_share(book, ticket, phase, now, ZoneInfo(community.timezone))
+                marker = f"{phase}@{cycle}"
+                for level in LEVELS:
+                    if share >= level.share and await store.tickets.claim_event(
+                        ticket, at=now, actor="system", action=level.name, note=marker
+                    ):
+                        due.setdefault((community.id, level.name), []).append(Notice(ticket, phase, level))
+            n = onsite.due_prompts(book, ticket, now)
+            if n and await onsite.prompt_progress(
+                store, Wording(texts, classifier, community.language), community, ticket, n, now
+            ):
+                prompts += 1
         for (community_id, _), batch in due.items():
             notices += len(batch)
             queued += await notify(store, texts, classifier, communities[community_id], batch, now)
     if notices:
         log.info("sla: %d notice(s) in %d message(s)", notices, queued)
-    return queued
+    if prompts:
+        log.info("sla: %d progress prompt(s)", prompts)
+    return queued + prompts
 
 
 async def close_unrated(store: UnitOfWork, ticket: Ticket, now: datetime) -> None:
@@ -120,7 +133,9 @@ async def notify(
         assignee = await store.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
         for person in await recipients(store, community, assignee, level):
             people.setdefault(person.id, person)
-        due = ticket.respond_due_at if notice.phase == "respond" else ticket.resolve_due_at
+        due = {"respond": ticket.respond_due_at, "onsite": ticket.onsite_due_at}.get(
+            notice.phase, ticket.resolve_due_at
+        )
         assert due is not None
         values = {
             "number": ticket.number,

@@ -113,6 +113,7 @@ async def open_ticket(
         updated_at=now,
         respond_due_at=deadlines.respond_due,
         resolve_due_at=deadlines.resolve_due,
+        onsite_due_at=deadlines.onsite_due,
         sla_started_at=started,
         shared=shared,
     )

@@ -23,14 +23,15 @@ from datetime import datetime
 
 from bot.core.actor import Actor
 from bot.core.errors import DomainError
+from bot.core.events import Photo
 from bot.core.roles import Role
 from handlers.shared.privacy import owner_text
-from handlers.tickets import cards, choosing, corrections, lifecycle, tell
+from handlers.tickets import cards, choosing, corrections, lifecycle, media, onsite, tell
 from handlers.tickets.cards import Wording
 from handlers.tickets.owners import OwnerReports
 from handlers.tickets.report import clip
 from handlers.tickets.words import Act
-from storage.directory.models import Community, Steward
+from storage.directory.models import Chat, Community, Steward
 from storage.tickets.models import Ticket, TicketEvent
 from storage.tickets.status import ACTIVE, TicketStatus
 from storage.uow import UnitOfWork
@@ -63,6 +64,7 @@ class View:
     assignee: Steward | None
     events: list[TicketEvent]
     internal: bool
+    photos: dict[str, int]  # how many photos per stage (cards.STAGES)
 
 
 def audit_label(actor: Actor) -> str:
@@ -186,6 +188,7 @@ class TicketService(OwnerReports):
             uow, ticket.community_id, w.t("t.staff.accepted", name=steward.name, number=ticket.number), now
         )
         await tell.owner(uow, ticket, w.t("t.owner.accepted", number=ticket.number, name=steward.name), now)
+        await onsite.tell_followers(uow, w, ticket, w.t("t.step.accepted", name=steward.name), now)
         await self._cards_now(uow, ticket, now)
 
     @staticmethod
@@ -220,6 +223,7 @@ class TicketService(OwnerReports):
         await tell.owner(
             uow, ticket, w.t("t.owner.progress", number=ticket.number, note=owner_text(note)), now
         )
+        await onsite.tell_followers(uow, w, ticket, w.t("t.step.note", note=owner_text(note)), now)
 
     async def resolve(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, note: str, now: datetime) -> None:
         """Done: the owner is asked for a rating (回访) and every owner who reported the same
@@ -448,4 +452,157 @@ class TicketService(OwnerReports):
         community = await uow.directory.community(ticket.community_id)
         assert community is not None
         assignee = await uow.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
-        return View(ticket, community, assignee, list(await uow.tickets.events(ticket.id)), internal)
+        events = list(await uow.tickets.events(ticket.id))
+        return View(ticket, community, assignee, events, internal, await uow.tickets.media_counts(ticket.id))
+
+    # -- on site (已到场) and photos (`onsite.py`, `media.py`) -----------------------------------------
+    async def arrive(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime) -> None:
+        """The worker is on site (「已到场」): the on-site clock stops, the time to arrival is
+        recorded, the owner (and an urgent incident's every reporter) is told. A ticket nobody
+        took is taken first; one assigned and not yet accepted is accepted first."""
+        steward = await self.worker(uow, actor, ticket)
+        if ticket.status not in ACTIVE:
+            raise lifecycle.refusal(ticket, TicketStatus.IN_PROGRESS)
+        community, w = await self._wording_of(uow, ticket)
+        if ticket.arrived_at is not None:
+            raise DomainError(
+                "t.err.arrived", number=ticket.number, at=cards.local_time(community, ticket.arrived_at)
+            )
+        if ticket.assignee_id is None:
+            claim = await self.claim(uow, actor, ticket, now)
+            if not claim.won:
+                raise DomainError("t.staff.claim_lost", number=ticket.number, name=claim.holder)
+        elif ticket.status in (TicketStatus.ASSIGNED, TicketStatus.REOPENED):
+            await self.accept(uow, actor, ticket, now)
+        ticket.arrived_at = ticket.updated_at = now
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        minutes = max(0, round((now - ticket.created_at).total_seconds() / 60))
+        await uow.tickets.record(
+            ticket, at=now, actor=audit_label(actor), action="arrived", note=f"{minutes}"
+        )
+        await tell.staff(
+            uow,
+            ticket.community_id,
+            w.t("t.staff.arrived", number=ticket.number, name=steward.name, minutes=minutes),
+            now,
+        )
+        await tell.owner(uow, ticket, w.t("t.owner.arrived", number=ticket.number, name=steward.name), now)
+        await onsite.tell_followers(uow, w, ticket, w.t("t.step.arrived", name=steward.name), now)
+        await self._cards_now(uow, ticket, now)
+
+    async def staff_photos(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        ticket: Ticket,
+        photos: Sequence[Photo],
+        *,
+        chat: Chat | None,
+        message_id: str | None,
+        caption: str,
+        now: datetime,
+        stage: str | None = None,
+    ) -> int:
+        """A steward's photos of `ticket` (before the work, or after it when it is resolved or
+        `stage` says so), kept and told to the stewards' groups; how many were new."""
+        steward = self.staff_on(actor, ticket)
+        if stage is None:
+            stage = "before" if ticket.status in ACTIVE else "after"
+        added = await media.attach(
+            uow,
+            ticket,
+            photos,
+            platform=chat.platform if chat is not None else "",
+            chat_id=chat.id if chat is not None else None,
+            message_id=message_id,
+            actor=audit_label(actor),
+            stage=stage,
+            caption=caption,
+            now=now,
+        )
+        if added:
+            _, w = await self._wording_of(uow, ticket)
+            stage_name = w.t(f"t.photo.stage_name.{stage}")
+            text = w.t("t.staff.photo", number=ticket.number, name=steward.name, n=added, stage=stage_name)
+            await tell.staff(uow, ticket.community_id, text, now)
+            await self._cards_now(uow, ticket, now)
+        return added
+
+    async def owner_photos(
+        self,
+        uow: UnitOfWork,
+        ticket: Ticket,
+        photos: Sequence[Photo],
+        *,
+        member_id: int,
+        chat: Chat,
+        message_id: str,
+        caption: str,
+        now: datetime,
+    ) -> int:
+        """An owner's photos of `ticket` (with or right after their report), kept and told to
+        the stewards under the card; how many were new."""
+        added = await media.attach(
+            uow,
+            ticket,
+            photos,
+            platform=chat.platform,
+            chat_id=chat.id,
+            message_id=message_id,
+            actor=f"member:{member_id}",
+            stage="report",
+            caption=caption,
+            now=now,
+        )
+        if added:
+            community, w = await self._wording_of(uow, ticket)
+            text = w.t("t.staff.owner_photo", number=ticket.number, n=added)
+            await tell.under_card(uow, w, ticket, community, text, now, edits_in_place=self.edits_in_place)
+        return added
+
+    async def photo_target(
+        self,
+        uow: UnitOfWork,
+        *,
+        community_id: int,
+        member_id: int,
+        chat: Chat,
+        reply_to: str | None,
+        now: datetime,
+    ) -> Ticket | None:
+        """The ticket an owner's photo belongs to: the one of Steward's line it replies to (the
+        acknowledgement, an update) if the owner reported it, else the owner's report in the same
+        chat within the window (`ConversationRules.photo_window`); None: nobody's (left alone)."""
+        ticket = None
+        if reply_to:
+            ticket = await choosing.quoted(uow, chat.platform, chat.platform_chat_id, reply_to)
+            if (
+                ticket is not None
+                and ticket.owner_member_id != member_id
+                and not await uow.tickets.is_follower(ticket.id, member_id)
+            ):
+                ticket = None  # someone else's ticket
+        if ticket is None:
+            since = now - self.rules.photo_window
+            ticket = await uow.tickets.latest_of_member(community_id, member_id, chat.id, since)
+        if ticket is None or ticket.community_id != community_id:
+            return None
+        if ticket.status not in ACTIVE and ticket.status != TicketStatus.RESOLVED:
+            return None
+        return ticket
+
+    async def forward_photos(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        ticket: Ticket,
+        chat: Chat,
+        now: datetime,
+        *,
+        reply_to: str | None,
+    ) -> int:
+        """The ticket's photos sent to `chat` for its staff (/photos); how many."""
+        self.staff_on(actor, ticket)
+        _, w = await self._wording_of(uow, ticket)
+        return await media.forward(uow, w, ticket, chat, self.capabilities, now, reply_to=reply_to)

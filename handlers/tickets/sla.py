@@ -73,6 +73,8 @@ class Policy:
     respond: int  # minutes
     resolve: int
     onsite: int | None = None
+    # An open ticket's steward is asked for a progress note every `progress` minutes (urgent).
+    progress: int | None = None
     kind: str | None = None
     category: str | None = None
     priority: str | None = None
@@ -93,6 +95,16 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Visits:
+    """Simple repairs visited quickly: the share of tickets of the `simple` categories whose
+    steward was on site within `within` minutes of the report, against `target` (a share)."""
+
+    simple: frozenset[str] = frozenset({"plumbing", "electrical", "other_repair"})
+    within: int = 30
+    target: float = 0.9
+
+
+@dataclass(frozen=True)
 class Deadlines:
     policy: str
     respond_due: datetime
@@ -105,11 +117,12 @@ class Deadlines:
 
 
 class SlaBook:
-    def __init__(self, policies: list[Policy], hours: WorkingHours) -> None:
+    def __init__(self, policies: list[Policy], hours: WorkingHours, visits: Visits | None = None) -> None:
         if not policies:
             raise PolicyError("no SLA policies")
         self.policies = sorted(policies, key=lambda p: -p.specificity())
         self.hours = hours
+        self.visits = visits or Visits()
 
     @classmethod
     def load(cls, path: Path | None = None) -> SlaBook:
@@ -139,8 +152,21 @@ class SlaBook:
                     raise ValueError("need 0 < respond <= resolve")
             except (TypeError, ValueError) as exc:
                 raise PolicyError(f"{source}: policy[{index}] ({raw.get('name', '?')}): {exc}") from exc
+            if policy.progress is not None and policy.progress <= 0:
+                raise PolicyError(f"{source}: policy[{index}] ({policy.name}): need progress > 0")
             policies.append(policy)
-        return cls(policies, hours)
+        raw_visits = data.get("visits", {})
+        try:
+            visits = Visits(
+                simple=frozenset(str(c) for c in raw_visits.get("simple", sorted(Visits.simple))),
+                within=int(raw_visits.get("within", Visits.within)),
+                target=float(raw_visits.get("target", Visits.target)),
+            )
+            if visits.within <= 0 or not 0 < visits.target <= 1:
+                raise ValueError("need within > 0 and 0 < target <= 1")
+        except (TypeError, ValueError) as exc:
+            raise PolicyError(f"{source}: visits: {exc}") from exc
+        return cls(policies, hours, visits)
 
     def policy_for(self, kind: str, category: str | None, priority: str) -> Policy:
         for policy in self.policies:
@@ -190,6 +216,12 @@ LEVELS = (
 RATING_WAIT = timedelta(days=3)
 
 
+def progress_interval(book: SlaBook, ticket: Ticket) -> timedelta | None:
+    """How often an open ticket's steward is asked for a progress note (None: never)."""
+    minutes = book.policy_for(ticket.kind, ticket.category, ticket.priority).progress
+    return timedelta(minutes=minutes) if minutes else None
+
+
 def phase_of(ticket: Ticket) -> str:
     """ "respond" until someone first accepted the ticket, then "resolve"."""
     if ticket.first_response_at is None and ticket.status in (
@@ -205,7 +237,7 @@ def elapsed_share(book: SlaBook, ticket: Ticket, phase: str, now: datetime, tz: 
     """How much of the phase's window has passed (1.0 = at the deadline), in working time
     when the ticket's policy counts working hours."""
     start = ticket.sla_started_at or ticket.created_at
-    due = ticket.respond_due_at if phase == "respond" else ticket.resolve_due_at
+    due = {"respond": ticket.respond_due_at, "onsite": ticket.onsite_due_at}.get(phase, ticket.resolve_due_at)
     if due is None or due <= start:
         return 0.0
     policy = book.policy_for(ticket.kind, ticket.category, ticket.priority)

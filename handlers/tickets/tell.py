@@ -145,6 +145,7 @@ async def cards_now(
             owner = await uow.directory.member(ticket.owner_member_id) if ticket.owner_member_id else None
             if reporters is None:
                 reporters = await uow.tickets.reporters(ticket.id)
+            photos = cards.photo_summary(w, await uow.tickets.media_counts(ticket.id))
             text = cards.card_text(
                 w,
                 ticket,
@@ -153,6 +154,7 @@ async def cards_now(
                 owner.display_name if owner else "",
                 reporters=reporters,
                 state=cards.card_state(w, ticket, assignee),
+                photos=photos,
             )
             rewritten = Outgoing(text=text, buttons=cards.card_buttons(w, ticket))
         card = Outgoing.from_json(row.payload)

@@ -128,6 +128,37 @@ TEXTS_HANS: dict[str, str] = {
     "t.when.date": "{date} {time}",
     "t.dur.work_hours": "{n}个工作小时",
     "sla.phase.resolve": "办结",
+    "sla.phase.onsite": "到场",
+    # on site (已到场) and the urgent progress prompts
+    "t.btn.arrive": "已到场",
+    "t.usage.arrive": "/arrive 工单号",
+    "t.usage.photos": "/photos 工单号",
+    "t.verb.arrive": "已到场",
+    "t.err.arrived": "工单 {number} 已于 {at} 记录到场。",
+    "t.staff.arrived": "📍 {name} 已到场 {number}（报修后 {minutes} 分钟）",
+    "t.owner.arrived": "工单 {number}：{name}已到达现场处理。",
+    "t.owner.merged_step": "您反映的问题（工单 {number}·{category}·{place}）{step}",
+    "t.step.accepted": "已由{name}受理，正在处理。",
+    "t.step.arrived": "：{name}已到达现场处理。",
+    "t.step.note": "进度：{note}",
+    "t.staff.progress_prompt": "⏱️ 紧急工单 {number}（{category}·{place}）已过 {minutes} 分钟，{arrived}请回复本消息说明处理进度。",
+    "t.prompt.arrived": "已到场，",
+    "t.prompt.not_arrived": "尚未到场，",
+    "t.card.arrived": "，已到场",
+    # photos
+    "t.photo.summary": "📷 照片 {n} 张（{parts}）",
+    "t.photo.stage.report": "报修时 {n}",
+    "t.photo.stage.before": "维修前 {n}",
+    "t.photo.stage.after": "维修后 {n}",
+    "t.photo.stage_name.report": "报修时",
+    "t.photo.stage_name.before": "维修前",
+    "t.photo.stage_name.after": "维修后",
+    "t.photo.caption": "📷 {number} 照片 {i}/{n}（{stage}）",
+    "t.photo.elsewhere": "{caption}：{where}",
+    "t.photo.more": "…另有 {n} 张未发送",
+    "t.photo.none": "工单 {number} 暂无照片。",
+    "t.staff.photo": "📷 {number} {name}上传了 {n} 张{stage}照片",
+    "t.staff.owner_photo": "📷 {number} 业主补充了 {n} 张照片",
 }
 
 TEXTS_HANT: dict[str, str] = {
@@ -144,6 +175,11 @@ TEXTS_HANT: dict[str, str] = {
     "t.promise.late": "管理處會盡快同你聯絡。",
     "t.rating.thanks": "多謝你嘅評價「{rating}」！工單 {number} 已歸檔。",
     "t.rating.unhappy": "唔好意思令你唔滿意，工單 {number} 已重新開啟，主管會喺2小時內跟進。",
+    "t.owner.arrived": "工單 {number}：{name}已經到咗現場處理。",
+    "t.owner.merged_step": "你反映嘅問題（工單 {number}·{category}·{place}）{step}",
+    "t.step.accepted": "已由{name}跟進，處理緊。",
+    "t.step.arrived": "：{name}已經到咗現場處理。",
+    "t.staff.progress_prompt": "⏱️ 緊急工單 {number}（{category}·{place}）已經過咗 {minutes} 分鐘，{arrived}請回覆呢條訊息講低處理進度。",
 }
 
 # The audit trail's actions as /ticket shows them.
@@ -168,4 +204,7 @@ ACTION_LABELS: dict[str, str] = {
     "sla_breach": "超时升级",
     "sla_manager": "超时升级（经理）",
     "auto_closed": "超时未评价归档",
+    "arrived": "到场",
+    "photo": "照片",
+    "progress_prompt": "进度提醒",
 }

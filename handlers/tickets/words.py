@@ -32,14 +32,15 @@ Act = Literal[
     "inquiry",
     "none",
     "rate",
+    "arrive",
 ]
 CORRECTIONS: tuple[Act, ...] = ("repair", "complaint", "inquiry", "none")
 STAFF_ACTS: frozenset[Act] = frozenset(
-    {"accept", "resolve", "progress", "transfer", "assign", "cancel", *CORRECTIONS}
+    {"accept", "resolve", "progress", "transfer", "assign", "cancel", "arrive", *CORRECTIONS}
 )
 # What a steward may leave the number out of: Steward finds the one ticket it can be (the one
 # quoted, or the steward's only one), or asks which.
-GUESSED: frozenset[Act] = frozenset({"accept", "resolve", "progress"})
+GUESSED: frozenset[Act] = frozenset({"accept", "resolve", "progress", "arrive"})
 
 # The verbs, Simplified (texts are compared normalized); the card's own words come first.
 VERBS: dict[str, Act] = {
@@ -56,6 +57,10 @@ VERBS: dict[str, Act] = {
     "完成": "resolve",
     "已修好": "resolve",
     "修好了": "resolve",
+    "已到场": "arrive",
+    "到场": "arrive",
+    "已到达": "arrive",
+    "已到达现场": "arrive",
     "进度": "progress",
     "备注": "progress",
     "跟进": "progress",

@@ -64,6 +64,10 @@ class Ticket(Base):
     # The outbox rows of its cards in the stewards' groups (the first, and one per escalation),
     # so a line about the ticket finds its card by primary key; None for tickets opened before.
     card_rows: Mapped[list[int] | None] = mapped_column(JSON)
+    # The on-site clock of an urgent ticket (its policy's `onsite`): when someone must be there,
+    # and when the steward said they were (「已到场」).
+    onsite_due_at: Mapped[datetime | None]
+    arrived_at: Mapped[datetime | None]
 
 
 class TicketFollower(Base):
@@ -84,10 +88,35 @@ class TicketFollower(Base):
     building: Mapped[str | None] = mapped_column(String(16))
 
 
+class TicketMedia(Base):
+    """A photo of a ticket, as the platform keeps it: its file id (Telegram's file_id, WeCom's
+    MediaId or the robot's URL), never the picture itself. `stage`: "report" (the owner's, with
+    or after their report), "before" / "after" (a steward's, on site and when resolving)."""
+
+    __tablename__ = "ticket_media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # photo
+    stage: Mapped[str] = mapped_column(String(16))  # report|before|after
+    file_id: Mapped[str] = mapped_column(Text)
+    unique_id: Mapped[str | None] = mapped_column(String(128))
+    url: Mapped[str | None] = mapped_column(Text)
+    chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id"))
+    message_id: Mapped[str | None] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(64))  # "member:12", "steward:3"
+    caption: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
 # The SLA watch's events: one per ticket, level and SLA cycle (the note), settled by the
 # database so two processes watching at once notify once (handlers/tickets/jobs.py).
 SLA_ACTIONS = ("sla_reminder", "sla_breach", "sla_manager")
 _SLA_WHERE = sql_text("action IN ('sla_reminder', 'sla_breach', 'sla_manager')")
+# An urgent ticket's steward is asked for a progress note once per interval (the outbox's
+# dedupe key settles it; the event records it).
+PROMPT_ACTION = "progress_prompt"
 
 
 class TicketEvent(Base):

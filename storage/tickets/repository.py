@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from storage.directory.models import Member
 from storage.outbox.models import OutboxMessage
 from storage.rows import dialect_of, insert_new, insert_object, table_of
-from storage.tickets.models import Counter, Ticket, TicketEvent, TicketFollower
+from storage.tickets.models import Counter, Ticket, TicketEvent, TicketFollower, TicketMedia
 from storage.tickets.status import ACTIVE, TicketStatus
 
 # In a fixed order, so a prebuilt statement is the same text in every process.
@@ -403,3 +403,80 @@ class TicketRepository:
         if note is not None:
             query = query.where(TicketEvent.note == note)
         return (await self.session.scalar(query.limit(1))) is not None
+
+    # -- photos ----------------------------------------------------------------------------------
+    async def add_media(self, media: TicketMedia) -> bool:
+        """Keep a photo of a ticket (one INSERT); False, nothing written, when the ticket has
+        this very picture already (the same platform's unique id, or file id)."""
+        same = (
+            TicketMedia.unique_id == media.unique_id
+            if media.unique_id
+            else TicketMedia.file_id == media.file_id
+        )
+        found = await self.session.scalar(
+            select(TicketMedia.id).where(
+                TicketMedia.ticket_id == media.ticket_id, TicketMedia.platform == media.platform, same
+            )
+        )
+        if found is not None:
+            return False
+        await insert_object(self.session, media, want_id=False)
+        return True
+
+    async def media(self, ticket_id: int) -> Sequence[TicketMedia]:
+        """A ticket's photos, in the order they came."""
+        return (
+            await self.session.scalars(
+                select(TicketMedia).where(TicketMedia.ticket_id == ticket_id).order_by(TicketMedia.id)
+            )
+        ).all()
+
+    async def media_counts(self, ticket_id: int) -> dict[str, int]:
+        """How many photos a ticket has, per stage ("report", "before", "after")."""
+        rows = await self.session.execute(
+            select(TicketMedia.stage, func.count())
+            .where(TicketMedia.ticket_id == ticket_id)
+            .group_by(TicketMedia.stage)
+        )
+        return {str(stage): int(n) for stage, n in rows.all()}
+
+    async def latest_of_member(
+        self, community_id: int, member_id: int, chat_id: int, since: datetime
+    ) -> Ticket | None:
+        """The newest ticket `member_id` opened or joined in chat `chat_id` since `since` (an
+        owner's photo right after their report belongs to it)."""
+        own = await self.session.scalar(
+            select(Ticket)
+            .where(
+                Ticket.community_id == community_id,
+                Ticket.owner_member_id == member_id,
+                Ticket.source_chat_id == chat_id,
+                Ticket.created_at >= since,
+            )
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+        joined = await self.session.scalar(
+            select(Ticket)
+            .join(TicketFollower, TicketFollower.ticket_id == Ticket.id)
+            .where(
+                Ticket.community_id == community_id,
+                TicketFollower.member_id == member_id,
+                TicketFollower.chat_id == chat_id,
+                TicketFollower.created_at >= since,
+            )
+            .order_by(TicketFollower.id.desc())
+            .limit(1)
+        )
+        if own is None or joined is None:
+            return own or joined
+        return own if own.created_at >= joined.created_at else joined
+
+    async def opened_between(
+        self, community_id: int | None, start: datetime, end: datetime
+    ) -> Sequence[Ticket]:
+        """Tickets opened in [start, end) (of a community, or all): the figures of arrival."""
+        query = select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)
+        if community_id is not None:
+            query = query.where(Ticket.community_id == community_id)
+        return (await self.session.scalars(query.order_by(Ticket.id))).all()

@@ -581,6 +581,9 @@ class FakeTelegramAPI:
         self._group_ids = itertools.count(4_000_001)
         self._supergroup_ids = itertools.count(1_000_000_001)
         self._file_ids = itertools.count(1)
+        # Every file id Telegram handed out (users' photos, the bot's uploads): a sendPhoto
+        # naming any other string that is not a URL is refused, as Telegram refuses it.
+        self.file_ids: set[str] = set()
         self._query_ids = itertools.count(880_000_001)
         self._changed = asyncio.Event()
         self._poll_generation = 0
@@ -724,10 +727,17 @@ class FakeTelegramAPI:
         return edited
 
     def user_sends_media(
-        self, chat: FakeChat, user: FakeUser, kind: str, *, caption: str | None = None
+        self,
+        chat: FakeChat,
+        user: FakeUser,
+        kind: str,
+        *,
+        caption: str | None = None,
+        reply_to: int | None = None,
     ) -> dict[str, Any]:
-        """kind: "sticker", "voice", "photo", "document" or "video"."""
-        message = self._new_user_message(chat, user)
+        """kind: "sticker", "voice", "photo", "document" or "video"; a photo comes in every
+        size Telegram makes of it, smallest first, as the Bot API sends it."""
+        message = self._new_user_message(chat, user, reply_to=reply_to)
         file_id = f"FILE{next(self._file_ids):06d}"
         if kind == "sticker":
             message["sticker"] = {
@@ -1197,6 +1207,12 @@ class FakeTelegramAPI:
             raise ApiError(400, "Bad Request: there is no photo in the request")
         if isinstance(photo, UploadedFile) and not photo.data:
             raise ApiError(400, "Bad Request: file must be non-empty")
+        if (
+            isinstance(photo, str)
+            and not photo.startswith(("http://", "https://"))
+            and photo not in self.file_ids
+        ):
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         caption_raw = params.get("caption")
         caption, entities = "", list[dict[str, Any]]()
         if isinstance(caption_raw, str) and caption_raw:
@@ -1564,6 +1580,7 @@ class FakeTelegramAPI:
         return stored
 
     def _photo_sizes(self, file_id: str, size: int) -> list[dict[str, Any]]:
+        self.file_ids.update({f"{file_id}_s", file_id})
         return [
             {
                 "file_id": f"{file_id}_s",

@@ -327,3 +327,50 @@ def group_robot_event(
         f"<MsgId>{msgid}</MsgId>"
         "</xml>"
     )
+
+
+def aibot_image(
+    url: str,
+    *,
+    msgid: str | None = None,
+    chatid: str = "wrGroup001",
+    userid: str = "zhangsan",
+    response_url: str = "https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RC",
+) -> dict[str, Any]:
+    """An intelligent-robot image message as documented (path/100719): `image.url`, the
+    picture's (encrypted) download address; the robot gets no media id."""
+    return {
+        "msgid": msgid or uuid.uuid4().hex,
+        "aibotid": "AIBOTID",
+        "chatid": chatid,
+        "chattype": "group",
+        "from": {"userid": userid},
+        "response_url": response_url,
+        "msgtype": "image",
+        "image": {"url": url},
+    }
+
+
+def group_robot_image(
+    image_url: str,
+    *,
+    media_id: str | None = None,
+    msgid: str = "CIGABBCOgP3qBRiR4vm7goCAAyAZ",
+    chat_id: str = "wrkSFfCgAALFgnrSsWU38puiv4yvExuw",
+    webhook_url: str = "http://in.qyapi.weixin.qq.com/cgi-bin/webhook/send?key=group-key-1",
+    user_id: str = "zhangsan",
+) -> str:
+    """A group-robot image callback in WeCom's XML: `<Image><ImageUrl>`, with a `<MediaId>`
+    where the callback carries one (an application's messages do)."""
+    media = f"<MediaId><![CDATA[{media_id}]]></MediaId>" if media_id else ""
+    return (
+        "<xml>"
+        f"<WebhookUrl><![CDATA[{webhook_url}]]></WebhookUrl>"
+        f"<ChatId><![CDATA[{chat_id}]]></ChatId>"
+        "<ChatType>group</ChatType>"
+        f"<From><UserId>{user_id}</UserId><Name><![CDATA[张三]]></Name><Alias><![CDATA[zs]]></Alias></From>"
+        "<MsgType>image</MsgType>"
+        f"<Image><ImageUrl><![CDATA[{image_url}]]></ImageUrl>{media}</Image>"
+        f"<MsgId>{msgid}</MsgId>"
+        "</xml>"
+    )

@@ -9,7 +9,7 @@ import pytest
 
 from bot.adapters.telegram import TelegramChannel
 from bot.core.channel import IntakeClosed
-from bot.core.events import Button, ChatType, Incoming, MessageKind, Outgoing
+from bot.core.events import Button, ChatType, Incoming, MessageKind, Outgoing, Photo
 from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FakeUser, Fault
 from tests.telegram.conftest import FAST, ChannelFactory, Inbox
 
@@ -93,9 +93,9 @@ async def test_caption_is_text_and_media_without_caption_is_its_kind(
     _, inbox = await make_channel()
     group = fake.add_group("群")
     owner = fake.add_user("Ann")
-    fake.user_sends_media(group, owner, "photo", caption="天花板滲水，見相")
+    captioned = fake.user_sends_media(group, owner, "photo", caption="天花板滲水，見相")
     fake.user_sends_media(group, owner, "photo", caption="/ticket BX-1")
-    fake.user_sends_media(group, owner, "photo")
+    bare = fake.user_sends_media(group, owner, "photo")
     fake.user_sends_media(group, owner, "sticker")
     fake.user_sends_media(group, owner, "voice")
     fake.user_sends_media(group, owner, "document")
@@ -111,6 +111,12 @@ async def test_caption_is_text_and_media_without_caption_is_its_kind(
         (MessageKind.OTHER_MEDIA, ""),
     ]
     assert not any(i.kind.is_classifiable for i in items[2:])
+    # a photo, captioned or not, carries its largest size's file_id and file_unique_id
+    largest = captioned["photo"][-1]
+    assert items[0].photos == (Photo(largest["file_id"], largest["file_unique_id"]),)
+    assert items[2].photos == (Photo(bare["photo"][-1]["file_id"], bare["photo"][-1]["file_unique_id"]),)
+    assert items[1].photos  # a command sent with a photo (/resolve BX-… with the after photo)
+    assert all(not i.photos for i in items[3:])
 
 
 async def test_edited_message_keeps_the_id_and_sets_edited_at(

@@ -17,8 +17,14 @@ from bot.adapters.wecom.messages import (
     parse_group_robot_callback,
     strip_robot_mention,
 )
-from bot.core.events import ChatType, MessageKind
-from tests.fakes.wecom_api import aibot_text, group_robot_event, group_robot_text
+from bot.core.events import ChatType, MessageKind, Photo
+from tests.fakes.wecom_api import (
+    aibot_image,
+    aibot_text,
+    group_robot_event,
+    group_robot_image,
+    group_robot_text,
+)
 from tests.wecom.conftest import assert_encodable
 
 FIXED = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
@@ -357,3 +363,51 @@ def test_group_robot_parser_structured_fuzz(parts: list[str], root: str) -> None
 def test_group_robot_parser_any_text(text: str) -> None:
     with contextlib.suppress(WeComPayloadError):
         parse_group_robot_callback(text)
+
+
+# -- photos (issue 21: photos belong to tickets) ---------------------------------------------------
+
+
+def test_an_intelligent_robot_image_carries_its_url() -> None:
+    msg = aibot(aibot_image("https://wework.qpic.cn/img/abc"))
+    assert msg.kind is MessageKind.PHOTO
+    assert msg.photos == (Photo("https://wework.qpic.cn/img/abc", url="https://wework.qpic.cn/img/abc"),)
+
+
+def test_a_mixed_message_keeps_its_text_and_its_images() -> None:
+    payload = aibot_text("x")
+    del payload["text"]
+    payload["msgtype"] = "mixed"
+    payload["mixed"] = {
+        "msg_item": [
+            {"msgtype": "text", "text": {"content": "@物业管家 楼道灯不亮"}},
+            {"msgtype": "image", "image": {"url": "https://example.invalid/1"}},
+            {"msgtype": "image", "image": {"url": "https://example.invalid/2"}},
+        ]
+    }
+    msg = aibot(payload)
+    assert (msg.kind, msg.text) == (MessageKind.TEXT, "楼道灯不亮")
+    assert [p.url for p in msg.photos] == ["https://example.invalid/1", "https://example.invalid/2"]
+
+
+def test_a_group_robot_image_carries_its_media_id_and_url() -> None:
+    msg = parse_group_robot_callback(
+        group_robot_image("https://wework.qpic.cn/x", media_id="MEDIA-1"), now=now
+    )
+    assert msg is not None
+    assert msg.kind is MessageKind.PHOTO
+    assert msg.photos == (Photo("MEDIA-1", url="https://wework.qpic.cn/x"),)
+    without = parse_group_robot_callback(group_robot_image("https://wework.qpic.cn/y"), now=now)
+    assert without is not None
+    assert without.photos == (Photo("https://wework.qpic.cn/y", url="https://wework.qpic.cn/y"),)
+
+
+def test_an_image_without_an_address_carries_no_photo() -> None:
+    msg = aibot(aibot_image(""))
+    assert msg.kind is MessageKind.PHOTO
+    assert msg.photos == ()
+
+
+def test_photos_survive_the_inbox() -> None:
+    msg = aibot(aibot_image("https://wework.qpic.cn/img/abc"))
+    assert type(msg).from_json(msg.to_json()) == msg

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from bot.core.channel import Capabilities, Deliver
 from bot.core.clock import Clock, SystemClock
-from bot.core.events import ChatType, Incoming, MessageKind, Outgoing, SendError, SendResult
+from bot.core.events import ChatType, Incoming, MessageKind, Outgoing, Photo, SendError, SendResult
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,11 @@ Listener = Callable[[LocalMessage], None]
 
 class LocalChannel:
     platform = "local"
-    # Like a chat app with buttons, toasts and deletions; edits arrive as new messages in the
-    # transcript.
-    capabilities = Capabilities(buttons=True, answers=True, direct=True, replies=True, delete_messages=True)
+    # Like a chat app with buttons, toasts, deletions and photos re-sent by id; edits arrive as
+    # new messages in the transcript.
+    capabilities = Capabilities(
+        buttons=True, answers=True, direct=True, replies=True, delete_messages=True, photo_ids=True
+    )
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock or SystemClock()
@@ -116,10 +118,15 @@ class LocalChannel:
         reply_to: str | None = None,
         private: bool = False,
         message_id: str | None = None,
+        photos: tuple[Photo, ...] = (),
     ) -> Incoming:
-        """A user writes in a chat; the update goes through the router."""
+        """A user writes in a chat (`photos`: a photo sent, `text` its caption); the update
+        goes through the router."""
         if kind is None:
-            kind = MessageKind.COMMAND if text.startswith("/") else MessageKind.TEXT
+            if not text.strip() and photos:
+                kind = MessageKind.PHOTO
+            else:
+                kind = MessageKind.COMMAND if text.startswith("/") else MessageKind.TEXT
         incoming = Incoming(
             platform=self.platform,
             chat_id=chat_id,
@@ -131,6 +138,7 @@ class LocalChannel:
             chat_type=ChatType.PRIVATE if private else ChatType.GROUP,
             kind=kind,
             reply_to=reply_to,
+            photos=photos,
         )
         self._record(
             LocalMessage(

@@ -135,6 +135,7 @@ class TelegramChannel:
         direct=True,
         replies=True,
         delete_messages=True,
+        photo_ids=True,
     )
 
     def __init__(
@@ -509,7 +510,7 @@ class TelegramChannel:
             async with self._chat_lock(chat_id):
                 return await self._delete(app, chat_id, message)
         edit_id = message.edit_of
-        has_body = bool(message.text.strip() or message.mentions or message.image_path)
+        has_body = bool(message.text.strip() or message.mentions or message.image_path or message.photo)
         if not has_body and edit_id is None:
             if answer is not None:
                 return SendResult(None)  # only a callback answer
@@ -521,7 +522,7 @@ class TelegramChannel:
         async with self._chat_lock(chat_id):
             if edit_id is not None:
                 return await self._edit(app, chat_id, message, str(edit_id), keyboard)
-            if message.image_path:
+            if message.image_path or message.photo:
                 return await self._send_photo(app, chat_id, message, keyboard)
             return await self._send_text(app, chat_id, message, keyboard, first_reply=True)
 
@@ -561,11 +562,19 @@ class TelegramChannel:
     async def _send_photo(
         self, app: _App, chat_id: str, message: Outgoing, keyboard: InlineKeyboardMarkup | None
     ) -> SendResult:
-        path = Path(message.image_path or "")
-        try:
-            data = await asyncio.to_thread(path.read_bytes)
-        except OSError as exc:
-            raise SendError(f"image {path.name!r} cannot be read: {exc.strerror}", permanent=True) from exc
+        photo_of: str | bytes
+        filename: str | None = None
+        if message.photo:  # a photo Telegram keeps: re-sent by its file_id
+            photo_of = message.photo
+        else:
+            path = Path(message.image_path or "")
+            try:
+                photo_of = await asyncio.to_thread(path.read_bytes)
+            except OSError as exc:
+                raise SendError(
+                    f"image {path.name!r} cannot be read: {exc.strerror}", permanent=True
+                ) from exc
+            filename = path.name
         caption_fits = fits(message.text, message.mentions, CAPTION_LIMIT)
         caption = render_single(message.text, message.mentions, CAPTION_LIMIT) if caption_fits else ""
         photo: Message = await self._call(
@@ -573,8 +582,8 @@ class TelegramChannel:
             chat_id,
             lambda: app.bot.send_photo(
                 chat_id=chat_target(chat_id),
-                photo=data,
-                filename=path.name,
+                photo=photo_of,
+                filename=filename,
                 caption=caption or None,
                 parse_mode=ParseMode.HTML if caption else None,
                 reply_markup=keyboard if caption_fits else None,

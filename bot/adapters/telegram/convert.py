@@ -12,7 +12,7 @@ import re
 from telegram import CallbackQuery, ChatMember, ChatMemberUpdated, Message, Update
 from telegram.constants import ChatType as TgChatType
 
-from bot.core.events import ChatType, Incoming, MessageKind, Platform, utcnow
+from bot.core.events import ChatType, Incoming, MessageKind, Photo, Platform, utcnow
 
 PLATFORM = Platform.TELEGRAM.value
 
@@ -79,6 +79,14 @@ def _media_kind(message: Message) -> MessageKind | None:
     return None
 
 
+def _photos(message: Message) -> tuple[Photo, ...]:
+    """The largest size of the message's photo (Telegram sends every size, smallest first)."""
+    if not message.photo:
+        return ()
+    largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
+    return (Photo(largest.file_id, largest.file_unique_id),)
+
+
 def _message(message: Message, bot_username: str, *, edited: bool) -> Incoming | None:
     if message.migrate_to_chat_id is not None:
         return _from_message(message, MessageKind.CHAT_MIGRATED, "", edited, str(message.migrate_to_chat_id))
@@ -117,6 +125,7 @@ def _from_message(
         thread_id=_thread_id(message),
         edited_at=(message.edit_date or utcnow()) if edited else None,
         migrated_to=migrated_to,
+        photos=_photos(message),
     )
 
 

@@ -32,7 +32,7 @@ from defusedxml import DefusedXmlException
 
 from bot.adapters.wecom.buttons import typed_back
 from bot.adapters.wecom.fields import MAX_ID_LEN, WeComPayloadError, opt_str, req_id, req_obj, req_str, utcnow
-from bot.core.events import ChatType, Incoming, MessageKind, Platform
+from bot.core.events import ChatType, Incoming, MessageKind, Photo, Platform
 
 # A robot mention is "@Name" followed by whitespace; WeCom clients put U+2005 after it.
 __all__ = [
@@ -43,6 +43,9 @@ __all__ = [
     "strip_robot_mention",
     "text_kind",
 ]
+
+# A photo's URL longer than this is cut (an id, not a document).
+URL_LIMIT = 2048
 
 _LEADING_MENTION = re.compile(r"^\s*@\S+(?:\s+|$)")
 
@@ -92,15 +95,18 @@ def parse_aibot_callback(
     text = ""
     callback_data: str | None = None
     quoted = _aibot_quote(data.get("quote"))
+    photos: tuple[Photo, ...] = ()
     if msgtype == "text":
         text = typed_back(req_str(req_obj(data, "text"), "content"), quoted, robots)
         kind = text_kind(text)
     elif msgtype == "mixed":
         text, has_image = _aibot_mixed(req_obj(data, "mixed"))
+        photos = _aibot_images(req_obj(data, "mixed"))
         text = typed_back(text, quoted, robots)
         kind = text_kind(text) if text else (MessageKind.PHOTO if has_image else MessageKind.OTHER_MEDIA)
     elif msgtype == "image":
         kind = MessageKind.PHOTO
+        photos = _aibot_image(data.get("image"))
     elif msgtype == "voice":
         # WeCom transcribes voice for the robot; keep the transcript, but it is still a voice note.
         voice = data.get("voice")
@@ -133,7 +139,23 @@ def parse_aibot_callback(
         callback_data=callback_data,
         reply_hint=response_url,
         addressed=True,
+        photos=photos,
     )
+
+
+def _aibot_image(image: Any) -> tuple[Photo, ...]:
+    """An intelligent robot's image: its `url` (the robot gets no media id)."""
+    url = opt_str(image, "url")[:URL_LIMIT] if isinstance(image, dict) else ""
+    return (Photo(url, url=url),) if url else ()
+
+
+def _aibot_images(mixed: dict[str, Any]) -> tuple[Photo, ...]:
+    items = mixed.get("msg_item")
+    found: list[Photo] = []
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict) and item.get("msgtype") == "image":
+            found.extend(_aibot_image(item.get("image")))
+    return tuple(found)
 
 
 def _aibot_quote(quote: Any) -> str:
@@ -216,6 +238,7 @@ def parse_group_robot_callback(
     kind: MessageKind
     text = ""
     callback_data: str | None = None
+    photos: tuple[Photo, ...] = ()
     if msgtype == "text":
         text = typed_back(_xml_text(root, "Text/Content"), "", robots)
         kind = text_kind(text)
@@ -225,9 +248,11 @@ def parse_group_robot_callback(
         parts = [(el.text or "").strip() for el in root.iter("Content")]
         text = typed_back("\n".join(p for p in parts if p), "", robots)
         has_image = any(True for _ in root.iter("ImageUrl")) or any(True for _ in root.iter("Image"))
+        photos = _xml_images(root)
         kind = text_kind(text) if text else (MessageKind.PHOTO if has_image else MessageKind.OTHER_MEDIA)
     elif msgtype == "image":
         kind = MessageKind.PHOTO
+        photos = _xml_images(root)
     elif msgtype == "event":
         event_type = _xml_text(root, "Event/EventType")
         if event_type == "add_to_chat":
@@ -259,7 +284,28 @@ def parse_group_robot_callback(
         callback_data=callback_data,
         reply_hint=webhook_url,
         addressed=True,
+        photos=photos,
     )
+
+
+def _xml_images(root: Element) -> tuple[Photo, ...]:
+    """The images of a group-robot callback: each `<Image>` (or the message itself) with its
+    `<MediaId>` and `<PicUrl>` / `<ImageUrl>`, wherever WeCom nests them."""
+    found: list[Photo] = []
+    holders = list(root.iter("Image")) or [root]
+    for holder in holders:
+        media_id = _first(holder, "MediaId")
+        url = _first(holder, "PicUrl") or _first(holder, "ImageUrl")
+        if media_id or url:
+            found.append(Photo(media_id or url, url=url))
+    return tuple(found)
+
+
+def _first(root: Element, tag: str) -> str:
+    for el in root.iter(tag):
+        if el.text and el.text.strip():
+            return el.text.strip()[:URL_LIMIT]
+    return ""
 
 
 def _xml_text(root: Element, path: str) -> str:
