@@ -168,4 +168,9 @@ ACTION_LABELS: dict[str, str] = {
     "sla_breach": "超时升级",
     "sla_manager": "超时升级（经理）",
     "auto_closed": "超时未评价归档",
+    # the rectification ledger's steps (handlers/tickets/hazards.py)
+    "hazard_listed": "列入隐患台账",
+    "hazard_overdue": "隐患整改逾期",
+    "hazard_done": "隐患销项",
+    "hazard_cancelled": "隐患撤销",
 }

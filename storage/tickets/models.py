@@ -64,6 +64,11 @@ class Ticket(Base):
     # The outbox rows of its cards in the stewards' groups (the first, and one per escalation),
     # so a line about the ticket finds its card by primary key; None for tickets opened before.
     card_rows: Mapped[list[int] | None] = mapped_column(JSON)
+    # Where it came from: None, an owner's report; "patrol", a steward's work order (/open,
+    # 开单：…, 巡查发现…), which has no owner to tell or to ask for a rating; `opened_by_id` is
+    # that steward.
+    source: Mapped[str | None] = mapped_column(String(16))
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("stewards.id"))
 
 
 class TicketFollower(Base):
