@@ -22,14 +22,16 @@ from bot.demo.kit import START, Demo, Scene
 from bot.demo.scenes.broadcasts import broadcasts_scene
 from bot.demo.scenes.intake import intake_scene
 from bot.demo.scenes.opinion import opinion_scene
+from bot.demo.scenes.patrol import patrol_scene
 from bot.demo.scenes.tickets import tickets_scene
 from storage.db import create_engine, upgrade
 from storage.directory.models import Steward
 from storage.tickets.models import Ticket
 
-# In order: intake, the ticket loop, broadcasts, and opinion monitoring last (the demo ends
-# with an alert, a folded repeat and a report image).
-SCENES: tuple[Scene, ...] = (intake_scene, tickets_scene, broadcasts_scene, opinion_scene)
+# In order: intake, the ticket loop, broadcasts, opinion monitoring (an alert, a folded repeat
+# and a report image), then stewards' patrol and the hazards ledger, whose day-long deadline
+# moves the clock on last.
+SCENES: tuple[Scene, ...] = (intake_scene, tickets_scene, broadcasts_scene, opinion_scene, patrol_scene)
 
 
 async def run_demo(console: Console | None = None, workdir: Path | None = None) -> list[Ticket]:
