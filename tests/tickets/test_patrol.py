@@ -197,3 +197,10 @@ async def test_a_patrol_found_contamination_runs_on_the_30_minute_clock(harness:
     assert ticket.respond_due_at - ticket.created_at == timedelta(minutes=30)
     assert await hazards(harness) == []
     assert isinstance(ticket, Ticket)
+
+
+async def test_the_stewards_help_names_open_and_the_ledger(harness: Harness) -> None:
+    await harness.say(STEWARDS, "wang", "/help")
+    help_text = harness.sent(STEWARDS)[-1].text
+    assert "/open 3栋 消防通道堆满杂物" in help_text
+    assert "/hazards" in help_text
