@@ -127,6 +127,8 @@ class TicketService(OwnerReports, StewardOrders):
         key = await corrections.correct(
             uow, self.sla, w, self.classifier, community, steward, audit_label(actor), ticket, kind, now
         )
+        if ticket.status == TicketStatus.CANCELLED:  # 不是工单: its ledger line goes with it
+            await self.close_hazard(uow, ticket, steward.name, audit_label(actor), "", now, status=CANCELLED)
         await self._cards_now(uow, ticket, now)
         return key
 

@@ -204,3 +204,14 @@ async def test_the_stewards_help_names_open_and_the_ledger(harness: Harness) -> 
     help_text = harness.sent(STEWARDS)[-1].text
     assert "/open 3栋 消防通道堆满杂物" in help_text
     assert "/hazards" in help_text
+
+
+async def test_not_a_ticket_on_a_patrol_card_cancels_its_line(harness: Harness) -> None:
+    await harness.say(STEWARDS, "wang", "/open 3栋 消防通道堆满杂物")
+    [ticket] = await harness.tickets()
+    card = next(m for m in harness.sent(STEWARDS) if m.outgoing and m.out.buttons and ticket.number in m.text)
+    await harness.press(STEWARDS, card, f"tk:none:{ticket.id}", "wang")
+    [ticket] = await harness.tickets()
+    assert ticket.status == "cancelled"
+    [hazard] = await hazards(harness)
+    assert hazard.status == "cancelled"
