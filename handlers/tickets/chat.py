@@ -135,10 +135,11 @@ class TicketChat:
 
     async def patrol_words(self, ctx: Context) -> None:
         """「开单：…」 (or a photo captioned so), in the stewards' group or privately; 「巡查发现…」
-        naming a problem, in the stewards' group."""
+        naming a problem, in the stewards' group, not in reply to anything."""
         text = ctx.incoming.text
         order = patrol.explicit(text)
-        if order is None and ctx.chat_role == "stewards":
+        # A reply (to a card: a progress note) is about what it replies to, not a new find.
+        if order is None and ctx.chat_role == "stewards" and not ctx.incoming.reply_to:
             found = patrol.patrol_phrase(text)
             if found is not None and patrol.found_a_problem(self.service.classifier.classify(found)):
                 order = found

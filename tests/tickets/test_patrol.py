@@ -215,3 +215,12 @@ async def test_not_a_ticket_on_a_patrol_card_cancels_its_line(harness: Harness) 
     assert ticket.status == "cancelled"
     [hazard] = await hazards(harness)
     assert hazard.status == "cancelled"
+
+
+async def test_a_patrol_phrase_replying_to_a_card_is_a_progress_note(harness: Harness) -> None:
+    await harness.say(STEWARDS, "wang", "/open 3栋 消防通道堆满杂物")
+    [ticket] = await harness.tickets()
+    card = next(m for m in harness.sent(STEWARDS) if m.outgoing and m.out.buttons and ticket.number in m.text)
+    await harness.say(STEWARDS, "wang", "巡查发现楼梯口还有两袋垃圾，一并清理", reply_to=card.message_id)
+    assert len(await harness.tickets()) == 1
+    assert "note" in [e.action for e in await harness.events(ticket.id)]
