@@ -23,6 +23,7 @@ from bot.demo.scenes.broadcasts import broadcasts_scene
 from bot.demo.scenes.emergency import emergency_scene
 from bot.demo.scenes.intake import intake_scene
 from bot.demo.scenes.opinion import opinion_scene
+from bot.demo.scenes.patrol import patrol_scene
 from bot.demo.scenes.review import review_scene
 from bot.demo.scenes.tickets import tickets_scene
 from storage.db import create_engine, upgrade
@@ -30,8 +31,9 @@ from storage.directory.models import Steward
 from storage.tickets.models import Ticket
 
 # In order: intake, the ticket loop, the emergency clock, broadcasts, opinion monitoring (an
-# alert, a folded repeat and a report image), and the monthly review last (targets,
-# comparisons, the service star, each steward's own month).
+# alert, a folded repeat and a report image), the monthly review (targets, comparisons, the
+# service star, each steward's own month), then stewards' patrol and the hazards ledger, whose
+# day-long deadline moves the clock on last.
 SCENES: tuple[Scene, ...] = (
     intake_scene,
     tickets_scene,
@@ -39,6 +41,7 @@ SCENES: tuple[Scene, ...] = (
     broadcasts_scene,
     opinion_scene,
     review_scene,
+    patrol_scene,
 )
 
 

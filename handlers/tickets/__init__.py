@@ -10,14 +10,16 @@ the digest of uncertain messages, `handlers/triage/`) with `export_labels`.
 
 from __future__ import annotations
 
-from bot.core.feature import Feature, Scheduler
+from bot.core.feature import Feature, Scheduler, every
 from bot.core.runtime import Runtime
 from handlers.tickets import jobs
 from handlers.tickets.chat import TicketChat
 from handlers.tickets.conversation import ConversationRules
 from handlers.tickets.corrections import CorpusLine
 from handlers.tickets.corrections import export as export_labels
+from handlers.tickets.hazards import check_hazards
 from handlers.tickets.opening import Opened
+from handlers.tickets.patrol_texts import PATROL_HANS, PATROL_HANT
 from handlers.tickets.report import Report, building_of
 from handlers.tickets.service import TicketService
 from handlers.tickets.sla import SlaBook
@@ -39,5 +41,12 @@ __all__ = [
 def feature(service: TicketService, *, check_interval: float) -> Feature:
     def install(scheduler: Scheduler, runtime: Runtime) -> None:
         jobs.install(scheduler, runtime, service.sla, check_interval)
+        every(scheduler, "hazard-watch", check_interval, check_hazards, runtime)
 
-    return Feature("tickets", TicketChat(service).router(), TEXTS_HANS, TEXTS_HANT, install)
+    return Feature(
+        "tickets",
+        TicketChat(service).router(),
+        {**TEXTS_HANS, **PATROL_HANS},
+        {**TEXTS_HANT, **PATROL_HANT},
+        install,
+    )

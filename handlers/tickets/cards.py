@@ -25,6 +25,7 @@ from handlers.tickets.texts import ACTION_LABELS
 from nlp.classifier import Classifier
 from storage.directory.models import Community, Steward
 from storage.directory.repository import account_of
+from storage.hazards.models import Hazard
 from storage.tickets.models import Ticket, TicketEvent
 from storage.tickets.repository import Reporter
 from storage.tickets.status import ACTIVE, TicketStatus
@@ -114,12 +115,15 @@ def card_text(
     reporters: Sequence[Reporter] = (),
     state: str = "",
     photos: str = "",
+    found_by: Steward | None = None,
+    hazard: Hazard | None = None,
 ) -> str:
     """The card: the ticket, its SLA, who has it; `escalated`: the urgent report that made it
     urgent (the card is sent again, titled so); `reporters`: the owners merged into it, each
     with their building (masked) and what they wrote (masked); `state`: what became of it
     (`card_state`), on a card rewritten after a step; `photos`: that the ticket has photos
-    (`photo_summary`). 位置 only when a building was given."""
+    (`photo_summary`); `found_by`: the steward whose work order it is (巡查开单), `hazard`:
+    its line in the rectification ledger. 位置 only when a building was given."""
     if escalated is not None:
         title = w.t("t.card.escalated", number=ticket.number)
     else:
@@ -140,6 +144,10 @@ def card_text(
         resolve_due=local_time(community, ticket.resolve_due_at),
     )
     lines.append(body)
+    if found_by is not None:  # a steward's work order: no owner
+        lines.append(w.t("t.card.patrol", name=found_by.name))
+    if hazard is not None:
+        lines.append(w.t("t.card.hazard", due=local_time(community, hazard.due_at)))
     if escalated is not None:
         lines.append(said(w, escalated, "t.card.said"))
     if reporters:
@@ -357,8 +365,8 @@ def timeline(
     if photos:
         lines.append(photos)
     for event in events:
-        if event.action.startswith(("sla_", "progress_prompt")) and not internal:
-            continue  # escalations are internal
+        if event.action.startswith(("sla_", "progress_prompt", "hazard_")) and not internal:
+            continue  # escalations, prompts and the rectification ledger are internal
         label = w.convert(ACTION_LABELS.get(event.action, event.action))
         note = ""
         if event.action == "rated" and event.note:

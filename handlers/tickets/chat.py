@@ -21,7 +21,7 @@ from bot.core.errors import DomainError
 from bot.core.events import MessageKind
 from bot.core.roles import Role
 from bot.core.router import Router
-from handlers.tickets import cards, choosing, words
+from handlers.tickets import cards, choosing, hazards, patrol, words
 from handlers.tickets.buttons import CardAction, Correction, RatingPress
 from handlers.tickets.service import TicketService
 from handlers.tickets.words import Said
@@ -30,6 +30,10 @@ from storage.tickets.models import Ticket
 STAFF = tuple(role for role in Role if role.is_staff)
 # Steward's lines about a ticket in the stewards' group that a reply adds a note to.
 CARD_LINES = ("ticket_card", "ticket_card_edit", "progress_prompt")
+# Where a steward opens a work order: their group, or privately.
+PATROL_CHATS = ("stewards", "private")
+# `/hazard BX-… done`: the word for rectified.
+DONE_WORDS = ("done", "ok", "已整改", "整改完成", "完成", "销项", "銷項")
 
 
 class TicketChat:
@@ -51,6 +55,10 @@ class TicketChat:
         router.callback(CardAction, require=Role.STEWARD)(self.card_pressed)
         router.callback(Correction, require=Role.STEWARD)(self.corrected)
         router.callback(RatingPress)(self.rated)
+        router.command("open", "开单", "開單", require=Role.STEWARD)(self.open)
+        router.command("hazards", "隐患", "隱患", require=Role.STEWARD)(self.hazards)
+        router.command("hazard", require=Role.STEWARD)(self.hazard)
+        router.message(chats=PATROL_CHATS, senders=STAFF)(self.patrol_words)
         router.message(senders=STAFF)(self.staff_words)
         router.message(senders=(Role.OWNER,))(self.owner_words)
         router.message(chats=("stewards",), senders=STAFF)(self.reply_to_card)
@@ -158,6 +166,53 @@ class TicketChat:
                 photos=photos,
             )
         )
+
+    # -- stewards' work orders and the rectification ledger -----------------------------------------
+    async def open(self, ctx: Context) -> None:
+        """`/open 3栋 消防通道堆满杂物`: a work order, in the stewards' group or privately."""
+        parsed = ctx.incoming.command
+        args = parsed[1] if parsed else []
+        if not args:
+            raise DomainError("err.usage", usage=ctx.t("t.usage.open"))
+        if ctx.chat_role not in PATROL_CHATS:
+            raise DomainError("t.patrol.where")
+        await self.opened(ctx, " ".join(args))
+
+    async def opened(self, ctx: Context, text: str) -> None:
+        community_id = ctx.community.id if ctx.community is not None else None
+        _, answer = await self.service.open_patrol(ctx.uow, ctx.actor, community_id, text, ctx.now)
+        await ctx.reply(answer)
+
+    async def patrol_words(self, ctx: Context) -> None:
+        """「开单：…」 (or a photo captioned so), in the stewards' group or privately; 「巡查发现…」
+        naming a problem, in the stewards' group, not in reply to anything."""
+        text = ctx.incoming.text
+        order = patrol.explicit(text)
+        # A reply (to a card: a progress note) is about what it replies to, not a new find.
+        if order is None and ctx.chat_role == "stewards" and not ctx.incoming.reply_to:
+            found = patrol.patrol_phrase(text)
+            if found is not None and patrol.found_a_problem(self.service.classifier.classify(found)):
+                order = found
+        if order is None:
+            return
+        ctx.stop = True
+        ctx.require(Role.STEWARD)
+        await self.opened(ctx, order)
+
+    async def hazards(self, ctx: Context) -> None:
+        """/hazards: the community's open hazards (staff only; owners never see the ledger)."""
+        community_id = ctx.community.id if ctx.community is not None else None
+        ledger = await self.service.ledger(ctx.uow, ctx.actor, community_id)
+        w = self.service.wording(ledger.community.language)
+        await ctx.reply(hazards.listing(w, ledger.community, ledger.entries, ledger.names, ctx.now))
+
+    async def hazard(self, ctx: Context) -> None:
+        """`/hazard BX-… done [整改说明]`: the hazard is rectified (its ticket resolved)."""
+        ticket, rest = await self.numbered(ctx, "t.usage.hazard", 2)
+        if rest[0].lower() not in DONE_WORDS:
+            raise DomainError("err.usage", usage=ctx.t("t.usage.hazard"))
+        await self.service.hazard_done(ctx.uow, ctx.actor, ticket, " ".join(rest[1:]), ctx.now)
+        await ctx.reply(ctx.t("t.hazards.done", number=ticket.number))
 
     # -- buttons ---------------------------------------------------------------------------------
     async def card_pressed(self, ctx: Context, press: CardAction) -> None:

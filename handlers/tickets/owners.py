@@ -16,6 +16,7 @@ from bot.core.texts import Texts
 from handlers.tickets import followups, opening
 from handlers.tickets.cards import Wording
 from handlers.tickets.conversation import ConversationRules
+from handlers.tickets.hazards import HazardBook
 from handlers.tickets.opening import Opened
 from handlers.tickets.report import Report
 from handlers.tickets.sla import SlaBook
@@ -34,11 +35,14 @@ class OwnerReports:
         *,
         rules: ConversationRules | None = None,
         capabilities: Callable[[str], Capabilities] | None = None,
+        hazards: HazardBook | None = None,
     ) -> None:
         self.texts = texts
         self.classifier = classifier
         self.sla = sla
         self.rules = rules or ConversationRules.load()
+        # The rectification ledger's hazard classes (`[[hazard]]` in the SLA file).
+        self.hazard_book = hazards or HazardBook.load()
         self.capabilities = capabilities
 
     def wording(self, lang: str) -> Wording:

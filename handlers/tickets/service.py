@@ -26,12 +26,14 @@ from bot.core.errors import DomainError
 from bot.core.events import Photo
 from bot.core.roles import Role
 from handlers.shared.privacy import owner_text
-from handlers.tickets import cards, choosing, corrections, lifecycle, media, onsite, tell
+from handlers.tickets import cards, choosing, corrections, lifecycle, media, onsite, patrol, tell
 from handlers.tickets.cards import Wording
 from handlers.tickets.owners import OwnerReports
 from handlers.tickets.report import clip
+from handlers.tickets.stewards import StewardOrders
 from handlers.tickets.words import Act
 from storage.directory.models import Chat, Community, Steward
+from storage.hazards.models import CANCELLED
 from storage.tickets.models import Ticket, TicketEvent
 from storage.tickets.status import ACTIVE, TicketStatus
 from storage.uow import UnitOfWork
@@ -76,9 +78,10 @@ def audit_label(actor: Actor) -> str:
     return actor.label
 
 
-class TicketService(OwnerReports):
-    """Owners' messages (`OwnerReports`: quiet, follow-ups, incidents, opening) and the staff's
-    use cases below; built once by the composition root."""
+class TicketService(OwnerReports, StewardOrders):
+    """Owners' messages (`OwnerReports`: quiet, follow-ups, incidents, opening), stewards'
+    own work orders and the rectification ledger (`StewardOrders`) and the staff's use cases
+    below; built once by the composition root."""
 
     async def _wording_of(self, uow: UnitOfWork, ticket: Ticket) -> tuple[Community, Wording]:
         community = await uow.directory.community(ticket.community_id)
@@ -126,6 +129,8 @@ class TicketService(OwnerReports):
         key = await corrections.correct(
             uow, self.sla, w, self.classifier, community, steward, audit_label(actor), ticket, kind, now
         )
+        if ticket.status == TicketStatus.CANCELLED:  # 不是工单: its ledger line goes with it
+            await self.close_hazard(uow, ticket, steward.name, audit_label(actor), "", now, status=CANCELLED)
         await self._cards_now(uow, ticket, now)
         return key
 
@@ -225,9 +230,19 @@ class TicketService(OwnerReports):
         )
         await onsite.tell_followers(uow, w, ticket, w.t("t.step.note", note=owner_text(note)), now)
 
-    async def resolve(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, note: str, now: datetime) -> None:
+    async def resolve(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        ticket: Ticket,
+        note: str,
+        now: datetime,
+        *,
+        photo_after: str | None = None,
+    ) -> None:
         """Done: the owner is asked for a rating (回访) and every owner who reported the same
-        thing hears of it."""
+        thing hears of it. A steward's work order has no owner to ask: it is closed at once.
+        Its line in the rectification ledger, if any, is closed (with `photo_after`)."""
         steward = await self.worker(uow, actor, ticket)
         _, w = await self._wording_of(uow, ticket)
         note = clip(note.strip(), NOTE_LIMIT)  # a button press says nothing: no note
@@ -242,7 +257,9 @@ class TicketService(OwnerReports):
             action="resolved",
             note=note or None,
         )
-        ticket.rating_requested_at = now
+        patrolled = ticket.source == patrol.SOURCE
+        if not patrolled:
+            ticket.rating_requested_at = now
         said = "" if not note else w.t("t.said", note=owner_text(note))
         await tell.staff(
             uow,
@@ -250,6 +267,19 @@ class TicketService(OwnerReports):
             w.t("t.staff.resolved", number=ticket.number, name=steward.name, note=said),
             now,
         )
+        await self.close_hazard(
+            uow, ticket, steward.name, audit_label(actor), note, now, photo_after=photo_after
+        )
+        if patrolled:
+            await lifecycle.transition(
+                uow.tickets,
+                ticket,
+                TicketStatus.CLOSED,
+                actor=audit_label(actor),
+                at=now,
+                action="closed",
+                note=patrol.SOURCE,
+            )
         masked = "" if not note else w.t("t.said", note=owner_text(note))
         await tell.owner(
             uow,
@@ -344,6 +374,7 @@ class TicketService(OwnerReports):
             w.t("t.staff.cancelled", number=ticket.number, name=steward.name, note=owner_text(note)),
             now,
         )
+        await self.close_hazard(uow, ticket, steward.name, audit_label(actor), note, now, status=CANCELLED)
         await tell.owner(
             uow, ticket, w.t("t.owner.cancelled", number=ticket.number, note=owner_text(note)), now
         )

@@ -13,6 +13,7 @@ from bot.core.outbox import priority_for, send_to_chat
 from handlers.tickets import cards
 from handlers.tickets.cards import Wording
 from storage.directory.models import Chat, Community, Steward
+from storage.hazards.models import Hazard
 from storage.tickets.models import Ticket
 from storage.tickets.repository import Reporter
 from storage.uow import UnitOfWork
@@ -146,6 +147,7 @@ async def cards_now(
             if reporters is None:
                 reporters = await uow.tickets.reporters(ticket.id)
             photos = cards.photo_summary(w, await uow.tickets.media_counts(ticket.id))
+            found_by = await uow.directory.steward(ticket.opened_by_id) if ticket.opened_by_id else None
             text = cards.card_text(
                 w,
                 ticket,
@@ -155,6 +157,8 @@ async def cards_now(
                 reporters=reporters,
                 state=cards.card_state(w, ticket, assignee),
                 photos=photos,
+                found_by=found_by,
+                hazard=await uow.hazards.for_ticket(ticket.id) if found_by is not None else None,
             )
             rewritten = Outgoing(text=text, buttons=cards.card_buttons(w, ticket))
         card = Outgoing.from_json(row.payload)
@@ -223,11 +227,16 @@ async def card(
     now: datetime,
     *,
     escalated: Reporter | None = None,
+    found_by: Steward | None = None,
+    hazard: Hazard | None = None,
 ) -> None:
     """The ticket card in every stewards' group of the community, mentioning the assignee;
     urgent tickets and those no steward took are copied to the supervisors' chat, so they
-    dispatch it. `escalated`: the urgent report that made the ticket urgent (sent again)."""
-    text = cards.card_text(w, ticket, community, assignee, owner_name, escalated=escalated)
+    dispatch it. `escalated`: the urgent report that made the ticket urgent (sent again);
+    `found_by`, `hazard`: a steward's work order and its line in the ledger."""
+    text = cards.card_text(
+        w, ticket, community, assignee, owner_name, escalated=escalated, found_by=found_by, hazard=hazard
+    )
     buttons = cards.card_buttons(w, ticket)
     urgent = ticket.priority == "urgent"
     rows: list[int] = []

@@ -207,4 +207,9 @@ ACTION_LABELS: dict[str, str] = {
     "arrived": "到场",
     "photo": "照片",
     "progress_prompt": "进度提醒",
+    # the rectification ledger's steps (handlers/tickets/hazards.py)
+    "hazard_listed": "列入隐患台账",
+    "hazard_overdue": "隐患整改逾期",
+    "hazard_done": "隐患销项",
+    "hazard_cancelled": "隐患撤销",
 }

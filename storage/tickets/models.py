@@ -68,6 +68,11 @@ class Ticket(Base):
     # and when the steward said they were (「已到场」).
     onsite_due_at: Mapped[datetime | None]
     arrived_at: Mapped[datetime | None]
+    # Where it came from: None, an owner's report; "patrol", a steward's work order (/open,
+    # 开单：…, 巡查发现…), which has no owner to tell or to ask for a rating; `opened_by_id` is
+    # that steward.
+    source: Mapped[str | None] = mapped_column(String(16))
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("stewards.id"))
 
 
 class TicketFollower(Base):

@@ -233,6 +233,7 @@ def test_packaged_categories_cover_the_contract(clf: Classifier) -> None:
             "fees",
             "repair_delay",
             "safety_hazard",
+            "contamination",
             "renovation",
             "security",
             "other_complaint",

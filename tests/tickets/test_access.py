@@ -43,6 +43,13 @@ def test_the_minimum_roles_are_declared_at_registration(classifier: Classifier) 
         "ticket": None,
         "工单": None,
         "工單": None,
+        "open": Role.STEWARD,
+        "开单": Role.STEWARD,
+        "開單": Role.STEWARD,
+        "hazards": Role.STEWARD,
+        "隐患": Role.STEWARD,
+        "隱患": Role.STEWARD,
+        "hazard": Role.STEWARD,
     }
     assert {p.data: p.filters.require for p in router.presses} == {
         CardAction: Role.STEWARD,
