@@ -16,6 +16,9 @@ November 2026 (8 counted tickets; R-4 is cancelled):
 | R-4    | repair    | 赵师傅  | cancelled   |                |                |                            |
 | R-5    | repair    | 王管家  | resolved    | 5 min (30 m)   | 2 h (48 h)     |                            |
 
+On site (「已到场」) after: R-1 20 min, R-2 45 min, R-5 10 min; R-3 never said so. The simple
+repairs (plumbing) visited within 30 minutes: R-1 and R-5 of R-1, R-2, R-3, R-5 (R-4 cancelled).
+
 October 2026: one complaint C-0 (王管家), closed, 60 min, 10 h, 满意.
 November 2025: one repair R-0 (赵师傅), closed, 15 min, 2 h, 不满意.
 """
@@ -65,6 +68,7 @@ async def seed_review(oh: OpinionHarness) -> None:
             *,
             kind: str = "repair",
             rating: str | None = None,
+            arrived: float | None = None,
         ) -> None:
             respond_due, resolve_due = (24.0, 48.0) if kind == "complaint" else (0.5, 48.0)
 
@@ -91,6 +95,7 @@ async def seed_review(oh: OpinionHarness) -> None:
                 resolved_at=after(resolve),
                 closed_at=after(resolve + 1) if resolve is not None and status == "closed" else None,
                 rating=rating,
+                arrived_at=after(arrived),
             )
             if rating is not None and resolve is not None:
                 events.append((number, resolve + 0.5, "rated", rating))
@@ -100,11 +105,11 @@ async def seed_review(oh: OpinionHarness) -> None:
         ticket("C-2", local(*nov, 3), "王管家", "closed", 1 / 3, 30, kind="complaint", rating="满意")
         ticket("C-3", local(*nov, 4), "刘管家", "in_progress", 30, None, kind="complaint")
         ticket("C-4", local(*nov, 5), "刘管家", "resolved", 0.5, 40, kind="complaint", rating="不满意")
-        ticket("R-1", local(*nov, 6), "王管家", "closed", 1 / 6, 3, rating="满意")
-        ticket("R-2", local(*nov, 7), "王管家", "closed", 1 / 3, 5, rating="一般")
+        ticket("R-1", local(*nov, 6), "王管家", "closed", 1 / 6, 3, rating="满意", arrived=1 / 3)
+        ticket("R-2", local(*nov, 7), "王管家", "closed", 1 / 3, 5, rating="一般", arrived=0.75)
         ticket("R-3", local(*nov, 8), "赵师傅", "closed", 2 / 3, 50)
         ticket("R-4", local(*nov, 9), "赵师傅", "cancelled", None, None)
-        ticket("R-5", local(*nov, 10), "王管家", "resolved", 1 / 12, 2)
+        ticket("R-5", local(*nov, 10), "王管家", "resolved", 1 / 12, 2, arrived=1 / 6)
         ticket("C-0", local(2026, 10, 15), "王管家", "closed", 1, 10, kind="complaint", rating="满意")
         ticket("R-0", local(2025, 11, 15), "赵师傅", "closed", 0.25, 2, rating="不满意")
         # C-4: a note before its rating (not a reason), the unhappy rating, the reopening, the
