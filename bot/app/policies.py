@@ -62,7 +62,6 @@ def report_policy(
     `[visits]` says which repairs are simple and how soon they are visited."""
     out = settings.report_dir or settings.data_dir / "reports"
     fonts = tuple(f.strip() for f in settings.report_fonts.split(",") if f.strip() and f.strip() != "none")
-    visits = VisitRule(sla.visits.simple, sla.visits.within, sla.visits.target) if sla else VisitRule()
     try:
         targets = load_targets(sla_file)
         own = {
@@ -72,6 +71,10 @@ def report_policy(
         }
     except TargetError as exc:
         raise ConfigError(str(exc)) from exc
+    # Which repairs are simple and how soon they are visited: the tickets' `[visits]`; the share
+    # to reach: the targets' `visit_30min` (one number, in one place).
+    rule = VisitRule() if sla is None else VisitRule(sla.visits.simple, sla.visits.within)
+    visits = VisitRule(rule.simple, rule.within, targets.get("visit_30min") or rule.target)
     return ReportPolicy(
         Path(out),
         settings.report_monthly_day,

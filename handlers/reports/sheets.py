@@ -220,7 +220,9 @@ def staff_caption(report: ServiceReport, say: Say, review: Review | None = None)
         negative=report.negative,
         messages=report.messages,
     )
-    visits = visits_line(report, say)
+    # The visit share's target is the review's (a community may set its own), else sla.toml's.
+    target = next((f.target for f in review.figures if f.id == "visit_30min"), None) if review else None
+    visits = visits_line(report, say, target)
     if visits:
         caption = f"{caption}\n{visits}"
     if review is None:
@@ -228,8 +230,9 @@ def staff_caption(report: ServiceReport, say: Say, review: Review | None = None)
     return caption + "\n\n" + review_text(say, review, report.low_ratings)
 
 
-def visits_line(report: ServiceReport, say: Say) -> str:
-    """「简单维修30分钟内到场 75%（3/4，目标 ≥ 90%）」; "" when the period had no simple repair."""
+def visits_line(report: ServiceReport, say: Say, target: float | None = None) -> str:
+    """「简单维修30分钟内到场 75%（3/4，目标 ≥ 90%）」; "" when the period had no simple repair.
+    `target`: the community's (its review's), else the rule's."""
     visits = report.visits
     if visits is None or not visits.total:
         return ""
@@ -239,7 +242,7 @@ def visits_line(report: ServiceReport, say: Say) -> str:
         rate=_pct(visits.rate),
         visited=visits.visited,
         total=visits.total,
-        target=_pct(visits.target),
+        target=_pct(visits.target if target is None else target),
     )
 
 

@@ -97,11 +97,11 @@ class Policy:
 @dataclass(frozen=True)
 class Visits:
     """Simple repairs visited quickly: the share of tickets of the `simple` categories whose
-    steward was on site within `within` minutes of the report, against `target` (a share)."""
+    steward was on site within `within` minutes of the report (its target is `visit_30min`
+    in `[targets]`, with the reports' other targets)."""
 
     simple: frozenset[str] = frozenset({"plumbing", "electrical", "other_repair"})
     within: int = 30
-    target: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -160,10 +160,14 @@ class SlaBook:
             visits = Visits(
                 simple=frozenset(str(c) for c in raw_visits.get("simple", sorted(Visits.simple))),
                 within=int(raw_visits.get("within", Visits.within)),
-                target=float(raw_visits.get("target", Visits.target)),
             )
-            if visits.within <= 0 or not 0 < visits.target <= 1:
-                raise ValueError("need within > 0 and 0 < target <= 1")
+            if visits.within <= 0:
+                raise ValueError("need within > 0")
+            unknown = set(raw_visits) - {"simple", "within"}
+            if unknown:
+                raise ValueError(
+                    f"unknown {', '.join(sorted(unknown))} (the target is [targets] visit_30min)"
+                )
         except (TypeError, ValueError) as exc:
             raise PolicyError(f"{source}: visits: {exc}") from exc
         return cls(policies, hours, visits)

@@ -215,5 +215,4 @@ def test_the_visit_rule_and_the_prompt_interval_are_configured() -> None:
     assert BOOK.policy_for("repair", "gas", "urgent").progress == 30
     assert BOOK.policy_for("repair", "gas", "urgent").onsite == 60
     assert BOOK.visits.within == 30
-    assert BOOK.visits.target == 0.9
     assert "plumbing" in BOOK.visits.simple
