@@ -1,0 +1,56 @@
+"""The web console on a real HTTP server (its own aiohttp runner on a free port, the routes
+`steward run` mounts), over the harness's app: the real services, a local channel standing in
+for the chat, a frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from nlp.classifier import Classifier
+from tests.harness import Harness
+
+SECRET = "console-test-secret"
+
+
+@dataclass
+class Served:
+    harness: Harness
+    base: str  # http://127.0.0.1:<port>
+
+    async def link(self, user: str, platform: str = "local") -> str:
+        """A sign-in link for `user`, as `steward admin console-link` makes it."""
+        app = self.harness.app
+        assert app.console is not None
+        async with app.runtime.transaction() as uow:
+            url = await app.console.auth.issue_link(uow, platform, user, app.runtime.now)
+        return url
+
+
+@pytest.fixture
+async def console(engine: AsyncEngine, db_url: str, classifier: Classifier) -> AsyncIterator[Served]:
+    h = Harness(engine, db_url, classifier, console_secret=SECRET, console_url="http://127.0.0.1:1")
+    await h.start()
+    assert h.app.console is not None
+    web_app = web.Application(client_max_size=1024 * 1024)
+    h.app.console.mount(web_app)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield Served(h, f"http://127.0.0.1:{port}")
+    finally:
+        await runner.cleanup()
+        await h.stop()
+
+
+def on(served: Served, url: str) -> str:
+    """A link made for the configured console URL, on the test's server."""
+    path = url.split("://", 1)[1]
+    return served.base + path[path.index("/") :]
