@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nlp.classifier import Classifier
+from storage.tickets.models import Ticket
 from tests.harness import Harness
 
 SECRET = "console-test-secret"
@@ -54,3 +56,51 @@ def on(served: Served, url: str) -> str:
     """A link made for the configured console URL, on the test's server."""
     path = url.split("://", 1)[1]
     return served.base + path[path.index("/") :]
+
+
+async def seed(
+    h: Harness,
+    community: str,
+    number: str,
+    *,
+    share: float,
+    building: str | None = None,
+    category: str | None = "plumbing",
+    priority: str = "normal",
+    assignee: str | None = None,
+    owner: bool = True,
+    summary: str = "厨房水管漏水",
+) -> Ticket:
+    """An open ticket `share` of the way into its 24-hour resolve window (stored as intake
+    would leave it; the board's SLA state is computed from these fields)."""
+    now = h.clock.now()
+    window = timedelta(hours=24)
+    started = now - window * share
+    async with h.app.runtime.transaction() as uow:
+        place = await uow.directory.community_by_code(community)
+        assert place is not None
+        steward = await uow.directory.steward_by_name(place.id, assignee) if assignee else None
+        member = None
+        if owner:
+            member = await uow.directory.see_member("local", f"owner-{number}", "业主", now, place.id)
+        ticket = await uow.tickets.add(
+            Ticket(
+                number=number,
+                community_id=place.id,
+                kind="repair",
+                category=category,
+                priority=priority,
+                status="assigned" if steward else "open",
+                building=building,
+                summary=summary,
+                owner_member_id=member.id if member else None,
+                assignee_id=steward.id if steward else None,
+                created_at=started,
+                updated_at=started,
+                sla_started_at=started,
+                respond_due_at=started + window,
+                resolve_due_at=started + window,
+                first_response_at=None,
+            )
+        )
+    return ticket

@@ -56,10 +56,12 @@ async def test_console_in_a_private_chat_gives_a_link_that_opens_a_session(conso
         assert "李主管" in page
         assert "主管" in page
         # The same link again: refused, with a clear page.
-        async with aiohttp.ClientSession() as other:
-            async with other.post(console.base + "/console/login", data={"t": token.group(1)}) as again:
-                assert again.status == 400
-                text = await again.text()
+        async with (
+            aiohttp.ClientSession() as other,
+            other.post(console.base + "/console/login", data={"t": token.group(1)}) as again,
+        ):
+            assert again.status == 400
+            text = await again.text()
         assert "登录链接无效、已使用或已过期" in text
         assert "Traceback" not in text
 
