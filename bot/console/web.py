@@ -87,6 +87,10 @@ class ConsoleWeb:
         app.router.add_get("/console/ticket/{number}", self._guard(self.ticket_page))
         app.router.add_post("/console/ticket/{number}", self._guard(self.ticket_action))
         app.router.add_static("/console/static", HERE / "static", append_version=True)
+        app.router.add_route("*", "/console/{tail:.*}", self._guard(self.not_found))
+
+    async def not_found(self, request: web.Request) -> web.StreamResponse:
+        raise Refused(404, "c.err.not_found")
 
     # -- rendering and errors ----------------------------------------------------------------
     def render(self, name: str, lang: str, status: int = 200, **values: Any) -> web.Response:
