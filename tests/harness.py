@@ -26,9 +26,7 @@ EXAMPLE = EXAMPLE_COMMUNITY_FILE
 
 
 class Harness:
-    def __init__(
-        self, engine: AsyncEngine, db_url: str, classifier: Classifier, **settings: Any
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, db_url: str, classifier: Classifier, **settings: Any) -> None:
         """`settings`: more `Settings` fields (the console's secret, say)."""
         self.clock = FrozenClock(MONDAY_MORNING)
         self.channel = LocalChannel(self.clock)

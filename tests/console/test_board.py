@@ -94,6 +94,7 @@ async def test_markup_in_a_ticket_is_escaped(console: Served) -> None:
     async with aiohttp.ClientSession(cookie_jar=jar()) as client:
         await sign_in(console, client, "li")
         status, page = await board(client, console)
+        assert status == 200
         assert '<script>alert("x")' not in page
         assert "&lt;script&gt;" in page
         async with client.get(console.base + "/console/ticket/BX-20261123-0021") as r:
