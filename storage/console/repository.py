@@ -4,15 +4,64 @@ open tickets of some communities, filtered)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import String, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.console.models import ConsoleLink, ConsoleSession
 from storage.tickets.models import Ticket
 from storage.tickets.status import ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class BoardLine:
+    """What the board shows and computes the SLA state from, of one open ticket (plain
+    columns, not an ORM object: the board reads thousands). The times are in UTC, naive on
+    SQLite (see `_LINE`): `aware()` gives the line with aware times."""
+
+    id: int
+    number: str
+    community_id: int
+    kind: str
+    category: str | None
+    priority: str
+    status: str
+    building: str | None
+    assignee_id: int | None
+    created_at: datetime
+    sla_started_at: datetime | None
+    respond_due_at: datetime | None
+    resolve_due_at: datetime | None
+    first_response_at: datetime | None
+
+    @property
+    def naive(self) -> bool:
+        return self.created_at.tzinfo is None
+
+    def aware(self) -> BoardLine:
+        if not self.naive:
+            return self
+        times = {name: getattr(self, name) for name in _TIMES}
+        return replace(self, **{k: v.replace(tzinfo=UTC) for k, v in times.items() if v is not None})
+
+
+_TIMES = ("created_at", "sla_started_at", "respond_due_at", "resolve_due_at", "first_response_at")
+# The times are read as the database hands them: SQLite's text is parsed by `fromisoformat` into
+# naive UTC datetimes (the column type's own parsing, and making 50,000 values aware, took most
+# of the board's time), PostgreSQL's are aware already. `BoardLine.aware` makes one aware.
+_LINE = [
+    type_coerce(getattr(Ticket, name), String) if name in _TIMES else getattr(Ticket, name)
+    for name in BoardLine.__slots__
+]
+_FIRST_TIME = BoardLine.__slots__.index("created_at")
+_parse = datetime.fromisoformat
+
+
+def _line(row: Sequence[Any]) -> BoardLine:
+    return BoardLine(*row[:_FIRST_TIME], *[_parse(v) if type(v) is str else v for v in row[_FIRST_TIME:]])
 
 
 @dataclass(frozen=True)
@@ -78,12 +127,12 @@ class ConsoleRepository:
         )
 
     # -- the board ---------------------------------------------------------------------------
-    async def open_tickets(self, community_ids: Collection[int], where: BoardFilter) -> Sequence[Ticket]:
+    async def open_tickets(self, community_ids: Collection[int], where: BoardFilter) -> list[BoardLine]:
         """The active tickets of `community_ids` that `where` lets through (unordered: the
         board orders them by their SLA state, which is computed, not stored)."""
         if not community_ids:
             return []
-        query = select(Ticket).where(
+        query = select(*_LINE).where(
             Ticket.status.in_([str(s) for s in ACTIVE]), Ticket.community_id.in_(list(community_ids))
         )
         if where.community_id is not None:
@@ -100,4 +149,13 @@ class ConsoleRepository:
             query = query.where(Ticket.owner_member_id.is_not(None))
         elif where.source == "staff":
             query = query.where(Ticket.owner_member_id.is_(None))
-        return (await self.session.scalars(query)).all()
+        # Core, not the ORM: plain rows, without an identity map to fill with thousands.
+        connection = await self.session.connection()
+        return [_line(row) for row in (await connection.execute(query)).all()]
+
+    async def summaries(self, ids: Collection[int]) -> dict[int, str]:
+        """The summaries of the tickets the board shows."""
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Ticket.id, Ticket.summary).where(Ticket.id.in_(list(ids))))
+        return {ticket_id: summary for ticket_id, summary in rows.all()}
