@@ -70,6 +70,10 @@ async def seed(
     assignee: str | None = None,
     owner: bool = True,
     summary: str = "厨房水管漏水",
+    kind: str = "repair",
+    status: str | None = None,
+    responded: bool = False,
+    respond: float = 1.0,  # the respond window, as a share of the resolve window
 ) -> Ticket:
     """An open ticket `share` of the way into its 24-hour resolve window (stored as intake
     would leave it; the board's SLA state is computed from these fields)."""
@@ -87,10 +91,10 @@ async def seed(
             Ticket(
                 number=number,
                 community_id=place.id,
-                kind="repair",
+                kind=kind,
                 category=category,
                 priority=priority,
-                status="assigned" if steward else "open",
+                status=status or ("assigned" if steward else "open"),
                 building=building,
                 summary=summary,
                 owner_member_id=member.id if member else None,
@@ -98,9 +102,9 @@ async def seed(
                 created_at=started,
                 updated_at=started,
                 sla_started_at=started,
-                respond_due_at=started + window,
+                respond_due_at=started + window * respond,
                 resolve_due_at=started + window,
-                first_response_at=None,
+                first_response_at=started + window / 8 if responded else None,
             )
         )
     return ticket

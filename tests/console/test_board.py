@@ -4,8 +4,14 @@ each one's SLA state, narrowed by the filters; bad filters are a clear page."""
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import aiohttp
+import pytest
+
+from bot.console.board import board
+from handlers.tickets import elapsed_share, phase_of
+from storage.console.repository import BoardFilter
 
 from tests.console.conftest import Served, seed
 from tests.console.test_signin import jar, sign_in
@@ -15,7 +21,7 @@ def numbers(page: str) -> list[str]:
     return re.findall(r'data-number="([^"]+)"', page)
 
 
-async def board(client: aiohttp.ClientSession, served: Served, query: str = "") -> tuple[int, str]:
+async def get_board(client: aiohttp.ClientSession, served: Served, query: str = "") -> tuple[int, str]:
     async with client.get(served.base + "/console/" + query) as r:
         return r.status, await r.text()
 
@@ -29,7 +35,7 @@ async def test_late_first_with_sla_states_and_only_the_persons_communities(conso
     await seed(h, "hbhy", "BX-20261123-0005", share=3.0, building="A")
     async with aiohttp.ClientSession(cookie_jar=jar()) as client:
         await sign_in(console, client, "li")
-        status, page = await board(client, console)
+        status, page = await get_board(client, console)
         assert status == 200
         assert numbers(page) == [
             "BX-20261123-0004",
@@ -53,7 +59,7 @@ async def test_late_first_with_sla_states_and_only_the_persons_communities(conso
             assert "找不到" in await r.text()
     async with aiohttp.ClientSession(cookie_jar=jar()) as client:
         await sign_in(console, client, "cheung")
-        status, page = await board(client, console)
+        status, page = await get_board(client, console)
         assert numbers(page) == ["BX-20261123-0005"]
 
 
@@ -78,11 +84,11 @@ async def test_filters(console: Served) -> None:
             "?building=9": [],
         }
         for query, expected in cases.items():
-            status, page = await board(client, console, query)
+            status, page = await get_board(client, console, query)
             assert status == 200, query
             assert numbers(page) == expected, query
         for bad in ("?steward=abc", "?priority=<b>", "?source=x", "?building=" + "9" * 100):
-            status, page = await board(client, console, bad)
+            status, page = await get_board(client, console, bad)
             assert status == 400, bad
             assert "请求无效" in page
             assert "<b>" not in page
@@ -93,7 +99,7 @@ async def test_markup_in_a_ticket_is_escaped(console: Served) -> None:
     await seed(h, "lxy", "BX-20261123-0021", share=0.5, summary='<script>alert("x")</script>漏水')
     async with aiohttp.ClientSession(cookie_jar=jar()) as client:
         await sign_in(console, client, "li")
-        status, page = await board(client, console)
+        status, page = await get_board(client, console)
         assert status == 200
         assert '<script>alert("x")' not in page
         assert "&lt;script&gt;" in page
@@ -101,3 +107,49 @@ async def test_markup_in_a_ticket_is_escaped(console: Served) -> None:
             ticket_page = await r.text()
         assert "<script>alert" not in ticket_page
         assert "&lt;script&gt;" in ticket_page
+
+
+async def test_the_boards_sla_share_is_the_sla_watchs(console: Served) -> None:
+    """The board reads light rows (naive times on SQLite); each share must be what the SLA
+    watch computes from the ticket itself, in either phase, in wall-clock and working time."""
+    h = console.harness
+    kinds = [
+        ("repair", "plumbing", "normal"),
+        ("repair", "plumbing", "urgent"),
+        ("complaint", "neighbour", "normal"),  # counted in working hours
+        ("complaint", "noise", "normal"),
+    ]
+    made = []
+    for i, (kind, category, priority) in enumerate(kinds * 3):
+        made.append(
+            await seed(
+                h,
+                "lxy",
+                f"TS-20261123-{i:04d}",
+                share=0.3 + 0.37 * i,
+                kind=kind,
+                category=category,
+                priority=priority,
+                responded=i % 2 == 0,
+                respond=0.25,
+                status=("open", "in_progress", "reopened")[i % 3],
+            )
+        )
+    app = h.app
+    assert app.console is not None
+    book = app.console.tickets.sla
+    async with app.runtime.reading() as uow:
+        person = await app.console.auth.person(uow, "local", "li")
+        assert person is not None
+        shown = await board(uow, app.console.tickets, person, BoardFilter(), h.clock.now())
+        zone = ZoneInfo("Asia/Shanghai")
+        expected = {}
+        for ticket in made:
+            stored = await uow.tickets.get(ticket.id)
+            assert stored is not None
+            expected[stored.number] = elapsed_share(book, stored, phase_of(stored), h.clock.now(), zone)
+    got = {row.ticket.number: row.share for row in shown.rows}
+    assert got.keys() == expected.keys()
+    for number, share in expected.items():
+        assert got[number] == pytest.approx(share), number
+    assert [r.share for r in shown.rows] == sorted(got.values(), reverse=True)
