@@ -12,7 +12,6 @@ import pytest
 from bot.console.board import board
 from handlers.tickets import elapsed_share, phase_of
 from storage.console.repository import BoardFilter
-
 from tests.console.conftest import Served, seed
 from tests.console.test_signin import jar, sign_in
 
