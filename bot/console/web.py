@@ -283,6 +283,17 @@ class ConsoleWeb:
                 return self.texts.render("c.actor.system", lang)
             return label
 
+        def action(name: str) -> str:
+            key = f"c.ev.{name}"
+            return self.texts.render(key, lang) if key in self.texts.hans else name
+
+        def note(text: str) -> str:
+            """A note naming a roster entry ("steward:3") names the person."""
+            kind, _, rest = text.partition(":")
+            if kind in ("steward", "supervisor", "manager") and rest.isdigit() and int(rest) in staff:
+                return staff[int(rest)].name
+            return owner_text(text)
+
         done = request.query.get("done", "")
         return self.render(
             "ticket.html",
@@ -297,6 +308,8 @@ class ConsoleWeb:
             reporters=reporters,
             messages=messages,
             who=who,
+            action=action,
+            note=note,
             w=w,
             local=local_time,
             masked=owner_text,
