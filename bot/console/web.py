@@ -4,6 +4,7 @@
     POST /console/login          opens the link: a session cookie, then the board
     GET  /console/               the board (filters in the query string)
     GET  /console/board          the board's rows alone: the page polls it every 15 s
+    GET  /console/opinion        opinion alerts of the last 7 days by tier, with their follow-up
     GET  /console/ticket/{no}    one ticket: timeline, messages, reporters, classification, actions
     POST /console/ticket/{no}    an action (assign, transfer, note, resolve, cancel) with the
                                  form's CSRF token; answered with a redirect to the ticket
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +47,7 @@ COOKIE = "steward_console"
 HERE = Path(__file__).parent
 TEXT_LIMIT = 500  # a note or a reason (the services' NOTE_LIMIT)
 NAME_LIMIT = 64
+OPINION_DAYS = 7
 ACTIONS = {"assign": Role.SUPERVISOR, "transfer": Role.STEWARD, "note": Role.STEWARD}
 ACTIONS |= {"resolve": Role.STEWARD, "cancel": Role.SUPERVISOR}
 
@@ -84,6 +86,7 @@ class ConsoleWeb:
         app.router.add_get("/console/login", self._guard(self.login_page))
         app.router.add_post("/console/login", self._guard(self.login))
         app.router.add_post("/console/logout", self._guard(self.logout))
+        app.router.add_get("/console/opinion", self._guard(self.opinion_page))
         app.router.add_get("/console/ticket/{number}", self._guard(self.ticket_page))
         app.router.add_post("/console/ticket/{number}", self._guard(self.ticket_action))
         app.router.add_static("/console/static", HERE / "static", append_version=True)
@@ -245,6 +248,43 @@ class ConsoleWeb:
     async def board_rows(self, request: web.Request) -> web.StreamResponse:
         values = await self._board_values(request)
         return self.render("_board.html", values["person"].language, **values)
+
+    # -- opinion -----------------------------------------------------------------------------
+    async def opinion_page(self, request: web.Request) -> web.StreamResponse:
+        """The opinion alerts of the person's communities of the last `OPINION_DAYS` days,
+        by tier (3 first), newest first, with their follow-up state and who handled them."""
+        now = self.runtime.now
+        async with self.runtime.reading() as uow:
+            person, cookie = await self._person(request, uow)
+            communities = [c for c in await uow.directory.communities() if person.sees(c.id)]
+            alerts = []
+            for community in communities:
+                for alert in await uow.opinion.alerts_between(
+                    community.id, now - timedelta(days=OPINION_DAYS), now
+                ):
+                    alerts.append((community, alert))
+            staff = {s.id: s.name for c in communities for s in await uow.directory.roster(c.id)}
+        alerts.sort(key=lambda pair: (-pair[1].tier, -pair[1].last_at.timestamp()))
+        lang = person.language
+
+        def handler(label: str | None) -> str:
+            if not label:
+                return "-"
+            kind, _, rest = label.partition(":")
+            return staff.get(int(rest), label) if kind == "steward" and rest.isdigit() else label
+
+        return self.render(
+            "opinion.html",
+            lang,
+            person=person,
+            csrf=self.auth.csrf_token(cookie),
+            alerts=alerts,
+            tiers=sorted({a.tier for _, a in alerts}, reverse=True),
+            days=OPINION_DAYS,
+            local=local_time,
+            handler=handler,
+            label=lambda key: self.texts.render(key, lang) if key in self.texts.hans else key,
+        )
 
     # -- one ticket --------------------------------------------------------------------------
     async def _ticket(self, uow: UnitOfWork, person: Person, number: str) -> Any:

@@ -152,3 +152,26 @@ async def test_the_boards_sla_share_is_the_sla_watchs(console: Served) -> None:
     for number, share in expected.items():
         assert got[number] == pytest.approx(share), number
     assert [r.share for r in shown.rows] == sorted(got.values(), reverse=True)
+
+
+async def test_the_opinion_page_lists_the_persons_alerts_by_tier(console: Served) -> None:
+    h = console.harness
+    await h.say("lxy-owners-1", "u-zhang", "物业太差劲了，电梯天天坏，我们要拉横幅维权", sender_name="张先生")
+    await h.say("hbhy-owners", "u-ho", "物業太差勁了，電梯天天壞，我們要拉橫幅維權", sender_name="何先生")
+    async with aiohttp.ClientSession(cookie_jar=jar()) as client:
+        await sign_in(console, client, "li")
+        async with client.get(console.base + "/console/opinion") as r:
+            assert r.status == 200
+            page = await r.text()
+    assert len(re.findall(r'data-alert="\d+"', page)) == 1  # 绿溪园's only
+    assert "2 级" in page
+    assert "待跟进" in page
+    assert "海濱花園" not in page
+    assert "张先生" not in page  # no owner is named
+    async with aiohttp.ClientSession(cookie_jar=jar()) as client:
+        await sign_in(console, client, "cheung")
+        async with client.get(console.base + "/console/opinion") as r:
+            theirs = await r.text()
+    assert len(re.findall(r'data-alert="\d+"', theirs)) == 1  # 海濱花園's, in its script
+    assert "待跟進" in theirs
+    assert "绿溪园" not in theirs
