@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -107,7 +108,8 @@ class ConsoleWeb:
         response.headers["Content-Security-Policy"] = (
             "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
         )
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # Not "no-referrer": Chromium then sends "Origin: null" with the page's own forms.
+        response.headers["Referrer-Policy"] = "same-origin"
         return response
 
     def _guard(self, handler: Handler) -> Handler:
@@ -148,6 +150,7 @@ class ConsoleWeb:
         return person, cookie
 
     async def _form(self, request: web.Request, cookie: str) -> dict[str, str]:
+        self._same_origin(request)
         form = await request.post()
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         if not self.auth.csrf_ok(cookie, values.get("csrf", "")):
@@ -164,7 +167,18 @@ class ConsoleWeb:
             raise Refused(400, "console.link_bad")
         return self.render("login.html", "zh-Hans", token=token, person=None)
 
+    def _same_origin(self, request: web.Request) -> None:
+        """A POST sent by another site's page is refused (the browser names the page's origin;
+        this is what stops another site signing a visitor in to the sender's own session)."""
+        origin = request.headers.get("Origin")
+        if origin is None or (origin == "null" and not request.cookies):
+            return
+        allowed = {request.host, urlsplit(self.auth.policy.url).netloc}
+        if urlsplit(origin).netloc not in allowed:
+            raise Refused(403, "c.err.csrf")
+
     async def login(self, request: web.Request) -> web.StreamResponse:
+        self._same_origin(request)
         form = await request.post()
         token = form.get("t")
         if not isinstance(token, str) or not token or len(token) > 500:

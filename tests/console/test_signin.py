@@ -147,3 +147,26 @@ async def test_a_session_expires(console: Served) -> None:
         async with client.get(console.base + "/console/") as r:
             assert r.status == 401
             assert "请先登录" in await r.text()  # no session: nobody's language known
+
+
+async def test_a_post_from_another_site_is_refused(console: Served) -> None:
+    url = on(console, await console.link("li"))
+    token = url.split("t=", 1)[1]
+    async with aiohttp.ClientSession(cookie_jar=jar()) as client:
+        evil = {"Origin": "https://evil.example"}
+        async with client.post(console.base + "/console/login", data={"t": token}, headers=evil) as r:
+            assert r.status == 403
+            assert "请求来源不明" in await r.text()
+        # The link was not used by the refused POST; from the console's own page it works.
+        own = {"Origin": console.base}
+        async with client.post(console.base + "/console/login", data={"t": token}, headers=own) as r:
+            assert r.status == 200
+            page = await r.text()
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+        assert csrf
+        async with client.post(
+            console.base + "/console/logout", data={"csrf": csrf.group(1)}, headers=evil
+        ) as r:
+            assert r.status == 403
+        async with client.get(console.base + "/console/") as r:
+            assert r.status == 200  # still signed in
