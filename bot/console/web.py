@@ -15,6 +15,10 @@ Every change goes through the same `TicketService` use case as chat, as the sign
 (`Person.actor_in`: their roster entry in the ticket's community, so the audit trail names
 them as chat does) in one transaction; the sender is woken after the commit. A refusal of the
 service is a page saying it; anything unexpected is a plain error page (logged, never shown).
+
+Slightly over 400 lines on purpose: every route and the checks each one makes (session, CSRF,
+origin, field limits, community) read best side by side; the board's and the opinion page's
+work is elsewhere (`board.py`, the features' services).
 """
 
 from __future__ import annotations
