@@ -22,6 +22,7 @@ FEATURE_MODELS = (
     "storage.inbox.models",
     "storage.triage.models",
     "storage.hazards.models",
+    "storage.console.models",
 )
 
 for _module in FEATURE_MODELS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.broadcasts.repository import BroadcastRepository
+from storage.console.repository import ConsoleRepository
 from storage.directory.repository import Directory
 from storage.feedback.repository import FeedbackRepository
 from storage.hazards.repository import HazardRepository
@@ -42,6 +43,7 @@ class UnitOfWork:
         self.inbox = InboxRepository(session)
         self.triage = TriageRepository(session)
         self.hazards = HazardRepository(session)
+        self.console = ConsoleRepository(session)
 
     async def lock(self, *keys: str) -> None:
         """Serialize on `keys` until this transaction ends (see `storage.locks`)."""

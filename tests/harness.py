@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -25,11 +26,12 @@ EXAMPLE = EXAMPLE_COMMUNITY_FILE
 
 
 class Harness:
-    def __init__(self, engine: AsyncEngine, db_url: str, classifier: Classifier) -> None:
+    def __init__(self, engine: AsyncEngine, db_url: str, classifier: Classifier, **settings: Any) -> None:
+        """`settings`: more `Settings` fields (the console's secret, say)."""
         self.clock = FrozenClock(MONDAY_MORNING)
         self.channel = LocalChannel(self.clock)
         self.app: App = build_app(
-            Settings(database_url=db_url, community_file=EXAMPLE),
+            Settings(database_url=db_url, community_file=EXAMPLE, **settings),
             channels={"local": self.channel},
             clock=self.clock,
             classifier=classifier,

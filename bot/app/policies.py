@@ -14,6 +14,7 @@ from bot.app.settings import ConfigError, Settings
 from handlers.broadcasts.policy import BroadcastPolicy
 from handlers.broadcasts.timing import QuietHours
 from handlers.broadcasts.tips import TipCalendar, TipLibrary
+from handlers.console import ConsolePolicy
 from handlers.opinion import OpinionPolicy
 from handlers.reports import ReportPolicy, TargetError, Targets, load_targets
 from handlers.reports.figures import VisitRule
@@ -26,6 +27,14 @@ def clock_time(value: str) -> time:
     """ "18:00" (validated by the settings' pattern) as a time."""
     hour, minute = (int(part) for part in value.split(":"))
     return time(hour, minute)
+
+
+def console_policy(settings: Settings) -> ConsolePolicy:
+    return ConsolePolicy(
+        secret=settings.console_secret,
+        url=settings.console_url,
+        session_life=timedelta(hours=settings.console_session_hours),
+    )
 
 
 def opinion_policy(settings: Settings) -> OpinionPolicy:

@@ -49,8 +49,15 @@ from bot.app.http import HttpServer
 from bot.app.metrics import Metrics
 from bot.app.offices import ROLES, build_election
 from bot.app.platforms import Platforms, build_platforms
-from bot.app.policies import broadcast_policy, opinion_policy, report_policy, triage_policy
+from bot.app.policies import (
+    broadcast_policy,
+    console_policy,
+    opinion_policy,
+    report_policy,
+    triage_policy,
+)
 from bot.app.settings import ConfigError, Settings
+from bot.console.web import ConsoleWeb
 from bot.core import middlewares
 from bot.core.channel import Capabilities, Channel, Handle
 from bot.core.clock import Clock, SystemClock
@@ -66,7 +73,7 @@ from bot.core.sender import OutboxSender
 from bot.core.services import Services
 from bot.core.shutdown import bounded
 from bot.core.texts import Texts
-from handlers import broadcasts, general, intake, membership, opinion, reports, tickets, triage
+from handlers import broadcasts, console, general, intake, membership, opinion, reports, tickets, triage
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
 from handlers.membership.service import MembershipService
 from handlers.opinion import OpinionService
@@ -79,28 +86,29 @@ log = logging.getLogger(__name__)
 
 
 def build_features(
-    settings: Settings, communities: CommunityFile, community_file: Path, services: Services
+    settings: Settings,
+    communities: CommunityFile,
+    community_file: Path,
+    services: Services,
+    ticket_service: tickets.TicketService,
+    console_service: console.ConsoleService,
 ) -> tuple[Feature, ...]:
     """Every feature with its collaborators, in routing order: intake's text handler, which
     takes whatever nobody else did, comes last but for general's answer to staff words that
-    no feature read (after intake, which logs them)."""
-    sla = SlaBook.load()
-    ticket_service = tickets.TicketService(
-        services.texts,
-        services.classifier,
-        sla,
-        rules=tickets.ConversationRules.load(),
-        capabilities=services.capabilities,
-    )
+    no feature read (after intake, which logs them). The ticket and console services are
+    made by the caller: the web console uses them too."""
     opinion_service = OpinionService(opinion_policy(settings), services)
     broadcast_service = broadcasts.BroadcastService(services.texts, broadcast_policy(settings, communities))
     triage_service = triage.TriageService(services, ticket_service, triage_policy(settings))
     return (
         general.feature(),
         membership.feature(MembershipService(services.classifier)),
+        console.feature(console_service),
         tickets.feature(ticket_service, check_interval=settings.sla_check_interval),
         opinion.feature(opinion_service),
-        reports.feature(ReportService(report_policy(settings, communities, sla=sla), services)),
+        reports.feature(
+            ReportService(report_policy(settings, communities, sla=ticket_service.sla), services)
+        ),
         broadcasts.feature(broadcast_service, tick_seconds=settings.broadcast_tick_seconds),
         triage.feature(triage_service),
         intake.feature(
@@ -177,6 +185,7 @@ class App:
     sender_engine: AsyncEngine | None = None  # the sender's own connections (`sender_engine_for`)
     roles: frozenset[str] = frozenset(ROLES)
     election: Election | None = None  # `steward run`: the offices it stands for (bot.app.offices)
+    console: ConsoleWeb | None = None  # the web console's pages (mounted by `steward run`)
 
     async def receive(self, incoming: Incoming) -> None:
         """What served adapters call: store, and return once stored (raises if not); this
@@ -339,8 +348,17 @@ def build_app(
         texts=Texts(),
         admins=parse_admins(settings.admins),
     )
-    features = build_features(settings, communities, path, services)
+    ticket_service = tickets.TicketService(
+        services.texts,
+        services.classifier,
+        SlaBook.load(),
+        rules=tickets.ConversationRules.load(),
+        capabilities=services.capabilities,
+    )
+    console_service = console.ConsoleService(console_policy(settings), services.admins)
+    features = build_features(settings, communities, path, services, ticket_service, console_service)
     register_texts(services.texts, features)
+    ConsoleWeb.register_texts(services.texts)
     router = root_router(features)
     gate = WriteGate.for_url(str(engine.url))
     channel_map: dict[str, Channel] = {}
@@ -400,6 +418,7 @@ def build_app(
         sender_engine=sender_engine,
         roles=roles,
     )
+    app.console = ConsoleWeb(runtime, console_service, ticket_service)
     for channel in (channels or {}).values():
         app.add_channel(channel)
     if serve:
@@ -414,6 +433,8 @@ def build_app(
         )
         http.add_health(health.snapshot)
         http.add_metrics(metrics.render)
+        if console_service.policy.enabled:
+            app.console.mount(http.app)
         if "poller" in roles:
             platforms.add_routes(http.app, accept=app.accept)
         app.platforms, app.http = platforms, http

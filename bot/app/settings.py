@@ -41,6 +41,12 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # The web console (/console on the HTTP server; docs/CONSOLE.md): no secret, no console.
+    # The secret signs the sign-in links and the forms' CSRF tokens (`openssl rand -hex 32`);
+    # the URL is where people open it (https: the session cookie is Secure).
+    console_secret: str = ""
+    console_url: str = "http://127.0.0.1:8080"
+    console_session_hours: float = Field(default=12.0, gt=0)
 
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"

@@ -22,10 +22,11 @@ from handlers.tickets.opening import Opened
 from handlers.tickets.patrol_texts import PATROL_HANS, PATROL_HANT
 from handlers.tickets.report import Report, building_of
 from handlers.tickets.service import TicketService
-from handlers.tickets.sla import SlaBook
+from handlers.tickets.sla import LEVELS, SlaBook, elapsed_share, phase_of
 from handlers.tickets.texts import TEXTS_HANS, TEXTS_HANT
 
 __all__ = [
+    "LEVELS",
     "ConversationRules",
     "CorpusLine",
     "Opened",
@@ -33,8 +34,10 @@ __all__ = [
     "SlaBook",
     "TicketService",
     "building_of",
+    "elapsed_share",
     "export_labels",
     "feature",
+    "phase_of",
 ]
 
 

@@ -10,10 +10,9 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from storage.tickets.models import Ticket
 from storage.tickets.status import TicketStatus
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "sla.toml"
@@ -220,13 +219,39 @@ LEVELS = (
 RATING_WAIT = timedelta(days=3)
 
 
-def progress_interval(book: SlaBook, ticket: Ticket) -> timedelta | None:
+def progress_interval(book: SlaBook, ticket: Timed) -> timedelta | None:
     """How often an open ticket's steward is asked for a progress note (None: never)."""
     minutes = book.policy_for(ticket.kind, ticket.category, ticket.priority).progress
     return timedelta(minutes=minutes) if minutes else None
 
 
-def phase_of(ticket: Ticket) -> str:
+class Timed(Protocol):
+    """What the SLA arithmetic reads of a ticket: a `Ticket`, or a lighter row of the same
+    fields (the web console's board reads thousands)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def sla_started_at(self) -> datetime | None: ...
+    @property
+    def respond_due_at(self) -> datetime | None: ...
+    @property
+    def resolve_due_at(self) -> datetime | None: ...
+    @property
+    def onsite_due_at(self) -> datetime | None: ...
+    @property
+    def first_response_at(self) -> datetime | None: ...
+
+
+def phase_of(ticket: Timed) -> str:
     """ "respond" until someone first accepted the ticket, then "resolve"."""
     if ticket.first_response_at is None and ticket.status in (
         TicketStatus.OPEN,
@@ -237,7 +262,7 @@ def phase_of(ticket: Ticket) -> str:
     return "resolve"
 
 
-def elapsed_share(book: SlaBook, ticket: Ticket, phase: str, now: datetime, tz: ZoneInfo) -> float:
+def elapsed_share(book: SlaBook, ticket: Timed, phase: str, now: datetime, tz: ZoneInfo) -> float:
     """How much of the phase's window has passed (1.0 = at the deadline), in working time
     when the ticket's policy counts working hours."""
     start = ticket.sla_started_at or ticket.created_at

@@ -311,6 +311,10 @@ class Directory:
                 return steward
         return None
 
+    async def accounts(self, platform: str, user_id: str) -> list[Steward]:
+        """Every active roster entry of one person (one per community they serve)."""
+        return [s for s in await self._roster() if s.active and str(s.accounts.get(platform, "")) == user_id]
+
     async def steward(self, steward_id: int) -> Steward | None:
         return next((s for s in await self._roster() if s.id == steward_id), None)
 

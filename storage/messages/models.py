@@ -24,7 +24,11 @@ class MessageLog(Base):
     """Every message seen in a chat, with what the classifier made of it (for opinion work)."""
 
     __tablename__ = "message_log"
-    __table_args__ = (Index("ix_message_log_community_time", "community_id", "sent_at"),)
+    __table_args__ = (
+        Index("ix_message_log_community_time", "community_id", "sent_at"),
+        # The web console's ticket page lists a ticket's messages.
+        Index("ix_message_log_ticket", "ticket_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))

@@ -53,6 +53,17 @@ class MessageRepository:
     async def get(self, log_id: int) -> MessageLog | None:
         return await self.session.get(MessageLog, log_id)
 
+    async def for_ticket(self, ticket_id: int, limit: int = 50) -> Sequence[MessageLog]:
+        """The owners' messages logged against a ticket, oldest first (the console's timeline)."""
+        return (
+            await self.session.scalars(
+                select(MessageLog)
+                .where(MessageLog.ticket_id == ticket_id)
+                .order_by(MessageLog.id)
+                .limit(limit)
+            )
+        ).all()
+
     async def find(
         self, community_id: int, chat_id: int, platform_message_id: str, around: datetime
     ) -> MessageLog | None:

@@ -78,6 +78,9 @@ BAD_IMPORTS = [
     ("platform-libraries", "bot.core.sender", "import telegram"),
     ("http-libraries", "handlers.general.chat", "import httpx"),
     ("features", "handlers.reports", "import handlers.broadcasts.chat"),  # not a declared service
+    ("layers", "handlers.tickets.service", "import bot.console.web"),  # a feature reaches the console
+    ("console", "bot.console.board", "import bot.adapters.telegram"),  # the console names a platform
+    ("console", "bot.console.web", "import handlers.tickets.chat"),  # past a feature's face
 ]
 
 
