@@ -66,7 +66,7 @@ from bot.core.sender import OutboxSender
 from bot.core.services import Services
 from bot.core.shutdown import bounded
 from bot.core.texts import Texts
-from handlers import broadcasts, general, intake, membership, opinion, reports, tickets, triage
+from handlers import broadcasts, engagement, general, intake, membership, opinion, reports, tickets, triage
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
 from handlers.membership.service import MembershipService
 from handlers.opinion import OpinionService
@@ -102,6 +102,7 @@ def build_features(
         reports.feature(ReportService(report_policy(settings), services)),
         broadcasts.feature(broadcast_service, tick_seconds=settings.broadcast_tick_seconds),
         triage.feature(triage_service),
+        engagement.feature(engagement.EngagementService(services)),
         intake.feature(
             services,
             tickets=ticket_service,

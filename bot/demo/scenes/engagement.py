@@ -1,0 +1,27 @@
+"""Demo scenes of owners' voice: a poll from a supervisor, owners voting by button (one
+changes their mind), and the close job posting the result to the owner groups (counts only)
+and per building to staff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.demo.kit import Demo, Line
+
+
+async def poll_scene(demo: Demo) -> None:
+    demo.console.rule("业主投票：主管发起 → 业主按按钮投票（可改选）→ 截止后公布结果")
+    await demo.say(Line("lxy-supervisors", "li", "李主管", "/poll 中秋游园活动选哪天？ 周六|周日 截止 3小时"))
+    await demo.press("lxy-owners-1", "pv:", "u-zhou", "周先生")
+    await demo.press("lxy-owners-1", "pv:", "u-wu", "吴女士")
+    await demo.press("lxy-owners-2", "pv:", "u-zheng", "郑先生")
+    # 周先生 changes his mind: the second button of the same poll.
+    message = next(m for m in reversed(demo.channel.sent_to("lxy-owners-1")) if m.text.startswith("🗳️"))
+    second = message.out.buttons[1][0]
+    demo.console.print(f"[dim]  (周先生 改按「{second.label}」)[/dim]")
+    await demo.channel.press("lxy-owners-1", message.message_id, second.data, "u-zhou", "周先生")
+    await demo.app.sender.drain()
+    await demo.say(Line("lxy-stewards", "wang", "王管家", "/poll result 1"))
+    demo.clock.advance(timedelta(hours=3))
+    demo.console.print("[dim]  （3 小时后，投票截止，定时任务运行）[/dim]")
+    await demo.run_jobs("engagement:tick")

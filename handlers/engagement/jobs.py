@@ -1,0 +1,37 @@
+"""Owners' voice's scheduled work: closing the polls whose time has come, calling the same
+service as the chat. The tick runs where the scheduler's office is held (one process)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.feature import Install, Scheduler, every
+from bot.core.runtime import Runtime
+from handlers.engagement.service import EngagementService
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 30  # a poll's result is posted within this of its close
+JOB_ID = "engagement:tick"
+
+
+def installer(service: EngagementService) -> Install:
+    def install(scheduler: Scheduler, runtime: Runtime) -> None:
+        every(scheduler, JOB_ID, TICK_SECONDS, tick, runtime, service)
+
+    return install
+
+
+async def tick(runtime: Runtime, service: EngagementService) -> int:
+    """Close every poll that is due and post its result; one transaction per poll, so one
+    failing does not hold back the others (it is tried again at the next tick)."""
+    async with runtime.reading() as uow:
+        due = await service.due_polls(uow, runtime.now)
+    closed = 0
+    for poll_id in due:
+        try:
+            async with runtime.transaction() as uow:
+                closed += int(await service.close_due(uow, poll_id, runtime.now))
+        except Exception:
+            log.exception("engagement: closing poll %d failed", poll_id)
+    return closed

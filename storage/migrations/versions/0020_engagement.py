@@ -1,0 +1,60 @@
+"""owners' voice and community life (issue 23): polls and their votes
+
+`polls` holds a supervisor's question to a community's owner groups, open until `closes_at`
+(`closed_at` set once, when the result is posted); `poll_votes` one row per owner and poll,
+changed in place until the close, with the owner's building for staff's counts.
+
+Revision ID: 0020
+Revises: 0013
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0020"
+down_revision: str | Sequence[str] | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "polls",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("question", sa.String(length=200), nullable=False),
+        sa.Column("options", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["community_id"], ["communities.id"], name=op.f("fk_polls_community_id_communities")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_polls")),
+    )
+    with op.batch_alter_table("polls", schema=None) as batch_op:
+        batch_op.create_index("ix_polls_open", ["closed_at", "closes_at"], unique=False)
+    op.create_table(
+        "poll_votes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("poll_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("option", sa.Integer(), nullable=False),
+        sa.Column("building", sa.String(length=16), nullable=True),
+        sa.Column("voted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("changes", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["poll_id"], ["polls.id"], name=op.f("fk_poll_votes_poll_id_polls")),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_poll_votes_member_id_members")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_poll_votes")),
+        sa.UniqueConstraint("poll_id", "member_id", name=op.f("uq_poll_votes_poll_id")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("poll_votes")
+    with op.batch_alter_table("polls", schema=None) as batch_op:
+        batch_op.drop_index("ix_polls_open")
+    op.drop_table("polls")
