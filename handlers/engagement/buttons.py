@@ -1,9 +1,9 @@
-"""The buttons of owners' voice: a poll's options."""
+"""The buttons of owners' voice: a poll's options, an activity's sign-up and rating."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from bot.core.callbacks import CallbackData
 
@@ -16,3 +16,23 @@ class PollPress(CallbackData, prefix="pv"):
 
     poll_id: int
     option: int
+
+
+@dataclass(frozen=True)
+class ActivityPress(CallbackData, prefix="ac"):
+    """`ac:join:2` signs the presser up for activity 2 (one person); `ac:leave:2` cancels."""
+
+    invalid_key: ClassVar[str] = "eg.act.err.stale"
+
+    action: Literal["join", "leave"]
+    activity_id: int
+
+
+@dataclass(frozen=True)
+class ActivityRate(CallbackData, prefix="ar"):
+    """`ar:2:5`: a participant rates activity 2 with 5 (of 5)."""
+
+    invalid_key: ClassVar[str] = "eg.act.err.stale"
+
+    activity_id: int
+    score: int

@@ -1,5 +1,10 @@
 """Chat entry points of owners' voice: /poll (a supervisor asks; staff read the counts) and
-an owner's press on a poll's option. Thin: read what was typed, call the service, answer.
+an owner's press on a poll's option; /activity (a supervisor announces; staff read the
+attendance list or cancel), an owner's 「报名」 / 「取消报名」 (button or typed: 「报名 2人」) and
+rating. Thin: read what was typed, call the service, answer.
+
+A typed sign-up is taken here, before intake (the routing order), so it never becomes a
+ticket; words that only look like one (no activity open) are left to intake.
 
 A vote is anonymous to owners: where the platform answers a press to the presser alone
 (`Capabilities.answers`) the presser is told what they voted; elsewhere the group is told
@@ -14,7 +19,10 @@ from bot.core.context import Context
 from bot.core.errors import DomainError
 from bot.core.roles import Role
 from bot.core.router import Filters, Router
-from handlers.engagement.buttons import PollPress
+from handlers.engagement import attendance
+from handlers.engagement.activities import ActivityService, Signed
+from handlers.engagement.boards import read_signup
+from handlers.engagement.buttons import ActivityPress, ActivityRate, PollPress
 from handlers.engagement.service import EngagementService, closed_when
 
 STAFF_CHATS = ("stewards", "supervisors", "management", "private")
@@ -31,13 +39,18 @@ def arguments(ctx: Context) -> str:
 
 
 class EngagementChat:
-    def __init__(self, service: EngagementService) -> None:
+    def __init__(self, service: EngagementService, activities: ActivityService) -> None:
         self.service = service
+        self.activities = activities
 
     def router(self) -> Router:
         router = Router(name="engagement")
         router.command("poll", "投票", require=Role.STEWARD)(self.poll)
         router.callback(PollPress, chats=("owners",))(self.poll_pressed)
+        router.command("activity", "活动", "活動", require=Role.STEWARD)(self.activity)
+        router.callback(ActivityPress, chats=("owners",))(self.activity_pressed)
+        router.callback(ActivityRate, chats=("owners",))(self.activity_rated)
+        router.message(chats=("owners",), senders=(Role.OWNER,))(self.signup_words)
         return router
 
     # -- /poll -------------------------------------------------------------------------------------
@@ -96,3 +109,104 @@ class EngagementChat:
         else:
             key = "eg.poll.changed"
         await ctx.answer(ctx.t(key, option=voted.option))
+
+    # -- /activity ---------------------------------------------------------------------------------
+    async def activity(self, ctx: Context) -> None:
+        """`/activity 名称 日期 [时间] [限N人]` (supervisors), `/activity list 2` (staff: the
+        attendance list), `/activity cancel 2` (supervisors)."""
+        args = arguments(ctx)
+        word, _, rest = args.partition(" ")
+        subcommands: dict[str, tuple[Role, Run]] = {
+            "list": (Role.STEWARD, self.activity_sheet),
+            "名单": (Role.STEWARD, self.activity_sheet),
+            "名單": (Role.STEWARD, self.activity_sheet),
+            "cancel": (Role.SUPERVISOR, self.activity_cancel),
+            "取消": (Role.SUPERVISOR, self.activity_cancel),
+        }
+        role, run = subcommands.get(word.lower(), (Role.SUPERVISOR, self.activity_announce))
+        Filters.of(role).enforce(ctx)
+        if ctx.chat_role not in STAFF_CHATS:
+            raise DomainError("eg.poll.err.community")
+        await run(ctx, args if run == self.activity_announce else rest)
+
+    async def activity_announce(self, ctx: Context, args: str) -> None:
+        if not args:
+            raise DomainError("eg.act.usage")
+        activity, groups, when = await self.activities.announce(
+            ctx.uow, ctx.actor, ctx.community, args, ctx.now
+        )
+        capacity = self.activities.capacity_text(ctx.t, activity)
+        await ctx.reply(
+            ctx.t(
+                "eg.act.created",
+                id=activity.id,
+                title=activity.title,
+                groups=groups,
+                when=when,
+                capacity=capacity,
+            )
+        )
+
+    async def activity_sheet(self, ctx: Context, ref: str) -> None:
+        activity = await attendance.find_activity(ctx.uow, ctx.actor, ctx.community, ref)
+        await ctx.reply(await attendance.sheet(self.activities, ctx.uow, activity))
+
+    async def activity_cancel(self, ctx: Context, ref: str) -> None:
+        activity = await attendance.find_activity(ctx.uow, ctx.actor, ctx.community, ref)
+        if not await attendance.cancel(self.activities, ctx.uow, activity, ctx.now):
+            await ctx.reply(ctx.t("eg.act.already_cancelled", id=activity.id))
+            return
+        await ctx.reply(ctx.t("eg.act.cancelled.staff", id=activity.id))
+
+    async def activity_pressed(self, ctx: Context, press: ActivityPress) -> None:
+        activity = await ctx.uow.engagement.activity(press.activity_id)
+        if activity is None:
+            raise DomainError("eg.act.err.stale")
+        assert ctx.chat is not None
+        if press.action == "join":
+            signed = await self.activities.join(
+                ctx.uow, activity, ctx.member, ctx.chat, ctx.community, ctx.role, 1, ctx.now
+            )
+        else:
+            signed = await self.activities.leave(
+                ctx.uow, activity, ctx.member, ctx.community, ctx.role, ctx.now
+            )
+        await ctx.answer(self.told(ctx, signed))
+
+    async def activity_rated(self, ctx: Context, press: ActivityRate) -> None:
+        score = await self.activities.rate(ctx.uow, press, ctx.member, ctx.role)
+        await ctx.answer(ctx.t("eg.act.rated", score=score))
+
+    async def signup_words(self, ctx: Context) -> None:
+        """「报名 2人」, 「报名 #3」, 「取消报名」 in an owner group, while an activity is open."""
+        said = read_signup(ctx.incoming.text)
+        if said is None or ctx.chat is None:
+            return
+        incoming = ctx.incoming
+        quoted = await self.activities.quoted_activity(
+            ctx.uow, incoming.platform, incoming.chat_id, incoming.reply_to
+        )
+        activity = await self.activities.find_open(ctx.uow, ctx.community, said.ref, quoted, ctx.now)
+        if activity is None:
+            return  # nothing open: an owner's words like any other (intake takes them)
+        ctx.stop = True  # a sign-up, not a ticket: intake does not see it
+        if said.cancel:
+            await self.activities.leave(ctx.uow, activity, ctx.member, ctx.community, ctx.role, ctx.now)
+        else:
+            await self.activities.join(
+                ctx.uow, activity, ctx.member, ctx.chat, ctx.community, ctx.role, said.people, ctx.now
+            )
+        # No reply in the group: the summary shows it (edited, or posted within the throttle).
+
+    @staticmethod
+    def told(ctx: Context, signed: Signed) -> str:
+        title = signed.activity.title
+        if signed.place:  # on the waiting list (just now, or still)
+            return ctx.t("eg.act.waiting", n=signed.place, people=signed.people)
+        if signed.state == "same":
+            return ctx.t("eg.act.same", title=title, people=signed.people)
+        if signed.state == "left":
+            return ctx.t("eg.act.left", title=title)
+        if signed.state == "not_signed":
+            return ctx.t("eg.act.not_signed", title=title)
+        return ctx.t("eg.act.joined", title=title, people=signed.people)

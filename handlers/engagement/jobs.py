@@ -1,5 +1,7 @@
-"""Owners' voice's scheduled work: closing the polls whose time has come, calling the same
-service as the chat. The tick runs where the scheduler's office is held (one process)."""
+"""Owners' voice's scheduled work: closing the polls whose time has come, and each activity's
+due steps (the day-before reminder, the rating after it, summaries that waited for their
+throttle or their message), calling the same services as the chat. The tick runs where the
+scheduler's office is held (one process)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ import logging
 
 from bot.core.feature import Install, Scheduler, every
 from bot.core.runtime import Runtime
+from handlers.engagement import attendance
+from handlers.engagement.activities import ActivityService
 from handlers.engagement.service import EngagementService
 
 log = logging.getLogger(__name__)
@@ -15,18 +19,20 @@ TICK_SECONDS = 30  # a poll's result is posted within this of its close
 JOB_ID = "engagement:tick"
 
 
-def installer(service: EngagementService) -> Install:
+def installer(service: EngagementService, activities: ActivityService) -> Install:
     def install(scheduler: Scheduler, runtime: Runtime) -> None:
-        every(scheduler, JOB_ID, TICK_SECONDS, tick, runtime, service)
+        every(scheduler, JOB_ID, TICK_SECONDS, tick, runtime, service, activities)
 
     return install
 
 
-async def tick(runtime: Runtime, service: EngagementService) -> int:
-    """Close every poll that is due and post its result; one transaction per poll, so one
-    failing does not hold back the others (it is tried again at the next tick)."""
+async def tick(runtime: Runtime, service: EngagementService, activities: ActivityService) -> int:
+    """Close every poll that is due and post its result, then run the activities' due steps;
+    one transaction per poll or step, so one failing does not hold back the others (it is
+    tried again at the next tick). Returns how many were done."""
     async with runtime.reading() as uow:
         due = await service.due_polls(uow, runtime.now)
+        steps = await attendance.due_steps(activities, uow, runtime.now)
     closed = 0
     for poll_id in due:
         try:
@@ -34,4 +40,10 @@ async def tick(runtime: Runtime, service: EngagementService) -> int:
                 closed += int(await service.close_due(uow, poll_id, runtime.now))
         except Exception:
             log.exception("engagement: closing poll %d failed", poll_id)
+    for step, activity_id in steps:
+        try:
+            async with runtime.transaction() as uow:
+                closed += int(await attendance.run_step(activities, uow, step, activity_id, runtime.now))
+        except Exception:
+            log.exception("engagement: %s of activity %d failed", step, activity_id)
     return closed

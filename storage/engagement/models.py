@@ -1,4 +1,5 @@
-"""Owners' voice and community life (`handlers/engagement/`): polls and their votes."""
+"""Owners' voice and community life (`handlers/engagement/`): polls and their votes,
+activities, their sign-ups and sign-up summaries."""
 
 from __future__ import annotations
 
@@ -45,3 +46,60 @@ class PollVote(Base):
     building: Mapped[str | None] = mapped_column(String(16))
     voted_at: Mapped[datetime]
     changes: Mapped[int] = mapped_column(Integer, default=0)  # how often the owner changed it
+
+
+class Activity(Base):
+    """A community activity owners sign up for (「中秋游园 9月28日 限50人」).
+
+    `capacity` None: no limit. `reminded_at` / `feedback_at`: the day-before reminder and the
+    request for a rating after it, each sent once (set by a conditional UPDATE)."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_community", "community_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    title: Mapped[str] = mapped_column(String(100))
+    starts_at: Mapped[datetime]
+    timed: Mapped[bool] = mapped_column(default=False)  # a time was given (else the whole day)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    feedback_at: Mapped[datetime | None]
+
+
+class ActivitySignup(Base):
+    """One owner's sign-up for `people` people: "joined", "waiting" (the waiting list, in id
+    order) or "cancelled". One row per owner and activity, changed in place; `rating` is the
+    owner's 1-5 feedback after it."""
+
+    __tablename__ = "activity_signups"
+    __table_args__ = (UniqueConstraint("activity_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))  # where the owner signed up
+    people: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(12))  # joined|waiting|cancelled
+    building: Mapped[str | None] = mapped_column(String(16))
+    signed_at: Mapped[datetime]  # the place in the waiting list: the latest (re)sign-up
+    rating: Mapped[int | None] = mapped_column(Integer)
+
+
+class ActivityBoard(Base):
+    """The sign-up summary of an activity in one owner group (接龙 without one reply per
+    owner): `outbox_id` is the summary's message, edited in place where the platform can,
+    else posted again at most once per throttle; `dirty` since a sign-up changed it."""
+
+    __tablename__ = "activity_boards"
+    __table_args__ = (UniqueConstraint("activity_id", "chat_id"), Index("ix_activity_boards_dirty", "dirty"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+    posted_at: Mapped[datetime | None]
+    dirty: Mapped[bool] = mapped_column(default=False)

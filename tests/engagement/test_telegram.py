@@ -104,3 +104,50 @@ async def test_a_poll_over_telegram(
         finally:
             await channel.stop()
             await app.sender.stop()
+
+
+async def test_activity_sign_ups_edit_one_summary_over_telegram(
+    engine: AsyncEngine, db_url: str, classifier: Classifier, tmp_path: Path
+) -> None:
+    async with FakeTelegramAPI() as fake:
+        boss = fake.add_user("張經理")
+        owners_list = [fake.add_user(f"業主{n}") for n in range(6)]
+        supervisors = fake.add_group("管理處主管")
+        owners = [fake.add_group(f"{b}座業主群") for b in "AB"]
+        path = tmp_path / "tg.toml"
+        community(path, supervisors, owners, boss)
+        channel = TelegramChannel(fake.token, api_url=fake.base_url, **FAST)  # type: ignore[arg-type]
+        app = build_app(
+            Settings(database_url=db_url, community_file=path),
+            channels={"telegram": channel},
+            clock=FrozenClock(datetime(2026, 11, 23, 10, 0, tzinfo=HONG_KONG)),
+            classifier=classifier,
+            engine=engine,
+        )
+        await app.start(scheduler=False)
+        try:
+            fake.user_says(supervisors, boss, "/activity 中秋遊園 明天 14:00 限5人")
+            await until(lambda: all(len(fake.sent(c.id)) == 1 for c in owners))
+            post = fake.sent(owners[0].id)[0]
+            assert post.callback_datas == ["ac:join:1", "ac:leave:1"]
+            query = fake.user_presses(owners[0], owners_list[0], post.message_id, "ac:join:1")
+            await until(lambda: query in fake.callback_answers)
+            assert fake.callback_answers[query].text == "已報名「中秋遊園」1 人。"
+            for owner in owners_list[1:]:
+                fake.user_says(owners[0], owner, "報名")
+            # 接龍 without a reply per owner: the announcement is edited, nothing new is posted.
+            try:
+                await until(
+                    lambda: "已報 5/5 人（5 户），候補 1 户 1 人" in (fake.sent(owners[0].id)[0].text or "")
+                )
+            except AssertionError:
+                raise AssertionError(
+                    [(c.method, c.params) for c in fake.calls if c.method != "getUpdates"]
+                ) from None
+            assert len(fake.sent(owners[0].id)) == 1
+            assert fake.message(owners[0].id, post.message_id).edits >= 2
+            assert "已報 5/5 人" in (fake.sent(owners[1].id)[0].text or "")  # the other group's too
+            assert len(fake.sent(owners[1].id)) == 1
+        finally:
+            await channel.stop()
+            await app.sender.stop()

@@ -25,3 +25,15 @@ async def poll_scene(demo: Demo) -> None:
     demo.clock.advance(timedelta(hours=3))
     demo.console.print("[dim]  （3 小时后，投票截止，定时任务运行）[/dim]")
     await demo.run_jobs("engagement:tick")
+
+
+async def activity_scene(demo: Demo) -> None:
+    demo.console.rule("社区活动：主管发布 → 业主按「报名」或发「报名 2人」（不逐条回复，汇总接龙）→ 满员候补")
+    await demo.say(Line("lxy-supervisors", "li", "李主管", "/activity 亲子手工课 后天 15:00 限4人"))
+    await demo.press("lxy-owners-1", "ac:join:", "u-zhou", "周先生")
+    await demo.say(Line("lxy-owners-1", "u-wu", "吴女士", "报名 2人"))
+    await demo.say(Line("lxy-owners-2", "u-zheng", "郑先生", "报名 2人"))
+    demo.clock.advance(timedelta(minutes=5))
+    demo.console.print("[dim]  （5 分钟后，汇总接龙定时更新）[/dim]")
+    await demo.run_jobs("engagement:tick")
+    await demo.say(Line("lxy-stewards", "wang", "王管家", "/activity list 1"))

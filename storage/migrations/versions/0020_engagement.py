@@ -1,8 +1,11 @@
-"""owners' voice and community life (issue 23): polls and their votes
+"""owners' voice and community life (issue 23): polls and their votes, activities
 
 `polls` holds a supervisor's question to a community's owner groups, open until `closes_at`
 (`closed_at` set once, when the result is posted); `poll_votes` one row per owner and poll,
 changed in place until the close, with the owner's building for staff's counts.
+`activities` holds an announced activity (capacity, the reminder and rating steps done once);
+`activity_signups` one row per owner and activity (joined, waiting or cancelled; the rating);
+`activity_boards` the sign-up summary's message in each owner group and whether it is behind.
 
 Revision ID: 0020
 Revises: 0013
@@ -52,8 +55,74 @@ def upgrade() -> None:
         sa.UniqueConstraint("poll_id", "member_id", name=op.f("uq_poll_votes_poll_id")),
     )
 
+    op.create_table(
+        "activities",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=100), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("timed", sa.Boolean(), nullable=False),
+        sa.Column("capacity", sa.Integer(), nullable=True),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("feedback_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["community_id"], ["communities.id"], name=op.f("fk_activities_community_id_communities")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_activities")),
+    )
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.create_index("ix_activities_community", ["community_id", "starts_at"], unique=False)
+    op.create_table(
+        "activity_signups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.Integer(), nullable=False),
+        sa.Column("people", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("building", sa.String(length=16), nullable=True),
+        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("rating", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["activity_id"], ["activities.id"], name=op.f("fk_activity_signups_activity_id_activities")
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_activity_signups_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(["chat_id"], ["chats.id"], name=op.f("fk_activity_signups_chat_id_chats")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_activity_signups")),
+        sa.UniqueConstraint("activity_id", "member_id", name=op.f("uq_activity_signups_activity_id")),
+    )
+    op.create_table(
+        "activity_boards",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.Integer(), nullable=False),
+        sa.Column("outbox_id", sa.Integer(), nullable=True),
+        sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("dirty", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activity_id"], ["activities.id"], name=op.f("fk_activity_boards_activity_id_activities")
+        ),
+        sa.ForeignKeyConstraint(["chat_id"], ["chats.id"], name=op.f("fk_activity_boards_chat_id_chats")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_activity_boards")),
+        sa.UniqueConstraint("activity_id", "chat_id", name=op.f("uq_activity_boards_activity_id")),
+    )
+    with op.batch_alter_table("activity_boards", schema=None) as batch_op:
+        batch_op.create_index("ix_activity_boards_dirty", ["dirty"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("activity_boards", schema=None) as batch_op:
+        batch_op.drop_index("ix_activity_boards_dirty")
+    op.drop_table("activity_boards")
+    op.drop_table("activity_signups")
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.drop_index("ix_activities_community")
+    op.drop_table("activities")
     op.drop_table("poll_votes")
     with op.batch_alter_table("polls", schema=None) as batch_op:
         batch_op.drop_index("ix_polls_open")
