@@ -102,7 +102,11 @@ def build_features(
         reports.feature(ReportService(report_policy(settings), services)),
         broadcasts.feature(broadcast_service, tick_seconds=settings.broadcast_tick_seconds),
         triage.feature(triage_service),
-        engagement.feature(engagement.EngagementService(services), engagement.ActivityService(services)),
+        engagement.feature(
+            engagement.EngagementService(services),
+            engagement.ActivityService(services),
+            engagement.FeeService(services, engagement.FeePolicy.load()),
+        ),
         intake.feature(
             services,
             tickets=ticket_service,

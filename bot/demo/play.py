@@ -20,7 +20,7 @@ from bot.core.clock import FrozenClock
 from bot.demo.console import TranscriptPrinter, ticket_table
 from bot.demo.kit import START, Demo, Scene
 from bot.demo.scenes.broadcasts import broadcasts_scene
-from bot.demo.scenes.engagement import activity_scene, poll_scene
+from bot.demo.scenes.engagement import activity_scene, fee_scene, poll_scene
 from bot.demo.scenes.intake import intake_scene
 from bot.demo.scenes.opinion import opinion_scene
 from bot.demo.scenes.tickets import tickets_scene
@@ -28,8 +28,9 @@ from storage.db import create_engine, upgrade
 from storage.directory.models import Steward
 from storage.tickets.models import Ticket
 
-# In order: intake, the ticket loop, broadcasts, and opinion monitoring last (the demo ends
-# with an alert, a folded repeat and a report image), then owners' voice (a poll and its result, an activity's sign-ups).
+# In order: intake, the ticket loop, broadcasts, opinion monitoring (an alert, a folded repeat
+# and a report image), then owners' voice (a poll and its result, an activity's sign-ups, a
+# private fee reminder).
 SCENES: tuple[Scene, ...] = (
     intake_scene,
     tickets_scene,
@@ -37,6 +38,7 @@ SCENES: tuple[Scene, ...] = (
     opinion_scene,
     poll_scene,
     activity_scene,
+    fee_scene,
 )
 
 

@@ -36,3 +36,13 @@ class ActivityRate(CallbackData, prefix="ar"):
 
     activity_id: int
     score: int
+
+
+@dataclass(frozen=True)
+class FeeAnswer(CallbackData, prefix="fee"):
+    """`fee:paid:12` / `fee:dispute:12`: the owner's answer to fee reminder 12."""
+
+    invalid_key: ClassVar[str] = "eg.fee.err.stale"
+
+    answer: Literal["paid", "dispute"]
+    reminder_id: int

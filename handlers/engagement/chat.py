@@ -1,7 +1,9 @@
 """Chat entry points of owners' voice: /poll (a supervisor asks; staff read the counts) and
 an owner's press on a poll's option; /activity (a supervisor announces; staff read the
 attendance list or cancel), an owner's 「报名」 / 「取消报名」 (button or typed: 「报名 2人」) and
-rating. Thin: read what was typed, call the service, answer.
+rating; /fees (staff: the collection rate; privately, one unit's case) and an owner's 「已缴」 /
+「有异议」 to a fee reminder in their private chat. Thin: read what was typed, call the
+service, answer.
 
 A typed sign-up is taken here, before intake (the routing order), so it never becomes a
 ticket; words that only look like one (no activity open) are left to intake.
@@ -22,10 +24,21 @@ from bot.core.router import Filters, Router
 from handlers.engagement import attendance
 from handlers.engagement.activities import ActivityService, Signed
 from handlers.engagement.boards import read_signup
-from handlers.engagement.buttons import ActivityPress, ActivityRate, PollPress
+from handlers.engagement.buttons import ActivityPress, ActivityRate, FeeAnswer, PollPress
+from handlers.engagement.fees import FeeService
 from handlers.engagement.service import EngagementService, closed_when
 
 STAFF_CHATS = ("stewards", "supervisors", "management", "private")
+# An owner's answer to a fee reminder, typed (WeCom shows the buttons as words to write).
+FEE_WORDS = {
+    "已缴": "paid",
+    "已繳": "paid",
+    "已交": "paid",
+    "已缴费": "paid",
+    "已繳費": "paid",
+    "有异议": "dispute",
+    "有異議": "dispute",
+}
 
 Run = Callable[[Context, str], Awaitable[None]]
 
@@ -39,9 +52,10 @@ def arguments(ctx: Context) -> str:
 
 
 class EngagementChat:
-    def __init__(self, service: EngagementService, activities: ActivityService) -> None:
+    def __init__(self, service: EngagementService, activities: ActivityService, fees: FeeService) -> None:
         self.service = service
         self.activities = activities
+        self.fees = fees
 
     def router(self) -> Router:
         router = Router(name="engagement")
@@ -51,6 +65,10 @@ class EngagementChat:
         router.callback(ActivityPress, chats=("owners",))(self.activity_pressed)
         router.callback(ActivityRate, chats=("owners",))(self.activity_rated)
         router.message(chats=("owners",), senders=(Role.OWNER,))(self.signup_words)
+        router.command("fees", "物业费", "物業費", require=Role.STEWARD)(self.fees_command)
+        # Sent only privately; the reminder names whom it was sent to, and only they may answer.
+        router.callback(FeeAnswer)(self.fee_pressed)
+        router.message(chats=("private",), senders=(Role.OWNER,))(self.fee_words)
         return router
 
     # -- /poll -------------------------------------------------------------------------------------
@@ -210,3 +228,43 @@ class EngagementChat:
         if signed.state == "not_signed":
             return ctx.t("eg.act.not_signed", title=title)
         return ctx.t("eg.act.joined", title=title, people=signed.people)
+
+    # -- fees --------------------------------------------------------------------------------------
+    async def fees_command(self, ctx: Context) -> None:
+        """`/fees`: the collection rate against the target (staff chats); `/fees case F12`:
+        one unit's fees in full, in a private chat only."""
+        if ctx.chat_role not in STAFF_CHATS:
+            raise DomainError("eg.poll.err.community")
+        word, _, rest = arguments(ctx).partition(" ")
+        if word.lower() in ("case", "详情", "詳情"):
+            if ctx.chat_role != "private":
+                raise DomainError("eg.fee.case.private")
+            await ctx.reply(await self.fees.case(ctx.uow, ctx.actor, rest))
+            return
+        if ctx.community is None:
+            raise DomainError("eg.poll.err.community")
+        await ctx.reply(await self.fees.rates(ctx.uow, ctx.community))
+
+    async def fee_pressed(self, ctx: Context, press: FeeAnswer) -> None:
+        reminder = await ctx.uow.fees.reminder(press.reminder_id)
+        incoming = ctx.incoming
+        key = await self.fees.answer(
+            ctx.uow, reminder, incoming.platform, incoming.sender_id, press.answer, ctx.now
+        )
+        text = ctx.t(key, answer=ctx.t(f"eg.fee.{press.answer}"))
+        await ctx.reply(text, quote=False, answer=text)
+
+    async def fee_words(self, ctx: Context) -> None:
+        """「已缴」 / 「有异议」 in an owner's private chat: their newest fee reminder's answer."""
+        answer = FEE_WORDS.get(ctx.incoming.text.strip().strip("。.!！ "))
+        if answer is None:
+            return
+        incoming = ctx.incoming
+        reminder = await self.fees.latest(ctx.uow, incoming.platform, incoming.sender_id, ctx.now)
+        if reminder is None:
+            return  # no reminder to answer: an owner's words like any other
+        ctx.stop = True
+        key = await self.fees.answer(
+            ctx.uow, reminder, incoming.platform, incoming.sender_id, answer, ctx.now
+        )
+        await ctx.reply(ctx.t(key, answer=ctx.t(f"eg.fee.{answer}")))

@@ -1,6 +1,6 @@
-"""Owners' voice's scheduled work: closing the polls whose time has come, and each activity's
+"""Owners' voice's scheduled work: closing the polls whose time has come, each activity's
 due steps (the day-before reminder, the rating after it, summaries that waited for their
-throttle or their message), calling the same services as the chat. The tick runs where the
+throttle or their message) and each community's fee reminders, calling the same services as the chat. The tick runs where the
 scheduler's office is held (one process)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from bot.core.feature import Install, Scheduler, every
 from bot.core.runtime import Runtime
 from handlers.engagement import attendance
 from handlers.engagement.activities import ActivityService
+from handlers.engagement.fees import FeeService
 from handlers.engagement.service import EngagementService
 
 log = logging.getLogger(__name__)
@@ -19,20 +20,23 @@ TICK_SECONDS = 30  # a poll's result is posted within this of its close
 JOB_ID = "engagement:tick"
 
 
-def installer(service: EngagementService, activities: ActivityService) -> Install:
+def installer(service: EngagementService, activities: ActivityService, fees: FeeService) -> Install:
     def install(scheduler: Scheduler, runtime: Runtime) -> None:
-        every(scheduler, JOB_ID, TICK_SECONDS, tick, runtime, service, activities)
+        every(scheduler, JOB_ID, TICK_SECONDS, tick, runtime, service, activities, fees)
 
     return install
 
 
-async def tick(runtime: Runtime, service: EngagementService, activities: ActivityService) -> int:
+async def tick(
+    runtime: Runtime, service: EngagementService, activities: ActivityService, fees: FeeService
+) -> int:
     """Close every poll that is due and post its result, then run the activities' due steps;
     one transaction per poll or step, so one failing does not hold back the others (it is
     tried again at the next tick). Returns how many were done."""
     async with runtime.reading() as uow:
         due = await service.due_polls(uow, runtime.now)
         steps = await attendance.due_steps(activities, uow, runtime.now)
+        communities = [c for c in await uow.directory.communities()]
     closed = 0
     for poll_id in due:
         try:
@@ -46,4 +50,10 @@ async def tick(runtime: Runtime, service: EngagementService, activities: Activit
                 closed += int(await attendance.run_step(activities, uow, step, activity_id, runtime.now))
         except Exception:
             log.exception("engagement: %s of activity %d failed", step, activity_id)
+    for community in communities:
+        try:
+            async with runtime.transaction() as uow:
+                closed += await fees.remind(uow, community, runtime.now)
+        except Exception:
+            log.exception("engagement: fee reminders of community %d failed", community.id)
     return closed

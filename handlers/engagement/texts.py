@@ -91,6 +91,37 @@ TEXTS_HANS: dict[str, str] = {
     "eg.act.sheet.none": "（还没有人报名）",
     "eg.act.sheet.rating": "评分：{average} 分（{n} 人评）",
     "eg.act.sheet.cancelled": "（已取消）",
+    # fees
+    "eg.fee.friendly": (
+        "🔔 温馨提示：您的房屋 {unit} 本期物业费 {amount} 将于 {due} 到期，请按时缴纳，感谢支持！\n"
+        "已缴纳请点「已缴」；对金额有疑问请点「有异议」，管家会与您联系。"
+    ),
+    "eg.fee.formal": (
+        "📄 物业费催缴通知：您的房屋 {unit} 物业费已逾期 {months} 个月，欠费 {amount}。请尽快缴纳。\n"
+        "如已缴纳请点「已缴」；如有异议请点「有异议」，管家会与您联系核对。"
+    ),
+    "eg.fee.paid": "已缴",
+    "eg.fee.dispute": "有异议",
+    "eg.fee.answered": "已收到，管家会尽快核对，谢谢！",
+    "eg.fee.answered.again": "您已回复过「{answer}」，管家会尽快核对。",
+    "eg.fee.steward": "💰 催缴回复 F{id}：{unit} 的业主回复「{answer}」，请核对缴费记录并联系业主。",
+    "eg.fee.staff.cases": "📂 欠费超过 {months} 个月的住户（{n} 户，请安排上门或按规定处理）：\n{lines}",
+    "eg.fee.staff.unreached": "📵 以下住户无法私信提醒（未与物业管家私聊），请人工通知（{n} 户）：\n{lines}",
+    "eg.fee.staff.line": "  F{id} {unit} {what}",
+    "eg.fee.what.friendly": "本期将到期",
+    "eg.fee.what.formal": "逾期 {months} 个月",
+    "eg.fee.what.case": "逾期 {months} 个月",
+    "eg.fee.staff.details": "详情请在与我的私聊中发送 /fees case 编号。",
+    "eg.fee.rate": "💰 {community} 物业费收缴率 {rate}（目标 {target}）{flag}\n住户 {total} 户，欠费 {overdue} 户{buildings}",
+    "eg.fee.rate.building": "\n  {building}：{rate}（{overdue}/{total} 户欠费）{flag}",
+    "eg.fee.rate.miss": "❗未达标",
+    "eg.fee.rate.ok": "✅",
+    "eg.fee.rate.none": "{community} 还没有导入缴费数据（steward fees import）。",
+    "eg.fee.case": "💰 F{id} {unit}：欠费 {amount}，逾期 {months} 个月，账号 {account}。提醒记录：{reminders}",
+    "eg.fee.case.private": "缴费详情只在与我的私聊中查看。",
+    "eg.fee.err.unknown": "没有编号为 {ref} 的缴费记录。",
+    "eg.fee.err.stale": "这个按钮已失效。",
+    "eg.fee.err.not_yours": "这条提醒不是发给您的。",
     "eg.building": "{building}栋",
     "eg.sep": " · ",
 }

@@ -1,9 +1,9 @@
 """Owners' voice and community life (`handlers/engagement/`): polls and their votes,
-activities, their sign-ups and sign-up summaries."""
+activities, their sign-ups and sign-up summaries; fee accounts and reminders."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -103,3 +103,49 @@ class ActivityBoard(Base):
     outbox_id: Mapped[int | None] = mapped_column(Integer)
     posted_at: Mapped[datetime | None]
     dirty: Mapped[bool] = mapped_column(default=False)
+
+
+class FeeAccount(Base):
+    """A unit's property fees as the billing system last reported them (`steward fees
+    import`): one row per community and unit, replaced by each import. Amounts are in cents
+    and are personal data: shown to the owner privately, to staff only in a private chat."""
+
+    __tablename__ = "fee_accounts"
+    __table_args__ = (UniqueConstraint("community_id", "unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    unit: Mapped[str] = mapped_column(String(64))  # canonical, "3-2-1302"
+    building: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str | None] = mapped_column(String(160))  # the owner's "platform:user id"
+    amount_due: Mapped[int] = mapped_column(Integer)  # cents
+    months_overdue: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date | None]  # the next period's due date, when the billing system gives it
+    imported_at: Mapped[datetime]
+
+
+class FeeReminder(Base):
+    """One reminder of a unit's fees, recorded once per kind and period: "friendly" (a week
+    before the period), "formal" (1-3 months overdue, monthly) or "case" (beyond 3 months:
+    listed for staff). `via` says how: "private" (the owner's private chat, `platform` /
+    `user_id`) or "staff" (no private chat known: listed for the stewards instead). The
+    owner's answer (「已缴」 paid / 「有异议」 dispute) is kept and passed to a steward."""
+
+    __tablename__ = "fee_reminders"
+    __table_args__ = (
+        UniqueConstraint("account_id", "kind", "period", "user_id"),
+        Index("ix_fee_reminders_user", "platform", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("fee_accounts.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # friendly|formal|case
+    period: Mapped[str] = mapped_column(String(16))  # "2026-12-01" (a due date) or "2026-12" (a month)
+    via: Mapped[str] = mapped_column(String(12))  # private|staff
+    platform: Mapped[str] = mapped_column(String(16), default="")
+    user_id: Mapped[str] = mapped_column(String(128), default="")  # "" for the staff list
+    amount_due: Mapped[int] = mapped_column(Integer)  # cents, as reminded
+    months_overdue: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(String(12))  # paid|dispute
+    answered_at: Mapped[datetime | None]

@@ -1,12 +1,16 @@
 """Demo scenes of owners' voice: a poll from a supervisor, owners voting by button (one
 changes their mind), and the close job posting the result to the owner groups (counts only)
-and per building to staff."""
+and per building to staff; an activity's sign-ups summed up in one message; a fee reminder
+sent privately a week before the period, answered 「已缴」."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.demo.kit import Demo, Line
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 async def poll_scene(demo: Demo) -> None:
@@ -37,3 +41,27 @@ async def activity_scene(demo: Demo) -> None:
     demo.console.print("[dim]  （5 分钟后，汇总接龙定时更新）[/dim]")
     await demo.run_jobs("engagement:tick")
     await demo.say(Line("lxy-stewards", "wang", "王管家", "/activity list 1"))
+
+
+FEES = """unit,account,amount_due,months_overdue
+3-2-1302,local:u-zhou,1280.00,0
+2-1-101,local:u-wu,2560.00,2
+5-3-502,,3840.00,5
+"""
+
+
+async def fee_scene(demo: Demo) -> None:
+    demo.console.rule("物业费提醒：导入账单 → 私信业主（从不发群）→ 业主回复「已缴」→ 管家核对")
+    service = demo.app.scheduler.get_job("engagement:tick").args[3]
+    async with demo.app.runtime.transaction() as uow:
+        done = await service.import_file(uow, "lxy", FEES, demo.clock.now())
+    demo.console.print(f"[dim]  （steward fees import：新增 {done.new} 户）[/dim]")
+    today = demo.clock.now().astimezone(SHANGHAI).date()
+    due = service.policy.next_due(
+        today + timedelta(days=8)
+    )  # its week before is ahead: the clock never goes back
+    demo.clock.set(datetime.combine(due - timedelta(days=7), time(10, 0), SHANGHAI))
+    demo.console.print(f"[dim]  （{due - timedelta(days=7):%m-%d} 10:00，缴费期前一周，定时任务运行）[/dim]")
+    await demo.run_jobs("engagement:tick")
+    await demo.press("u-zhou", "fee:paid:", "u-zhou", "周先生")
+    await demo.say(Line("lxy-stewards", "wang", "王管家", "/fees"))

@@ -6,6 +6,9 @@ changed in place until the close, with the owner's building for staff's counts.
 `activities` holds an announced activity (capacity, the reminder and rating steps done once);
 `activity_signups` one row per owner and activity (joined, waiting or cancelled; the rating);
 `activity_boards` the sign-up summary's message in each owner group and whether it is behind.
+`fee_accounts` holds each unit's fees as the billing system last reported them (`steward fees
+import`); `fee_reminders` every reminder, once per unit, kind, period and person, with the
+owner's answer.
 
 Revision ID: 0020
 Revises: 0013
@@ -114,8 +117,54 @@ def upgrade() -> None:
     with op.batch_alter_table("activity_boards", schema=None) as batch_op:
         batch_op.create_index("ix_activity_boards_dirty", ["dirty"], unique=False)
 
+    op.create_table(
+        "fee_accounts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("unit", sa.String(length=64), nullable=False),
+        sa.Column("building", sa.String(length=16), nullable=False),
+        sa.Column("account", sa.String(length=160), nullable=True),
+        sa.Column("amount_due", sa.Integer(), nullable=False),
+        sa.Column("months_overdue", sa.Integer(), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"], ["communities.id"], name=op.f("fk_fee_accounts_community_id_communities")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fee_accounts")),
+        sa.UniqueConstraint("community_id", "unit", name=op.f("uq_fee_accounts_community_id")),
+    )
+    op.create_table(
+        "fee_reminders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("period", sa.String(length=16), nullable=False),
+        sa.Column("via", sa.String(length=12), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("user_id", sa.String(length=128), nullable=False),
+        sa.Column("amount_due", sa.Integer(), nullable=False),
+        sa.Column("months_overdue", sa.Integer(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answer", sa.String(length=12), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["fee_accounts.id"], name=op.f("fk_fee_reminders_account_id_fee_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fee_reminders")),
+        sa.UniqueConstraint(
+            "account_id", "kind", "period", "user_id", name=op.f("uq_fee_reminders_account_id")
+        ),
+    )
+    with op.batch_alter_table("fee_reminders", schema=None) as batch_op:
+        batch_op.create_index("ix_fee_reminders_user", ["platform", "user_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("fee_reminders", schema=None) as batch_op:
+        batch_op.drop_index("ix_fee_reminders_user")
+    op.drop_table("fee_reminders")
+    op.drop_table("fee_accounts")
     with op.batch_alter_table("activity_boards", schema=None) as batch_op:
         batch_op.drop_index("ix_activity_boards_dirty")
     op.drop_table("activity_boards")
