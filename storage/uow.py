@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.broadcasts.repository import BroadcastRepository
 from storage.directory.repository import Directory
+from storage.engagement.care import CareRepository
 from storage.engagement.fees import FeeRepository
 from storage.engagement.repository import EngagementRepository
 from storage.feedback.repository import FeedbackRepository
@@ -44,6 +45,7 @@ class UnitOfWork:
         self.triage = TriageRepository(session)
         self.engagement = EngagementRepository(session)
         self.fees = FeeRepository(session)
+        self.care = CareRepository(session)
 
     async def lock(self, *keys: str) -> None:
         """Serialize on `keys` until this transaction ends (see `storage.locks`)."""

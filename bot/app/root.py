@@ -92,7 +92,10 @@ def build_features(
         capabilities=services.capabilities,
     )
     opinion_service = OpinionService(opinion_policy(settings), services)
-    broadcast_service = broadcasts.BroadcastService(services.texts, broadcast_policy(settings, communities))
+    care_service = engagement.CareService(services, engagement.CarePolicy.load())
+    broadcast_service = broadcasts.BroadcastService(
+        services.texts, broadcast_policy(settings, communities), before_warning=care_service.warned
+    )
     triage_service = triage.TriageService(services, ticket_service, triage_policy(settings))
     return (
         general.feature(),
@@ -106,6 +109,7 @@ def build_features(
             engagement.EngagementService(services),
             engagement.ActivityService(services),
             engagement.FeeService(services, engagement.FeePolicy.load()),
+            care_service,
         ),
         intake.feature(
             services,

@@ -20,7 +20,7 @@ from bot.core.clock import FrozenClock
 from bot.demo.console import TranscriptPrinter, ticket_table
 from bot.demo.kit import START, Demo, Scene
 from bot.demo.scenes.broadcasts import broadcasts_scene
-from bot.demo.scenes.engagement import activity_scene, fee_scene, poll_scene
+from bot.demo.scenes.engagement import activity_scene, care_scene, fee_scene, poll_scene
 from bot.demo.scenes.intake import intake_scene
 from bot.demo.scenes.opinion import opinion_scene
 from bot.demo.scenes.tickets import tickets_scene
@@ -30,7 +30,7 @@ from storage.tickets.models import Ticket
 
 # In order: intake, the ticket loop, broadcasts, opinion monitoring (an alert, a folded repeat
 # and a report image), then owners' voice (a poll and its result, an activity's sign-ups, a
-# private fee reminder).
+# private fee reminder, a care check-in before a typhoon notice).
 SCENES: tuple[Scene, ...] = (
     intake_scene,
     tickets_scene,
@@ -39,6 +39,7 @@ SCENES: tuple[Scene, ...] = (
     poll_scene,
     activity_scene,
     fee_scene,
+    care_scene,
 )
 
 

@@ -1,10 +1,12 @@
-"""Owners' voice and community life: polls, activities and fee reminders (and, as they come,
-the care list and the satisfaction survey). The command line uses `FeeService.import_file`."""
+"""Owners' voice and community life: polls, activities, fee reminders and the care list (the
+satisfaction survey to come). The command line uses `FeeService.import_file`; the composition
+root hands `CareService.warned` to the broadcasts feature (a check-in before a warning)."""
 
 from __future__ import annotations
 
 from bot.core.feature import Feature
 from handlers.engagement.activities import ActivityService
+from handlers.engagement.care import CarePolicy, CareService
 from handlers.engagement.chat import EngagementChat
 from handlers.engagement.feepolicy import FeePolicy
 from handlers.engagement.fees import FeeService, Imported
@@ -12,9 +14,20 @@ from handlers.engagement.jobs import installer
 from handlers.engagement.service import EngagementService
 from handlers.engagement.texts import TEXTS_HANS, TEXTS_HANT
 
-__all__ = ["ActivityService", "EngagementService", "FeePolicy", "FeeService", "Imported", "feature"]
+__all__ = [
+    "ActivityService",
+    "CarePolicy",
+    "CareService",
+    "EngagementService",
+    "FeePolicy",
+    "FeeService",
+    "Imported",
+    "feature",
+]
 
 
-def feature(service: EngagementService, activities: ActivityService, fees: FeeService) -> Feature:
-    router = EngagementChat(service, activities, fees).router()
-    return Feature("engagement", router, TEXTS_HANS, TEXTS_HANT, installer(service, activities, fees))
+def feature(
+    service: EngagementService, activities: ActivityService, fees: FeeService, care: CareService
+) -> Feature:
+    router = EngagementChat(service, activities, fees, care).router()
+    return Feature("engagement", router, TEXTS_HANS, TEXTS_HANT, installer(service, activities, fees, care))

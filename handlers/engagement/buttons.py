@@ -46,3 +46,13 @@ class FeeAnswer(CallbackData, prefix="fee"):
 
     answer: Literal["paid", "dispute"]
     reminder_id: int
+
+
+@dataclass(frozen=True)
+class CareMark(CallbackData, prefix="cm"):
+    """`cm:ok:7` / `cm:no:7`: line 7 of a safety check-in confirmed safe / not reached."""
+
+    invalid_key: ClassVar[str] = "eg.care.err.stale"
+
+    state: Literal["ok", "no"]
+    line_id: int

@@ -2,7 +2,8 @@
 an owner's press on a poll's option; /activity (a supervisor announces; staff read the
 attendance list or cancel), an owner's 「报名」 / 「取消报名」 (button or typed: 「报名 2人」) and
 rating; /fees (staff: the collection rate; privately, one unit's case) and an owner's 「已缴」 /
-「有异议」 to a fee reminder in their private chat. Thin: read what was typed, call the
+「有异议」 to a fee reminder in their private chat; /care (stewards: the care list and its
+safety check-ins) and the check-in's 「已确认」 / 「未联系上」. Thin: read what was typed, call the
 service, answer.
 
 A typed sign-up is taken here, before intake (the routing order), so it never becomes a
@@ -24,7 +25,8 @@ from bot.core.router import Filters, Router
 from handlers.engagement import attendance
 from handlers.engagement.activities import ActivityService, Signed
 from handlers.engagement.boards import read_signup
-from handlers.engagement.buttons import ActivityPress, ActivityRate, FeeAnswer, PollPress
+from handlers.engagement.buttons import ActivityPress, ActivityRate, CareMark, FeeAnswer, PollPress
+from handlers.engagement.care import CareService
 from handlers.engagement.fees import FeeService
 from handlers.engagement.service import EngagementService, closed_when
 
@@ -52,10 +54,13 @@ def arguments(ctx: Context) -> str:
 
 
 class EngagementChat:
-    def __init__(self, service: EngagementService, activities: ActivityService, fees: FeeService) -> None:
+    def __init__(
+        self, service: EngagementService, activities: ActivityService, fees: FeeService, care: CareService
+    ) -> None:
         self.service = service
         self.activities = activities
         self.fees = fees
+        self.care = care
 
     def router(self) -> Router:
         router = Router(name="engagement")
@@ -69,6 +74,8 @@ class EngagementChat:
         # Sent only privately; the reminder names whom it was sent to, and only they may answer.
         router.callback(FeeAnswer)(self.fee_pressed)
         router.message(chats=("private",), senders=(Role.OWNER,))(self.fee_words)
+        router.command("care", "关怀", "關懷", require=Role.STEWARD)(self.care_command)
+        router.callback(CareMark, require=Role.STEWARD)(self.care_marked)
         return router
 
     # -- /poll -------------------------------------------------------------------------------------
@@ -268,3 +275,52 @@ class EngagementChat:
             ctx.uow, reminder, incoming.platform, incoming.sender_id, answer, ctx.now
         )
         await ctx.reply(ctx.t(key, answer=ctx.t(f"eg.fee.{answer}")))
+
+    # -- care list ---------------------------------------------------------------------------------
+    async def care_command(self, ctx: Context) -> None:
+        """`/care add 3-2-1302 独居老人 [备注]`, `/care list`, `/care remove C3`, `/care check
+        原因`: stewards, in a staff chat or privately (the list's units in full only there)."""
+        if ctx.chat_role not in STAFF_CHATS:
+            raise DomainError("eg.poll.err.community")
+        word, _, rest = arguments(ctx).partition(" ")
+        word = word.lower()
+        community = ctx.community
+        if word in ("add", "添加", "加"):
+            entry = await self.care.add(ctx.uow, ctx.actor, community, rest, ctx.now)
+            assert community is not None
+            unit = self.care.unit_of(entry, community, private=False)
+            await ctx.reply(ctx.t("eg.care.added", id=entry.id, unit=unit, kind=entry.kind))
+        elif word in ("remove", "rm", "删除", "刪除"):
+            entry = await self.care.remove(ctx.uow, ctx.actor, rest, ctx.now)
+            await ctx.reply(ctx.t("eg.care.removed", id=entry.id))
+        elif word in ("list", "ls", "名单", "名單", ""):
+            if community is None:
+                raise DomainError("eg.poll.err.community")
+            await ctx.reply(await self.care.listing(ctx.uow, community, private=ctx.chat_role == "private"))
+        elif word in ("check", "确认", "確認"):
+            if community is None:
+                raise DomainError("eg.poll.err.community")
+            check = await self.care.check_in(ctx.uow, community, rest.strip()[:120], ctx.actor.label, ctx.now)
+            if check is None:
+                raise DomainError("eg.care.err.empty", community=community.name)
+            n = len(await ctx.uow.care.lines(check.id))
+            await ctx.reply(ctx.t("eg.care.started", n=n, minutes=self.care.minutes()))
+        else:
+            raise DomainError("eg.care.usage")
+
+    async def care_marked(self, ctx: Context, press: CareMark) -> None:
+        marked, community = await self.care.mark(ctx.uow, press, ctx.actor, ctx.now)
+        label = ctx.t(f"eg.care.state.{marked.state}", name=ctx.actor.name)
+        told = ctx.t("eg.care.marked", n=marked.line, state=label)
+        if ctx.capabilities.edit_in_place and ctx.incoming.reply_to:
+            text, buttons = await self.care.render(ctx.uow, marked.check, community)
+            await ctx.reply(
+                text,
+                buttons=buttons,
+                quote=False,
+                edit_of=ctx.incoming.reply_to,
+                answer=told,
+                ref_type="care_check_edit",
+            )
+        else:
+            await ctx.reply(told, quote=False, ref_type="care_mark", ref_id=marked.check.id)

@@ -1,6 +1,6 @@
 """Owners' voice's scheduled work: closing the polls whose time has come, each activity's
 due steps (the day-before reminder, the rating after it, summaries that waited for their
-throttle or their message) and each community's fee reminders, calling the same services as the chat. The tick runs where the
+throttle or their message) each community's fee reminders and the care check-ins not confirmed in time, calling the same services as the chat. The tick runs where the
 scheduler's office is held (one process)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from bot.core.feature import Install, Scheduler, every
 from bot.core.runtime import Runtime
 from handlers.engagement import attendance
 from handlers.engagement.activities import ActivityService
+from handlers.engagement.care import CareService
 from handlers.engagement.fees import FeeService
 from handlers.engagement.service import EngagementService
 
@@ -20,15 +21,21 @@ TICK_SECONDS = 30  # a poll's result is posted within this of its close
 JOB_ID = "engagement:tick"
 
 
-def installer(service: EngagementService, activities: ActivityService, fees: FeeService) -> Install:
+def installer(
+    service: EngagementService, activities: ActivityService, fees: FeeService, care: CareService
+) -> Install:
     def install(scheduler: Scheduler, runtime: Runtime) -> None:
-        every(scheduler, JOB_ID, TICK_SECONDS, tick, runtime, service, activities, fees)
+        every(scheduler, JOB_ID, TICK_SECONDS, tick, runtime, service, activities, fees, care)
 
     return install
 
 
 async def tick(
-    runtime: Runtime, service: EngagementService, activities: ActivityService, fees: FeeService
+    runtime: Runtime,
+    service: EngagementService,
+    activities: ActivityService,
+    fees: FeeService,
+    care: CareService,
 ) -> int:
     """Close every poll that is due and post its result, then run the activities' due steps;
     one transaction per poll or step, so one failing does not hold back the others (it is
@@ -37,6 +44,7 @@ async def tick(
         due = await service.due_polls(uow, runtime.now)
         steps = await attendance.due_steps(activities, uow, runtime.now)
         communities = [c for c in await uow.directory.communities()]
+        checks = await care.due(uow, runtime.now)
     closed = 0
     for poll_id in due:
         try:
@@ -50,6 +58,12 @@ async def tick(
                 closed += int(await attendance.run_step(activities, uow, step, activity_id, runtime.now))
         except Exception:
             log.exception("engagement: %s of activity %d failed", step, activity_id)
+    for check_id in checks:
+        try:
+            async with runtime.transaction() as uow:
+                closed += int(await care.escalate(uow, check_id, runtime.now))
+        except Exception:
+            log.exception("engagement: escalating care check %d failed", check_id)
     for community in communities:
         try:
             async with runtime.transaction() as uow:

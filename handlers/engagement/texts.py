@@ -122,6 +122,37 @@ TEXTS_HANS: dict[str, str] = {
     "eg.fee.err.unknown": "没有编号为 {ref} 的缴费记录。",
     "eg.fee.err.stale": "这个按钮已失效。",
     "eg.fee.err.not_yours": "这条提醒不是发给您的。",
+    # care list
+    "eg.care.usage": (
+        "用法：/care add 房号 类别 [备注]（类别如 独居老人、孕妇、残障人士）\n"
+        "/care list；/care remove 编号；/care check 原因（发起安全确认）"
+    ),
+    "eg.care.added": "✅ 已加入关怀名单 C{id}：{unit} {kind}（仅物业可见）。",
+    "eg.care.removed": "已从关怀名单移除 C{id}。",
+    "eg.care.list": "🧡 {community} 关怀名单（{n} 户，仅物业可见）：\n{lines}",
+    "eg.care.list.line": "  C{id} {unit} {kind}{note}",
+    "eg.care.list.none": "{community} 的关怀名单还是空的（/care add 房号 类别）。",
+    "eg.care.err.unit": "请写上房号，如 /care add 3-2-1302 独居老人。",
+    "eg.care.err.building": "{community} 没有 {building} 栋。",
+    "eg.care.err.kind": "请写上类别（如 独居老人、孕妇、残障人士），不超过 {length} 个字。",
+    "eg.care.err.unknown": "关怀名单中没有 {ref}。",
+    "eg.care.err.stale": "这个确认按钮已失效。",
+    "eg.care.err.empty": "{community} 的关怀名单是空的，无需确认。",
+    "eg.care.check": (
+        "🛟 先确认安全：{reason}\n请在 {minutes} 分钟内（{until} 前）逐户联系以下住户，确认后点按钮；"
+        "届时未确认的将上报主管。\n{lines}"
+    ),
+    "eg.care.check.line": "{n}. {unit} {kind}{note} — {state}",
+    "eg.care.state.pending": "待确认",
+    "eg.care.state.confirmed": "✅ 已确认（{name}）",
+    "eg.care.state.unreached": "❗未联系上（{name}）",
+    "eg.care.ok": "{n} 已确认",
+    "eg.care.no": "{n} 未联系上",
+    "eg.care.marked": "第 {n} 户：{state}",
+    "eg.care.escalate": (
+        "⚠️ 安全确认超时：{reason}\n以下 {count} 户在 {minutes} 分钟内未确认安全，请主管跟进：\n{lines}"
+    ),
+    "eg.care.started": "✅ 已发起安全确认（{n} 户），{minutes} 分钟后未确认的将上报主管。",
     "eg.building": "{building}栋",
     "eg.sep": " · ",
 }

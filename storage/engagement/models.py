@@ -1,5 +1,6 @@
 """Owners' voice and community life (`handlers/engagement/`): polls and their votes,
-activities, their sign-ups and sign-up summaries; fee accounts and reminders."""
+activities, their sign-ups and sign-up summaries; fee accounts and reminders; the care list
+and its safety check-ins."""
 
 from __future__ import annotations
 
@@ -149,3 +150,52 @@ class FeeReminder(Base):
     sent_at: Mapped[datetime]
     answer: Mapped[str | None] = mapped_column(String(12))  # paid|dispute
     answered_at: Mapped[datetime | None]
+
+
+class CareEntry(Base):
+    """A household on a community's private care list (独居老人, 孕妇, 残障人士, …), kept by
+    stewards. The unit is personal data: staff chats see it masked."""
+
+    __tablename__ = "care_entries"
+    __table_args__ = (Index("ix_care_entries_community", "community_id", "removed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    unit: Mapped[str] = mapped_column(String(64))
+    building: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+
+
+class CareCheck(Base):
+    """A safety check-in of the care list before a warning goes out (「先确认安全」): one line
+    per household, escalated to the supervisors once at `escalate_at` if any is not reached."""
+
+    __tablename__ = "care_checks"
+    __table_args__ = (Index("ix_care_checks_due", "escalated_at", "escalate_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    escalate_at: Mapped[datetime]
+    escalated_at: Mapped[datetime | None]
+
+
+class CareCheckLine(Base):
+    """One household of a check-in: "pending", "confirmed" (已确认) or "unreached" (未联系上)."""
+
+    __tablename__ = "care_check_lines"
+    __table_args__ = (UniqueConstraint("check_id", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("care_checks.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("care_entries.id"))
+    line: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    marked_by: Mapped[str | None] = mapped_column(String(64))
+    marked_at: Mapped[datetime | None]

@@ -1,7 +1,8 @@
 """Demo scenes of owners' voice: a poll from a supervisor, owners voting by button (one
 changes their mind), and the close job posting the result to the owner groups (counts only)
 and per building to staff; an activity's sign-ups summed up in one message; a fee reminder
-sent privately a week before the period, answered 「已缴」."""
+sent privately a week before the period, answered 「已缴」; a care check-in before a typhoon
+notice, one household escalated."""
 
 from __future__ import annotations
 
@@ -65,3 +66,22 @@ async def fee_scene(demo: Demo) -> None:
     await demo.run_jobs("engagement:tick")
     await demo.press("u-zhou", "fee:paid:", "u-zhou", "周先生")
     await demo.say(Line("lxy-stewards", "wang", "王管家", "/fees"))
+
+
+async def care_scene(demo: Demo) -> None:
+    demo.console.rule("关怀名单：管家登记 → 台风通知发出前先确认安全 → 超时未确认上报主管")
+    await demo.say(Line("lxy-stewards", "wang", "王管家", "/care add 3-2-1302 独居老人 子女在外地"))
+    await demo.say(Line("lxy-stewards", "liu", "刘管家", "/care add 5-1-101 残障人士"))
+    await demo.say(
+        Line(
+            "lxy-supervisors",
+            "li",
+            "李主管",
+            "/notice 全体 台风「海葵」预计今晚登陆，请业主关好门窗，减少外出。",
+        )
+    )
+    await demo.press("lxy-stewards", "cm:ok:", "wang", "王管家")
+    demo.clock.advance(timedelta(minutes=60))
+    demo.console.print("[dim]  （60 分钟后，仍有住户未确认安全，定时任务运行）[/dim]")
+    await demo.run_jobs("engagement:tick")
+    await demo.press("lxy-supervisors", "bc:ok:", "li", "李主管")

@@ -8,7 +8,9 @@ changed in place until the close, with the owner's building for staff's counts.
 `activity_boards` the sign-up summary's message in each owner group and whether it is behind.
 `fee_accounts` holds each unit's fees as the billing system last reported them (`steward fees
 import`); `fee_reminders` every reminder, once per unit, kind, period and person, with the
-owner's answer.
+owner's answer. `care_entries` is a community's private care list; `care_checks` and
+`care_check_lines` a safety check-in of it before a warning (each household confirmed or not
+reached, escalated once).
 
 Revision ID: 0020
 Revises: 0013
@@ -159,8 +161,68 @@ def upgrade() -> None:
     with op.batch_alter_table("fee_reminders", schema=None) as batch_op:
         batch_op.create_index("ix_fee_reminders_user", ["platform", "user_id"], unique=False)
 
+    op.create_table(
+        "care_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("unit", sa.String(length=64), nullable=False),
+        sa.Column("building", sa.String(length=16), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("added_by", sa.String(length=64), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["community_id"], ["communities.id"], name=op.f("fk_care_entries_community_id_communities")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_care_entries")),
+    )
+    with op.batch_alter_table("care_entries", schema=None) as batch_op:
+        batch_op.create_index("ix_care_entries_community", ["community_id", "removed_at"], unique=False)
+    op.create_table(
+        "care_checks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("escalate_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["community_id"], ["communities.id"], name=op.f("fk_care_checks_community_id_communities")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_care_checks")),
+    )
+    with op.batch_alter_table("care_checks", schema=None) as batch_op:
+        batch_op.create_index("ix_care_checks_due", ["escalated_at", "escalate_at"], unique=False)
+    op.create_table(
+        "care_check_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("check_id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("line", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("marked_by", sa.String(length=64), nullable=True),
+        sa.Column("marked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["check_id"], ["care_checks.id"], name=op.f("fk_care_check_lines_check_id_care_checks")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"], ["care_entries.id"], name=op.f("fk_care_check_lines_entry_id_care_entries")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_care_check_lines")),
+        sa.UniqueConstraint("check_id", "entry_id", name=op.f("uq_care_check_lines_check_id")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("care_check_lines")
+    with op.batch_alter_table("care_checks", schema=None) as batch_op:
+        batch_op.drop_index("ix_care_checks_due")
+    op.drop_table("care_checks")
+    with op.batch_alter_table("care_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_care_entries_community")
+    op.drop_table("care_entries")
     with op.batch_alter_table("fee_reminders", schema=None) as batch_op:
         batch_op.drop_index("ix_fee_reminders_user")
     op.drop_table("fee_reminders")
