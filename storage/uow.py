@@ -14,6 +14,7 @@ from storage.directory.repository import Directory
 from storage.engagement.care import CareRepository
 from storage.engagement.fees import FeeRepository
 from storage.engagement.repository import EngagementRepository
+from storage.engagement.surveys import SurveyRepository
 from storage.feedback.repository import FeedbackRepository
 from storage.inbox.repository import InboxRepository
 from storage.instances.repository import FigureRepository, InstanceRepository
@@ -46,6 +47,7 @@ class UnitOfWork:
         self.engagement = EngagementRepository(session)
         self.fees = FeeRepository(session)
         self.care = CareRepository(session)
+        self.surveys = SurveyRepository(session)
 
     async def lock(self, *keys: str) -> None:
         """Serialize on `keys` until this transaction ends (see `storage.locks`)."""

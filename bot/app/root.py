@@ -110,6 +110,7 @@ def build_features(
             engagement.ActivityService(services),
             engagement.FeeService(services, engagement.FeePolicy.load()),
             care_service,
+            engagement.SurveyService(services, engagement.SurveyPolicy.load()),
         ),
         intake.feature(
             services,

@@ -1,5 +1,5 @@
-"""Owners' voice and community life: polls, activities, fee reminders and the care list (the
-satisfaction survey to come). The command line uses `FeeService.import_file`; the composition
+"""Owners' voice and community life: polls, activities, fee reminders, the care list and the
+quarterly satisfaction survey. The command line uses `FeeService.import_file`; the composition
 root hands `CareService.warned` to the broadcasts feature (a check-in before a warning)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from handlers.engagement.feepolicy import FeePolicy
 from handlers.engagement.fees import FeeService, Imported
 from handlers.engagement.jobs import installer
 from handlers.engagement.service import EngagementService
+from handlers.engagement.surveys import SurveyPolicy, SurveyService
 from handlers.engagement.texts import TEXTS_HANS, TEXTS_HANT
 
 __all__ = [
@@ -22,12 +23,19 @@ __all__ = [
     "FeePolicy",
     "FeeService",
     "Imported",
+    "SurveyPolicy",
+    "SurveyService",
     "feature",
 ]
 
 
 def feature(
-    service: EngagementService, activities: ActivityService, fees: FeeService, care: CareService
+    service: EngagementService,
+    activities: ActivityService,
+    fees: FeeService,
+    care: CareService,
+    surveys: SurveyService,
 ) -> Feature:
-    router = EngagementChat(service, activities, fees, care).router()
-    return Feature("engagement", router, TEXTS_HANS, TEXTS_HANT, installer(service, activities, fees, care))
+    router = EngagementChat(service, activities, fees, care, surveys).router()
+    install = installer(service, activities, fees, care, surveys)
+    return Feature("engagement", router, TEXTS_HANS, TEXTS_HANT, install)

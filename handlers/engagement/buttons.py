@@ -56,3 +56,15 @@ class CareMark(CallbackData, prefix="cm"):
 
     state: Literal["ok", "no"]
     line_id: int
+
+
+@dataclass(frozen=True)
+class SurveyPress(CallbackData, prefix="sv"):
+    """`sv:2:3:4`: on survey 2, indicator 3 (from 0) scored 4; score 0 is the indicator's
+    name (a press only explains it)."""
+
+    invalid_key: ClassVar[str] = "eg.sv.err.stale"
+
+    survey_id: int
+    indicator: int
+    score: int

@@ -3,7 +3,8 @@ an owner's press on a poll's option; /activity (a supervisor announces; staff re
 attendance list or cancel), an owner's 「报名」 / 「取消报名」 (button or typed: 「报名 2人」) and
 rating; /fees (staff: the collection rate; privately, one unit's case) and an owner's 「已缴」 /
 「有异议」 to a fee reminder in their private chat; /care (stewards: the care list and its
-safety check-ins) and the check-in's 「已确认」 / 「未联系上」. Thin: read what was typed, call the
+safety check-ins) and the check-in's 「已确认」 / 「未联系上」; /survey (a supervisor starts the
+quarterly survey; staff read its results) and an owner's score. Thin: read what was typed, call the
 service, answer.
 
 A typed sign-up is taken here, before intake (the routing order), so it never becomes a
@@ -25,10 +26,18 @@ from bot.core.router import Filters, Router
 from handlers.engagement import attendance
 from handlers.engagement.activities import ActivityService, Signed
 from handlers.engagement.boards import read_signup
-from handlers.engagement.buttons import ActivityPress, ActivityRate, CareMark, FeeAnswer, PollPress
+from handlers.engagement.buttons import (
+    ActivityPress,
+    ActivityRate,
+    CareMark,
+    FeeAnswer,
+    PollPress,
+    SurveyPress,
+)
 from handlers.engagement.care import CareService
 from handlers.engagement.fees import FeeService
 from handlers.engagement.service import EngagementService, closed_when
+from handlers.engagement.surveys import SurveyService
 
 STAFF_CHATS = ("stewards", "supervisors", "management", "private")
 # An owner's answer to a fee reminder, typed (WeCom shows the buttons as words to write).
@@ -55,12 +64,18 @@ def arguments(ctx: Context) -> str:
 
 class EngagementChat:
     def __init__(
-        self, service: EngagementService, activities: ActivityService, fees: FeeService, care: CareService
+        self,
+        service: EngagementService,
+        activities: ActivityService,
+        fees: FeeService,
+        care: CareService,
+        surveys: SurveyService,
     ) -> None:
         self.service = service
         self.activities = activities
         self.fees = fees
         self.care = care
+        self.surveys = surveys
 
     def router(self) -> Router:
         router = Router(name="engagement")
@@ -76,6 +91,8 @@ class EngagementChat:
         router.message(chats=("private",), senders=(Role.OWNER,))(self.fee_words)
         router.command("care", "关怀", "關懷", require=Role.STEWARD)(self.care_command)
         router.callback(CareMark, require=Role.STEWARD)(self.care_marked)
+        router.command("survey", "满意度", "滿意度", require=Role.STEWARD)(self.survey_command)
+        router.callback(SurveyPress, chats=("owners",))(self.survey_pressed)
         return router
 
     # -- /poll -------------------------------------------------------------------------------------
@@ -324,3 +341,33 @@ class EngagementChat:
             )
         else:
             await ctx.reply(told, quote=False, ref_type="care_mark", ref_id=marked.check.id)
+
+    # -- satisfaction survey -----------------------------------------------------------------------
+    async def survey_command(self, ctx: Context) -> None:
+        """`/survey start` (supervisors): the quarterly survey to every owner group; `/survey`
+        or `/survey result` (staff): the latest survey's results so far."""
+        if ctx.chat_role not in STAFF_CHATS:
+            raise DomainError("eg.poll.err.community")
+        word, _, _ = arguments(ctx).partition(" ")
+        if word.lower() in ("start", "发起", "發起"):
+            Filters.of(Role.SUPERVISOR).enforce(ctx)
+            survey, groups = await self.surveys.start(ctx.uow, ctx.actor, ctx.community, ctx.now)
+            assert ctx.community is not None
+            until = self.surveys.until(survey, ctx.community)
+            await ctx.reply(
+                ctx.t("eg.sv.created", quarter=survey.quarter, id=survey.id, groups=groups, until=until)
+            )
+            return
+        survey = await self.surveys.find(ctx.uow, ctx.actor, ctx.community)
+        await ctx.reply(await self.surveys.results(ctx.uow, survey))
+
+    async def survey_pressed(self, ctx: Context, press: SurveyPress) -> None:
+        name, score = await self.surveys.answer(
+            ctx.uow, press, ctx.member, ctx.chat, ctx.community, ctx.role, ctx.now
+        )
+        if score == 0:
+            await ctx.answer(ctx.t("eg.sv.explain", indicator=name))
+        elif ctx.capabilities.answers:
+            await ctx.answer(ctx.t("eg.sv.scored", indicator=name, score=score))
+        else:
+            await ctx.reply(ctx.t("eg.poll.voted.blind"))  # anonymous: the group is not told the score

@@ -1,6 +1,7 @@
 """Owners' voice's scheduled work: closing the polls whose time has come, each activity's
 due steps (the day-before reminder, the rating after it, summaries that waited for their
-throttle or their message) each community's fee reminders and the care check-ins not confirmed in time, calling the same services as the chat. The tick runs where the
+throttle or their message) each community's fee reminders, the care check-ins not confirmed in time and the surveys
+whose time is up, calling the same services as the chat. The tick runs where the
 scheduler's office is held (one process)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from handlers.engagement.activities import ActivityService
 from handlers.engagement.care import CareService
 from handlers.engagement.fees import FeeService
 from handlers.engagement.service import EngagementService
+from handlers.engagement.surveys import SurveyService
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +24,14 @@ JOB_ID = "engagement:tick"
 
 
 def installer(
-    service: EngagementService, activities: ActivityService, fees: FeeService, care: CareService
+    service: EngagementService,
+    activities: ActivityService,
+    fees: FeeService,
+    care: CareService,
+    surveys: SurveyService,
 ) -> Install:
     def install(scheduler: Scheduler, runtime: Runtime) -> None:
-        every(scheduler, JOB_ID, TICK_SECONDS, tick, runtime, service, activities, fees, care)
+        every(scheduler, JOB_ID, TICK_SECONDS, tick, runtime, service, activities, fees, care, surveys)
 
     return install
 
@@ -36,6 +42,7 @@ async def tick(
     activities: ActivityService,
     fees: FeeService,
     care: CareService,
+    surveys: SurveyService,
 ) -> int:
     """Close every poll that is due and post its result, then run the activities' due steps;
     one transaction per poll or step, so one failing does not hold back the others (it is
@@ -45,6 +52,7 @@ async def tick(
         steps = await attendance.due_steps(activities, uow, runtime.now)
         communities = [c for c in await uow.directory.communities()]
         checks = await care.due(uow, runtime.now)
+        closing = await surveys.due(uow, runtime.now)
     closed = 0
     for poll_id in due:
         try:
@@ -58,6 +66,12 @@ async def tick(
                 closed += int(await attendance.run_step(activities, uow, step, activity_id, runtime.now))
         except Exception:
             log.exception("engagement: %s of activity %d failed", step, activity_id)
+    for survey_id in closing:
+        try:
+            async with runtime.transaction() as uow:
+                closed += int(await surveys.close(uow, survey_id, runtime.now))
+        except Exception:
+            log.exception("engagement: closing survey %d failed", survey_id)
     for check_id in checks:
         try:
             async with runtime.transaction() as uow:

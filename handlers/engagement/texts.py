@@ -153,6 +153,32 @@ TEXTS_HANS: dict[str, str] = {
         "⚠️ 安全确认超时：{reason}\n以下 {count} 户在 {minutes} 分钟内未确认安全，请主管跟进：\n{lines}"
     ),
     "eg.care.started": "✅ 已发起安全确认（{n} 户），{minutes} 分钟后未确认的将上报主管。",
+    # satisfaction survey
+    "eg.sv.post": (
+        "📝 {community} {quarter} 业主满意度调查\n请为以下 {n} 项服务打分（1 分最差，5 分最满意），"
+        "每项点一下右边的分数即可，{until} 前可修改。匿名统计，感谢您的宝贵意见！"
+    ),
+    "eg.sv.created": "✅ {quarter} 满意度调查 #{id} 已发到 {groups} 个业主群，{until} 截止，届时结果发管家群和主管群。",
+    "eg.sv.scored": "「{indicator}」{score} 分，谢谢！（截止前可修改）",
+    "eg.sv.explain": "请点「{indicator}」右边的 1-5 分。",
+    "eg.sv.err.stale": "这个调查按钮已失效。",
+    "eg.sv.err.closed": "本次满意度调查已截止，感谢关注！",
+    "eg.sv.err.owner_only": "满意度调查仅限业主参与。",
+    "eg.sv.err.none": "{community} 还没有满意度调查（/survey start）。",
+    "eg.sv.err.open": "{community} 已有一份进行中的调查 #{id}（{until} 截止）。",
+    "eg.sv.result": (
+        "📊 {community} {quarter} 满意度调查 #{id}（{state}）\n"
+        "参与 {respondents} 户 / {households} 户（{source}），参与率 {rate}\n各项平均分（人数）：\n{lines}"
+        "\n按楼栋平均分：{buildings}"
+    ),
+    "eg.sv.result.line": "  {indicator}：{average}（{n}）{change}",
+    "eg.sv.result.change": " 较上次 {delta}",
+    "eg.sv.result.building": "{building} {average}",
+    "eg.sv.result.none": "—",
+    "eg.sv.state.open": "进行中，{until} 截止",
+    "eg.sv.state.closed": "已截止",
+    "eg.sv.source.billed": "按收费户数",
+    "eg.sv.source.registered": "按已登记房号",
     "eg.building": "{building}栋",
     "eg.sep": " · ",
 }

@@ -1,6 +1,6 @@
 """Owners' voice and community life (`handlers/engagement/`): polls and their votes,
 activities, their sign-ups and sign-up summaries; fee accounts and reminders; the care list
-and its safety check-ins."""
+and its safety check-ins; satisfaction surveys and their answers."""
 
 from __future__ import annotations
 
@@ -199,3 +199,37 @@ class CareCheckLine(Base):
     state: Mapped[str] = mapped_column(String(12), default="pending")
     marked_by: Mapped[str | None] = mapped_column(String(64))
     marked_at: Mapped[datetime | None]
+
+
+class Survey(Base):
+    """A quarterly satisfaction survey of a community's owners, open until `closes_at`; the
+    results go to staff once, when it closes (`closed_at`)."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (Index("ix_surveys_open", "closed_at", "closes_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    quarter: Mapped[str] = mapped_column(String(8))  # "2026-Q4"
+    indicators: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class SurveyAnswer(Base):
+    """One owner's score (1-5) for one indicator: one row per owner and indicator, changed in
+    place until the close; `unit` / `building` as known, for households and buildings."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (UniqueConstraint("survey_id", "member_id", "indicator"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    indicator: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str | None] = mapped_column(String(64))
+    building: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime]

@@ -10,7 +10,8 @@ changed in place until the close, with the owner's building for staff's counts.
 import`); `fee_reminders` every reminder, once per unit, kind, period and person, with the
 owner's answer. `care_entries` is a community's private care list; `care_checks` and
 `care_check_lines` a safety check-in of it before a warning (each household confirmed or not
-reached, escalated once).
+reached, escalated once). `surveys` and `survey_answers` the quarterly satisfaction survey:
+one score per owner and indicator.
 
 Revision ID: 0020
 Revises: 0013
@@ -214,8 +215,49 @@ def upgrade() -> None:
         sa.UniqueConstraint("check_id", "entry_id", name=op.f("uq_care_check_lines_check_id")),
     )
 
+    op.create_table(
+        "surveys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("quarter", sa.String(length=8), nullable=False),
+        sa.Column("indicators", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["community_id"], ["communities.id"], name=op.f("fk_surveys_community_id_communities")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_surveys")),
+    )
+    with op.batch_alter_table("surveys", schema=None) as batch_op:
+        batch_op.create_index("ix_surveys_open", ["closed_at", "closes_at"], unique=False)
+    op.create_table(
+        "survey_answers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("indicator", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("unit", sa.String(length=64), nullable=True),
+        sa.Column("building", sa.String(length=16), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["survey_id"], ["surveys.id"], name=op.f("fk_survey_answers_survey_id_surveys")
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_survey_answers_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_answers")),
+        sa.UniqueConstraint("survey_id", "member_id", "indicator", name=op.f("uq_survey_answers_survey_id")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("survey_answers")
+    with op.batch_alter_table("surveys", schema=None) as batch_op:
+        batch_op.drop_index("ix_surveys_open")
+    op.drop_table("surveys")
     op.drop_table("care_check_lines")
     with op.batch_alter_table("care_checks", schema=None) as batch_op:
         batch_op.drop_index("ix_care_checks_due")
