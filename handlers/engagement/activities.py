@@ -326,13 +326,15 @@ class ActivityService:
     async def tell(
         self, uow: UnitOfWork, member: Member, chat_id: int, text: str, group_text: str, now: datetime
     ) -> None:
-        """Tell one owner privately where the platform writes to a person; else in the group
-        they signed up in, @-mentioning them under `group_text` (nothing private in it)."""
-        if self.services.capabilities(member.platform).direct:
+        """Tell one owner privately where they opened a private chat with Steward on a platform
+        that writes to a person; else in the group they signed up in, @-mentioning them under
+        `group_text` (nothing private in it)."""
+        private = await self.private_chat(uow, member)
+        if private is not None:
             await uow.outbox.enqueue(
                 platform=member.platform,
                 platform_chat_id=member.platform_user_id,
-                chat_id=None,
+                chat_id=private.id,
                 payload=Outgoing(text=text).to_json(),
                 now=now,
             )
@@ -341,6 +343,11 @@ class ActivityService:
         if chat is not None and chat.active:
             mention = Mention(member.platform_user_id, owner_name(member.display_name))
             await send_to_chat(uow, chat, Outgoing(text=group_text, mentions=(mention,)), now)
+
+    async def private_chat(self, uow: UnitOfWork, member: Member) -> Chat | None:
+        if not self.services.capabilities(member.platform).direct:
+            return None
+        return await uow.engagement.private_chat(member.platform, member.platform_user_id)
 
     async def changed(self, uow: UnitOfWork, activity: Activity, now: datetime) -> None:
         await uow.session.flush()

@@ -107,7 +107,7 @@ async def remind(service: ActivityService, uow: UnitOfWork, activity: Activity, 
     for signup, member in await uow.engagement.signups(activity.id):
         if signup.state != "joined":
             continue
-        if service.services.capabilities(member.platform).direct:
+        if await service.private_chat(uow, member) is not None:
             text = t("eg.act.remind", title=activity.title, when=when, people=signup.people)
             await service.tell(uow, member, signup.chat_id, text, text, now)
         else:

@@ -10,8 +10,8 @@ are reported by number and the good ones kept. `remind` (the tick, each communit
 - beyond 3 months, the unit is a **case**: listed for the stewards, not sent to the owner.
 
 A reminder goes to the owner only privately: to the account the billing system names, else
-to the members who registered the unit, on a platform that writes to a person by id
-(`Capabilities.direct`) or where they opened a private chat with Steward. Never to a group:
+to the members who registered the unit, where they opened a private chat with Steward on a
+platform that writes to a person (`Capabilities.direct`). Never to a group:
 an owner not reachable privately is listed for the stewards instead. The owner's 「已缴」 or
 「有异议」 (a button, or typed in the private chat) is recorded and passed to the stewards.
 Amounts and units are personal data: staff chats see masked units and no amounts; the full
@@ -132,12 +132,15 @@ class FeeService:
         else:
             members = await uow.fees.members_of_unit(community.id, account.unit)
             people = [(m.platform, m.platform_user_id) for m in members]
-        return [
-            (platform, user)
-            for platform, user in people
-            if self.services.capabilities(platform).direct
-            or await uow.fees.private_chat(platform, user) is not None
-        ]
+        return [(platform, user) for platform, user in people if await self.reachable(uow, platform, user)]
+
+    async def reachable(self, uow: UnitOfWork, platform: str, user: str) -> bool:
+        """Whether Steward can write to the person privately: the platform writes to a person
+        (`Capabilities.direct`) and they opened a private chat with Steward (Telegram refuses a
+        bot's first word; a WeCom robot cannot start a direct chat)."""
+        if not self.services.capabilities(platform).direct:
+            return False
+        return await uow.engagement.private_chat(platform, user) is not None
 
     async def remind(self, uow: UnitOfWork, community: Community, now: datetime) -> int:
         """Send and record what is due in `community` now; returns how many reminders."""
@@ -238,7 +241,7 @@ class FeeService:
                 ),
             ),
         )
-        chat = await uow.fees.private_chat(reminder.platform, reminder.user_id)
+        chat = await uow.engagement.private_chat(reminder.platform, reminder.user_id)
         await uow.outbox.enqueue(
             platform=reminder.platform,
             platform_chat_id=reminder.user_id,

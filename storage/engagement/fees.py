@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.directory.models import Chat, Member
+from storage.directory.models import Member
 from storage.engagement.models import FeeAccount, FeeReminder
 from storage.rows import insert_new, table_of
 
@@ -73,14 +73,6 @@ class FeeRepository:
             Member.community_id == community_id, Member.unit == unit, Member.steward_id.is_(None)
         )
         return list(await self.session.scalars(query.order_by(Member.id)))
-
-    async def private_chat(self, platform: str, user_id: str) -> Chat | None:
-        """The person's private chat with Steward, if they ever opened one."""
-        return await self.session.scalar(
-            select(Chat).where(
-                Chat.platform == platform, Chat.platform_chat_id == user_id, Chat.role == "private"
-            )
-        )
 
     async def record(self, reminder: FeeReminder) -> FeeReminder | None:
         """Record a reminder once (per account, kind, period and person): None if it was."""

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.directory.models import Member
+from storage.directory.models import Chat, Member
 from storage.engagement.models import Activity, ActivityBoard, ActivitySignup, Poll, PollVote
 from storage.outbox.models import OutboxMessage
 from storage.rows import insert_new, table_of
@@ -20,6 +20,15 @@ _VOTES = table_of(PollVote)
 class EngagementRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def private_chat(self, platform: str, user_id: str) -> Chat | None:
+        """The person's private chat with Steward, if they ever opened one (on the platforms
+        we serve, a private chat's id is the person's user id)."""
+        return await self.session.scalar(
+            select(Chat).where(
+                Chat.platform == platform, Chat.platform_chat_id == user_id, Chat.role == "private"
+            )
+        )
 
     # -- polls ---------------------------------------------------------------------------------
     async def add_poll(self, poll: Poll) -> Poll:

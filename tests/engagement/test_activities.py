@@ -65,6 +65,7 @@ async def signups(harness: Harness) -> dict[str, tuple[str, int]]:
 
 
 async def test_sign_up_waiting_list_reminder_and_rating(harness: Harness) -> None:
+    await harness.say("u-zhao", "u-zhao", "/start", private=True)  # 赵 can be told privately, 李 cannot
     await harness.say(SUPERVISORS, "li", ANNOUNCE)
     assert harness.sent(SUPERVISORS)[-1].text == (
         "✅ 活动 #1「中秋游园」已发到 2 个业主群（11-28 14:00，名额 3）。"
@@ -123,12 +124,16 @@ async def test_sign_up_waiting_list_reminder_and_rating(harness: Harness) -> Non
     assert "1. 李** 2人 □" in sheet  # 李 registered no unit, and group 2 spans 4-6: no building
     assert "2. u** 1人 □" in sheet  # 赵 wrote without a display name: his user id, masked
 
-    # The evening before: each participant privately, the stewards the attendance list; once.
+    # The evening before: each participant privately where a private chat is open, else
+    # @-mentioned in their group; the stewards the attendance list; once.
     harness.clock.set(datetime(2026, 11, 27, 18, 0, tzinfo=SHANGHAI))
     await tick(harness)
-    assert harness.sent("u-li")[-1].text.startswith(
-        "⏰ 提醒：您报名的「中秋游园」将于 11-28 14:00 举行（2 人）"
+    assert harness.sent("u-zhao")[-1].text.startswith(
+        "⏰ 提醒：您报名的「中秋游园」将于 11-28 14:00 举行（1 人）"
     )
+    [in_group] = [m for m in harness.sent(OWNERS_2) if m.text.startswith("⏰")]
+    assert in_group.text == "⏰ 提醒：「中秋游园」将于 11-28 14:00 举行，已报名的业主请准时参加："
+    assert [m.user_id for m in in_group.out.mentions] == ["u-li"]
     assert "签到表" in harness.sent(STEWARDS)[-1].text
     before = len(harness.sent(STEWARDS))
     await tick(harness)

@@ -103,6 +103,9 @@ async def tick(harness: Harness) -> int:
 
 async def test_reminders_go_privately_and_answers_reach_a_steward(harness: Harness) -> None:
     await harness.say(OWNERS_1, "u-b", "/unit 2-1-101")  # 2-1-101 has no account: its member is reached
+    # Only where a private chat is open: u-gone (5-3-502) and wecom:zhang (4-1-101) have none.
+    for user in ("u-wang", "u-b"):
+        await harness.say(user, user, "/start", private=True)
     group_said = len(harness.sent(OWNERS_1))
     async with harness.app.runtime.transaction() as uow:
         done = await fee_service(harness).import_file(uow, "lxy", GOOD, harness.clock.now())
@@ -112,18 +115,18 @@ async def test_reminders_go_privately_and_answers_reach_a_steward(harness: Harne
     assert await tick(harness) == 0  # not before 10:00
     harness.clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI))  # a week before 12-01
     assert await tick(harness) == 4
-    [friendly] = harness.sent("u-wang")
+    [friendly] = [m for m in harness.sent("u-wang") if m.out.buttons]
     assert friendly.text.startswith("🔔 温馨提示：您的房屋 3栋**** 本期物业费 ¥1,234.50 将于 12-01 到期")
     assert [b.label for b in friendly.out.buttons[0]] == ["已缴", "有异议"]
-    [formal] = harness.sent("u-b")
+    [formal] = [m for m in harness.sent("u-b") if m.out.buttons]
     assert formal.text.startswith("📄 物业费催缴通知：您的房屋 2栋**** 物业费已逾期 2 个月，欠费 ¥2,468.00")
-    assert harness.sent("u-gone") == []  # beyond 3 months: a case for staff, not a notice
+    assert harness.channel.sent_to("u-gone") == []  # beyond 3 months: a case for staff, not a notice
     assert len(harness.sent(OWNERS_1)) == group_said  # never a group
     staff = [m.text for m in harness.sent(STEWARDS)]
     cases = next(t for t in staff if t.startswith("📂"))
     assert "F3 5栋**** 逾期 5 个月" in cases
     unreached = next(t for t in staff if t.startswith("📵"))
-    assert "F4 4栋**** 逾期 1 个月" in unreached  # wecom:zhang: no private chat known here
+    assert "F4 4栋**** 逾期 1 个月" in unreached  # wecom:zhang: no private chat known
     assert all("¥" not in t and "1302" not in t for t in staff)
     # Recorded once: the next tick sends nothing.
     assert await tick(harness) == 0

@@ -54,6 +54,9 @@ FEES = """unit,account,amount_due,months_overdue
 async def fee_scene(demo: Demo) -> None:
     demo.console.rule("物业费提醒：导入账单 → 私信业主（从不发群）→ 业主回复「已缴」→ 管家核对")
     service = demo.app.scheduler.get_job("engagement:tick").args[3]
+    for user, name in (("u-zhou", "周先生"), ("u-wu", "吴女士")):  # reminders go where a private chat is open
+        await demo.channel.post(user, user, "/start", sender_name=name, private=True)
+    await demo.app.sender.drain()
     async with demo.app.runtime.transaction() as uow:
         done = await service.import_file(uow, "lxy", FEES, demo.clock.now())
     demo.console.print(f"[dim]  （steward fees import：新增 {done.new} 户）[/dim]")
