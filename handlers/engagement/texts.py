@@ -11,7 +11,7 @@ TEXTS_HANS: dict[str, str] = {
     ),
     "eg.poll.err.options": "请给出 2 到 {max} 个不重复的选项，用 | 分隔，每个不超过 {length} 个字。",
     "eg.poll.err.question": "请写上投票的问题（不超过 {length} 个字）。",
-    "eg.poll.err.when": "看不懂截止时间「{value}」。可以写：9月20日 20:00、明天 18:00、3天后、48小时。",
+    "eg.poll.err.when": "看不懂截止时间「{value}」。可以写：9月20日 20:00、明天 18:00、3天、48小时。",
     "eg.poll.err.past": "截止时间 {when} 已经过去了，请写一个将来的时间。",
     "eg.poll.err.far": "截止时间最多在 {days} 天之内。",
     "eg.poll.err.no_groups": "{community} 还没有业主群，投票无处可发。",

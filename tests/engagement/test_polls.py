@@ -177,6 +177,7 @@ async def test_a_hong_kong_poll_speaks_traditional(harness: Harness) -> None:
         ("明天", datetime(2026, 11, 24, 20, 0, tzinfo=SHANGHAI)),
         ("后天 8点", datetime(2026, 11, 25, 8, 0, tzinfo=SHANGHAI)),
         ("3天后", MONDAY_MORNING + timedelta(days=3)),
+        ("3天", MONDAY_MORNING + timedelta(days=3)),
         ("48小时", MONDAY_MORNING + timedelta(hours=48)),
     ],
 )
