@@ -23,6 +23,7 @@ FEATURE_MODELS = (
     "storage.triage.models",
     "storage.hazards.models",
     "storage.console.models",
+    "storage.engagement.models",
 )
 
 for _module in FEATURE_MODELS:

@@ -12,6 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.broadcasts.repository import BroadcastRepository
 from storage.console.repository import ConsoleRepository
 from storage.directory.repository import Directory
+from storage.engagement.care import CareRepository
+from storage.engagement.fees import FeeRepository
+from storage.engagement.repository import EngagementRepository
+from storage.engagement.surveys import SurveyRepository
 from storage.feedback.repository import FeedbackRepository
 from storage.hazards.repository import HazardRepository
 from storage.inbox.repository import InboxRepository
@@ -44,6 +48,10 @@ class UnitOfWork:
         self.triage = TriageRepository(session)
         self.hazards = HazardRepository(session)
         self.console = ConsoleRepository(session)
+        self.engagement = EngagementRepository(session)
+        self.fees = FeeRepository(session)
+        self.care = CareRepository(session)
+        self.surveys = SurveyRepository(session)
 
     async def lock(self, *keys: str) -> None:
         """Serialize on `keys` until this transaction ends (see `storage.locks`)."""

@@ -73,7 +73,18 @@ from bot.core.sender import OutboxSender
 from bot.core.services import Services
 from bot.core.shutdown import bounded
 from bot.core.texts import Texts
-from handlers import broadcasts, console, general, intake, membership, opinion, reports, tickets, triage
+from handlers import (
+    broadcasts,
+    console,
+    engagement,
+    general,
+    intake,
+    membership,
+    opinion,
+    reports,
+    tickets,
+    triage,
+)
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
 from handlers.membership.service import MembershipService
 from handlers.opinion import OpinionService
@@ -98,7 +109,10 @@ def build_features(
     no feature read (after intake, which logs them). The ticket and console services are
     made by the caller: the web console uses them too."""
     opinion_service = OpinionService(opinion_policy(settings), services)
-    broadcast_service = broadcasts.BroadcastService(services.texts, broadcast_policy(settings, communities))
+    care_service = engagement.CareService(services, engagement.CarePolicy.load())
+    broadcast_service = broadcasts.BroadcastService(
+        services.texts, broadcast_policy(settings, communities), before_warning=care_service.warned
+    )
     triage_service = triage.TriageService(services, ticket_service, triage_policy(settings))
     return (
         general.feature(),
@@ -111,6 +125,13 @@ def build_features(
         ),
         broadcasts.feature(broadcast_service, tick_seconds=settings.broadcast_tick_seconds),
         triage.feature(triage_service),
+        engagement.feature(
+            engagement.EngagementService(services),
+            engagement.ActivityService(services),
+            engagement.FeeService(services, engagement.FeePolicy.load()),
+            care_service,
+            engagement.SurveyService(services, engagement.SurveyPolicy.load()),
+        ),
         intake.feature(
             services,
             tickets=ticket_service,

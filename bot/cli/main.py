@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from bot.app.settings import ConfigError, Settings
-from bot.cli import admin, broadcasts, db, feedback, inbox, live, nlp, opinion, reports, telegram, wecom
+from bot.cli import admin, broadcasts, db, feedback, fees, inbox, live, nlp, opinion, reports, telegram, wecom
 from bot.cli.command import Command
 from storage.db import DatabaseError
 
@@ -31,6 +31,7 @@ COMMANDS: tuple[Command, ...] = (
     opinion.COMMAND,
     reports.COMMAND,
     broadcasts.COMMAND,
+    fees.COMMAND,
     inbox.COMMAND,
 )
 

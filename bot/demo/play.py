@@ -21,6 +21,7 @@ from bot.demo.console import TranscriptPrinter, ticket_table
 from bot.demo.kit import START, Demo, Scene
 from bot.demo.scenes.broadcasts import broadcasts_scene
 from bot.demo.scenes.emergency import emergency_scene
+from bot.demo.scenes.engagement import activity_scene, care_scene, fee_scene, poll_scene
 from bot.demo.scenes.intake import intake_scene
 from bot.demo.scenes.opinion import opinion_scene
 from bot.demo.scenes.patrol import patrol_scene
@@ -32,8 +33,9 @@ from storage.tickets.models import Ticket
 
 # In order: intake, the ticket loop, the emergency clock, broadcasts, opinion monitoring (an
 # alert, a folded repeat and a report image), the monthly review (targets, comparisons, the
-# service star, each steward's own month), then stewards' patrol and the hazards ledger, whose
-# day-long deadline moves the clock on last.
+# service star, each steward's own month), owners' voice (a poll and its result, an
+# activity's sign-ups, a private fee reminder, a care check-in before a typhoon notice), then
+# stewards' patrol and the hazards ledger, whose day-long deadline moves the clock on last.
 SCENES: tuple[Scene, ...] = (
     intake_scene,
     tickets_scene,
@@ -41,6 +43,10 @@ SCENES: tuple[Scene, ...] = (
     broadcasts_scene,
     opinion_scene,
     review_scene,
+    poll_scene,
+    activity_scene,
+    fee_scene,
+    care_scene,
     patrol_scene,
 )
 

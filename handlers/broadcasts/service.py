@@ -10,6 +10,7 @@ sends each reference (`N12`, `S3`, `T4`) to the one that owns it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.core.actor import Actor
@@ -21,18 +22,27 @@ from handlers.broadcasts.outages import Outages
 from handlers.broadcasts.policy import BroadcastPolicy
 from handlers.broadcasts.questions import OutageAnswer, OutageQuestions
 from handlers.broadcasts.records import Preview, discard, parse_ref
-from handlers.broadcasts.rendering import Speaker
+from handlers.broadcasts.rendering import UTILITY_STOP, Speaker
 from handlers.broadcasts.request import NoticeRequest, OutageRequest
 from handlers.broadcasts.schedules import Due, Planned, Schedules
+from handlers.broadcasts.targets import target_communities
 from nlp.classification import Classification
 from storage.directory.models import Chat, Community
 from storage.uow import UnitOfWork
 
+# What is told before a warning goes out (a notice, or an outage: the bool), for each community
+# it goes to: the composition root hands in the care list's check-in (issue 23). Broadcasts
+# imports no other feature for it.
+BeforeWarning = Callable[[UnitOfWork, Community, str, bool, datetime], Awaitable[object]]
+
 
 class BroadcastService:
-    def __init__(self, texts: Texts, policy: BroadcastPolicy) -> None:
+    def __init__(
+        self, texts: Texts, policy: BroadcastPolicy, before_warning: BeforeWarning | None = None
+    ) -> None:
         self.texts = texts
         self.policy = policy
+        self.before_warning = before_warning
         self.fanout = Fanout(texts, policy)
         self.notices = Notices(texts, policy, self.fanout)
         self.outages = Outages(texts, policy, self.fanout)
@@ -56,8 +66,15 @@ class BroadcastService:
         lang: str,
     ) -> Preview:
         """Check the request and write its draft(s) (`N12`, or `S3` for a schedule); nothing
-        is sent before `confirm`. `home` is the sender's community (the target by default)."""
-        return await self.notices.draft(uow, request, actor, home, now, self.speaker(lang))
+        is sent before `confirm`. `home` is the sender's community (the target by default).
+        `before_warning` hears of it, for each community it goes to."""
+        preview = await self.notices.draft(uow, request, actor, home, now, self.speaker(lang))
+        if self.before_warning is not None and request.text:
+            for community in await target_communities(
+                uow, request.target.scope, request.community, actor, home
+            ):
+                await self.before_warning(uow, community, request.text, False, now)
+        return preview
 
     async def draft_outage(
         self,
@@ -68,8 +85,14 @@ class BroadcastService:
         now: datetime,
         lang: str,
     ) -> Preview:
-        """Write the outage `T4` and its announcement as drafts; nothing is sent before `confirm`."""
-        return await self.outages.draft(uow, request, actor, home, now, self.speaker(lang))
+        """Write the outage `T4` and its announcement as drafts; nothing is sent before `confirm`.
+        `before_warning` hears of it (an outage is always a warning)."""
+        preview = await self.outages.draft(uow, request, actor, home, now, self.speaker(lang))
+        if self.before_warning is not None:
+            [community] = await target_communities(uow, "community", request.community, actor, home)
+            what = self.speaker(community.language).convert(UTILITY_STOP.get(request.utility, "停水"))
+            await self.before_warning(uow, community, f"{what} {request.reason}".strip(), True, now)
+        return preview
 
     async def confirm(self, uow: UnitOfWork, ref: str, actor: Actor, now: datetime, lang: str) -> str:
         """「确认发送」: a notice goes now or at its time, a schedule starts, an outage is
