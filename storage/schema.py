@@ -21,6 +21,7 @@ FEATURE_MODELS = (
     "storage.instances.models",
     "storage.inbox.models",
     "storage.triage.models",
+    "storage.voices.models",
 )
 
 for _module in FEATURE_MODELS:
