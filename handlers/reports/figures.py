@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -53,6 +53,32 @@ def _count(outcomes: Sequence[str | None]) -> SlaCount:
 
 
 @dataclass(frozen=True)
+class CallbackRate:
+    """The 回访 rate (issue 21, item 5): `done` of the `due` return visits."""
+
+    due: int = 0
+    done: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.done / self.due if self.due else None
+
+
+# A call that reached the owner, refused included (they were reached, and declined).
+CALLED = frozenset({"reached", "refused"})
+
+
+def callback_rate(tickets: Sequence[Ticket], calls: Mapping[int, str | None]) -> CallbackRate:
+    """Of the tickets owed a 回访 (closed, with an owner to ask: patrol-found and cancelled
+    ones are not), those whose owner's rating is known, given in chat or by phone, or whose
+    call reached the owner. `calls`: each listed ticket's call outcome (None: not yet called
+    or not reached)."""
+    due = [t for t in tickets if t.status == "closed" and t.owner_member_id is not None]
+    done = sum(1 for t in due if t.rating is not None or calls.get(t.id) in CALLED)
+    return CallbackRate(len(due), done)
+
+
+@dataclass(frozen=True)
 class TicketRow:
     """One ticket as reports show it: no unit, no owner, no text."""
 
@@ -91,6 +117,7 @@ class ServiceReport:
     daily: list[tuple[date, int, int]] = field(default_factory=list)  # (day, messages, negative)
     places: list[tuple[str, str, int]] = field(default_factory=list)  # (building, category, n)
     alerts: dict[str, int] = field(default_factory=dict)
+    callbacks: CallbackRate = CallbackRate()
 
     @property
     def total(self) -> int:
@@ -180,6 +207,7 @@ def build_report(
     category_label: Callable[[Ticket], str],
     building_label: Callable[[str | None], str],
     as_of: datetime,
+    calls: Mapping[int, str | None] | None = None,
 ) -> ServiceReport:
     """Everything a report shows, from the period's rows (pure; no database, no clock)."""
     tz = ZoneInfo(community.timezone)
@@ -191,6 +219,7 @@ def build_report(
     report.response = _count([r.response_sla for r in counted])
     report.resolution = _count([r.resolve_sla for r in counted])
     report.closure_rate = report.done / len(counted) if counted else None
+    report.callbacks = callback_rate(tickets, calls or {})
     ratings = Counter(r.rating for r in counted if r.rating)
     report.ratings = {k: ratings.get(k, 0) for k in RATINGS} | {
         k: n for k, n in ratings.items() if k not in RATINGS

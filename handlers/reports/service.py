@@ -75,7 +75,10 @@ async def gather_report(
     def building_label(building: str | None) -> str:
         return say("rp.building", b=building) if building else say("rp.building.none")
 
-    return build_report(community, period, tickets, messages, alerts, category_label, building_label, as_of)
+    calls = await repo.call_outcomes([t.id for t in tickets if t.status == "closed"])
+    return build_report(
+        community, period, tickets, messages, alerts, category_label, building_label, as_of, calls
+    )
 
 
 async def export(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.messages.models import MessageLog
 from storage.opinion.models import OpinionAlert
 from storage.opinion.repository import all_queued, owner_messages
-from storage.tickets.models import Ticket
+from storage.tickets.models import Ticket, TicketCallback
 
 
 class ReportRepository:
@@ -38,6 +38,19 @@ class ReportRepository:
             MessageLog.sent_at >= start, MessageLog.sent_at < end
         )
         return [(row[0], bool(row[1])) for row in (await self.session.execute(query)).all()]
+
+    async def call_outcomes(self, ticket_ids: Sequence[int]) -> dict[int, str | None]:
+        """The 回访 call outcome of each of these tickets that went on the call list."""
+        found: dict[int, str | None] = {}
+        for start in range(0, len(ticket_ids), 500):
+            chunk = list(ticket_ids[start : start + 500])
+            rows = await self.session.execute(
+                select(TicketCallback.ticket_id, TicketCallback.outcome).where(
+                    TicketCallback.ticket_id.in_(chunk)
+                )
+            )
+            found.update({ticket_id: outcome for ticket_id, outcome in rows})
+        return found
 
     async def alerts(self, community_id: int, start: datetime, end: datetime) -> Sequence[OpinionAlert]:
         return (
