@@ -21,6 +21,7 @@ from storage.outbox.repository import OutboxRepository
 from storage.reports.repository import ReportRepository
 from storage.tickets.repository import TicketRepository
 from storage.triage.repository import TriageRepository
+from storage.voices.repository import VoiceRepository
 
 
 class UnitOfWork:
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.figures = FigureRepository(session)
         self.inbox = InboxRepository(session)
         self.triage = TriageRepository(session)
+        self.voices = VoiceRepository(session)
 
     async def lock(self, *keys: str) -> None:
         """Serialize on `keys` until this transaction ends (see `storage.locks`)."""

@@ -66,7 +66,7 @@ from bot.core.sender import OutboxSender
 from bot.core.services import Services
 from bot.core.shutdown import bounded
 from bot.core.texts import Texts
-from handlers import broadcasts, general, intake, membership, opinion, reports, tickets, triage
+from handlers import broadcasts, general, intake, membership, opinion, reports, tickets, triage, voices
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
 from handlers.membership.service import MembershipService
 from handlers.opinion import OpinionService
@@ -94,6 +94,7 @@ def build_features(
     opinion_service = OpinionService(opinion_policy(settings), services)
     broadcast_service = broadcasts.BroadcastService(services.texts, broadcast_policy(settings, communities))
     triage_service = triage.TriageService(services, ticket_service, triage_policy(settings))
+    voice_service = voices.VoiceService(services.texts)
     return (
         general.feature(),
         membership.feature(MembershipService(services.classifier)),
@@ -102,6 +103,7 @@ def build_features(
         reports.feature(ReportService(report_policy(settings), services)),
         broadcasts.feature(broadcast_service, tick_seconds=settings.broadcast_tick_seconds),
         triage.feature(triage_service),
+        voices.feature(voice_service),
         intake.feature(
             services,
             tickets=ticket_service,
@@ -109,6 +111,7 @@ def build_features(
             opinion=opinion_service,
             outages=broadcast_service,
             triage=triage_service,
+            voices=voice_service,
         ),
         general.last(),
     )

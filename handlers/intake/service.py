@@ -15,7 +15,9 @@ as part of a conversation rather than on its own:
 - a repair or complaint joins the incident it is another report of (the same problem) or opens
   a ticket;
 - an inquiry is answered from an announced outage or the community's knowledge base, or becomes
-  a light ticket (咨询) with a 24-hour reply target; anything else gets no answer.
+  a light ticket (咨询) with a 24-hour reply target;
+- anything else is left alone, except a suggestion (a 建议 record, for the monthly meeting) or
+  praise of a named steward (thanked and credited): `handlers/voices/`.
 
 The owner is answered under their message through the outbox, in the caller's transaction.
 Once logged, the message is watched for public-opinion risk.
@@ -37,6 +39,7 @@ from handlers.knowledge import KnowledgeService
 from handlers.opinion import OpinionService
 from handlers.tickets import Report, TicketService
 from handlers.triage import TriageService, keeps
+from handlers.voices import VoiceService
 from nlp.classification import Classification, Intent
 from nlp.classifier import Classifier
 from storage.directory.models import Chat, Community, Member
@@ -63,6 +66,7 @@ class IntakeService:
         outages: BroadcastService,
         opinion: OpinionService,
         triage: TriageService,
+        voices: VoiceService | None = None,
     ) -> None:
         self.classifier = classifier
         self.texts = texts
@@ -71,6 +75,7 @@ class IntakeService:
         self.outages = outages
         self.opinion = opinion
         self.triage = triage
+        self.voices = voices
 
     def classify(self, message: Incoming) -> Classification:
         classification = self.classifier.classify(message.text)
@@ -132,6 +137,23 @@ class IntakeService:
             entry.ticket_id = followed.id
             return False
         unsure = keeps(classification)
+        if self.voices is not None and (classification.intent is Intent.OTHER or unsure):
+            # Not surely a repair, a complaint or a question: a suggestion, or praise of a named
+            # steward, is recorded and answered (`handlers/voices/`).
+            heard = await self.voices.hear(
+                uow,
+                community=report.community,
+                chat=report.chat,
+                member=report.member,
+                text=report.text,
+                message_id=report.message_id,
+                classification=classification,
+                answer=report.answer,
+                lane=report.lane,
+                now=now,
+            )
+            if heard is not None:
+                return False
         if classification.intent in (Intent.REPAIR, Intent.COMPLAINT):
             joined = await self.tickets.join(uow, report, classification, now)
             if joined is None:

@@ -71,6 +71,8 @@ TEXTS_HANS: dict[str, str] = {
     "op.digest.more": "  …另有 {n} 条",
     "op.digest.topics": "热点话题：{topics}",
     "op.digest.tickets": "相关工单：{tickets}",
+    "op.digest.suggestions": "业主建议 {n} 条：{ids}（/suggestions 查看）",
+    "op.digest.praise": "业主表扬 {n} 次：{names}",
 }
 
 TEXTS_HANT: dict[str, str] = {}

@@ -33,14 +33,17 @@ class Suggestion(Base):
 
 
 class Praise(Base):
-    """An owner's thanks to a named steward (`steward_id`), counted in the figures."""
+    """An owner's thanks to a named member of staff, counted in the figures: `named` is the
+    name as written (王管家, 陈师傅), `steward_id` the roster entry it was matched to (None
+    when nobody on the roster carries that name)."""
 
     __tablename__ = "praises"
     __table_args__ = (Index("ix_praises_community_created", "community_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
-    steward_id: Mapped[int] = mapped_column(ForeignKey("stewards.id"), index=True)
+    steward_id: Mapped[int | None] = mapped_column(ForeignKey("stewards.id"), index=True)
+    named: Mapped[str] = mapped_column(String(32))
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     message_log_id: Mapped[int | None] = mapped_column(ForeignKey("message_log.id"))
