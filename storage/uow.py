@@ -16,7 +16,7 @@ from storage.inbox.repository import InboxRepository
 from storage.instances.repository import FigureRepository, InstanceRepository
 from storage.locks import hold
 from storage.messages.repository import MessageRepository
-from storage.opinion.repository import OpinionRepository
+from storage.opinion.repository import CrisisRepository, OpinionRepository
 from storage.outbox.repository import OutboxRepository
 from storage.reports.repository import ReportRepository
 from storage.tickets.repository import TicketRepository
@@ -35,6 +35,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(session)
         self.broadcasts = BroadcastRepository(session)
         self.opinion = OpinionRepository(session)
+        self.crises = CrisisRepository(session)
         self.reports = ReportRepository(session)
         self.feedback = FeedbackRepository(session)
         self.instances = InstanceRepository(session)

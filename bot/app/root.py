@@ -84,14 +84,15 @@ def build_features(
     """Every feature with its collaborators, in routing order: intake's text handler, which
     takes whatever nobody else did, comes last but for general's answer to staff words that
     no feature read (after intake, which logs them)."""
+    book = SlaBook.load()
     ticket_service = tickets.TicketService(
         services.texts,
         services.classifier,
-        SlaBook.load(),
+        book,
         rules=tickets.ConversationRules.load(),
         capabilities=services.capabilities,
     )
-    opinion_service = OpinionService(opinion_policy(settings), services)
+    opinion_service = OpinionService(opinion_policy(settings, book.sections.get("opinion")), services)
     broadcast_service = broadcasts.BroadcastService(services.texts, broadcast_policy(settings, communities))
     triage_service = triage.TriageService(services, ticket_service, triage_policy(settings))
     voice_service = voices.VoiceService(services.texts)

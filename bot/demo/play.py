@@ -22,14 +22,22 @@ from bot.demo.kit import START, Demo, Scene
 from bot.demo.scenes.broadcasts import broadcasts_scene
 from bot.demo.scenes.intake import intake_scene
 from bot.demo.scenes.opinion import opinion_scene
+from bot.demo.scenes.service_floor import callback_scene, crisis_scene
 from bot.demo.scenes.tickets import tickets_scene
 from storage.db import create_engine, upgrade
 from storage.directory.models import Steward
 from storage.tickets.models import Ticket
 
-# In order: intake, the ticket loop, broadcasts, and opinion monitoring last (the demo ends
-# with an alert, a folded repeat and a report image).
-SCENES: tuple[Scene, ...] = (intake_scene, tickets_scene, broadcasts_scene, opinion_scene)
+# In order: intake, the ticket loop, broadcasts, opinion monitoring (an alert, a folded
+# repeat and a report image), then the service floor: a crisis, suggestions and 回访.
+SCENES: tuple[Scene, ...] = (
+    intake_scene,
+    tickets_scene,
+    broadcasts_scene,
+    opinion_scene,
+    crisis_scene,
+    callback_scene,
+)
 
 
 async def run_demo(console: Console | None = None, workdir: Path | None = None) -> list[Ticket]:

@@ -213,9 +213,20 @@ class IntakeService:
         return False
 
     async def observe(
-        self, uow: UnitOfWork, report: Report, classification: Classification, entry: MessageLog
+        self,
+        uow: UnitOfWork,
+        report: Report,
+        classification: Classification,
+        entry: MessageLog,
+        now: datetime,
     ) -> None:
-        """Watch a logged owner's message for public-opinion risk (never raises)."""
-        await self.opinion.observe(
+        """Watch a logged owner's message for public-opinion risk (never raises). A risky
+        message's alert of tier 2 or 3 (a threat to go outside, to the media or the courts;
+        collective action) raises the ticket the message led to: urgent, on the urgent SLA.
+        A group complaint is the incident itself growing (its merges already reach the
+        stewards at milestones): it does not make a lift outage a safety emergency."""
+        raised = await self.opinion.observe(
             uow, entry, classification, community=report.community, member=report.member
         )
+        if raised is not None and raised.kind == "message" and entry.ticket_id is not None:
+            await self.tickets.raise_for_alert(uow, entry.ticket_id, raised.alert_id, raised.tier, now)

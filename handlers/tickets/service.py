@@ -25,7 +25,7 @@ from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.roles import Role
 from handlers.shared.privacy import owner_text
-from handlers.tickets import callbacks, cards, choosing, corrections, lifecycle, tell
+from handlers.tickets import callbacks, cards, choosing, corrections, escalation, lifecycle, tell
 from handlers.tickets.buttons import CallPress
 from handlers.tickets.cards import Wording
 from handlers.tickets.owners import OwnerReports
@@ -430,6 +430,19 @@ class TicketService(OwnerReports):
         deadline = cards.local_time(community, ticket.resolve_due_at)
         text = w.t("t.rating.alert", number=ticket.number, deadline=deadline)
         await tell.supervisors(uow, ticket.community_id, text, now, supervisors)
+
+    # -- opinion alerts (issue 21, item 4) -----------------------------------------------------------
+    async def raise_for_alert(
+        self, uow: UnitOfWork, ticket_id: int, alert_id: int, tier: int, now: datetime
+    ) -> bool:
+        """A tier-2/3 alert about the ticket: urgent, on the urgent SLA (`escalation`)."""
+        ticket = await uow.tickets.get(ticket_id)
+        if ticket is None or tier < 2:
+            return False
+        community, w = await self._wording_of(uow, ticket)
+        return await escalation.raise_for_alert(
+            uow, self.sla, w, ticket, community, alert_id, tier, now, self.edits_in_place
+        )
 
     # -- 回访 calls (`callbacks`) -------------------------------------------------------------------
     async def due_calls(self, uow: UnitOfWork, actor: Actor) -> callbacks.DueCalls:

@@ -128,6 +128,7 @@ TEXTS_HANS: dict[str, str] = {
     "t.when.date": "{date} {time}",
     "t.dur.work_hours": "{n}个工作小时",
     "sla.phase.resolve": "办结",
+    "t.staff.opinion_raised": "🚨 {number} 因舆情预警 #{id}（{tier}级）升级为【紧急】：响应 {respond} 前，办结 {resolve} 前。",
     # 回访 (handlers/tickets/callbacks.py)
     "t.rating.remind": "工单 {number} 已处理完毕，还没收到您的评价。请您对本次服务进行评价（明天将自动归档，管家会电话回访）：",
     "t.rating.ask": "请您对本次服务进行评价：",
@@ -195,4 +196,5 @@ ACTION_LABELS: dict[str, str] = {
     "callback_due": "列入电话回访",
     "callback": "电话回访",
     "follower_rated": "合并业主评价",
+    "opinion_raised": "舆情预警升级",
 }

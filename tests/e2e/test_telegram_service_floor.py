@@ -13,6 +13,7 @@ from sqlalchemy import select
 from handlers.tickets.callbacks import rating_clock
 from handlers.tickets.cards import Wording
 from handlers.tickets.sla import SlaBook
+from storage.opinion.models import OpinionCrisis
 from storage.tickets.models import TicketCallback
 from storage.voices.models import Praise, Suggestion
 from tests.e2e.conftest import TelegramWorld
@@ -77,4 +78,30 @@ async def test_a_suggestion_and_praise_on_telegram(tg: TelegramWorld) -> None:
     await eventually(lambda: with_text(fake.sent(party.stewards.id), "业主表扬了王管家"), what="the credit")
     assert await world.count(Praise) == 1
     assert await world.tickets() == []
+    assert all(call.ok for call in fake.calls if call.method != "getUpdates")
+
+
+async def test_a_crisis_on_telegram_raises_its_ticket_and_keeps_a_record(tg: TelegramWorld) -> None:
+    fake, party, world = tg.fake, tg.party, tg.world
+    fake.user_says(party.owners, party.owner, "3栋电梯坏了三天了，物业再不修我就找报社记者曝光")
+    await world.wait_for_tickets(1)
+    raised = await world.wait_for_ticket(lambda t: t.priority == "urgent")
+    assert raised.respond_due_at is not None
+    card = await eventually(
+        lambda: with_text(fake.sent(party.stewards.id), "舆情预警（三级"), what="the card"
+    )
+    async with world.app.sessions() as session:
+        crisis = await session.scalar(select(OpinionCrisis))
+    assert crisis is not None
+    assert f"cr:speak:{crisis.alert_id}" in card.callback_datas
+    await eventually(
+        lambda: with_text(fake.sent(party.stewards.id), f"因舆情预警 #{crisis.alert_id}"), what="the raise"
+    )
+    fake.user_presses(party.stewards, party.steward, card.message_id, f"op:done:{crisis.alert_id}")
+    fake.user_says(party.stewards, party.steward, f"/crisis {crisis.alert_id}")
+    record = await eventually(
+        lambda: with_text(fake.sent(party.stewards.id), "危机处理记录"), what="the record"
+    )
+    assert "跟进人：王管家" in (record.text or "")
+    assert "预警触发" in (record.text or "")
     assert all(call.ok for call in fake.calls if call.method != "getUpdates")
