@@ -156,3 +156,13 @@ async def test_a_tier_2_alert_has_no_crisis_record(oh: OpinionHarness) -> None:
     [alert] = await oh.alerts()
     await oh.say(SUPERVISORS, "li", f"/crisis {alert.id}")
     assert "不是三级危机" in oh.sent(SUPERVISORS)[-1].text
+
+
+async def test_a_group_complaint_does_not_make_its_ticket_urgent(oh: OpinionHarness) -> None:
+    for user in ("u-a", "u-b", "u-c"):
+        await oh.say(OWNERS, user, "2栋电梯又坏了，天天坏，太离谱了，受不了")
+        oh.clock.advance(timedelta(minutes=2))
+    assert [(a.kind, a.tier) for a in await oh.alerts()] == [("group", 2)]
+    [ticket] = await oh.tickets()
+    assert ticket.priority == "normal"
+    assert "opinion_raised" not in [e.action for e in await oh.events(ticket.id)]
