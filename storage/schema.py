@@ -24,6 +24,7 @@ FEATURE_MODELS = (
     "storage.hazards.models",
     "storage.console.models",
     "storage.engagement.models",
+    "storage.voices.models",
 )
 
 for _module in FEATURE_MODELS:

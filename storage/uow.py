@@ -22,11 +22,12 @@ from storage.inbox.repository import InboxRepository
 from storage.instances.repository import FigureRepository, InstanceRepository
 from storage.locks import hold
 from storage.messages.repository import MessageRepository
-from storage.opinion.repository import OpinionRepository
+from storage.opinion.repository import CrisisRepository, OpinionRepository
 from storage.outbox.repository import OutboxRepository
 from storage.reports.repository import ReportRepository
 from storage.tickets.repository import TicketRepository
 from storage.triage.repository import TriageRepository
+from storage.voices.repository import VoiceRepository
 
 
 class UnitOfWork:
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(session)
         self.broadcasts = BroadcastRepository(session)
         self.opinion = OpinionRepository(session)
+        self.crises = CrisisRepository(session)
         self.reports = ReportRepository(session)
         self.feedback = FeedbackRepository(session)
         self.instances = InstanceRepository(session)
@@ -52,6 +54,7 @@ class UnitOfWork:
         self.fees = FeeRepository(session)
         self.care = CareRepository(session)
         self.surveys = SurveyRepository(session)
+        self.voices = VoiceRepository(session)
 
     async def lock(self, *keys: str) -> None:
         """Serialize on `keys` until this transaction ends (see `storage.locks`)."""

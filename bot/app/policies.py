@@ -6,8 +6,10 @@ feature's own typed policy here, once, and hands it over by parameter.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import time, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.app.communities import CommunityFile
 from bot.app.settings import ConfigError, Settings
@@ -37,8 +39,19 @@ def console_policy(settings: Settings) -> ConsolePolicy:
     )
 
 
-def opinion_policy(settings: Settings) -> OpinionPolicy:
+def opinion_policy(settings: Settings, timers: Mapping[str, Any] | None = None) -> OpinionPolicy:
+    """`timers`: sla.toml's `[opinion]` table (the follow-up timer of tier-2/3 alerts)."""
+    timers = timers or {}
+    try:
+        remind_after = timedelta(hours=float(timers.get("remind_after_hours", 24)))
+        follow_up = timedelta(hours=float(timers.get("follow_up_hours", 48)))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"sla.toml [opinion]: {exc}") from exc
+    if not timedelta() < remind_after <= follow_up:
+        raise ConfigError("sla.toml [opinion]: need 0 < remind_after_hours <= follow_up_hours")
     return OpinionPolicy(
+        remind_after=remind_after,
+        follow_up=follow_up,
         cooldown=timedelta(minutes=settings.opinion_cooldown_minutes),
         group_owners=settings.opinion_group_owners,
         group_window=timedelta(minutes=settings.opinion_group_window_minutes),

@@ -84,6 +84,7 @@ from handlers import (
     reports,
     tickets,
     triage,
+    voices,
 )
 from handlers.knowledge.base import KnowledgeBase, KnowledgeError
 from handlers.membership.service import MembershipService
@@ -108,12 +109,15 @@ def build_features(
     takes whatever nobody else did, comes last but for general's answer to staff words that
     no feature read (after intake, which logs them). The ticket and console services are
     made by the caller: the web console uses them too."""
-    opinion_service = OpinionService(opinion_policy(settings), services)
+    opinion_service = OpinionService(
+        opinion_policy(settings, ticket_service.sla.sections.get("opinion")), services
+    )
     care_service = engagement.CareService(services, engagement.CarePolicy.load())
     broadcast_service = broadcasts.BroadcastService(
         services.texts, broadcast_policy(settings, communities), before_warning=care_service.warned
     )
     triage_service = triage.TriageService(services, ticket_service, triage_policy(settings))
+    voice_service = voices.VoiceService(services.texts)
     return (
         general.feature(),
         membership.feature(MembershipService(services.classifier)),
@@ -132,6 +136,7 @@ def build_features(
             care_service,
             engagement.SurveyService(services, engagement.SurveyPolicy.load()),
         ),
+        voices.feature(voice_service),
         intake.feature(
             services,
             tickets=ticket_service,
@@ -139,6 +144,7 @@ def build_features(
             opinion=opinion_service,
             outages=broadcast_service,
             triage=triage_service,
+            voices=voice_service,
         ),
         general.last(),
     )

@@ -26,22 +26,26 @@ from bot.demo.scenes.intake import intake_scene
 from bot.demo.scenes.opinion import opinion_scene
 from bot.demo.scenes.patrol import patrol_scene
 from bot.demo.scenes.review import review_scene
+from bot.demo.scenes.service_floor import callback_scene, crisis_scene
 from bot.demo.scenes.tickets import tickets_scene
 from storage.db import create_engine, upgrade
 from storage.directory.models import Steward
 from storage.tickets.models import Ticket
 
 # In order: intake, the ticket loop, the emergency clock, broadcasts, opinion monitoring (an
-# alert, a folded repeat and a report image), the monthly review (targets, comparisons, the
-# service star, each steward's own month), owners' voice (a poll and its result, an
-# activity's sign-ups, a private fee reminder, a care check-in before a typhoon notice), then
-# stewards' patrol and the hazards ledger, whose day-long deadline moves the clock on last.
+# alert, a folded repeat and a report image), the service floor (a crisis reaching
+# management, suggestions and 回访), the monthly review (targets, comparisons, the service
+# star, each steward's own month), owners' voice (a poll and its result, an activity's
+# sign-ups, a private fee reminder, a care check-in before a typhoon notice), then stewards'
+# patrol and the hazards ledger, whose day-long deadline moves the clock on last.
 SCENES: tuple[Scene, ...] = (
     intake_scene,
     tickets_scene,
     emergency_scene,
     broadcasts_scene,
     opinion_scene,
+    crisis_scene,
+    callback_scene,
     review_scene,
     poll_scene,
     activity_scene,

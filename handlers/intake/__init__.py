@@ -3,8 +3,8 @@ and negative messages are watched for public-opinion risk.
 
 Intake uses other features only through their faces: tickets (`TicketService`), knowledge
 (`KnowledgeService`), broadcasts (`BroadcastService`, for questions about an announced outage),
-opinion (`OpinionService`) and triage (`TriageService`, which keeps the messages the classifier
-was not sure of for the stewards' digest). The composition root gives it the same service objects those
+opinion (`OpinionService`), triage (`TriageService`, which keeps the messages the classifier
+was not sure of for the stewards' digest) and voices (`VoiceService`: suggestions and praise). The composition root gives it the same service objects those
 features work with.
 """
 
@@ -21,6 +21,7 @@ from handlers.knowledge import KnowledgeBase, KnowledgeService
 from handlers.opinion import OpinionService
 from handlers.tickets import TicketService
 from handlers.triage import TriageService
+from handlers.voices import VoiceService
 
 __all__ = ["IntakeService", "feature"]
 
@@ -33,6 +34,7 @@ def feature(
     opinion: OpinionService,
     outages: BroadcastService,
     triage: TriageService,
+    voices: VoiceService | None = None,
 ) -> Feature:
     service = IntakeService(
         services.classifier,
@@ -42,5 +44,6 @@ def feature(
         outages=outages,
         opinion=opinion,
         triage=triage,
+        voices=voices,
     )
     return Feature("intake", IntakeChat(service).router(), TEXTS_HANS)

@@ -107,7 +107,7 @@ class IntakeChat:
         await ctx.uow.messages.log(entry)
         if kept:
             await self.service.keep(ctx.uow, report, classification, entry)
-        await self.service.observe(ctx.uow, report, classification, entry)
+        await self.service.observe(ctx.uow, report, classification, entry, ctx.now)
 
     async def message(self, ctx: Context) -> None:
         """Any other text (staff, other groups, an unknown owner's direct chat): logged only."""

@@ -15,7 +15,9 @@ as part of a conversation rather than on its own:
 - a repair or complaint joins the incident it is another report of (the same problem) or opens
   a ticket;
 - an inquiry is answered from an announced outage or the community's knowledge base, or becomes
-  a light ticket (咨询) with a 24-hour reply target; anything else gets no answer.
+  a light ticket (咨询) with a 24-hour reply target;
+- anything else is left alone, except a suggestion (a 建议 record, for the monthly meeting) or
+  praise of a named steward (thanked and credited): `handlers/voices/`.
 
 A photo the owner sends with a report (its caption), right after it in the same chat or in
 reply to Steward's line about it belongs to that ticket (`keep_photos`); one with no caption
@@ -41,6 +43,7 @@ from handlers.knowledge import KnowledgeService
 from handlers.opinion import OpinionService
 from handlers.tickets import Report, TicketService
 from handlers.triage import TriageService, keeps
+from handlers.voices import VoiceService
 from nlp.classification import Classification, Intent
 from nlp.classifier import Classifier
 from storage.directory.models import Chat, Community, Member
@@ -67,6 +70,7 @@ class IntakeService:
         outages: BroadcastService,
         opinion: OpinionService,
         triage: TriageService,
+        voices: VoiceService | None = None,
     ) -> None:
         self.classifier = classifier
         self.texts = texts
@@ -75,6 +79,7 @@ class IntakeService:
         self.outages = outages
         self.opinion = opinion
         self.triage = triage
+        self.voices = voices
 
     def classify(self, message: Incoming) -> Classification:
         classification = self.classifier.classify(message.text)
@@ -136,6 +141,23 @@ class IntakeService:
             entry.ticket_id = followed.id
             return False
         unsure = keeps(classification)
+        if self.voices is not None and (classification.intent is Intent.OTHER or unsure):
+            # Not surely a repair, a complaint or a question: a suggestion, or praise of a named
+            # steward, is recorded and answered (`handlers/voices/`).
+            heard = await self.voices.hear(
+                uow,
+                community=report.community,
+                chat=report.chat,
+                member=report.member,
+                text=report.text,
+                message_id=report.message_id,
+                classification=classification,
+                answer=report.answer,
+                lane=report.lane,
+                now=now,
+            )
+            if heard is not None:
+                return False
         if classification.intent in (Intent.REPAIR, Intent.COMPLAINT):
             joined = await self.tickets.join(uow, report, classification, now)
             if joined is None:
@@ -236,9 +258,20 @@ class IntakeService:
         return False
 
     async def observe(
-        self, uow: UnitOfWork, report: Report, classification: Classification, entry: MessageLog
+        self,
+        uow: UnitOfWork,
+        report: Report,
+        classification: Classification,
+        entry: MessageLog,
+        now: datetime,
     ) -> None:
-        """Watch a logged owner's message for public-opinion risk (never raises)."""
-        await self.opinion.observe(
+        """Watch a logged owner's message for public-opinion risk (never raises). A risky
+        message's alert of tier 2 or 3 (a threat to go outside, to the media or the courts;
+        collective action) raises the ticket the message led to: urgent, on the urgent SLA.
+        A group complaint is the incident itself growing (its merges already reach the
+        stewards at milestones): it does not make a lift outage a safety emergency."""
+        raised = await self.opinion.observe(
             uow, entry, classification, community=report.community, member=report.member
         )
+        if raised is not None and raised.kind == "message" and entry.ticket_id is not None:
+            await self.tickets.raise_for_alert(uow, entry.ticket_id, raised.alert_id, raised.tier, now)

@@ -352,7 +352,7 @@ async def send_alert(
             chat,
             Outgoing(
                 text=text,
-                buttons=cards.alert_buttons(words, alert.id),
+                buttons=cards.alert_buttons(words, alert.id, alert.tier),
                 mentions=mentions,
                 urgent=alert.tier >= 3,
             ),

@@ -16,3 +16,14 @@ class AlertPress(CallbackData, prefix="op"):
 
     verdict: Literal["done", "false"]
     alert_id: int
+
+
+@dataclass(frozen=True)
+class CrisisPress(CallbackData, prefix="cr"):
+    """On a tier-3 card: `cr:speak:7` (the presser speaks for the company on alert 7, 统一口径);
+    under a drafted public reply: `cr:send:7` (a manager confirms it is sent)."""
+
+    invalid_key: ClassVar[str] = "op.err.unknown"
+
+    action: Literal["speak", "send"]
+    alert_id: int

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.core.events import Button
-from handlers.opinion.buttons import AlertPress
+from handlers.opinion.buttons import AlertPress, CrisisPress
 from handlers.opinion.detection import Spike
 from handlers.opinion.words import Say, Words, excerpt, local, mask_name
 from storage.directory.models import Community
@@ -20,13 +20,15 @@ from storage.opinion.repository import AlertView
 from storage.tickets.models import Ticket
 
 
-def alert_buttons(say: Say, alert_id: int) -> tuple[tuple[Button, ...], ...]:
-    return (
-        (
-            Button(say("op.btn.followed"), AlertPress("done", alert_id).pack()),
-            Button(say("op.btn.false"), AlertPress("false", alert_id).pack()),
-        ),
+def alert_buttons(say: Say, alert_id: int, tier: int = 2) -> tuple[tuple[Button, ...], ...]:
+    """「已跟进」 (the presser owns the alert) / 「误报」; a crisis (tier 3) also 「我来统一口径」."""
+    row = (
+        Button(say("op.btn.followed"), AlertPress("done", alert_id).pack()),
+        Button(say("op.btn.false"), AlertPress("false", alert_id).pack()),
     )
+    if tier < 3:
+        return (row,)
+    return (row, (Button(say("op.btn.speak"), CrisisPress("speak", alert_id).pack()),))
 
 
 def message_card(

@@ -1,5 +1,5 @@
 """The digest: what happened in a community's owner groups over a period, without any
-message text. The supervisors get the last 24 hours every day (`OpinionService.send_digest`);
+message text (the owners' suggestions by number, the staff they praised by name). The supervisors get the last 24 hours every day (`OpinionService.send_digest`);
 `steward opinion report` prints the same for any period (`report_text`)."""
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class Digest:
     folded: dict[int, int] = field(default_factory=dict)
     topics: Counter[str] = field(default_factory=Counter)
     tickets: list[Ticket] = field(default_factory=list)
+    suggestions: list[int] = field(default_factory=list)  # the ids of the owners' suggestions
+    praise: list[tuple[str, int]] = field(default_factory=list)  # (the person, times praised)
 
     @property
     def negative_share(self) -> float:
@@ -54,6 +56,8 @@ async def collect_digest(uow: UnitOfWork, community: Community, since: datetime,
     ticket_ids = sorted({m.ticket_id for ms in linked.values() for m in ms if m.ticket_id is not None})
     digest.tickets = list(await repo.tickets(ticket_ids))
     digest.folded = {a.id: a.folded for a in digest.alerts}
+    digest.suggestions = [s.id for s in await uow.voices.suggestions_between(community.id, since, until)]
+    digest.praise = await uow.voices.praise_counts(community.id, since, until)
     return digest
 
 
@@ -105,6 +109,12 @@ def render_digest(words: Words, digest: Digest, title_key: str, now: datetime) -
     if digest.tickets:
         shown = words("op.sep").join(words.ticket(t, now) for t in digest.tickets[:SHOWN_TICKETS])
         lines.append(words("op.digest.tickets", tickets=shown))
+    if digest.suggestions:
+        ids = words("op.sep").join(f"#{n}" for n in digest.suggestions[:SHOWN_ALERTS])
+        lines.append(words("op.digest.suggestions", n=len(digest.suggestions), ids=ids))
+    if digest.praise:
+        names = words("op.sep").join(f"{words.convert(name)} {n}" for name, n in digest.praise)
+        lines.append(words("op.digest.praise", n=sum(n for _, n in digest.praise), names=names))
     return "\n".join(lines)
 
 

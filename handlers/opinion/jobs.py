@@ -12,10 +12,11 @@ log = logging.getLogger(__name__)
 
 
 def installer(service: OpinionService) -> Install:
-    """The digest tick (every minute; sends once a day)."""
+    """The digest tick (every minute; sends once a day) and the follow-up timer of alerts."""
 
     def install(scheduler: Scheduler, runtime: Runtime) -> None:
         every(scheduler, "opinion:digest", 60, digest_tick, runtime, service)
+        every(scheduler, "opinion:follow-up", 60, follow_up_tick, runtime, service)
 
     return install
 
@@ -34,3 +35,10 @@ async def digest_tick(runtime: Runtime, service: OpinionService) -> int:
         except Exception:
             log.exception("opinion: digest for community %d failed", digest.community_id)
     return sent
+
+
+async def follow_up_tick(runtime: Runtime, service: OpinionService) -> int:
+    """Every minute: open tier-2/3 alerts nobody answered are reminded, then escalated, once
+    each (`crisis.follow_up`)."""
+    async with runtime.transaction() as uow:  # wakes the sender at its commit
+        return await service.follow_up(uow, runtime.now)

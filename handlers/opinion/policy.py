@@ -16,3 +16,7 @@ class OpinionPolicy:
     spike_k: float = 3.0
     spike_baseline_days: int = 7
     digest_time: time = time(18, 0)
+    # The follow-up timer of a tier-2/3 alert nobody pressed 「已跟进」 on (sla.toml's
+    # `[opinion]`): a reminder to the supervisors, then the manager (the documents: 48 h).
+    remind_after: timedelta = timedelta(hours=24)
+    follow_up: timedelta = timedelta(hours=48)

@@ -32,6 +32,7 @@ from bot.core.events import Outgoing
 from bot.core.outbox import Priority, send_to_chat
 from bot.core.roles import Role
 from bot.core.services import Services
+from handlers.opinion import crisis
 from handlers.opinion.alerts import Observed, check_group, check_spike, fold, raise_message_alert
 from handlers.opinion.detection import SpikeHints, matching_alert, tier_of, topics_of
 from handlers.opinion.digest import collect_digest, render_digest
@@ -57,6 +58,15 @@ class Marked:
     alert: OpinionAlert
     verdict: str  # followed | false_positive
     changed: bool
+
+
+@dataclass(frozen=True)
+class Raised:
+    """The alert a message raised or was folded into."""
+
+    alert_id: int
+    tier: int
+    kind: str  # message | group
 
 
 @dataclass(frozen=True)
@@ -89,26 +99,29 @@ class OpinionService:
         *,
         community: Community,
         member: Member,
-    ) -> None:
+    ) -> Raised | None:
         """Watch one logged owner message in an owner group (the caller checks both). Never
         raises: a failure is logged and rolled back to a savepoint, so the work around it
-        (the owner's ticket) still commits."""
+        (the owner's ticket) still commits. Returns the alert of tier 2 or more the message
+        raised or joined (its ticket is then raised too: `TicketService.raise_for_alert`)."""
         if not classification.negative:
-            return
+            return None
         try:
             async with uow.opinion.savepoint():
-                await self._observe(uow, entry, community, member)
+                raised = await self._observe(uow, entry, community, member)
         except Exception:
             log.exception("opinion: observing message_log %s failed", entry.id)
+            return None
+        return raised if raised is not None and raised.tier >= 2 else None
 
     async def _observe(
         self, uow: UnitOfWork, entry: MessageLog, community: Community, member: Member
-    ) -> None:
+    ) -> Raised | None:
         policy = self.policy
         now = self.services.clock.now()
         at = entry.sent_at
         if now - at > policy.cooldown:
-            return  # a late delivery (e.g. the chat archive catching up): in the digest, no alert
+            return None  # a late delivery (e.g. the chat archive catching up): in the digest, no alert
         topics = topics_of(entry.category, entry.rules)
         tier = tier_of(entry.risk, entry.rules)
         # One read for both checks: nothing below raises a spike alert before check_spike reads them.
@@ -120,13 +133,24 @@ class OpinionService:
             uow, entry, community, member, now, self.words(community.language), self.edits_in_place
         )
         match = matching_alert(recent, entry.member_id, topics, tier)
+        raised: Raised | None = None
         if match is not None:
             await fold(seen, match)
+            raised = Raised(match.id, match.tier, match.kind)
+            if match.tier >= 3:
+                await crisis.note(
+                    uow, match.id, at, mask_name(member.display_name), "message", crisis.mask(entry.text)
+                )
         elif tier >= 2:
-            await raise_message_alert(seen, topics, tier)
+            alert = await raise_message_alert(seen, topics, tier)
+            raised = Raised(alert.id, alert.tier, alert.kind)
+            if tier >= 3:
+                await crisis.open_crisis(uow, alert, now)
         else:
-            await check_group(seen, topics, recent, policy)
+            group = await check_group(seen, topics, recent, policy)
+            raised = Raised(group.id, group.tier, group.kind) if group is not None else None
         await check_spike(seen, [a for a in alerts if a.kind == "spike"], policy, self.hints)
+        return raised
 
     # -- staff verdicts -------------------------------------------------------------------------
     async def mark(
@@ -166,8 +190,51 @@ class OpinionService:
                 at=now,
             )
         )
+        await crisis.note(uow, alert.id, now, alert.handled_by, state, None)
         log.info("opinion: alert %d marked %s", alert.id, state)
         return Marked(alert, state, changed=True)
+
+    # -- crises and the follow-up timer (`crisis`) ----------------------------------------------
+    async def follow_up(self, uow: UnitOfWork, now: datetime) -> int:
+        return await crisis.follow_up(uow, self.policy, self.words, now)
+
+    async def crisis_text(
+        self, uow: UnitOfWork, actor: Actor, alert_id: int, community_id: int | None, lang: str
+    ) -> str:
+        view = await crisis.crisis_of(uow, alert_id, actor, community_id)
+        community = await uow.directory.community(view.alert.community_id)
+        assert community is not None
+        return crisis.render_timeline(self.words(lang), view, ZoneInfo(community.timezone))
+
+    async def set_spokesperson(
+        self, uow: UnitOfWork, actor: Actor, alert_id: int, name: str, community_id: int | None, now: datetime
+    ) -> str:
+        """Returns who now speaks for the company on the crisis."""
+        view = await crisis.set_spokesperson(uow, actor, alert_id, name, community_id, now)
+        return view.crisis.spokesperson or ""
+
+    async def draft_reply(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        alert_id: int,
+        verified: str,
+        response: str,
+        community_id: int | None,
+        now: datetime,
+    ) -> None:
+        alert = await uow.opinion.get(alert_id)
+        community = await uow.directory.community(alert.community_id) if alert else None
+        words = self.words(community.language if community else "zh-Hans")
+        await crisis.draft_reply(uow, words, actor, alert_id, verified, response, community_id, now)
+
+    async def send_reply(
+        self, uow: UnitOfWork, actor: Actor, alert_id: int, community_id: int | None, now: datetime
+    ) -> None:
+        alert = await uow.opinion.get(alert_id)
+        community = await uow.directory.community(alert.community_id) if alert else None
+        words = self.words(community.language if community else "zh-Hans")
+        await crisis.send_reply(uow, words, actor, alert_id, community_id, now)
 
     async def card_in(
         self, uow: UnitOfWork, alert_id: int, platform: str, platform_chat_id: str

@@ -63,6 +63,10 @@ class Words:
     def __call__(self, key: str, **values: Any) -> str:
         return self.texts.render(key, self.lang, **values)
 
+    def convert(self, text: str) -> str:
+        """Free text written in Simplified (a roster name) in this language."""
+        return self.texts.convert(text, self.lang)
+
     def topic(self, code: str | None) -> str:
         if not code:
             return "-"

@@ -97,6 +97,32 @@ def simple_visits(tickets: Sequence[Ticket], rule: VisitRule) -> VisitShare:
 
 
 @dataclass(frozen=True)
+class CallbackRate:
+    """The 回访 rate (issue 21, item 5): `done` of the `due` return visits."""
+
+    due: int = 0
+    done: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.done / self.due if self.due else None
+
+
+# A call that reached the owner, refused included (they were reached, and declined).
+CALLED = frozenset({"reached", "refused"})
+
+
+def callback_rate(tickets: Sequence[Ticket], calls: Mapping[int, str | None]) -> CallbackRate:
+    """Of the tickets owed a 回访 (closed, with an owner to ask: patrol-found and cancelled
+    ones are not), those whose owner's rating is known, given in chat or by phone, or whose
+    call reached the owner. `calls`: each listed ticket's call outcome (None: not yet called
+    or not reached)."""
+    due = [t for t in tickets if t.status == "closed" and t.owner_member_id is not None]
+    done = sum(1 for t in due if t.rating is not None or calls.get(t.id) in CALLED)
+    return CallbackRate(len(due), done)
+
+
+@dataclass(frozen=True)
 class TicketRow:
     """One ticket as reports show it: no unit, no owner, no text."""
 
@@ -153,6 +179,7 @@ class ServiceReport:
     low_ratings: list[LowRating] = field(default_factory=list)
     visits: VisitShare | None = None  # simple repairs visited in time (`simple_visits`)
     visit_minutes: int = VisitRule.within
+    callbacks: CallbackRate = CallbackRate()
 
     @property
     def total(self) -> int:
@@ -256,6 +283,7 @@ def build_report(
     reopened: Collection[int] = (),
     low_ratings: Sequence[LowRating] = (),
     visits: VisitRule | None = None,
+    calls: Mapping[int, str | None] | None = None,
 ) -> ServiceReport:
     """Everything a report shows, from the period's rows (pure; no database, no clock).
     `assignees`: stewards' names by id; `reopened`: the ids of tickets reopened at least once."""
@@ -280,6 +308,7 @@ def build_report(
     report.response = _count([r.response_sla for r in counted])
     report.resolution = _count([r.resolve_sla for r in counted])
     report.closure_rate = report.done / len(counted) if counted else None
+    report.callbacks = callback_rate(tickets, calls or {})
     ratings = Counter(r.rating for r in counted if r.rating)
     report.ratings = {k: ratings.get(k, 0) for k in RATINGS} | {
         k: n for k, n in ratings.items() if k not in RATINGS

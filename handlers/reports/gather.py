@@ -87,6 +87,7 @@ async def gather_report(
         reopened,
         low_ratings,
         visits,
+        await repo.call_outcomes([t.id for t in tickets if t.status == "closed"]),
     )
 
 

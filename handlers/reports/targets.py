@@ -69,8 +69,9 @@ def visit_30min(report: ServiceReport) -> float | None:
 
 
 def revisit(report: ServiceReport) -> float | None:
-    """回访 done, of the tickets due one: recorded by issue 21's work; n/a until then."""
-    return None
+    """回访 done, of the tickets due one (`figures.callback_rate`: closed tickets with an
+    owner, rated in chat or by phone, or whose call reached the owner)."""
+    return report.callbacks.rate
 
 
 def satisfaction(report: ServiceReport) -> float | None:

@@ -35,3 +35,13 @@ class Correction(CallbackData, prefix="tk"):
 
     kind: CorrectedKind
     ticket_id: int
+
+
+@dataclass(frozen=True)
+class CallPress(CallbackData, prefix="cb"):
+    """A 回访 call recorded from the /callbacks list: `cb:reached:7:1` (reached, rated
+    「满意」 by phone), `cb:not_reached:7:0`, `cb:refused:7:0`."""
+
+    outcome: Literal["reached", "not_reached", "refused"]
+    callback_id: int
+    choice: int  # the rating's index when reached

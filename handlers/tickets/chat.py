@@ -21,8 +21,8 @@ from bot.core.errors import DomainError
 from bot.core.events import MessageKind
 from bot.core.roles import Role
 from bot.core.router import Router
-from handlers.tickets import cards, choosing, hazards, patrol, words
-from handlers.tickets.buttons import CardAction, Correction, RatingPress
+from handlers.tickets import callbacks, cards, choosing, hazards, patrol, words
+from handlers.tickets.buttons import CallPress, CardAction, Correction, RatingPress
 from handlers.tickets.service import TicketService
 from handlers.tickets.words import Said
 from storage.tickets.models import Ticket
@@ -52,6 +52,8 @@ class TicketChat:
         router.command("cancel", require=Role.SUPERVISOR)(self.cancel)
         router.command("my", "我的工单", "我嘅工單", "我的工單")(self.my)
         router.command("ticket", "工单", "工單")(self.ticket)
+        router.command("callbacks", "回访", "回訪", require=Role.STEWARD)(self.callbacks)
+        router.callback(CallPress, require=Role.STEWARD)(self.called)
         router.callback(CardAction, require=Role.STEWARD)(self.card_pressed)
         router.callback(Correction, require=Role.STEWARD)(self.corrected)
         router.callback(RatingPress)(self.rated)
@@ -213,6 +215,20 @@ class TicketChat:
             raise DomainError("err.usage", usage=ctx.t("t.usage.hazard"))
         await self.service.hazard_done(ctx.uow, ctx.actor, ticket, " ".join(rest[1:]), ctx.now)
         await ctx.reply(ctx.t("t.hazards.done", number=ticket.number))
+
+    async def callbacks(self, ctx: Context) -> None:
+        """/callbacks: the 回访 calls owed in the steward's community, a row of buttons each."""
+        due = await self.service.due_calls(ctx.uow, ctx.actor)
+        w = self.service.wording(ctx.lang)
+        await ctx.reply(callbacks.call_list(w, due), buttons=callbacks.call_buttons(w, due))
+
+    async def called(self, ctx: Context, press: CallPress) -> None:
+        called = await self.service.record_call(ctx.uow, ctx.actor, press, ctx.lang, ctx.now)
+        w = self.service.wording(ctx.lang)
+        outcome = w.t(f"t.cb.outcome.{called.outcome}")
+        rating = w.t("t.cb.rated", rating=w.rating(called.rating)) if called.rating else ""
+        text = w.t("t.cb.recorded", number=called.ticket.number, outcome=outcome, rating=rating)
+        await ctx.reply(text, quote=False, answer=text)
 
     # -- buttons ---------------------------------------------------------------------------------
     async def card_pressed(self, ctx: Context, press: CardAction) -> None:

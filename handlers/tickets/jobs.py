@@ -7,31 +7,30 @@ Each is an audit event and a message sent exactly once, however often the job ru
 restarts and with two processes watching at once: the event is claimed by an insert-or-ignore
 on a partial unique index (ticket, level, SLA cycle), in the transaction that queues the
 message. What falls due in one pass goes to each chat as one message, a line per ticket (13
-reminders in a minute are one message, not 13). A resolved ticket nobody rated in three
-days is closed as unrated. An urgent ticket's on-site window (until 「已到场」) is watched
-the same way, beside its current phase, and its steward is asked for a progress note every
-interval while it is open (`onsite.py`).
+reminders in a minute are one message, not 13). A resolved ticket nobody rated is reminded
+once and then closed as unrated and put on the 回访 list (`callbacks.rating_clock`). An
+urgent ticket's on-site window (until 「已到场」) is watched the same way, beside its current
+phase, and its steward is asked for a progress note every interval while it is open
+(`onsite.py`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.errors import DomainError
 from bot.core.events import Mention, Outgoing
 from bot.core.feature import Scheduler, every
 from bot.core.outbox import priority_for, send_to_chat
 from bot.core.runtime import Runtime
 from bot.core.texts import Texts
 from handlers.shared.privacy import mask_unit
-from handlers.tickets import lifecycle, onsite
+from handlers.tickets import callbacks, onsite
 from handlers.tickets.cards import Wording
-from handlers.tickets.sla import LEVELS, RATING_WAIT, Level, SlaBook, elapsed_share, phase_of
+from handlers.tickets.sla import LEVELS, Level, SlaBook, elapsed_share, phase_of
 from nlp.classifier import Classifier
 from storage.directory.models import Community, Steward
 from storage.directory.repository import account_of
@@ -67,7 +66,8 @@ async def check_sla(runtime: Runtime, book: SlaBook) -> int:
                 continue
             communities[community.id] = community
             if ticket.status == TicketStatus.RESOLVED:
-                await close_unrated(store, ticket, now)
+                wording = Wording(texts, classifier, community.language)
+                await callbacks.rating_clock(store, wording, book.rating, ticket, now)
                 continue
             cycle = int((ticket.sla_started_at or ticket.created_at).timestamp())
             phases = [phase_of(ticket)]
@@ -94,14 +94,6 @@ async def check_sla(runtime: Runtime, book: SlaBook) -> int:
     if prompts:
         log.info("sla: %d progress prompt(s)", prompts)
     return queued + prompts
-
-
-async def close_unrated(store: UnitOfWork, ticket: Ticket, now: datetime) -> None:
-    if ticket.rating_requested_at is not None and now - ticket.rating_requested_at >= RATING_WAIT:
-        with contextlib.suppress(DomainError):  # the owner rated it meanwhile: their rating stands
-            await lifecycle.transition(
-                store.tickets, ticket, TicketStatus.CLOSED, actor="system", at=now, action="auto_closed"
-            )
 
 
 @dataclass(frozen=True)

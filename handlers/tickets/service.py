@@ -26,7 +26,19 @@ from bot.core.errors import DomainError
 from bot.core.events import Photo
 from bot.core.roles import Role
 from handlers.shared.privacy import owner_text
-from handlers.tickets import cards, choosing, corrections, lifecycle, media, onsite, patrol, tell
+from handlers.tickets import (
+    callbacks,
+    cards,
+    choosing,
+    corrections,
+    escalation,
+    lifecycle,
+    media,
+    onsite,
+    patrol,
+    tell,
+)
+from handlers.tickets.buttons import CallPress
 from handlers.tickets.cards import Wording
 from handlers.tickets.owners import OwnerReports
 from handlers.tickets.report import clip
@@ -299,7 +311,15 @@ class TicketService(OwnerReports, StewardOrders):
             place=w.place(ticket.building),
             note=masked,
         )
-        await tell.followers(uow, ticket, merged, now)
+        # ... and is asked for a rating too (回访 of every reporter: `callbacks.follower_rating`).
+        await tell.followers(
+            uow,
+            ticket,
+            merged + "\n" + w.t("t.rating.ask"),
+            now,
+            buttons=cards.rating_buttons(w, ticket),
+            ref_type="follower_rating_request",
+        )
 
     async def assign(
         self, uow: UnitOfWork, actor: Actor, ticket: Ticket, name: str, now: datetime
@@ -404,7 +424,9 @@ class TicketService(OwnerReports, StewardOrders):
         if not 0 <= choice < len(lifecycle.RATINGS):
             raise DomainError("err.stale_button")
         if actor.member is None or ticket.owner_member_id != actor.member.id:
-            return "t.rating.not_yours"
+            _, w = await self._wording_of(uow, ticket)
+            followed = await callbacks.follower_rating(uow, w, actor, ticket, choice, now)
+            return followed or "t.rating.not_yours"
         if ticket.status != TicketStatus.RESOLVED:
             return "t.rating.closed"
         rating = lifecycle.RATINGS[choice]
@@ -454,6 +476,28 @@ class TicketService(OwnerReports, StewardOrders):
         deadline = cards.local_time(community, ticket.resolve_due_at)
         text = w.t("t.rating.alert", number=ticket.number, deadline=deadline)
         await tell.supervisors(uow, ticket.community_id, text, now, supervisors)
+
+    # -- opinion alerts (issue 21, item 4) -----------------------------------------------------------
+    async def raise_for_alert(
+        self, uow: UnitOfWork, ticket_id: int, alert_id: int, tier: int, now: datetime
+    ) -> bool:
+        """A tier-2/3 alert about the ticket: urgent, on the urgent SLA (`escalation`)."""
+        ticket = await uow.tickets.get(ticket_id)
+        if ticket is None or tier < 2:
+            return False
+        community, w = await self._wording_of(uow, ticket)
+        return await escalation.raise_for_alert(
+            uow, self.sla, w, ticket, community, alert_id, tier, now, self.edits_in_place
+        )
+
+    # -- 回访 calls (`callbacks`) -------------------------------------------------------------------
+    async def due_calls(self, uow: UnitOfWork, actor: Actor) -> callbacks.DueCalls:
+        return await callbacks.due_calls(uow, actor)
+
+    async def record_call(
+        self, uow: UnitOfWork, actor: Actor, press: CallPress, lang: str, now: datetime
+    ) -> callbacks.Called:
+        return await callbacks.record_call(uow, self.wording(lang), actor, press, now)
 
     # -- what people may see -----------------------------------------------------------------------
     async def mine(self, uow: UnitOfWork, actor: Actor) -> Mine:

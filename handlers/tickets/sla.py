@@ -115,13 +115,38 @@ class Deadlines:
     working_day: int | None = None
 
 
+@dataclass(frozen=True)
+class RatingTimes:
+    """The 回访 clock (`[rating]` in sla.toml): a resolved ticket nobody rated is closed after
+    `wait` and put on the stewards' call list; its owner is reminded once, `remind_before`
+    the close (the documents: a day before)."""
+
+    wait: timedelta = timedelta(days=3)
+    remind_before: timedelta = timedelta(hours=24)
+
+    @property
+    def remind_at(self) -> timedelta:
+        """How long after the rating request the reminder goes."""
+        return max(self.wait - self.remind_before, timedelta())
+
+
 class SlaBook:
-    def __init__(self, policies: list[Policy], hours: WorkingHours, visits: Visits | None = None) -> None:
+    def __init__(
+        self,
+        policies: list[Policy],
+        hours: WorkingHours,
+        visits: Visits | None = None,
+        rating: RatingTimes | None = None,
+        sections: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         if not policies:
             raise PolicyError("no SLA policies")
         self.policies = sorted(policies, key=lambda p: -p.specificity())
         self.hours = hours
         self.visits = visits or Visits()
+        self.rating = rating or RatingTimes()
+        # The file's other tables (e.g. `[opinion]`), read by the policies of other features.
+        self.sections = sections or {}
 
     @classmethod
     def load(cls, path: Path | None = None) -> SlaBook:
@@ -169,7 +194,22 @@ class SlaBook:
                 )
         except (TypeError, ValueError) as exc:
             raise PolicyError(f"{source}: visits: {exc}") from exc
-        return cls(policies, hours, visits)
+        raw_rating = data.get("rating", {})
+        try:
+            rating = RatingTimes(
+                wait=timedelta(hours=float(raw_rating.get("close_after_hours", 72))),
+                remind_before=timedelta(hours=float(raw_rating.get("remind_before_hours", 24))),
+            )
+            if rating.wait <= timedelta() or rating.remind_before < timedelta():
+                raise ValueError("need close_after_hours > 0 and remind_before_hours >= 0")
+        except (TypeError, ValueError) as exc:
+            raise PolicyError(f"{source}: rating: {exc}") from exc
+        sections = {
+            name: dict(value)
+            for name, value in data.items()
+            if isinstance(value, dict) and name not in ("working_hours", "rating")
+        }
+        return cls(policies, hours, visits, rating, sections)
 
     def policy_for(self, kind: str, category: str | None, priority: str) -> Policy:
         for policy in self.policies:
@@ -215,8 +255,9 @@ LEVELS = (
     Level("sla_breach", 1.0, "sla.breach", "supervisors", "supervisor"),
     Level("sla_manager", 2.0, "sla.manager", "management", "manager"),
 )
-# A resolved ticket nobody rated in this long is closed as unrated.
-RATING_WAIT = timedelta(days=3)
+# A resolved ticket nobody rated in this long is closed as unrated (the default of
+# `[rating] close_after_hours`; `SlaBook.rating` holds the configured one).
+RATING_WAIT = RatingTimes().wait
 
 
 def progress_interval(book: SlaBook, ticket: Timed) -> timedelta | None:

@@ -62,7 +62,15 @@ async def answer(
     )
 
 
-async def followers(uow: UnitOfWork, ticket: Ticket, text: str, now: datetime) -> None:
+async def followers(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    text: str,
+    now: datetime,
+    *,
+    buttons: tuple[tuple[Button, ...], ...] = (),
+    ref_type: str = "ticket_update",
+) -> None:
     """The other owners who reported the same thing, each under their own message."""
     for follower in await uow.tickets.followers(ticket.id):
         chat = await uow.directory.chat(follower.chat_id)
@@ -70,9 +78,9 @@ async def followers(uow: UnitOfWork, ticket: Ticket, text: str, now: datetime) -
             await send_to_chat(
                 uow,
                 chat,
-                Outgoing(text=text, reply_to=follower.source_message_id),
+                Outgoing(text=text, reply_to=follower.source_message_id, buttons=buttons),
                 now,
-                ref_type="ticket_update",
+                ref_type=ref_type,
                 ref_id=ticket.id,
             )
 

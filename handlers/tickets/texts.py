@@ -159,6 +159,27 @@ TEXTS_HANS: dict[str, str] = {
     "t.photo.none": "工单 {number} 暂无照片。",
     "t.staff.photo": "📷 {number} {name}上传了 {n} 张{stage}照片",
     "t.staff.owner_photo": "📷 {number} 业主补充了 {n} 张照片",
+    "t.staff.opinion_raised": "🚨 {number} 因舆情预警 #{id}（{tier}级）升级为【紧急】：响应 {respond} 前，办结 {resolve} 前。",
+    # 回访 (handlers/tickets/callbacks.py)
+    "t.rating.remind": "工单 {number} 已处理完毕，还没收到您的评价。请您对本次服务进行评价（明天将自动归档，管家会电话回访）：",
+    "t.rating.ask": "请您对本次服务进行评价：",
+    "t.rating.follower_thanks": "感谢您的评价！",
+    "t.cb.none": "目前没有待回访的工单。",
+    "t.cb.title": "📞 待回访工单 {n} 张（业主未评价，请电话回访后记录结果）：",
+    "t.cb.line": "{n}. {number}（{category}·{place}）业主：{owner}{attempts}",
+    "t.cb.attempts": "，已拨打 {n} 次未接通",
+    "t.cb.more": "…另有 {n} 张，记录后再发 /callbacks 查看",
+    "t.cb.btn.reached": "{n}·接通·{rating}",
+    "t.cb.btn.not_reached": "{n}·未接通",
+    "t.cb.btn.refused": "{n}·拒绝回访",
+    "t.cb.outcome.reached": "已接通",
+    "t.cb.outcome.not_reached": "未接通（仍在回访列表）",
+    "t.cb.outcome.refused": "业主拒绝回访",
+    "t.cb.rated": "，电话评价「{rating}」",
+    "t.cb.recorded": "📞 {number} 回访已记录：{outcome}{rating}",
+    "t.cb.unhappy": "⚠️ 工单 {number} 电话回访：业主「不满意」，请主管跟进。",
+    "t.cb.follower_unhappy": "⚠️ 工单 {number}：一位合并反映的业主评价「不满意」，请主管跟进。",
+    "t.cb.err.done": "工单 {number} 的回访已记录过了。",
 }
 
 TEXTS_HANT: dict[str, str] = {
@@ -180,6 +201,9 @@ TEXTS_HANT: dict[str, str] = {
     "t.step.accepted": "已由{name}跟進，處理緊。",
     "t.step.arrived": "：{name}已經到咗現場處理。",
     "t.staff.progress_prompt": "⏱️ 緊急工單 {number}（{category}·{place}）已經過咗 {minutes} 分鐘，{arrived}請回覆呢條訊息講低處理進度。",
+    "t.rating.remind": "工單 {number} 已經處理好，仲未收到你嘅評價。請你為今次服務評價（聽日會自動歸檔，管理處會致電回訪）：",
+    "t.rating.ask": "請你為今次服務評價：",
+    "t.rating.follower_thanks": "多謝你嘅評價！",
 }
 
 # The audit trail's actions as /ticket shows them.
@@ -212,4 +236,9 @@ ACTION_LABELS: dict[str, str] = {
     "hazard_overdue": "隐患整改逾期",
     "hazard_done": "隐患销项",
     "hazard_cancelled": "隐患撤销",
+    "rating_reminded": "提醒评价",
+    "callback_due": "列入电话回访",
+    "callback": "电话回访",
+    "follower_rated": "合并业主评价",
+    "opinion_raised": "舆情预警升级",
 }

@@ -44,6 +44,9 @@ class OpinionAlert(Base):
     folded: Mapped[int] = mapped_column(Integer, default=0)
     handled_by: Mapped[str | None] = mapped_column(String(64))
     handled_at: Mapped[datetime | None]
+    # The follow-up timer (issue 21, item 4): reminded the supervisors, escalated to the manager.
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
 
 
 class OpinionAlertMessage(Base):
@@ -74,3 +77,36 @@ class OpinionFeedback(Base):
     actor: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
+
+
+class OpinionCrisis(Base):
+    """A tier-3 alert's crisis record: who speaks for the company (统一口径), the public
+    reply drafted from the template (核实 → 回应), and whether a manager confirmed it sent.
+
+    `reply_state`: none | drafted | sent. The timeline is `OpinionCrisisEvent`."""
+
+    __tablename__ = "opinion_crises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("opinion_alerts.id"), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    created_at: Mapped[datetime]
+    spokesperson: Mapped[str | None] = mapped_column(String(64))
+    reply: Mapped[str | None] = mapped_column(Text)
+    reply_state: Mapped[str] = mapped_column(String(16), default="none")
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+
+
+class OpinionCrisisEvent(Base):
+    """One line of a crisis's timeline: the alert, follow-ups, folded replies, the
+    spokesperson, the draft and its confirmation."""
+
+    __tablename__ = "opinion_crisis_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crisis_id: Mapped[int] = mapped_column(ForeignKey("opinion_crises.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)

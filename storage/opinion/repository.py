@@ -32,9 +32,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.directory.models import Chat, Member
 from storage.messages.models import MessageLog
-from storage.opinion.models import OpinionAlert, OpinionAlertMessage, OpinionFeedback
+from storage.opinion.models import (
+    OpinionAlert,
+    OpinionAlertMessage,
+    OpinionCrisis,
+    OpinionCrisisEvent,
+    OpinionFeedback,
+)
 from storage.outbox.models import OutboxMessage
-from storage.rows import insert_new, table_of
+from storage.rows import insert_new, insert_object, table_of
 from storage.tickets.models import Ticket
 from storage.tickets.status import ACTIVE
 
@@ -375,3 +381,69 @@ async def all_queued(session: AsyncSession, dedupe_keys: Sequence[str]) -> bool:
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedupe_key.in_(dedupe_keys))
     )
     return int(found or 0) >= len(set(dedupe_keys))
+
+
+class CrisisRepository:
+    """Crisis records of tier-3 alerts and the follow-up timer of tier-2/3 alerts (issue 21,
+    item 4): rare statements, off the owner-message hot path but for the one INSERT when a
+    crisis opens and a timeline line when a message folds into one."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def open(self, alert: OpinionAlert, now: datetime) -> OpinionCrisis:
+        crisis = OpinionCrisis(
+            alert_id=alert.id, community_id=alert.community_id, created_at=now, reply_state="none"
+        )
+        self.session.add(crisis)
+        await self.session.flush()
+        return crisis
+
+    async def get(self, crisis_id: int) -> OpinionCrisis | None:
+        return await self.session.get(OpinionCrisis, crisis_id)
+
+    async def of_alert(self, alert_id: int) -> OpinionCrisis | None:
+        return await self.session.scalar(select(OpinionCrisis).where(OpinionCrisis.alert_id == alert_id))
+
+    async def note(
+        self, crisis_id: int, at: datetime, actor: str, action: str, note: str | None = None
+    ) -> None:
+        event = OpinionCrisisEvent(crisis_id=crisis_id, at=at, actor=actor[:64], action=action, note=note)
+        await insert_object(self.session, event, want_id=False)
+
+    async def timeline(self, crisis_id: int) -> Sequence[OpinionCrisisEvent]:
+        return (
+            await self.session.scalars(
+                select(OpinionCrisisEvent)
+                .where(OpinionCrisisEvent.crisis_id == crisis_id)
+                .order_by(OpinionCrisisEvent.at, OpinionCrisisEvent.id)
+            )
+        ).all()
+
+    async def unanswered(self, raised_before: datetime) -> Sequence[OpinionAlert]:
+        """Open tier-2/3 alerts (nobody pressed 「已跟进」 or 「误报」) raised before the time,
+        not yet escalated: the follow-up timer's candidates."""
+        return (
+            await self.session.scalars(
+                select(OpinionAlert)
+                .where(
+                    OpinionAlert.state == "open",
+                    OpinionAlert.tier >= 2,
+                    OpinionAlert.created_at <= raised_before,
+                    OpinionAlert.escalated_at.is_(None),
+                )
+                .order_by(OpinionAlert.id)
+            )
+        ).all()
+
+    async def stamp(self, alert_id: int, column: str, now: datetime) -> bool:
+        """Set `reminded_at` or `escalated_at` once (a conditional UPDATE: two watchers stamp it
+        once); True for the one that did."""
+        target = getattr(OpinionAlert, column)
+        result = await self.session.execute(
+            update(OpinionAlert)
+            .where(OpinionAlert.id == alert_id, target.is_(None), OpinionAlert.state == "open")
+            .values({column: now})
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))

@@ -13,7 +13,7 @@ from storage.directory.models import Chat
 from storage.messages.models import MessageLog
 from storage.opinion.models import OpinionAlert
 from storage.opinion.repository import all_queued, owner_messages
-from storage.tickets.models import Ticket, TicketEvent
+from storage.tickets.models import Ticket, TicketCallback, TicketEvent
 
 # What an owner's rating below 「满意」 is stored as (handlers/tickets/lifecycle.py: RATINGS).
 LOW_RATINGS = ("一般", "不满意")
@@ -77,6 +77,19 @@ class ReportRepository:
             MessageLog.sent_at >= start, MessageLog.sent_at < end
         )
         return [(row[0], bool(row[1])) for row in (await self.session.execute(query)).all()]
+
+    async def call_outcomes(self, ticket_ids: Sequence[int]) -> dict[int, str | None]:
+        """The 回访 call outcome of each of these tickets that went on the call list."""
+        found: dict[int, str | None] = {}
+        for start in range(0, len(ticket_ids), 500):
+            chunk = list(ticket_ids[start : start + 500])
+            rows = await self.session.execute(
+                select(TicketCallback.ticket_id, TicketCallback.outcome).where(
+                    TicketCallback.ticket_id.in_(chunk)
+                )
+            )
+            found.update({ticket_id: outcome for ticket_id, outcome in rows})
+        return found
 
     async def alerts(self, community_id: int, start: datetime, end: datetime) -> Sequence[OpinionAlert]:
         return (

@@ -57,6 +57,8 @@ class Ticket(Base):
     # When the current SLA clock started (creation, or the last reopening).
     sla_started_at: Mapped[datetime | None]
     rating_requested_at: Mapped[datetime | None]
+    # The one reminder to rate, a day before an unrated ticket closes (issue 21, item 5).
+    rating_reminded_at: Mapped[datetime | None]
     # A problem other flats share (the lift, a water main, a public area): reports from other
     # flats merge into it. False: one flat's problem, which only that flat's reports join
     # (handlers/tickets/data/conversation.toml says which is which).
@@ -157,3 +159,25 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class TicketCallback(Base):
+    """A 回访 call owed on a ticket its owner did not rate (issue 21, item 5): put on the
+    stewards' list when the ticket closes unrated, settled by a steward's call.
+
+    `outcome`: None while due; reached | not_reached | refused once called (not_reached stays
+    on the list, `attempts` counts the calls); `rating` the one given by phone, if any."""
+
+    __tablename__ = "ticket_callbacks"
+    __table_args__ = (Index("ix_ticket_callbacks_due", "community_id", "done_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    rating: Mapped[str | None] = mapped_column(String(16))
+    called_by: Mapped[str | None] = mapped_column(String(64))  # "steward:3"
+    called_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]  # reached or refused: off the list

@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from storage.directory.models import Member
 from storage.outbox.models import OutboxMessage
 from storage.rows import dialect_of, insert_new, insert_object, table_of
-from storage.tickets.models import Counter, Ticket, TicketEvent, TicketFollower, TicketMedia
+from storage.tickets.models import Counter, Ticket, TicketCallback, TicketEvent, TicketFollower, TicketMedia
 from storage.tickets.status import ACTIVE, TicketStatus
 
 # In a fixed order, so a prebuilt statement is the same text in every process.
@@ -480,3 +480,73 @@ class TicketRepository:
         if community_id is not None:
             query = query.where(Ticket.community_id == community_id)
         return (await self.session.scalars(query.order_by(Ticket.id))).all()
+
+    # -- 回访 calls (issue 21, item 5) ----------------------------------------------------------
+    async def add_callback(self, ticket: Ticket, at: datetime) -> bool:
+        """Put the ticket on its community's 回访 list, once (False if it was there)."""
+        values = {
+            "ticket_id": ticket.id,
+            "community_id": ticket.community_id,
+            "due_at": at,
+            "attempts": 0,
+            "outcome": None,
+            "rating": None,
+            "called_by": None,
+            "called_at": None,
+            "done_at": None,
+        }
+        return await insert_new(self.session, table_of(TicketCallback), values)
+
+    async def callback(self, callback_id: int) -> TicketCallback | None:
+        return await self.session.get(TicketCallback, callback_id)
+
+    async def callback_of(self, ticket_id: int) -> TicketCallback | None:
+        return await self.session.scalar(select(TicketCallback).where(TicketCallback.ticket_id == ticket_id))
+
+    async def due_callbacks(
+        self, community_id: int | None, limit: int = 20
+    ) -> list[tuple[TicketCallback, Ticket]]:
+        """The calls still owed (never reached nor refused), oldest first; every community's
+        when `community_id` is None."""
+        query = (
+            select(TicketCallback, Ticket)
+            .join(Ticket, Ticket.id == TicketCallback.ticket_id)
+            .where(TicketCallback.done_at.is_(None))
+        )
+        if community_id is not None:
+            query = query.where(TicketCallback.community_id == community_id)
+        rows = await self.session.execute(
+            query.order_by(TicketCallback.due_at, TicketCallback.id).limit(limit)
+        )
+        return [(callback, ticket) for callback, ticket in rows]
+
+    async def count_due_callbacks(self, community_id: int | None) -> int:
+        query = select(func.count()).select_from(TicketCallback).where(TicketCallback.done_at.is_(None))
+        if community_id is not None:
+            query = query.where(TicketCallback.community_id == community_id)
+        return int(await self.session.scalar(query) or 0)
+
+    async def settle_callback(self, callback_id: int, values: dict[str, Any]) -> bool:
+        """Record a call on a callback still owed (a conditional UPDATE: of two stewards
+        recording the same call, one wins)."""
+        result = await self.session.execute(
+            update(TicketCallback)
+            .where(TicketCallback.id == callback_id, TicketCallback.done_at.is_(None))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def callbacks_between(
+        self, community_id: int, since: datetime, until: datetime
+    ) -> Sequence[TicketCallback]:
+        """The calls put on the list in the window (for the 回访 rate)."""
+        return (
+            await self.session.scalars(
+                select(TicketCallback).where(
+                    TicketCallback.community_id == community_id,
+                    TicketCallback.due_at >= since,
+                    TicketCallback.due_at < until,
+                )
+            )
+        ).all()

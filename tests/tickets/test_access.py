@@ -7,7 +7,7 @@ from bot.core.roles import Role
 from bot.core.router import Router
 from bot.core.texts import Texts
 from handlers.tickets import SlaBook, TicketService
-from handlers.tickets.buttons import CardAction, Correction, RatingPress
+from handlers.tickets.buttons import CallPress, CardAction, Correction, RatingPress
 from handlers.tickets.chat import TicketChat
 from nlp.classifier import Classifier
 from tests.harness import Harness, alert_to_presser
@@ -50,11 +50,15 @@ def test_the_minimum_roles_are_declared_at_registration(classifier: Classifier) 
         "隐患": Role.STEWARD,
         "隱患": Role.STEWARD,
         "hazard": Role.STEWARD,
+        "callbacks": Role.STEWARD,
+        "回访": Role.STEWARD,
+        "回訪": Role.STEWARD,
     }
     assert {p.data: p.filters.require for p in router.presses} == {
         CardAction: Role.STEWARD,
         Correction: Role.STEWARD,
         RatingPress: None,
+        CallPress: Role.STEWARD,
     }
 
 

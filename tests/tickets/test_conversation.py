@@ -177,7 +177,9 @@ async def test_a_merged_owner_is_told_what_was_fixed(harness: Harness) -> None:
     [ticket] = await harness.tickets()
     await harness.say(STEWARDS, "wang", f"/resolve {ticket.number} 已更换控制板")
     [merged] = [m for m in harness.sent(OWNERS) if m.text.startswith("您反映的问题")]
-    assert merged.text == f"您反映的问题（工单 {ticket.number}·电梯·2栋****）已处理完毕：已更换控制板"
+    assert merged.text == (
+        f"您反映的问题（工单 {ticket.number}·电梯·2栋****）已处理完毕：已更换控制板\n请您对本次服务进行评价："
+    )
 
 
 # -- follow-ups belong to the owner's open ticket ---------------------------------------------------
