@@ -38,7 +38,7 @@ HANS: dict[str, str] = {
     "place.unknown": "未注明",
     # commands
     "help.owners": "您好，我是物业管家机器人。在本群直接描述问题即可报修或投诉，例如「3栋厨房水管漏水」。\n/my 查看我的工单\n/ticket 工单号 查看进度\n/unit 3-2-1302 登记房号（仅物业可见）",
-    "help.stewards": "管家工作群：新工单会发到这里。\n按「接单」认领；回复工单卡片即可添加进度；\n/accept /progress /resolve /transfer 工单号 处理工单。\n巡查发现问题：/open 3栋 消防通道堆满杂物（或「开单：…」）；/hazards 查看隐患整改台账，/hazard 工单号 done 整改销项。",
+    "help.stewards": "管家工作群：新工单会发到这里。\n按「接单」认领，到达现场按「已到场」；回复工单卡片即可添加进度或照片；\n/accept /arrive /progress /resolve /transfer 工单号 处理工单（/resolve 可附维修后照片），/photos 工单号 查看照片。\n巡查发现问题：/open 3栋 消防通道堆满杂物（或「开单：…」）；/hazards 查看隐患整改台账，/hazard 工单号 done 整改销项。\n/callbacks 查看待电话回访的工单。",
     "help.supervisors": "主管群：这里接收超时升级、舆情预警和日报。",
     "help.private": "您好，我是物业管家机器人。请在小区业主群中与我互动，或使用 /my 查看您的工单。",
     "help.unbound": "本群尚未绑定小区。请管理员生成绑定码后发送 /bind 绑定码。",

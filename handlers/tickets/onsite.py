@@ -60,6 +60,8 @@ async def prompt_progress(
     """Ask the ticket's steward (the supervisors while nobody has it) for progress note `n`,
     in the stewards' groups under the card: once, whoever else watches. True if asked now."""
     cycle = int((ticket.sla_started_at or ticket.created_at).timestamp())
+    if await store.tickets.has_event(ticket.id, PROMPT_ACTION, f"{n}@{cycle}"):
+        return False  # asked already (the common case: the watch runs every minute)
     assignee = await store.directory.steward(ticket.assignee_id) if ticket.assignee_id else None
     people = [assignee] if assignee else list(await store.directory.roster(community.id, "supervisor"))
     minutes = int((now - (ticket.sla_started_at or ticket.created_at)).total_seconds() // 60)

@@ -6,12 +6,22 @@ each step; the time to arrival and the share of simple repairs visited within 30
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from bot.app.policies import report_policy
+from handlers.reports import gather_report
 from handlers.reports.figures import VisitRule, simple_visits
+from handlers.reports.period import Period
+from handlers.reports.service import say_in
+from handlers.reports.sheets import staff_caption
 from handlers.tickets.jobs import check_sla
 from handlers.tickets.sla import SlaBook
+from storage.directory.models import Community
 from storage.outbox.models import OutboxMessage
 from storage.tickets.models import Ticket
+from storage.uow import UnitOfWork
 from tests.harness import Harness
 from tests.tickets.test_flow import button, press
 
@@ -216,3 +226,27 @@ def test_the_visit_rule_and_the_prompt_interval_are_configured() -> None:
     assert BOOK.policy_for("repair", "gas", "urgent").onsite == 60
     assert BOOK.visits.within == 30
     assert "plumbing" in BOOK.visits.simple
+
+
+async def test_the_monthly_figures_count_simple_repairs_visited_in_time(harness: Harness) -> None:
+    """From 「已到场」 to the report: the configured rule (sla.toml `[visits]`, through the
+    report policy the root builds) counts a leak visited 12 minutes after the report."""
+    await harness.say(OWNERS, "u-zhang", "3栋2单元1302厨房水管漏水了，麻烦派人来修")
+    [leak] = await harness.tickets()
+    assert leak.category == "plumbing"
+    await harness.say(STEWARDS, "wang", f"/accept {leak.number}")
+    harness.clock.advance(timedelta(minutes=12))
+    await harness.say(STEWARDS, "wang", f"/arrive {leak.number}")
+    rule = report_policy(harness.app.settings, BOOK).visits
+    assert (rule.within, rule.target) == (30, 0.9)
+    async with harness.app.sessions() as session:
+        community = await session.scalar(select(Community).where(Community.code == "lxy"))
+        assert community is not None
+        period = Period.parse("2026-11", ZoneInfo(community.timezone))
+        report = await gather_report(
+            UnitOfWork(session), harness.app.services, community, period, harness.clock.now(), rule
+        )
+    assert report.visits is not None
+    assert (report.visits.visited, report.visits.total) == (1, 1)
+    say = say_in(harness.app.services, community)
+    assert "简单维修30分钟内到场 100%（1/1，目标 ≥ 90%）" in staff_caption(report, say)

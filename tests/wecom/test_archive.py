@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.adapters.wecom.archive import iter_archive, parse_archive_line
 from bot.adapters.wecom.archive_import import import_archive, print_summary
 from bot.adapters.wecom.fields import WeComPayloadError
-from bot.core.events import ChatType, Incoming, MessageKind
+from bot.core.events import ChatType, Incoming, MessageKind, Photo
 from tests.wecom.conftest import assert_encodable
 
 
@@ -89,6 +89,22 @@ def test_media_kinds(msgtype: str, kind: MessageKind) -> None:
     msg = parse_archive_line(line(msgtype=msgtype, text=None, **{msgtype: {"sdkfileid": "x"}}))
     assert msg is not None
     assert (msg.kind, msg.text) == (kind, "")
+
+
+def test_archived_pictures_carry_their_sdkfileid() -> None:
+    image = {"md5sum": "50de4b2c", "filesize": 70961, "sdkfileid": "CtYBMzA2OTAyMDEwMjA0NjIz"}
+    msg = parse_archive_line(line(msgtype="image", text=None, image=image))
+    assert msg is not None
+    assert msg.photos == (Photo("CtYBMzA2OTAyMDEwMjA0NjIz", "50de4b2c"),)
+    mixed = {
+        "item": [
+            {"type": "text", "content": json.dumps({"content": "路灯坏了"}, ensure_ascii=False)},
+            {"type": "image", "content": json.dumps({"md5sum": "m", "filesize": 1, "sdkfileid": "F1"})},
+        ]
+    }
+    msg = parse_archive_line(line(msgtype="mixed", text=None, mixed=mixed))
+    assert msg is not None
+    assert (msg.kind, msg.text, msg.photos) == (MessageKind.TEXT, "路灯坏了", (Photo("F1", "m"),))
 
 
 def test_commands_keep_their_kind() -> None:

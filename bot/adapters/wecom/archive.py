@@ -31,7 +31,7 @@ from typing import Any
 
 from bot.adapters.wecom.fields import WeComPayloadError, clean, opt_str, req_id, req_obj, req_str
 from bot.adapters.wecom.messages import text_kind
-from bot.core.events import ChatType, Incoming, MessageKind, Platform
+from bot.core.events import ChatType, Incoming, MessageKind, Photo, Platform
 
 _KINDS = {
     "image": MessageKind.PHOTO,
@@ -70,14 +70,18 @@ def parse_archive_line(line: str) -> Incoming | None:
     msgtype = req_str(data, "msgtype")
 
     text = ""
+    photos: tuple[Photo, ...] = ()
     if msgtype == "text":
         text = req_str(req_obj(data, "text"), "content")
         kind = text_kind(text)
     elif msgtype == "mixed":
         text, has_image = _mixed(req_obj(data, "mixed"))
+        photos = _mixed_images(req_obj(data, "mixed"))
         kind = text_kind(text) if text else (MessageKind.PHOTO if has_image else MessageKind.OTHER_MEDIA)
     else:
         kind = _KINDS.get(msgtype, MessageKind.OTHER_MEDIA)
+        if msgtype == "image":
+            photos = _image(data.get("image"))
 
     if roomid:
         chat_id, chat_type = roomid, ChatType.GROUP
@@ -94,7 +98,31 @@ def parse_archive_line(line: str) -> Incoming | None:
         sent_at=sent_at,
         chat_type=chat_type,
         kind=kind,
+        photos=photos,
     )
+
+
+def _image(content: Any) -> tuple[Photo, ...]:
+    """An archived picture: its `sdkfileid` (what the archive SDK fetches it by) and `md5sum`;
+    a mixed record's item gives them as a JSON string."""
+    if isinstance(content, str):
+        try:
+            content = json.loads(content)
+        except (ValueError, RecursionError):
+            return ()
+    if not isinstance(content, dict):
+        return ()
+    file_id = opt_str(content, "sdkfileid")
+    return (Photo(file_id, opt_str(content, "md5sum")),) if file_id else ()
+
+
+def _mixed_images(mixed: dict[str, Any]) -> tuple[Photo, ...]:
+    items = mixed.get("item")
+    found: list[Photo] = []
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict) and item.get("type") == "image":
+            found.extend(_image(item.get("content")))
+    return tuple(found)
 
 
 def _mixed(mixed: dict[str, Any]) -> tuple[str, bool]:
