@@ -36,12 +36,18 @@ from nlp import Classifier, Intent
         ("洗手间那支光管一闪一闪", "electrical"),
         ("房门的门柄松了", "access"),
         ("草坪上的景观灯一半都没亮", "public_facility"),
+        # a fault on use or in the weather, after many tries, or hardly working; a fitting named
+        # with its room of the home is sure evidence
+        ("阳台那扇窗一刮风就哐哐响", "structure"),
+        ("卧室的窗关不太上", "structure"),
+        ("热水器点着了一下又熄", "other_repair"),
     ],
 )
 def test_soft_states_and_everyday_names_are_repairs(clf: Classifier, text: str, category: str) -> None:
     c = clf.classify(text)
     assert c.intent is Intent.REPAIR, (text, c.rules)
     assert c.category == category, (text, c.rules)
+    assert not c.uncertain, (text, c.uncertain_reason)
 
 
 @pytest.mark.parametrize(
@@ -52,11 +58,16 @@ def test_soft_states_and_everyday_names_are_repairs(clf: Classifier, text: str, 
         "管理处那个小姑娘说话凶巴巴",
         # a common place turned into a dog's toilet
         "平台那块草坪变成狗厕所了",
+        # mess on the walls, someone parked in my space, paying for no improvement
+        "楼道墙上满墙都是小广告",
+        "有人把车停在我的车位上",
+        "物业费年年交，环境一点没变",
     ],
 )
 def test_staff_and_fouling_said_softly_are_complaints(clf: Classifier, text: str) -> None:
     c = clf.classify(text)
     assert c.intent is Intent.COMPLAINT, (text, c.rules)
+    assert not c.uncertain, (text, c.uncertain_reason)
 
 
 @pytest.mark.parametrize(
@@ -99,6 +110,8 @@ def test_their_lookalikes_page_nobody(clf: Classifier, text: str) -> None:
         "暖气片今天摸着烫手，舒服",
         "我家狗狗今天去打疫苗了",
         "有人要排风扇吗？搬家拆下来的",
+        "我家的门今天刷了新漆，好看",
+        "家里的灯是暖光的，很温馨",
     ],
 )
 def test_the_same_words_in_chatter_open_no_ticket(clf: Classifier, text: str) -> None:
