@@ -79,6 +79,13 @@ def test_staff_and_fouling_said_softly_are_complaints(clf: Classifier, text: str
         "成個停車場浸晒",
         "走廊里有很浓的烟",
         "车库顶棚有一大片往下掉",
+        # a relative left in a stopped lift, a flood in a figure, someone at a roof's edge, a sign
+        # about to fall, a child in the water
+        "5座部电梯停咗，我老豆仲喺入面",
+        "楼下漏水，车库里一片汪洋",
+        "天台有个人企喺石壆度",
+        "3栋外墙那块招牌松了，快要掉下来了",
+        "小区水池有个小朋友跌落水",
     ],
 )
 def test_emergencies_without_the_obvious_words_page(clf: Classifier, text: str) -> None:
@@ -95,6 +102,9 @@ def test_emergencies_without_the_obvious_words_page(clf: Classifier, text: str) 
         "看电视剧里有人晕倒在电梯里，吓死了",
         "去海边玩，水漫过膝盖",
         "路上有辆车冒黑烟",
+        "牙齿快掉了",
+        "我手机落水了，开不了机",
+        "想跳槽了，这工作太累",
     ],
 )
 def test_their_lookalikes_page_nobody(clf: Classifier, text: str) -> None:
