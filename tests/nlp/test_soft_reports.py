@@ -86,6 +86,9 @@ def test_staff_and_fouling_said_softly_are_complaints(clf: Classifier, text: str
         "天台有个人企喺石壆度",
         "3栋外墙那块招牌松了，快要掉下来了",
         "小区水池有个小朋友跌落水",
+        "會所門口有個阿伯坐喺度唔出聲，面都青晒",
+        "浴室天花啲水好似瀑布咁落",
+        "外牆啲紙皮石不停在掉，下面有人經過",
     ],
 )
 def test_emergencies_without_the_obvious_words_page(clf: Classifier, text: str) -> None:
@@ -105,6 +108,7 @@ def test_emergencies_without_the_obvious_words_page(clf: Classifier, text: str) 
         "牙齿快掉了",
         "我手机落水了，开不了机",
         "想跳槽了，这工作太累",
+        "她的长发像瀑布一样",
     ],
 )
 def test_their_lookalikes_page_nobody(clf: Classifier, text: str) -> None:
