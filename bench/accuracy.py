@@ -202,6 +202,7 @@ HELD_OUT_SPLITS = frozenset(
         "tipdm-test",
         "lccc-held",
         "dev4-held",
+        "dev5-held",
     }
 )
 
@@ -595,10 +596,12 @@ ALL_SPLITS = [
     "tipdm-test",
     "lccc-held",
     "dev4-held",
+    "dev5-held",
     "dev",
     "dev2",
     "dev3",
     "dev4",
+    "dev5",
     "letters-dev",
     "chatter-dev",
     "chatter-dev2",
