@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from pydantic import ValidationError
 
@@ -53,8 +54,16 @@ def load_settings() -> Settings:
         raise ConfigError(f"{name}: {err['msg']}") from exc
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A bad argument is one line on stderr (exit 2), as every other failure a user can cause;
+    `--help` still shows the usage. Subparsers are made of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="steward", description="Steward, the property steward bot.")
+    parser = OneLineParser(prog="steward", description="Steward, the property steward bot.")
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.register(sub)

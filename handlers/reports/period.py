@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.bounds import year_in_range
+
 
 @dataclass(frozen=True)
 class Period:
@@ -40,6 +42,8 @@ class Period:
         """2026-11 (a month) or 2026-W47 (an ISO week); ValueError otherwise."""
         text = text.strip().upper()
         try:
+            if not year_in_range(int(text[:4])):
+                raise ValueError(text)
             if "-W" in text:
                 year, week = text.split("-W")
                 return cls.week(int(year), int(week), tz)
