@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app.checks import add_steward_checks
@@ -51,7 +53,7 @@ from bot.app.offices import ROLES, build_election
 from bot.app.platforms import Platforms, build_platforms
 from bot.app.policies import broadcast_policy, opinion_policy, report_policy, triage_policy
 from bot.app.settings import ConfigError, Settings
-from bot.core import middlewares
+from bot.core import middlewares, redact
 from bot.core.channel import Capabilities, Channel, Handle
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Context
@@ -313,6 +315,23 @@ class App:
         return f"{adapters}; http {self.http.host}:{self.http.bound_port} (/healthz)"
 
 
+def secrets_of(settings: Settings) -> list[str | None]:
+    """What must never appear in a log line (`bot.core.redact`)."""
+    try:
+        password = make_url(settings.database_url).password
+    except ArgumentError:  # create_engine says what is wrong with it
+        password = None
+    return [
+        settings.telegram_token,
+        settings.telegram_secret_token,
+        settings.wecom_token,
+        settings.wecom_aes_key,
+        settings.wecom_group_robot_token,
+        settings.wecom_group_robot_aes_key,
+        str(password) if password else None,
+    ]
+
+
 def build_app(
     settings: Settings,
     *,
@@ -328,7 +347,10 @@ def build_app(
     server (`steward run`); `channels`: adapters given by the caller (a local channel).
     Raises `ConfigError` for a bad community file (checked first) or bad platform settings."""
     path = community_file or settings.community_file
+    redact.install()
+    redact.add_secrets(secrets_of(settings))
     communities = load_community_file(path)
+    redact.add_secrets(chat.webhook_key for c in communities.community for chat in c.chat)
     clock = clock or SystemClock()
     engine = engine or create_engine(settings.database_url)
     sessions = session_factory(engine)

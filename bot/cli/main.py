@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from bot.app.settings import ConfigError, Settings
 from bot.cli import admin, broadcasts, db, feedback, inbox, live, nlp, opinion, reports, telegram, wecom
 from bot.cli.command import Command
+from bot.core import redact
 from storage.db import DatabaseError
 
 log = logging.getLogger("steward")
@@ -37,6 +38,7 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def configure_logging(level: str) -> None:
+    redact.install()  # secrets, SQL parameters and quoted text out of every record (bot/core/redact.py)
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
