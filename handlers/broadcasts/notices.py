@@ -194,7 +194,7 @@ class Notices:
             raise DomainError("bc.err.not_found", ref=ref)
         for row in rows:
             if not may_act_on(actor, row.community_id):
-                raise DomainError("err.forbidden")
+                raise DomainError("bc.err.not_found", ref=ref)
         drafts = [row for row in rows if row.status == "draft"]
         if not drafts:
             return speaker.t("bc.done.already", ref=ref)
