@@ -55,7 +55,7 @@ class _Secrets:
 
     def add(self, values: Iterable[str | None]) -> None:
         with self._lock:
-            found = {v for v in values if v and len(v) >= 6}
+            found = {v for v in values if v and len(v) >= 8}
             self.values = tuple(sorted(set(self.values) | found, key=len, reverse=True))
 
 
@@ -63,7 +63,8 @@ _SECRETS = _Secrets()
 
 
 def add_secrets(values: Iterable[str | None]) -> None:
-    """Values never to appear in a log line (tokens, keys, passwords); short ones are ignored."""
+    """Values never to appear in a log line (tokens, keys, passwords); those under 8 characters
+    are ignored (they would blank ordinary words: a test password "steward")."""
     _SECRETS.add(values)
 
 
