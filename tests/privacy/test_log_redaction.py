@@ -160,5 +160,6 @@ def test_scrub_keeps_identifiers_and_removes_prose() -> None:
     assert PHONE not in out
     assert "3栋1302" not in out
     assert (
-        redact.scrub("postgresql+asyncpg://steward:hunter22@db/x") == "postgresql+asyncpg://steward:***@db/x"
+        redact.scrub("postgresql+asyncpg://operator:hunter22@db/x")
+        == "postgresql+asyncpg://operator:***@db/x"
     )
