@@ -19,8 +19,9 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, event, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage.sqlite_inline import INLINE_BUSY_TIMEOUT_MS, inline_creator
@@ -103,9 +104,27 @@ def private_file(path: Path) -> None:
             each.chmod(0o600)
 
 
+# What a connection attempt raises when the server is not there, refuses us (a wrong password,
+# a database that does not exist: asyncpg's errors come wrapped as DBAPIError) or the URL names
+# an impossible address (a port above 65535 is an OverflowError from the socket).
+CONNECT_ERRORS = (DBAPIError, OSError, OverflowError)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """The engine for `url`. Its errors never carry the statement's parameters (an owner's
-    message, phone or unit would reach the logs with them): `hide_parameters`."""
+    message, phone or unit would reach the logs with them): `hide_parameters`. A URL Steward
+    cannot use (unparsable, an unknown or synchronous driver) is a `DatabaseError` naming the
+    setting, never the URL (it may hold a password)."""
+    try:
+        return _create_engine(url, **kwargs)
+    except (ArgumentError, InvalidRequestError, ImportError) as exc:
+        raise DatabaseError(
+            "STEWARD_DATABASE_URL: not a database URL Steward can use "
+            f"(sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST/DB): {type(exc).__name__}"
+        ) from None
+
+
+def _create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         database = make_url(url).database or ""
@@ -160,7 +179,17 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     try:
         async with engine.connect() as conn:
             return await conn.run_sync(_current_revision)
-    except (OperationalError, DBAPIError, OSError) as exc:
+    except CONNECT_ERRORS as exc:
+        raise DatabaseError(f"database unreachable ({_safe_url(engine)}): {_first_line(exc)}") from exc
+
+
+async def check_connects(engine: AsyncEngine) -> None:
+    """Connect once, or `DatabaseError` in one line: unreachable, a wrong password, no such
+    database. Migrations run after it, so an error of theirs is not mistaken for these."""
+    try:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+    except CONNECT_ERRORS as exc:
         raise DatabaseError(f"database unreachable ({_safe_url(engine)}): {_first_line(exc)}") from exc
 
 
@@ -186,16 +215,23 @@ def _downgrade(conn: Connection, revision: str) -> None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
+    await check_connects(engine)
     try:
         async with engine.begin() as conn:
             await conn.run_sync(_upgrade, revision)
     except (OperationalError, OSError) as exc:
         raise DatabaseError(f"database unreachable ({_safe_url(engine)}): {_first_line(exc)}") from exc
+    except CommandError as exc:
+        raise DatabaseError(f"cannot migrate to {revision[:40]!r}: {_first_line(exc)}") from None
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(_downgrade, revision)
+    await check_connects(engine)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_downgrade, revision)
+    except CommandError as exc:  # no such revision, or not below the current one
+        raise DatabaseError(f"cannot downgrade to {revision[:40]!r}: {_first_line(exc)}") from None
 
 
 def _safe_url(engine: AsyncEngine) -> str:

@@ -117,11 +117,23 @@ class CommunityEntry(BaseModel):
             ("manager", self.manager),
             ("chat", self.chat),
         ]
+        names: dict[str, str] = {}
         for kind, entries in groups:
             for index, entry in enumerate(entries):
                 unknown = [b for b in entry.buildings if b != "*" and b not in known]
                 if unknown:
                     errors.append(((kind, index, "buildings"), f"unknown buildings {unknown}"))
+                # One roster of a community, one person per name (the database holds to it).
+                if isinstance(entry, StewardEntry):
+                    if entry.name in names:
+                        errors.append(
+                            (
+                                (kind, index, "name"),
+                                f"{entry.name!r} is on the roster twice (also a {names[entry.name]}): "
+                                "names must differ within a community",
+                            )
+                        )
+                    names.setdefault(entry.name, kind)
         return errors
 
 

@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app.checks import add_steward_checks
@@ -58,7 +60,7 @@ from bot.app.policies import (
 )
 from bot.app.settings import ConfigError, Settings
 from bot.console.web import ConsoleWeb
-from bot.core import middlewares
+from bot.core import middlewares, redact
 from bot.core.channel import Capabilities, Channel, Handle
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Context
@@ -350,6 +352,24 @@ class App:
         return f"{adapters}; http {self.http.host}:{self.http.bound_port} (/healthz)"
 
 
+def secrets_of(settings: Settings) -> list[str | None]:
+    """What must never appear in a log line (`bot.core.redact`)."""
+    try:
+        password = make_url(settings.database_url).password
+    except ArgumentError:  # create_engine says what is wrong with it
+        password = None
+    return [
+        settings.telegram_token,
+        settings.telegram_secret_token,
+        settings.wecom_token,
+        settings.wecom_aes_key,
+        settings.wecom_group_robot_token,
+        settings.wecom_group_robot_aes_key,
+        str(password) if password else None,
+        settings.console_secret,
+    ]
+
+
 def build_app(
     settings: Settings,
     *,
@@ -365,7 +385,10 @@ def build_app(
     server (`steward run`); `channels`: adapters given by the caller (a local channel).
     Raises `ConfigError` for a bad community file (checked first) or bad platform settings."""
     path = community_file or settings.community_file
+    redact.install()
+    redact.add_secrets(secrets_of(settings))
     communities = load_community_file(path)
+    redact.add_secrets(chat.webhook_key for c in communities.community for chat in c.chat)
     clock = clock or SystemClock()
     engine = engine or create_engine(settings.database_url)
     sessions = session_factory(engine)

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.app.root import App, build_app
 from bot.app.settings import Settings
+from bot.core.bounds import OutOfRange, check_instant, parse_id
 
 Subparsers = Any  # argparse's _SubParsersAction, which typeshed keeps private
 
@@ -49,7 +50,21 @@ def instant(text: str) -> datetime:
         ) from None
     if when.tzinfo is None:
         raise argparse.ArgumentTypeError(f"give the time's UTC offset, e.g. {text}+08:00")
-    return when
+    try:
+        return check_instant(when)
+    except OutOfRange as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def row_id(text: str) -> int:
+    """A database id (`steward inbox retry 12`): a plain number from 1 to BIGINT's largest."""
+    try:
+        value = parse_id(text)
+    except OutOfRange as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected an id (a number from 1), got {text[:24]!r}")
+    return value
 
 
 # The longest period or validity a command takes: ten years (beyond, a date overflows).

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.app.settings import ConfigError, Settings
-from bot.cli.command import Command, Subparsers, one_shot
+from bot.cli.command import Command, Subparsers, one_shot, row_id
 
 
 def register(sub: Subparsers) -> None:
@@ -25,7 +25,9 @@ def register(sub: Subparsers) -> None:
     inbox_sub.add_parser("status", help="the backlog, how long its oldest update has waited, dead letters")
     inbox_sub.add_parser("failed", help="list the updates parked after too many failures")
     retry = inbox_sub.add_parser("retry", help="send parked updates back to be handled again")
-    retry.add_argument("ids", nargs="*", type=int, metavar="ID", help="the updates to retry (see `failed`)")
+    retry.add_argument(
+        "ids", nargs="*", type=row_id, metavar="ID", help="the updates to retry (see `failed`)"
+    )
     retry.add_argument("--all", action="store_true", help="every parked update")
 
 

@@ -8,12 +8,14 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from pydantic import ValidationError
 
 from bot.app.settings import ConfigError, Settings
 from bot.cli import admin, broadcasts, db, feedback, fees, inbox, live, nlp, opinion, reports, telegram, wecom
 from bot.cli.command import Command
+from bot.core import redact
 from storage.db import DatabaseError
 
 log = logging.getLogger("steward")
@@ -37,6 +39,7 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def configure_logging(level: str) -> None:
+    redact.install()  # secrets, SQL parameters and quoted text out of every record (bot/core/redact.py)
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -54,8 +57,16 @@ def load_settings() -> Settings:
         raise ConfigError(f"{name}: {err['msg']}") from exc
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A bad argument is one line on stderr (exit 2), as every other failure a user can cause;
+    `--help` still shows the usage. Subparsers are made of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="steward", description="Steward, the property steward bot.")
+    parser = OneLineParser(prog="steward", description="Steward, the property steward bot.")
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.register(sub)

@@ -13,8 +13,10 @@ and `unpack` are the only places that know the wire form, as aiogram's `Callback
     CardAction("accept", 42).pack()      -> "t:accept:42"
     CardAction.unpack("t:accept:42")     -> CardAction(action="accept", ticket_id=42)
 
-Fields are `int` (0 ≤ n < 2**63, what a database id can be), `str` (no ":"), or a `Literal`
-of strings. Anything else a press carries, forged or stale, raises `BadCallbackData`.
+Fields are `int` (0 ≤ n ≤ 2**31 - 1: what the INTEGER key of the rows buttons name can be,
+`bot.core.bounds.MAX_INT`; a larger one would reach PostgreSQL as an int4 parameter and fail),
+`str` (no ":"), or a `Literal` of strings. Anything else a press carries, forged or stale,
+raises `BadCallbackData`.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ import dataclasses
 import typing
 from typing import Any, ClassVar, Literal, Self, get_args, get_origin
 
+from bot.core.bounds import MAX_INT
+
 SEPARATOR = ":"
 MAX_BYTES = 64  # Telegram's limit on callback_data
-MAX_ID = 2**63 - 1
+MAX_ID = MAX_INT
 
 
 class BadCallbackData(ValueError):
@@ -95,7 +99,7 @@ class CallbackData:
 
 def _parse(kind: Any, part: str, data: str) -> Any:
     if kind is int:
-        if not part.isascii() or not part.isdigit() or len(part) > 19 or int(part) > MAX_ID:
+        if not part.isascii() or not part.isdigit() or len(part) > len(str(MAX_ID)) or int(part) > MAX_ID:
             raise BadCallbackData(data[:64])
         return int(part)
     if kind is str:

@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.core.redact import scrub
+
 
 @dataclass(frozen=True)
 class CallSnapshot:
@@ -58,7 +60,8 @@ class CallLog:
         """The platform did not answer as its API does (`reason`: short, no message text)."""
         self._last_failure = self._clock()
         self._consecutive += 1
-        self._last_error = reason[:200]
+        # /healthz may be public: no secret, URL token or quoted text (`redact.scrub`).
+        self._last_error = scrub(reason)[:200]
         self._outcomes["error"] += 1
 
     def rate_limited(self, code: str) -> None:

@@ -52,6 +52,7 @@ HANS: dict[str, str] = {
     "err.too_long": "消息太长了，请精简后再发送。",
     "err.stale_button": "该操作已失效。",
     "err.usage": "用法：{usage}",
+    "err.date_range": "日期「{value}」超出范围：请写 {first} 至 {last} 年之间的日期。",
     # to admins, privately: an update the inbox gave up on (bot/core/inbox.py)
     "inbox.parked": "⚠️ 有一条消息处理失败 {failures} 次，已暂停：编号 {id}（{platform} 会话 {chat}，{error}）。查看：steward inbox failed；重新处理：steward inbox retry {id}",
 }

@@ -18,18 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.events import Outgoing
-from bot.core.outbox import Priority
+from bot.core.outbox import Priority, send_to_chat
 from bot.core.texts import Texts
 from handlers.broadcasts.policy import BroadcastPolicy
 from handlers.broadcasts.rendering import (
     Audience,
     Speaker,
+    local_stamp,
     render_notice,
     render_outage,
     render_tip,
     tz_of,
 )
 from handlers.broadcasts.tips import choose_tip
+from handlers.shared.privacy import mask_text
 from storage.broadcasts.models import Broadcast, Outage
 from storage.broadcasts.repository import OutboxItem
 from storage.directory.models import Chat
@@ -180,6 +182,7 @@ class Fanout:
                     broadcast.send_at.isoformat(),
                     policy.grace,
                 )
+                await self._tell_missed(uow, broadcast, now)
                 return Batch()
             if not await repo.move(Broadcast, broadcast.id, ["scheduled"], "sending"):
                 return Batch(more=True)  # someone else moved it first: look again
@@ -187,3 +190,43 @@ class Fanout:
             return Batch()
         result = await self.fan_out(uow, broadcast, now, limit=policy.batch)
         return Batch(result.queued, more=result.remaining > 0)
+
+    async def _tell_missed(self, uow: UnitOfWork, broadcast: Broadcast, now: datetime) -> None:
+        """A notice that was never sent must not be missed silently: the community's
+        supervisors' chat (else its management's, else its stewards') is told once what was
+        missed and how to send it now (`/notice resume N…`). The outbox row is the record
+        (its `dedupe_key` makes a second skip of the same notice, by another process, a
+        no-op). A missed weekly safety tip is only logged: the next week has one."""
+        if broadcast.kind == "tip":
+            return
+        community = await uow.directory.community(broadcast.community_id)
+        if community is None:
+            return
+        speaker = Speaker(self.texts, community.language)
+        body = broadcast.text or broadcast.body or broadcast.template or ""
+        flat = " ".join(body.split())
+        snippet = flat if len(flat) <= 40 else flat[:39] + "…"
+        assert broadcast.send_at is not None
+        text = speaker.t(
+            "bc.missed",
+            ref=f"N{broadcast.id}",
+            community=community.name,
+            when=local_stamp(broadcast.send_at, community, with_year=True),
+            minutes=int(self.policy.grace.total_seconds() // 60),
+            snippet=speaker.convert(mask_text(snippet)),
+        )
+        for role in ("supervisors", "management", "stewards"):
+            chats = await uow.directory.chats_with_role(community.id, role)
+            if chats:
+                break
+        for chat in chats:
+            await send_to_chat(
+                uow,
+                chat,
+                Outgoing(text=text, urgent=broadcast.urgent),
+                now,
+                ref_type="broadcast_missed",
+                ref_id=broadcast.id,
+                dedupe_key=f"bc-missed:{broadcast.id}:{chat.id}",
+                priority=Priority.URGENT if broadcast.urgent else Priority.NORMAL,
+            )

@@ -194,7 +194,7 @@ class Notices:
             raise DomainError("bc.err.not_found", ref=ref)
         for row in rows:
             if not may_act_on(actor, row.community_id):
-                raise DomainError("err.forbidden")
+                raise DomainError("bc.err.not_found", ref=ref)
         drafts = [row for row in rows if row.status == "draft"]
         if not drafts:
             return speaker.t("bc.done.already", ref=ref)
@@ -281,7 +281,7 @@ class Notices:
 
     async def resume(self, uow: UnitOfWork, ref: str, actor: Actor, now: datetime, speaker: Speaker) -> str:
         """A resumed schedule does not catch up the runs it missed while paused; a resumed one-off
-        whose time has passed goes at once (after quiet hours)."""
+        whose time has passed (paused, or skipped as missed) goes at once (after quiet hours)."""
         kind, number = parse_ref(ref)
         repo = uow.broadcasts
         if kind == "S":
@@ -296,7 +296,8 @@ class Notices:
             community = await uow.directory.community(broadcast.community_id)
             assert community is not None
             due = self.policy.due_time(max(broadcast.send_at or now, now), broadcast.urgent, tz_of(community))
-            ok = await repo.move(Broadcast, broadcast.id, ["paused"], "scheduled", send_at=due)
+            # A one-off skipped because it was missed (the supervisors were told) is sent now.
+            ok = await repo.move(Broadcast, broadcast.id, ["paused", "skipped"], "scheduled", send_at=due)
             return speaker.t(
                 "bc.done.resumed" if ok else "bc.err.state", ref=f"N{broadcast.id}", status=broadcast.status
             )

@@ -1,6 +1,6 @@
 """The rows behind the references people type and see — `N12` a broadcast, `S3` a schedule,
 `T4` an outage (停) — and what notices and outages both do with them: find one (refusing
-staff of another community), discard a draft, report a broadcast's delivery."""
+staff of another community as if it did not exist), discard a draft, report a broadcast's delivery."""
 
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ async def find_broadcast(uow: UnitOfWork, number: int, actor: Actor) -> Broadcas
     broadcast = await uow.broadcasts.broadcast(number)
     if broadcast is None:
         raise DomainError("bc.err.not_found", ref=f"N{number}")
-    if not may_act_on(actor, broadcast.community_id):
-        raise DomainError("err.forbidden")
+    if not may_act_on(actor, broadcast.community_id):  # another community's: as if there were none
+        raise DomainError("bc.err.not_found", ref=f"N{number}")
     return broadcast
 
 
@@ -47,8 +47,8 @@ async def find_schedule(uow: UnitOfWork, number: int, actor: Actor) -> Broadcast
     schedule = await uow.broadcasts.schedule(number)
     if schedule is None or schedule.status == "deleted":
         raise DomainError("bc.err.not_found", ref=f"S{number}")
-    if not may_act_on(actor, schedule.community_id):
-        raise DomainError("err.forbidden")
+    if not may_act_on(actor, schedule.community_id):  # another community's: as if there were none
+        raise DomainError("bc.err.not_found", ref=f"S{number}")
     return schedule
 
 
@@ -56,8 +56,8 @@ async def find_outage(uow: UnitOfWork, number: int, actor: Actor) -> Outage:
     outage = await uow.broadcasts.outage(number)
     if outage is None:
         raise DomainError("bc.err.not_found", ref=f"T{number}")
-    if not may_act_on(actor, outage.community_id):
-        raise DomainError("err.forbidden")
+    if not may_act_on(actor, outage.community_id):  # another community's: as if there were none
+        raise DomainError("bc.err.not_found", ref=f"T{number}")
     return outage
 
 
@@ -76,7 +76,7 @@ async def discard(uow: UnitOfWork, ref: str, actor: Actor, now: datetime, speake
         if outage is None:
             raise DomainError("bc.err.not_found", ref=ref)
         if not may_act_on(actor, outage.community_id):
-            raise DomainError("err.forbidden")
+            raise DomainError("bc.err.not_found", ref=ref)
         moved = await repo.move(type(outage), outage.id, ["draft"], "cancelled")
         for announcement in await repo.of_outage(outage.id):
             await repo.move(Broadcast, announcement.id, ["draft"], "cancelled", decided_at=now)
@@ -88,7 +88,7 @@ async def discard(uow: UnitOfWork, ref: str, actor: Actor, now: datetime, speake
     moved = False
     for row in rows:
         if not may_act_on(actor, row.community_id):
-            raise DomainError("err.forbidden")
+            raise DomainError("bc.err.not_found", ref=ref)
         moved |= await repo.move(type(row), row.id, ["draft"], "cancelled", **decided(row, now))
     return speaker.t("bc.done.discarded" if moved else "bc.done.already", ref=ref)
 

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.core.bounds import check_day
 from bot.core.errors import DomainError
 from handlers.broadcasts.timing import Cron, check_cron, cron_from_words, parse_hhmm
 
@@ -219,8 +220,11 @@ def parse_date(word: str, today: date) -> date | None:
     except ValueError as exc:
         raise DomainError("bc.err.date", value=word) from exc
     if match.group(1) is None and day < today:
-        day = date(year + 1, day.month, day.day)  # "01-05" typed in December means next year
-    return day
+        try:
+            day = date(year + 1, day.month, day.day)  # "01-05" typed in December means next year
+        except ValueError as exc:  # 02-29 typed after it, with no leap day next year
+            raise DomainError("bc.err.date", value=word) from exc
+    return check_day(day, word)
 
 
 def parse_notice(raw: str, today: date) -> NoticeRequest:

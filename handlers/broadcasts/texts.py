@@ -75,6 +75,7 @@ TEXTS_HANS: dict[str, str] = {
     "bc.done.all_sent": "{ref} 已全部发出，无法撤回。",
     "bc.done.paused": "已暂停 {ref}。恢复：/notice resume {ref}",
     "bc.done.resumed": "已恢复 {ref}。",
+    "bc.missed": "⚠️ 定时通知 {ref}（{community}，原定 {when} 发送）没有发出：系统当时停机，错过发送时间已超过 {minutes} 分钟，为免迟发已跳过。\n内容：{snippet}\n如仍需发送，请发 /notice resume {ref} 立即发出；不再需要则无需处理。",
     "bc.done.deleted": "已删除 {ref}。",
     "bc.done.template": "模板「{name}」已保存，用到的变量：{variables}。使用：/notice --template {name} 正文",
     "bc.done.outage": "✅ {stop}通知 {ref} 已发布（{n}个业主群）；提醒：{reminders}。恢复后请发送 /outage restored {ref}",
@@ -158,6 +159,7 @@ TEXTS_HANS: dict[str, str] = {
 
 # Hong Kong wording where a conversion would read as Mandarin.
 TEXTS_HANT: dict[str, str] = {
+    "bc.missed": "⚠️ 定時通告 {ref}（{community}，原定 {when} 發出）冇發到：系統當時停咗，錯過發送時間超過 {minutes} 分鐘，為免遲發已跳過。\n內容：{snippet}\n如果仲要發，請發 /notice resume {ref} 即刻發出；唔再需要就唔使理。",
     "bc.msg.notice": "📢【{community}管理處通告】\n{body}",
     "bc.msg.urgent": "🚨【{community}緊急通告】\n{body}",
     "bc.outage.advice.water": "請預先儲水，停水期間請關好水喉。",

@@ -170,7 +170,7 @@ class OpinionService:
         if alert is None:
             raise DomainError("op.err.unknown")
         if actor.role is not Role.ADMIN and community_id != alert.community_id:
-            raise DomainError("err.forbidden")
+            raise DomainError("op.err.unknown")  # another community's: as if there were none
         state = VERDICTS[verdict]
         if alert.state == state:
             return Marked(alert, state, changed=False)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.bounds import year_in_range
+
 
 @dataclass(frozen=True)
 class Period:
@@ -55,6 +57,8 @@ class Period:
         ValueError otherwise."""
         text = text.strip().upper()
         try:
+            if not year_in_range(int(text[:4])):
+                raise ValueError(text)
             if "-W" in text:
                 year, week = text.split("-W")
                 return cls.week(int(year), int(week), tz)

@@ -232,7 +232,7 @@ class TicketChat:
 
     # -- buttons ---------------------------------------------------------------------------------
     async def card_pressed(self, ctx: Context, press: CardAction) -> None:
-        ticket = await self.service.get(ctx.uow, press.ticket_id)
+        ticket = await self.service.get(ctx.uow, press.ticket_id, ctx.actor)
         if press.action == "claim":
             claim = await self.service.claim(ctx.uow, ctx.actor, ticket, ctx.now)
             if not claim.won:
@@ -247,7 +247,7 @@ class TicketChat:
         await ctx.answer(ctx.t("t.answer.ok"))
 
     async def corrected(self, ctx: Context, press: Correction) -> None:
-        ticket = await self.service.get(ctx.uow, press.ticket_id)
+        ticket = await self.service.get(ctx.uow, press.ticket_id, ctx.actor)
         key = await self.service.correct(ctx.uow, ctx.actor, ticket, press.kind, ctx.now)
         kind = ticket.kind if press.kind == "none" else press.kind
         await ctx.answer(ctx.t(key, kind=ctx.t(f"t.kind.{kind}")))

@@ -124,10 +124,18 @@ class TicketService(OwnerReports, StewardOrders):
         """The tickets a 「接单」 (…) that names none could be about (`choosing.candidates`)."""
         return await choosing.candidates(uow, actor, act)
 
-    async def get(self, uow: UnitOfWork, ticket_id: int) -> Ticket:
-        """The ticket a button was made for."""
+    async def get(self, uow: UnitOfWork, ticket_id: int, actor: Actor | None = None) -> Ticket:
+        """The ticket a button was made for. Staff of another community pressing one (forged,
+        or copied across) hear what a missing ticket gets: nothing tells them it exists."""
         ticket = await uow.tickets.get(ticket_id)
         if ticket is None:
+            raise DomainError("err.stale_button")
+        if (
+            actor is not None
+            and actor.role is not Role.ADMIN
+            and actor.steward is not None
+            and actor.steward.community_id != ticket.community_id
+        ):
             raise DomainError("err.stale_button")
         return ticket
 

@@ -177,7 +177,7 @@ class TriageService:
             raise DomainError("err.stale_button")
         steward = actor.steward
         if steward is None or steward.community_id != item.community_id:
-            raise DomainError("err.forbidden")
+            raise DomainError("err.stale_button")  # another community's: as if there were none
         entry = await uow.messages.get(item.message_id)
         community = await uow.directory.community(item.community_id)
         chat = await uow.directory.chat(item.chat_id)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nlp.classifier import Classifier
-from tests.broadcasts.conftest import Rig
+from tests.broadcasts.conftest import Rig, community_block
 
 ZONES = {"sh": ZoneInfo("Asia/Shanghai"), "hk": ZoneInfo("Asia/Hong_Kong"), "tp": ZoneInfo("Asia/Taipei")}
 START = datetime(2026, 11, 23, 10, 0, tzinfo=ZONES["sh"])  # Monday
@@ -134,6 +134,55 @@ async def test_a_one_off_missed_by_more_than_the_grace_is_skipped_not_sent_late(
     assert broadcast.status == "skipped"
     await zones.say("hk-supervisors", "hk-boss", "/notice list")
     assert "N1 已錯過" in zones.last("hk-supervisors")
+
+
+async def test_a_missed_one_off_tells_the_supervisors_once_and_resume_sends_it_now(zones: Rig) -> None:
+    await zones.say("hk-supervisors", "hk-boss", "/notice 明天 10:00 大堂地毯清洗")
+    await zones.press("hk-supervisors", "bc:ok:", "hk-boss")
+    before = len(zones.texts("hk-supervisors"))
+    # Down over 10:00 tomorrow, back at 12:00: two processes' ticks (or two ticks) see it.
+    zones.at(datetime(2026, 11, 24, 12, 0, tzinfo=ZONES["hk"]))
+    await zones.tick()
+    await zones.tick()
+    again = await zones.restart()
+    await again.tick()
+    told = zones.texts("hk-supervisors")[before:]
+    assert len(told) == 1, told  # once, however many ticks
+    [line] = told
+    assert "N1" in line
+    assert "2026-11-24 10:00" in line
+    assert "大堂地毯清洗" in line
+    assert "冇發到" in line  # the community's language (Hong Kong)
+    assert "/notice resume N1" in line
+    assert zones.sent("hk-owners-1") == []
+    assert zones.sent("sh-supervisors") == []
+    [record] = await again.outbox("broadcast_missed")
+    assert record.ref_id == 1
+    # The told way to send it now does so, once.
+    await again.say("hk-supervisors", "hk-boss", "/notice resume N1")
+    await again.tick()
+    await again.tick()
+    for group in ("hk-owners-1", "hk-owners-2"):
+        assert [t for t in again.texts(group) if "大堂地毯清洗" in t] == [again.last(group)]
+    [broadcast] = await again.broadcasts()
+    assert broadcast.status == "queued"
+
+
+async def test_a_missed_one_off_without_a_supervisors_chat_tells_the_stewards(
+    engine: AsyncEngine, db_url: str, classifier: Classifier, tmp_path: Path
+) -> None:
+    path = tmp_path / "c.toml"
+    block = community_block("sh", "春江苑", "Asia/Shanghai", "zh-Hans")
+    path.write_text(block.replace('role = "supervisors"', 'role = "stewards"'), encoding="utf-8")
+    rig = Rig(engine, db_url, classifier, community_file=path, start=START)
+    await rig.start()
+    await rig.say("sh-supervisors", "sh-boss", "/notice 明天 10:00 大堂地毯清洗")
+    await rig.press("sh-supervisors", "bc:ok:", "sh-boss")
+    rig.at(datetime(2026, 11, 25, 9, 0, tzinfo=ZONES["sh"]))
+    await rig.tick()
+    [line] = rig.texts("sh-stewards")
+    assert "没有发出" in line
+    assert "/notice resume N1" in line
 
 
 async def test_pause_resume_and_delete(zones: Rig) -> None:

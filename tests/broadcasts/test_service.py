@@ -80,7 +80,9 @@ async def test_staff_act_only_on_their_own_community(rig: Rig) -> None:
             with pytest.raises(DomainError) as refused:
                 await attempt(uow)
         refusals.append(refused.value.key)
-    assert refusals == ["err.forbidden", "err.forbidden", "err.forbidden", "bc.err.every_admin"]
+    # Drafting for another community is refused; another community's notice is as if missing
+    # (issue 18: nothing tells a supervisor which references exist elsewhere).
+    assert refusals == ["err.forbidden", "bc.err.not_found", "bc.err.not_found", "bc.err.every_admin"]
     assert [b.status for b in await rig.broadcasts()] == ["draft"]
 
 

@@ -16,6 +16,7 @@ from bot.adapters.telegram import TelegramChannel
 from bot.app.root import build_app
 from bot.app.settings import Settings
 from bot.core.clock import FrozenClock
+from handlers.broadcasts.jobs import TICK, BroadcastJobs
 from nlp.classifier import Classifier
 from tests.broadcasts.conftest import SHANGHAI
 from tests.fakes.telegram_api import FakeChat, FakeTelegramAPI, FakeUser
@@ -149,6 +150,51 @@ async def test_a_steward_pressing_confirm_is_told_privately_which_role_may(
             await app.sender.drain()
             assert fake.sent(supervisors.id) == [preview]
             assert fake.message(supervisors.id, preview.message_id).callback_datas == ["bc:ok:N1", "bc:no:N1"]
+            assert all(fake.sent(c.id) == [] for c in owners)
+        finally:
+            await channel.stop()
+            await app.sender.stop()
+
+
+async def test_a_missed_one_off_notice_tells_the_telegram_supervisors_once(
+    engine: AsyncEngine, db_url: str, classifier: Classifier, tmp_path: Path
+) -> None:
+    async with FakeTelegramAPI() as fake:
+        boss = fake.add_user("張經理")
+        supervisors = fake.add_group("管理處主管")
+        owners = [fake.add_group(f"{b}座業主群") for b in "ABC"]
+        path = tmp_path / "tg.toml"
+        community(path, supervisors, owners, boss)
+        channel = TelegramChannel(fake.token, api_url=fake.base_url, **FAST)  # type: ignore[arg-type]
+        clock = FrozenClock(datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI))
+        app = build_app(
+            Settings(database_url=db_url, community_file=path),
+            channels={"telegram": channel},
+            clock=clock,
+            classifier=classifier,
+            engine=engine,
+        )
+        await app.start(scheduler=False)
+        try:
+            fake.user_says(supervisors, boss, "/notice 全體 2026-11-24 10:00 大堂地毯清洗")
+            await until(lambda: len(fake.sent(supervisors.id)) == 1)
+            [preview] = fake.sent(supervisors.id)
+            query = fake.user_presses(supervisors, boss, preview.message_id, "bc:ok:N1")
+            await until(lambda: query in fake.callback_answers)
+            await until(lambda: "已定時" in (fake.sent(supervisors.id)[-1].text or ""))
+            # The process was down over the notice's time; it is back two hours later.
+            clock.set(datetime(2026, 11, 24, 12, 0, tzinfo=SHANGHAI))
+            jobs = app.scheduler.get_job(TICK).func.__self__
+            assert isinstance(jobs, BroadcastJobs)
+            await jobs.tick()
+            await jobs.tick()
+            await until(lambda: len(fake.sent(supervisors.id)) == 2)
+            await app.sender.drain()
+            await asyncio.sleep(0.3)  # a second alert would show here
+            [_, told] = fake.sent(supervisors.id)
+            assert "N1" in (told.text or "")
+            assert "/notice resume N1" in (told.text or "")
+            assert "冇發到" in (told.text or "")
             assert all(fake.sent(c.id) == [] for c in owners)
         finally:
             await channel.stop()

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from bot.app.policies import report_policy
 from handlers.reports import gather_report
 from handlers.reports.figures import VisitRule, simple_visits
+from handlers.reports.gather import say_in
 from handlers.reports.period import Period
-from handlers.reports.service import say_in
 from handlers.reports.sheets import staff_caption
 from handlers.tickets.jobs import check_sla
 from handlers.tickets.sla import SlaBook
@@ -237,7 +237,7 @@ async def test_the_monthly_figures_count_simple_repairs_visited_in_time(harness:
     await harness.say(STEWARDS, "wang", f"/accept {leak.number}")
     harness.clock.advance(timedelta(minutes=12))
     await harness.say(STEWARDS, "wang", f"/arrive {leak.number}")
-    rule = report_policy(harness.app.settings, BOOK).visits
+    rule = report_policy(harness.app.settings, sla=BOOK).visits
     assert (rule.within, rule.target) == (30, 0.9)
     async with harness.app.sessions() as session:
         community = await session.scalar(select(Community).where(Community.code == "lxy"))

@@ -318,7 +318,8 @@ async def test_only_the_communitys_staff_decide_and_forged_presses_are_stale(
     )
     await th.channel.press(HK_STEWARDS, "b1", f"dg:open:{item.id}", "ho")  # another community's steward
     await th.app.sender.drain()
-    assert th.channel.toasts(HK_STEWARDS)[-1].text == "（提示）抱歉，該操作僅限物業工作人員。"
+    # Issue 18: as a missing item, not a refusal that says the item exists.
+    assert th.channel.toasts(HK_STEWARDS)[-1].text == "（提示）該操作已失效。"
     assert await th.press_on(STEWARDS, digest, "dg:open:999999", "wang") == "（提示）该操作已失效。"
     assert await th.press_on(STEWARDS, digest, f"dg:maybe:{item.id}", "wang") == "（提示）该操作已失效。"
     assert (len(th.sent(STEWARDS)), len(th.sent(HK_STEWARDS))) == posted  # to the pressers alone
