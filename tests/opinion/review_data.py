@@ -18,6 +18,7 @@ November 2026 (8 counted tickets; R-4 is cancelled):
 
 On site (「已到场」) after: R-1 20 min, R-2 45 min, R-5 10 min; R-3 never said so. The simple
 repairs (plumbing) visited within 30 minutes: R-1 and R-5 of R-1, R-2, R-3, R-5 (R-4 cancelled).
+回访 owed (closed, with an owner): C-1, C-2, R-1, R-2 rated, R-3 neither rated nor called: 4/5.
 
 October 2026: one complaint C-0 (王管家), closed, 60 min, 10 h, 满意.
 November 2025: one repair R-0 (赵师傅), closed, 15 min, 2 h, 不满意.

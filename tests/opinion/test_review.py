@@ -134,7 +134,7 @@ async def test_the_figures_against_their_targets_by_hand(oh: OpinionHarness) -> 
     assert got["overdue"] == (pytest.approx(2 / 8), 0.05, False)  # C-3 and R-3
     assert got["first_time_fix"] == (pytest.approx(6 / 7), 0.90, False)  # C-4 was reopened
     assert got["visit_30min"] == (pytest.approx(2 / 4), 0.90, False)  # of R-1 R-2 R-3 R-5
-    assert got["revisit"] == (None, 1.0, None)
+    assert got["revisit"] == (pytest.approx(4 / 5), 1.0, False)  # closed with an owner: R-3 unrated, uncalled
     assert got["satisfaction"] == (pytest.approx(3 / 5), 0.90, False)
     assert got["median_response"] == (pytest.approx(25), 30, True)  # 5 10 20 20 | 30 40 60 1800
     assert [f.id for f in review.misses] == [
@@ -142,6 +142,7 @@ async def test_the_figures_against_their_targets_by_hand(oh: OpinionHarness) -> 
         "overdue",
         "first_time_fix",
         "visit_30min",
+        "revisit",
         "satisfaction",
     ]
     # month on month: October's one complaint, closed in 10 h after 60 min, 满意
@@ -150,7 +151,7 @@ async def test_the_figures_against_their_targets_by_hand(oh: OpinionHarness) -> 
         "overdue": 0.0,
         "first_time_fix": 1.0,
         "visit_30min": None,
-        "revisit": None,
+        "revisit": 1.0,  # C-0 closed and rated
         "satisfaction": 1.0,
         "median_response": pytest.approx(60),
     }
@@ -165,9 +166,9 @@ async def test_the_figures_against_their_targets_by_hand(oh: OpinionHarness) -> 
 
     panels = staff_sheet(report, say, review).panels
     [targets] = [p for p in panels if isinstance(p, Bars) and p.title == "指标与目标（黑线为目标）"]
-    assert list(targets.labels) == ["投诉办结率", "逾期率", "一次解决率", "简单维修30分钟上门率", "满意率"]
-    assert list(targets.targets) == [0.95, 0.05, 0.90, 0.90, 0.90]
-    assert list(targets.met) == [False, False, False, False, False]
+    assert list(targets.labels) == ["投诉办结率", "逾期率", "一次解决率", "简单维修30分钟上门率", "回访率", "满意率"]
+    assert list(targets.targets) == [0.95, 0.05, 0.90, 0.90, 1.0, 0.90]
+    assert list(targets.met) == [False, False, False, False, False, False]
     [compared] = [p for p in panels if isinstance(p, Lines)]
     assert compared.title == "同比与环比：各项比率"
     assert list(compared.labels) == ["去年同期", "上月", "本月"]
@@ -176,6 +177,7 @@ async def test_the_figures_against_their_targets_by_hand(oh: OpinionHarness) -> 
         "逾期率": [0.0, 0.0, pytest.approx(0.25)],
         "一次解决率": [1.0, 1.0, pytest.approx(6 / 7)],
         "简单维修30分钟上门率": [0.0, None, pytest.approx(0.5)],  # R-0 a year ago, not on site in time
+        "回访率": [1.0, 1.0, pytest.approx(0.8)],
         "满意率": [0.0, 1.0, pytest.approx(0.6)],
     }
 
@@ -280,10 +282,10 @@ async def test_the_monthly_report_shows_targets_comparisons_star_and_low_ratings
     assert "❌ 逾期率 25%（目标 ≤5%） · 上月 0% · 去年同期 0%" in text
     assert "❌ 一次解决率 86%（目标 ≥90%） · 上月 100% · 去年同期 100%" in text
     assert "❌ 简单维修30分钟上门率 50%（目标 ≥90%） · 上月 - · 去年同期 0%" in text
-    assert "➖ 回访率 -（目标 ≥100%）" in text
+    assert "❌ 回访率 80%（目标 ≥100%） · 上月 100% · 去年同期 100%" in text
     assert "❌ 满意率 60%（目标 ≥90%） · 上月 100% · 去年同期 0%" in text
     assert "✅ 首次响应中位时间 25 分钟（目标 ≤30 分钟） · 上月 60 分钟 · 去年同期 15 分钟" in text
-    assert "未达标 5 项：投诉办结率、逾期率、一次解决率、简单维修30分钟上门率、满意率" in text
+    assert "未达标 6 项：投诉办结率、逾期率、一次解决率、简单维修30分钟上门率、回访率、满意率" in text
     assert "【月度服务之星】王管家（处理 5 件，一次解决 5 件，好评 3 份）" in text
     assert "【本月低评工单 2 件】" in text
     assert "C-4 噪音扰民 · 刘管家 · 不满意：师傅态度不好，电话" in text
@@ -337,17 +339,18 @@ async def test_a_quarter_draws_the_months_trend(oh: OpinionHarness) -> None:
     assert list(lines[1].series[0][1]) == [pytest.approx(60), pytest.approx(25), None]
     [targets] = [p for p in panels if isinstance(p, Bars) and p.title.startswith("指标与目标")]
     # Q4 (October's C-0 and November's): complaints 4/5, overdue 2/9, first-time fix 7/8,
-    # simple repairs visited in time 2/4, satisfaction 4/6; 回访, which this build does not
-    # record, is not drawn
-    assert list(targets.labels) == ["投诉办结率", "逾期率", "一次解决率", "简单维修30分钟上门率", "满意率"]
+    # simple repairs visited in time 2/4, 回访 5/6 (C-0, C-1, C-2, R-1, R-2 rated; R-3 not),
+    # satisfaction 4/6
+    assert list(targets.labels) == ["投诉办结率", "逾期率", "一次解决率", "简单维修30分钟上门率", "回访率", "满意率"]
     assert list(targets.values) == [
         pytest.approx(0.8),
         pytest.approx(2 / 9),
         pytest.approx(7 / 8),
         pytest.approx(2 / 4),
+        pytest.approx(5 / 6),
         pytest.approx(4 / 6),
     ]
-    assert list(targets.met) == [False, False, False, False, False]
+    assert list(targets.met) == [False, False, False, False, False, False]
     await oh.say(SUPERVISORS, "li", "/report 2026-Q4")
     [drawn] = [m for m in oh.sent(SUPERVISORS) if m.outgoing and m.outgoing.image_path]
     assert "2026年第4季度" in drawn.text
