@@ -166,7 +166,14 @@ async def test_the_figures_against_their_targets_by_hand(oh: OpinionHarness) -> 
 
     panels = staff_sheet(report, say, review).panels
     [targets] = [p for p in panels if isinstance(p, Bars) and p.title == "指标与目标（黑线为目标）"]
-    assert list(targets.labels) == ["投诉办结率", "逾期率", "一次解决率", "简单维修30分钟上门率", "回访率", "满意率"]
+    assert list(targets.labels) == [
+        "投诉办结率",
+        "逾期率",
+        "一次解决率",
+        "简单维修30分钟上门率",
+        "回访率",
+        "满意率",
+    ]
     assert list(targets.targets) == [0.95, 0.05, 0.90, 0.90, 1.0, 0.90]
     assert list(targets.met) == [False, False, False, False, False, False]
     [compared] = [p for p in panels if isinstance(p, Lines)]
@@ -341,7 +348,14 @@ async def test_a_quarter_draws_the_months_trend(oh: OpinionHarness) -> None:
     # Q4 (October's C-0 and November's): complaints 4/5, overdue 2/9, first-time fix 7/8,
     # simple repairs visited in time 2/4, 回访 5/6 (C-0, C-1, C-2, R-1, R-2 rated; R-3 not),
     # satisfaction 4/6
-    assert list(targets.labels) == ["投诉办结率", "逾期率", "一次解决率", "简单维修30分钟上门率", "回访率", "满意率"]
+    assert list(targets.labels) == [
+        "投诉办结率",
+        "逾期率",
+        "一次解决率",
+        "简单维修30分钟上门率",
+        "回访率",
+        "满意率",
+    ]
     assert list(targets.values) == [
         pytest.approx(0.8),
         pytest.approx(2 / 9),
