@@ -121,8 +121,16 @@ class TicketChat:
 
     async def resolve(self, ctx: Context) -> None:
         ticket, rest = await self.numbered(ctx, "t.usage.resolve")
-        await self.service.resolve(ctx.uow, ctx.actor, ticket, " ".join(rest), ctx.now)
+        await self.service.resolve(
+            ctx.uow, ctx.actor, ticket, " ".join(rest), ctx.now, photo_after=self.last_photo(ctx)
+        )
         await self.keep_photos(ctx, ticket, "after")
+
+    @staticmethod
+    def last_photo(ctx: Context) -> str | None:
+        """The file id of the photo sent with this message (a hazard's after-photo), if any."""
+        photos = ctx.incoming.photos
+        return photos[-1].file_id if photos else None
 
     async def transfer(self, ctx: Context) -> None:
         ticket, rest = await self.numbered(ctx, "t.usage.transfer", 2)
@@ -182,8 +190,12 @@ class TicketChat:
 
     async def opened(self, ctx: Context, text: str) -> None:
         community_id = ctx.community.id if ctx.community is not None else None
-        _, answer = await self.service.open_patrol(ctx.uow, ctx.actor, community_id, text, ctx.now)
+        photos = ctx.incoming.photos
+        done, answer = await self.service.open_patrol(
+            ctx.uow, ctx.actor, community_id, text, ctx.now, photo=photos[0].file_id if photos else None
+        )
         await ctx.reply(answer)
+        await self.keep_photos(ctx, done.ticket, "before")  # the find, as the steward saw it
 
     async def patrol_words(self, ctx: Context) -> None:
         """「开单：…」 (or a photo captioned so), in the stewards' group or privately; 「巡查发现…」
@@ -213,7 +225,10 @@ class TicketChat:
         ticket, rest = await self.numbered(ctx, "t.usage.hazard", 2)
         if rest[0].lower() not in DONE_WORDS:
             raise DomainError("err.usage", usage=ctx.t("t.usage.hazard"))
-        await self.service.hazard_done(ctx.uow, ctx.actor, ticket, " ".join(rest[1:]), ctx.now)
+        await self.service.hazard_done(
+            ctx.uow, ctx.actor, ticket, " ".join(rest[1:]), ctx.now, photo_after=self.last_photo(ctx)
+        )
+        await self.keep_photos(ctx, ticket, "after")
         await ctx.reply(ctx.t("t.hazards.done", number=ticket.number))
 
     async def callbacks(self, ctx: Context) -> None:

@@ -8,10 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.core.events import Photo
 from handlers.tickets.hazards import check_hazards
 from storage.hazards.models import Hazard
 from storage.outbox.models import OutboxMessage
-from storage.tickets.models import Ticket
+from storage.tickets.models import Ticket, TicketMedia
 from tests.harness import Harness
 
 OWNERS, OWNERS_2, STEWARDS, SUPERVISORS = "lxy-owners-1", "lxy-owners-2", "lxy-stewards", "lxy-supervisors"
@@ -145,6 +146,26 @@ async def test_hazards_lists_the_communitys_open_ones_and_hazard_done_closes(har
     actions = [e.action for e in await harness.events(first.id)]
     assert actions[-3:] == ["resolved", "hazard_done", "closed"]
     assert harness.sent(OWNERS) == []
+
+
+async def test_a_photographed_find_keeps_its_photo_before_and_the_rectified_one_after(
+    harness: Harness,
+) -> None:
+    """A photo captioned 「开单：…」 is the ledger line's photo before (and the ticket's); the
+    photo sent with `/hazard … done` is its photo after."""
+    before, after = Photo("AgAC-before", "AQAD-before"), Photo("AgAC-after", "AQAD-after")
+    await harness.say(STEWARDS, "wang", "开单：3栋消防通道堆满杂物", photos=(before,))
+    [ticket] = await harness.tickets()
+    [line] = await hazards(harness)
+    assert (line.ticket_id, line.photo_before, line.photo_after) == (ticket.id, "AgAC-before", None)
+    await harness.say(STEWARDS, "wang", f"/hazard {ticket.number} done 已清走", photos=(after,))
+    [line] = await hazards(harness)
+    assert (line.status, line.photo_before, line.photo_after) == ("done", "AgAC-before", "AgAC-after")
+    async with harness.app.sessions() as session:
+        kept = (await session.scalars(select(TicketMedia).order_by(TicketMedia.id))).all()
+    assert [(m.stage, m.file_id) for m in kept] == [("before", "AgAC-before"), ("after", "AgAC-after")]
+    await harness.say(STEWARDS, "wang", f"/ticket {ticket.number}")
+    assert "维修前 1" in harness.sent(STEWARDS)[-1].text
 
 
 async def test_resolving_or_cancelling_the_ticket_closes_the_line(harness: Harness) -> None:

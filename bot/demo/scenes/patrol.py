@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.events import Photo
 from bot.demo.kit import Demo, Line
 from bot.demo.scenes.tickets import ticket_by_prefix
 
@@ -17,9 +18,15 @@ async def patrol_scene(demo: Demo) -> None:
     await demo.say(Line("lxy-owners-1", "u-lin", "林女士", "2栋电梯里有一坨狗屎，太恶心了，谁来清理一下"))
 
     demo.console.rule("管家巡查开单 → 隐患整改台账")
-    demo.console.print("[dim]  (王管家巡楼时拍了一张照片，配文如下；照片本身由照片功能保存)[/dim]")
+    demo.console.print("[dim]  (王管家巡楼时拍了一张照片，配文如下：台账记下整改前的照片)[/dim]")
     await demo.say(
-        Line("lxy-stewards", "wang", "王管家", "开单：3栋消防通道堆满杂物，纸箱和旧家具堵住了安全出口")
+        Line(
+            "lxy-stewards",
+            "wang",
+            "王管家",
+            "开单：3栋消防通道堆满杂物，纸箱和旧家具堵住了安全出口",
+            photos=(Photo("demo-exit-before", "demo-u-exit-1"),),
+        )
     )
     await demo.say(Line("lxy-stewards", "liu", "刘管家", "巡查发现5栋楼梯间的应急灯不亮"))
     await demo.say(Line("lxy-stewards", "liu", "刘管家", "今天巡查其他地方一切正常"))
@@ -35,5 +42,14 @@ async def patrol_scene(demo: Demo) -> None:
     demo.clock.advance(timedelta(hours=22))
     demo.console.print("[dim]  (又过 22 小时，3栋消防通道过了整改期限仍未整改；隐患巡检运行)[/dim]")
     await demo.run_jobs("hazard-watch")
-    await demo.say(Line("lxy-stewards", "wang", "王管家", f"/hazard {blocked.number} done 杂物已全部清走"))
+    await demo.say(
+        Line(
+            "lxy-stewards",
+            "wang",
+            "王管家",
+            f"/hazard {blocked.number} done 杂物已全部清走",
+            photos=(Photo("demo-exit-after", "demo-u-exit-2"),),
+        )
+    )
+    await demo.say(Line("lxy-stewards", "wang", "王管家", f"/ticket {blocked.number}"))
     await demo.say(Line("lxy-stewards", "wang", "王管家", "/hazards"))
