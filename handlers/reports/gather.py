@@ -117,4 +117,13 @@ async def gather_review(
     roster = await uow.directory.roster(community.id)
     assigned = {r.assignee_id for r in report.counted if r.assignee_id is not None}
     stewards = {s.id: s.name for s in roster if s.role == "steward" or s.id in assigned}
-    return build_review(report, targets, stewards, previous, last_year, months)
+    praise = await uow.voices.praise_by_steward(community.id, period.start, period.end)
+    calls = await uow.tickets.callbacks_done_by(community.id, period.start, period.end)
+    revisits = {int(who.split(":", 1)[1]): n for who, n in calls.items() if _steward_label(who)}
+    return build_review(report, targets, stewards, previous, last_year, months, praise, revisits)
+
+
+def _steward_label(who: str) -> bool:
+    """`called_by` names a roster entry ("steward:3"), not an admin or the system."""
+    kind, _, number = who.partition(":")
+    return kind == "steward" and number.isdigit()

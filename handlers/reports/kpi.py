@@ -7,8 +7,8 @@ tickets the community's report counts, cancelled ones left out):
 - on-time response / resolution: hits of the decided deadlines (as the report's SLA rates);
 - first-time fix: resolved and never reopened, of those resolved at least once;
 - ratings: how many were rated, and how many 「非常满意」/「满意」 and 「不满意」;
-- praise credited and 回访 done: recorded by issue 21's work; None (n/a) until this build
-  records them.
+- praise credited: owners' thanks matched to them (handlers/voices) in the period;
+- 回访 done: the return calls they settled in the period (reached, or refused).
 
 The service star (`star`) is the steward with the highest score, where score = first-time
 fixes + satisfied ratings + praise − 「不满意」 ratings, among those who handled at least
@@ -40,8 +40,8 @@ class StewardKpi:
     rated: int
     satisfied: int
     unhappy: int
-    praise: int | None = None  # n/a: not recorded by this build
-    revisits: int | None = None  # n/a: not recorded by this build
+    praise: int | None = None  # owners' thanks credited (None: not gathered)
+    revisits: int | None = None  # 回访 calls settled (None: not gathered)
 
     @property
     def first_time_fix(self) -> float | None:
@@ -61,9 +61,16 @@ def _sla(outcomes: Iterable[str | None]) -> SlaCount:
     return SlaCount(listed.count("hit"), listed.count("missed"), listed.count("pending"))
 
 
-def steward_kpis(report: ServiceReport, stewards: Mapping[int, str]) -> list[StewardKpi]:
+def steward_kpis(
+    report: ServiceReport,
+    stewards: Mapping[int, str],
+    praise: Mapping[int, int] | None = None,
+    revisits: Mapping[int, int] | None = None,
+) -> list[StewardKpi]:
     """One line per steward on `stewards` (id → name; everyone on the roster who takes
-    tickets, so a steward with none shows 0), best score first."""
+    tickets, so a steward with none shows 0), best score first. `praise`: owners' thanks
+    credited to each in the period; `revisits`: the 回访 calls each settled (None: not
+    gathered, shown as n/a)."""
     mine: dict[int, list[TicketRow]] = {steward_id: [] for steward_id in stewards}
     for row in report.counted:
         if row.assignee_id is not None and row.assignee_id in mine:
@@ -83,6 +90,8 @@ def steward_kpis(report: ServiceReport, stewards: Mapping[int, str]) -> list[Ste
                 rated=sum(1 for r in rows if r.rating),
                 satisfied=sum(1 for r in rows if r.rating in SATISFIED),
                 unhappy=sum(1 for r in rows if r.rating == UNHAPPY),
+                praise=None if praise is None else praise.get(steward_id, 0),
+                revisits=None if revisits is None else revisits.get(steward_id, 0),
             )
         )
     return sorted(lines, key=_rank)

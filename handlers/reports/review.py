@@ -48,8 +48,10 @@ def build_review(
     previous: ServiceReport | None = None,
     last_year: ServiceReport | None = None,
     months: Sequence[ServiceReport] = (),
+    praise: Mapping[int, int] | None = None,
+    revisits: Mapping[int, int] | None = None,
 ) -> Review:
-    kpis = steward_kpis(report, stewards)
+    kpis = steward_kpis(report, stewards, praise, revisits)
     return Review(
         report.period,
         measure(report, targets),

@@ -550,3 +550,19 @@ class TicketRepository:
                 )
             )
         ).all()
+
+    async def callbacks_done_by(self, community_id: int, since: datetime, until: datetime) -> dict[str, int]:
+        """回访 calls settled in the window (the owner reached, or refusing), by who made them
+        (`called_by`, e.g. "steward:3"): the per-steward figure."""
+        rows = await self.session.execute(
+            select(TicketCallback.called_by, func.count())
+            .where(
+                TicketCallback.community_id == community_id,
+                TicketCallback.done_at.is_not(None),
+                TicketCallback.done_at >= since,
+                TicketCallback.done_at < until,
+                TicketCallback.called_by.is_not(None),
+            )
+            .group_by(TicketCallback.called_by)
+        )
+        return {str(who): int(n) for who, n in rows}

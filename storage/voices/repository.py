@@ -82,3 +82,17 @@ class VoiceRepository:
             .order_by(func.count().desc(), Praise.named)
         )
         return [(str(name), int(n)) for name, n in rows]
+
+    async def praise_by_steward(self, community_id: int, since: datetime, until: datetime) -> dict[int, int]:
+        """Praise in the window credited to a roster entry, by steward id (per-steward figures)."""
+        rows = await self.session.execute(
+            select(Praise.steward_id, func.count())
+            .where(
+                Praise.community_id == community_id,
+                Praise.steward_id.is_not(None),
+                Praise.created_at >= since,
+                Praise.created_at < until,
+            )
+            .group_by(Praise.steward_id)
+        )
+        return {int(steward_id): int(n) for steward_id, n in rows if steward_id is not None}

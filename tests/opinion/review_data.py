@@ -20,6 +20,10 @@ On site (「已到场」) after: R-1 20 min, R-2 45 min, R-5 10 min; R-3 never s
 repairs (plumbing) visited within 30 minutes: R-1 and R-5 of R-1, R-2, R-3, R-5 (R-4 cancelled).
 回访 owed (closed, with an owner): C-1, C-2, R-1, R-2 rated, R-3 neither rated nor called: 4/5.
 
+Praise in November: two thanks credited to 王管家, one to a name on no roster (「陈师傅」, not
+counted for anyone). 回访 calls settled in November: R-0's (a year old, already rated) reached by
+赵师傅; one not reached by 刘管家 (not settled, not counted).
+
 October 2026: one complaint C-0 (王管家), closed, 60 min, 10 h, 满意.
 November 2025: one repair R-0 (赵师傅), closed, 15 min, 2 h, 不满意.
 """
@@ -32,7 +36,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from storage.directory.models import Chat, Community, Member, Steward
-from storage.tickets.models import Ticket, TicketEvent
+from storage.tickets.models import Ticket, TicketCallback, TicketEvent
+from storage.voices.models import Praise
 from tests.opinion.conftest import OWNERS, OpinionHarness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -133,6 +138,37 @@ async def seed_review(oh: OpinionHarness) -> None:
                     actor=f"member:{owner.id}",
                     action=action,
                     note=note,
+                )
+            )
+        credit = {"王管家": staff["王管家"], "陈师傅": None}
+        for n, (named, day) in enumerate((("王管家", 12), ("王管家", 13), ("陈师傅", 14))):
+            session.add(
+                Praise(
+                    community_id=community.id,
+                    steward_id=credit[named],
+                    named=named,
+                    chat_id=owners.id,
+                    member_id=owner.id,
+                    text=f"多谢{named}",
+                    created_at=local(*nov, day) + timedelta(minutes=n),
+                )
+            )
+        for ticket_number, who, outcome, done in (
+            ("R-0", "赵师傅", "reached", True),
+            ("R-3", "刘管家", "not_reached", False),
+        ):
+            t = tickets[ticket_number]
+            session.add(
+                TicketCallback(
+                    ticket_id=t.id,
+                    community_id=community.id,
+                    due_at=local(*nov, 20),
+                    attempts=1,
+                    outcome=outcome,
+                    rating=None,
+                    called_by=f"steward:{staff[who]}",
+                    called_at=local(*nov, 21),
+                    done_at=local(*nov, 21) if done else None,
                 )
             )
         await session.commit()

@@ -204,11 +204,13 @@ async def test_the_stewards_figures_and_the_service_star_by_hand(oh: OpinionHarn
         3,
         0,
     )
-    assert wang.score == 8
+    assert wang.score == 10  # 5 fixed first time + 3 satisfied + 2 praise - 0 unhappy
     assert (liu.handled, liu.response.rate, liu.resolution.rate) == (2, 0.5, 0.5)
     assert (liu.first_time_fix, liu.rated, liu.unhappy, liu.score) == (0.0, 1, 1, -1)
     assert (zhao.handled, zhao.response.rate, zhao.resolution.rate, zhao.first_time_fix) == (1, 0.0, 0.0, 1.0)
-    assert (wang.praise, wang.revisits) == (None, None)  # not recorded by this build: n/a
+    assert (wang.praise, wang.revisits) == (2, 0)  # 「陈师傅」 is on no roster: nobody's
+    assert (zhao.praise, zhao.revisits) == (0, 1)  # R-0's call, settled in November
+    assert (liu.praise, liu.revisits) == (0, 0)  # a call not reached settles nothing
     assert review.star is not None
     assert review.star.name == "王管家"
 
@@ -384,9 +386,10 @@ async def test_kpi_for_supervisors_in_their_chats_only(oh: OpinionHarness) -> No
     assert lines[0] == "【管家绩效】绿溪园 · 2026年11月"
     assert lines[1] == (
         "王管家：处理 5 件 · 按时响应 100% · 按时办结 100% · 一次解决 100% · "
-        "评价 4 份（满意率 75%，不满意 0）· 表扬 - · 回访 -"
+        "评价 4 份（满意率 75%，不满意 0）· 表扬 2 · 回访 0"
     )
     assert lines[2].startswith("赵师傅：处理 1 件 · 按时响应 0% · 按时办结 0% · 一次解决 100%")
+    assert lines[2].endswith("· 表扬 0 · 回访 1")
     assert lines[3].startswith("刘管家：处理 2 件 · 按时响应 50% · 按时办结 50% · 一次解决 0%")
     assert lines[4] == "【月度服务之星】王管家（处理 5 件，一次解决 5 件，好评 3 份）"
 
