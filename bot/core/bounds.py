@@ -44,6 +44,15 @@ def parse_id(text: str, *, limit: int = MAX_ID) -> int | None:
     return value if value >= 1 else None
 
 
+def typed_id(text: str, *, limit: int = MAX_INT) -> int | None:
+    """A row's number as a person typed it in a command (「#12」 or 「12」): None when it is not
+    one or is beyond what the column holds, so the caller answers with its usage line."""
+    try:
+        return parse_id(text.removeprefix("#"), limit=limit)
+    except OutOfRange:
+        return None
+
+
 def fits(value: int, *, limit: int = MAX_INT) -> bool:
     """Whether an id can be looked up in a column holding at most `limit`."""
     return 0 <= value <= limit

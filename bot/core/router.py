@@ -255,12 +255,19 @@ class Dispatcher:
         ctx.inbox_id = inbox_id
 
         async def endpoint(ctx: Context) -> None:
-            for route in self.router.resolve(ctx.incoming):
+            routes = self.router.resolve(ctx.incoming)
+            ran = False
+            for route in routes:
                 if not route.matches(ctx):
                     continue
+                ran = True
                 await route(ctx)
                 if ctx.stop:
                     break
+            if routes and not ran and ctx.incoming.kind is MessageKind.CALLBACK:
+                # A button of ours pressed where it does not belong (a poll's in the stewards'
+                # group, forged or forwarded): answered as a stale button, never left spinning.
+                raise DomainError("err.stale_button")
 
         call: Next = endpoint
         for middleware in reversed(self.middlewares):

@@ -8,6 +8,7 @@ place and the card is in this chat, brings the card up to date instead of adding
 
 from __future__ import annotations
 
+from bot.core.bounds import typed_id
 from bot.core.context import Context
 from bot.core.errors import DomainError
 from bot.core.roles import Role
@@ -33,9 +34,10 @@ class OpinionChat:
     def alert_number(ctx: Context, usage: str) -> tuple[int, list[str]]:
         parsed = ctx.incoming.command
         args = parsed[1] if parsed else []
-        if not args or not args[0].lstrip("#").isdigit():
+        number = typed_id(args[0]) if args else None
+        if number is None:
             raise DomainError("err.usage", usage=ctx.t(usage))
-        return int(args[0].lstrip("#")), args[1:]
+        return number, args[1:]
 
     def community_id(self, ctx: Context) -> int | None:
         return ctx.community.id if ctx.community is not None else ctx.actor.community_id

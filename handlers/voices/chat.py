@@ -4,6 +4,7 @@ the work."""
 
 from __future__ import annotations
 
+from bot.core.bounds import typed_id
 from bot.core.context import Context
 from bot.core.errors import DomainError
 from bot.core.roles import Role
@@ -31,11 +32,12 @@ class VoiceChat:
     async def answer(self, ctx: Context) -> None:
         parsed = ctx.incoming.command
         args = parsed[1] if parsed else []
-        if len(args) < 2 or not args[0].lstrip("#").isdigit():
+        number = typed_id(args[0]) if len(args) >= 2 else None
+        if number is None:
             raise DomainError("err.usage", usage=ctx.t("voice.usage.answer"))
         community_id = self.service.community_of(ctx.actor, ctx.community)
         answered = await self.service.answer_suggestion(
-            ctx.uow, ctx.actor, community_id, int(args[0].lstrip("#")), args[1], " ".join(args[2:]), ctx.now
+            ctx.uow, ctx.actor, community_id, number, args[1], " ".join(args[2:]), ctx.now
         )
         s = answered.suggestion
         decision = ctx.t(f"voice.state.{s.state}")
