@@ -25,7 +25,7 @@ from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.engagement.boards import MAX_PEOPLE, board_text, parse_activity
 from handlers.engagement.buttons import ActivityPress, ActivityRate
-from handlers.engagement.polls import T
+from handlers.engagement.polls import T, wording
 from handlers.engagement.service import building_of, may_act_on
 from handlers.engagement.when import BadTime, parse_when
 from handlers.shared.privacy import owner_name
@@ -52,12 +52,7 @@ class ActivityService:
         self.services = services
 
     def t(self, lang: str) -> T:
-        texts = self.services.texts
-
-        def render(key: str, **values: object) -> str:
-            return texts.render(key, lang, **values)
-
-        return render
+        return wording(self.services.texts, lang)
 
     @staticmethod
     def when(activity: Activity, community: Community) -> str:

@@ -24,7 +24,7 @@ from bot.core.events import Button, Outgoing
 from bot.core.outbox import Priority, send_to_chat
 from bot.core.services import Services
 from handlers.engagement.buttons import CareMark
-from handlers.engagement.polls import T
+from handlers.engagement.polls import T, wording
 from handlers.engagement.service import may_act_on
 from handlers.shared.privacy import mask_text, mask_unit
 from storage.directory.models import Community
@@ -63,12 +63,7 @@ class CareService:
         self.policy = policy
 
     def t(self, lang: str) -> T:
-        texts = self.services.texts
-
-        def render(key: str, **values: object) -> str:
-            return texts.render(key, lang, **values)
-
-        return render
+        return wording(self.services.texts, lang)
 
     def minutes(self) -> int:
         return int(self.policy.escalate_after.total_seconds() // 60)

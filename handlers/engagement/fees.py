@@ -33,7 +33,7 @@ from bot.core.services import Services
 from handlers.engagement.buttons import FeeAnswer
 from handlers.engagement.feefile import BadRow, read_fee_file, yuan
 from handlers.engagement.feepolicy import FeePolicy
-from handlers.engagement.polls import T
+from handlers.engagement.polls import T, wording
 from handlers.engagement.service import may_act_on
 from handlers.shared.privacy import mask_unit
 from storage.directory.models import Community
@@ -57,12 +57,7 @@ class FeeService:
         self.policy = policy
 
     def t(self, lang: str) -> T:
-        texts = self.services.texts
-
-        def render(key: str, **values: object) -> str:
-            return texts.render(key, lang, **values)
-
-        return render
+        return wording(self.services.texts, lang)
 
     # -- import ----------------------------------------------------------------------------------
     async def import_file(self, uow: UnitOfWork, community_code: str, text: str, now: datetime) -> Imported:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.errors import DomainError
+from bot.core.texts import Texts
 
 MAX_OPTIONS = 10
 OPTION_LENGTH = 20
@@ -16,6 +17,15 @@ _CLOSE = re.compile(r"\s(?:截止|截至|截止时间|截止時間)[:：]?\s*(?P
 _SEPARATOR = re.compile(r"[|｜]")
 
 T = Callable[..., str]
+
+
+def wording(texts: Texts, lang: str) -> T:
+    """`texts.render` in one language: what each engagement service's `t(lang)` hands out."""
+
+    def render(key: str, **values: object) -> str:
+        return texts.render(key, lang, **values)
+
+    return render
 
 
 @dataclass(frozen=True)

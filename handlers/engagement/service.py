@@ -19,7 +19,7 @@ from bot.core.outbox import Priority, send_to_chat
 from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.engagement.buttons import PollPress
-from handlers.engagement.polls import T, owners_result, parse_poll, staff_counts
+from handlers.engagement.polls import T, owners_result, parse_poll, staff_counts, wording
 from handlers.engagement.when import BadTime, parse_when
 from storage.directory.models import Chat, Community, Member
 from storage.engagement.models import Poll
@@ -75,12 +75,7 @@ class EngagementService:
         self.services = services
 
     def t(self, lang: str) -> T:
-        texts = self.services.texts
-
-        def render(key: str, **values: object) -> str:
-            return texts.render(key, lang, **values)
-
-        return render
+        return wording(self.services.texts, lang)
 
     @staticmethod
     def local(when: datetime, community: Community) -> str:

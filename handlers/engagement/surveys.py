@@ -21,7 +21,7 @@ from bot.core.outbox import Priority, send_to_chat
 from bot.core.roles import Role
 from bot.core.services import Services
 from handlers.engagement.buttons import SurveyPress
-from handlers.engagement.polls import T
+from handlers.engagement.polls import T, wording
 from handlers.engagement.service import building_of, may_act_on
 from storage.directory.models import Chat, Community, Member
 from storage.engagement.models import Survey
@@ -58,12 +58,7 @@ class SurveyService:
         self.policy = policy
 
     def t(self, lang: str) -> T:
-        texts = self.services.texts
-
-        def render(key: str, **values: object) -> str:
-            return texts.render(key, lang, **values)
-
-        return render
+        return wording(self.services.texts, lang)
 
     @staticmethod
     def until(survey: Survey, community: Community) -> str:
